@@ -1,0 +1,1 @@
+"""audio stage of the DriveTalk runtime."""

@@ -1,0 +1,163 @@
+"""Configuration: a TOML file plus ``DRIVETALK_*`` environment variables.
+
+Precedence, highest first: command-line options (applied by the CLI through
+:meth:`Settings.model_copy`), environment variables (``DRIVETALK_BACKEND``,
+``DRIVETALK_TTS__RATE`` with ``__`` for nesting), the TOML file
+(``--config``, ``DRIVETALK_CONFIG``, or ``<user config dir>/drivetalk/config.toml``),
+then the defaults below. Secrets are never stored in the file: connector
+sections name the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigError
+
+APP_NAME = "drivetalk"
+
+#: The TOML file the next Settings() reads; set only inside load_settings.
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("drivetalk_config_file", default=None)
+
+
+def default_data_dir() -> Path:
+    """Where the embedded store and the outbox live by default."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_file() -> Path:
+    """The config file read when neither ``--config`` nor ``DRIVETALK_CONFIG`` is given."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def default_cache_dir() -> Path:
+    """Where downloaded speech models are installed."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+class TTSSettings(BaseModel):
+    """Spoken replies (pyttsx3 on espeak-ng)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    voice: str | None = None
+    rate: int = Field(default=175, ge=50, le=500, description="words per minute")
+    volume: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class DialogSettings(BaseModel):
+    """The conversation: answer timeouts, announcements, spoken length."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    answer_timeout: float = Field(default=8.0, gt=0, le=120, description="seconds")
+    confirm_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds")
+    announcement_read: Literal["always", "on_request", "never"] = "on_request"
+    max_spoken_chars: int = Field(default=220, ge=40, le=2000)
+
+
+class Settings(BaseSettings):
+    """Everything DriveTalk can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DRIVETALK_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    backend: str = "local"
+    timezone: str = "Asia/Shanghai"
+    locale: Literal["en"] = "en"
+    model: Path | None = Field(default=None, description="vosk model directory")
+    tts: TTSSettings = TTSSettings()
+    dialog: DialogSettings = DialogSettings()
+    #: One table per connector name: ``[connectors.matrix] homeserver = ...``.
+    connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone as a ``ZoneInfo``."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Command-line options (init) outrank the environment, which outranks
+        # the TOML file chosen by load_settings.
+        toml_file = _CONFIG_FILE.get()
+        if toml_file is None:
+            return (init_settings, env_settings)
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML config file; a missing default file is simply empty."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from the file, the environment and explicit overrides.
+
+    ``overrides`` with value None are ignored, so CLI options can be passed
+    straight through.
+    """
+    path = Path(config_file) if config_file else default_config_file()
+    if config_file or path.exists():
+        read_config_file(path)  # clear errors for a missing or malformed file
+        token = _CONFIG_FILE.set(path)
+    else:
+        token = _CONFIG_FILE.set(None)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+    finally:
+        _CONFIG_FILE.reset(token)
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "config"
+    return (
+        f"bad configuration value for {where!r}: {first['msg']} "
+        f"(from {path} or a DRIVETALK_* environment variable)"
+    )

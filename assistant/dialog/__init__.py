@@ -1,0 +1,1 @@
+"""dialog stage of the DriveTalk runtime."""

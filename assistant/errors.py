@@ -1,0 +1,130 @@
+"""The one exception tree of DriveTalk.
+
+Every error the project raises on purpose derives from :class:`DriveTalkError`.
+Low-level errors (``OSError``, ``sqlite3.Error``, ``httpx.HTTPError``, vosk's
+``Exception``) are translated at the boundary with ``raise ... from exc`` so a
+caller only ever has to catch this tree. ``str(error)`` is always one
+human-readable line that never contains a secret; the CLI prints it alone and
+shows the traceback only with ``--verbose``.
+
+::
+
+    DriveTalkError
+    ├── UserInputError            something the user gave us is wrong
+    │   ├── ConfigError           bad config file or value
+    │   ├── InputFileError        missing / unreadable file, bad CSV or JSON
+    │   ├── AudioFormatError      not audio, unsupported encoding, bad samples
+    │   ├── UnknownBackendError   no connector registered under that name
+    │   └── ModelNotFoundError    no speech model where we looked
+    ├── ModelError                a speech model is present but unusable
+    ├── ModelDownloadError        download, resume or integrity check failed
+    ├── ASRError                  the recognizer failed while decoding
+    ├── TTSError                  speech synthesis failed
+    │   └── TTSUnavailableError   no espeak / no audio device
+    ├── DialogError               the dialog got an event it cannot handle
+    ├── StorageError              the local SQLite store failed
+    └── ConnectorError            a chat/calendar backend failed
+        ├── BackendUnavailableError   unreachable, timeout, 5xx   (retryable)
+        ├── RateLimitedError          429 / throttled; ``retry_after`` (retryable)
+        ├── AuthenticationError       bad or expired credentials
+        ├── RejectedError             the backend refused the request (4xx)
+        └── ConnectorLoadError        a registered connector failed to load
+"""
+
+from __future__ import annotations
+
+
+class DriveTalkError(Exception):
+    """Base of every error DriveTalk raises on purpose."""
+
+    #: Process exit code the CLI uses when this error ends a command.
+    exit_code: int = 1
+
+
+class UserInputError(DriveTalkError):
+    """Something the user supplied (file, flag, value) is wrong."""
+
+    exit_code = 2
+
+
+class ConfigError(UserInputError):
+    """The configuration file or an environment variable has a bad value."""
+
+
+class InputFileError(UserInputError):
+    """A file named by the user is missing, unreadable or malformed."""
+
+
+class AudioFormatError(UserInputError):
+    """Audio that is not audio, or in an encoding we cannot read."""
+
+
+class UnknownBackendError(UserInputError):
+    """No connector is registered under the requested name."""
+
+
+class ModelNotFoundError(UserInputError):
+    """No speech model could be located; the message says how to get one."""
+
+
+class ModelError(DriveTalkError):
+    """A speech model exists but is incomplete or cannot be loaded."""
+
+
+class ModelDownloadError(DriveTalkError):
+    """Downloading, resuming or verifying a model archive failed."""
+
+
+class ASRError(DriveTalkError):
+    """The speech recognizer failed while decoding."""
+
+
+class TTSError(DriveTalkError):
+    """Speech synthesis failed."""
+
+
+class TTSUnavailableError(TTSError):
+    """No speech engine or no audio output device is available."""
+
+
+class DialogError(DriveTalkError):
+    """The dialog manager received an event it cannot handle."""
+
+
+class StorageError(DriveTalkError):
+    """The embedded SQLite store failed (disk full, corrupt file, locked)."""
+
+
+class ConnectorError(DriveTalkError):
+    """A chat, calendar or directory backend failed."""
+
+    #: Whether the outbox may try the same operation again later.
+    retryable: bool = False
+
+
+class BackendUnavailableError(ConnectorError):
+    """The backend could not be reached, timed out, or answered 5xx."""
+
+    retryable = True
+
+
+class RateLimitedError(ConnectorError):
+    """The backend throttled us; ``retry_after`` seconds is its hint, if any."""
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthenticationError(ConnectorError):
+    """Credentials are missing, wrong or expired."""
+
+
+class RejectedError(ConnectorError):
+    """The backend understood the request and refused it."""
+
+
+class ConnectorLoadError(ConnectorError):
+    """A connector registered through an entry point failed to load or build."""

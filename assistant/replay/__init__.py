@@ -1,0 +1,1 @@
+"""replay stage of the DriveTalk runtime."""

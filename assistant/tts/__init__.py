@@ -1,0 +1,1 @@
+"""tts stage of the DriveTalk runtime."""

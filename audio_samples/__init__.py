@@ -1,0 +1,1 @@
+"""Recorded (synthetic) utterances and their manifest, shipped for the replay harness."""

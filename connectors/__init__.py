@@ -1,0 +1,1 @@
+"""Chat, calendar and directory backends behind the ports of :mod:`connectors.ports`."""

@@ -1,0 +1,1 @@
+"""The intent parser: grammar data, matcher, slot resolvers, Parser / ParseResult."""

@@ -1,0 +1,69 @@
+"""Configuration layering: defaults < TOML file < environment < command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("DRIVETALK_BACKEND", "DRIVETALK_TIMEZONE", "DRIVETALK_TTS__RATE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_any_file() -> None:
+    settings = load_settings()
+    assert settings.backend == "local"
+    assert settings.tts.enabled
+
+
+def test_file_then_environment_then_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, 'backend = "matrix"\ntimezone = "Europe/Berlin"\n[tts]\nrate = 200\n')
+    assert load_settings(path).backend == "matrix"
+    monkeypatch.setenv("DRIVETALK_BACKEND", "caldav")
+    monkeypatch.setenv("DRIVETALK_TTS__RATE", "150")
+    settings = load_settings(path)
+    assert (settings.backend, settings.tts.rate, settings.timezone) == (
+        "caldav",
+        150,
+        "Europe/Berlin",
+    )
+    assert load_settings(path, backend="local").backend == "local"
+
+
+def test_connector_tables_are_kept(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[connectors.matrix]\nhomeserver = "http://127.0.0.1:8008"\n')
+    assert load_settings(path).connectors["matrix"]["homeserver"] == "http://127.0.0.1:8008"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("timezone = 'Mars/Olympus'", "unknown time zone"),
+        ("[tts]\nrate = 9000", "tts.rate"),
+        ("bakend = 'local'", "bakend"),
+        ("backend = ", "not valid TOML"),
+    ],
+)
+def test_bad_values_are_one_clear_config_error(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(_write(tmp_path, text))
+
+
+def test_a_missing_named_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "absent.toml")

@@ -1,0 +1,30 @@
+"""Fixtures shared by the whole suite: a fixed clock and a fresh demo store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from connectors.local import LocalStore
+
+#: The suite's fixed clock: Monday 23 November 2026, 08:00 in Shanghai.
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZONE)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The fixed 'now' every date in the tests is resolved against."""
+    return NOW
+
+
+@pytest.fixture
+def demo_store(tmp_path: Path) -> Iterator[LocalStore]:
+    """A fresh local store seeded with the demo organisation at NOW."""
+    store = LocalStore.open(tmp_path / "data", now=NOW, zone=ZONE)
+    yield store
+    store.close()

@@ -70,6 +70,37 @@ class DialogSettings(BaseModel):
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
 
 
+class ServerLimits(BaseModel):
+    """Per-request and per-key limits of the fleet server; each breach is a clear 4xx."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="bytes per body")
+    audio_seconds: float = Field(default=30.0, gt=0, le=600, description="per utterance")
+    frame_rate: float = Field(default=100.0, gt=0, description="WebSocket frames per second")
+    sessions_per_key: int = Field(default=4, ge=1, le=10_000)
+    rate_per_key: float = Field(default=10.0, gt=0, description="requests per second")
+    burst_per_key: int = Field(default=40, ge=1, description="token bucket size")
+    text_chars: int = Field(default=1000, ge=1, le=100_000)
+    send_queue: int = Field(default=64, ge=1, description="WebSocket messages buffered")
+
+
+class ServerSettings(BaseModel):
+    """``drivetalk serve``: address, key store, limits and where shared state lives."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    #: API key store (SQLite); default ``<data_dir>/server/keys.sqlite3``.
+    key_store: Path | None = None
+    #: Where sessions and outboxes live for scale-out; ``None`` = SQLite under data_dir.
+    database_url: str | None = Field(default=None, repr=False)
+    session_idle_seconds: float = Field(default=900.0, gt=0)
+    drain_seconds: float = Field(default=10.0, ge=0)
+    limits: ServerLimits = ServerLimits()
+
+
 class Settings(BaseSettings):
     """Everything DriveTalk can be configured with."""
 
@@ -87,6 +118,7 @@ class Settings(BaseSettings):
     model: Path | None = Field(default=None, description="vosk model directory")
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
+    server: ServerSettings = ServerSettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

@@ -14,8 +14,10 @@ shows the traceback only with ``--verbose``.
     │   ├── ConfigError           bad config file or value
     │   ├── InputFileError        missing / unreadable file, bad CSV or JSON
     │   ├── AudioFormatError      not audio, unsupported encoding, bad samples
+    │   ├── MicrophoneUnavailableError  no sounddevice / PortAudio / input device
     │   ├── UnknownBackendError   no connector registered under that name
-    │   └── ModelNotFoundError    no speech model where we looked
+    │   ├── ModelNotFoundError    no speech model where we looked
+    │   └── RequestRejectedError  the fleet server refused a request (HTTP status + code)
     ├── ModelError                a speech model is present but unusable
     ├── ModelDownloadError        download, resume or integrity check failed
     ├── ASRError                  the recognizer failed while decoding
@@ -59,12 +61,25 @@ class AudioFormatError(UserInputError):
     """Audio that is not audio, or in an encoding we cannot read."""
 
 
+class MicrophoneUnavailableError(UserInputError):
+    """Live audio input is impossible: no sounddevice, no PortAudio or no input device."""
+
+
 class UnknownBackendError(UserInputError):
     """No connector is registered under the requested name."""
 
 
 class ModelNotFoundError(UserInputError):
     """No speech model could be located; the message says how to get one."""
+
+
+class RequestRejectedError(UserInputError):
+    """The fleet server refused a client request: bad key, limit exceeded, unknown session."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
 
 
 class ModelError(DriveTalkError):

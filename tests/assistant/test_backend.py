@@ -1,0 +1,36 @@
+"""The configured backend is built from settings, with secrets from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.backend import build_backend, connector_context
+from assistant.config import load_settings
+from assistant.errors import UnknownBackendError
+from connectors.local import LocalConnector
+from tests.conftest import NOW
+
+
+async def test_the_default_backend_is_the_local_store(tmp_path: Path) -> None:
+    settings = load_settings(None, data_dir=tmp_path, timezone="Asia/Shanghai")
+    conn = build_backend(settings, now=lambda: NOW)
+    try:
+        assert isinstance(conn, LocalConnector)
+        assert conn.store.path.parent == tmp_path
+    finally:
+        await conn.aclose()
+
+
+def test_an_unknown_backend_is_a_user_error(tmp_path: Path) -> None:
+    settings = load_settings(None, data_dir=tmp_path)
+    with pytest.raises(UnknownBackendError):
+        build_backend(settings, "carrier-pigeon")
+
+
+def test_the_context_hides_the_environment_from_its_repr(tmp_path: Path) -> None:
+    settings = load_settings(None, data_dir=tmp_path)
+    context = connector_context(settings, env={"MATRIX_TOKEN": "s3cret-token"})
+    assert context.env["MATRIX_TOKEN"] == "s3cret-token"
+    assert "s3cret-token" not in repr(context)

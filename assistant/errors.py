@@ -76,10 +76,13 @@ class ModelNotFoundError(UserInputError):
 class RequestRejectedError(UserInputError):
     """The fleet server refused a client request: bad key, limit exceeded, unknown session."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
 
 class ModelError(DriveTalkError):

@@ -11,6 +11,9 @@ import pytest
 
 from connectors.local import LocalStore
 
+#: Real loopback servers (Synapse, Radicale) as session fixtures.
+pytest_plugins = ("tests.servers.fixtures",)
+
 #: The suite's fixed clock: Monday 23 November 2026, 08:00 in Shanghai.
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZONE)

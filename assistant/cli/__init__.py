@@ -17,7 +17,10 @@ from assistant import __version__
 from assistant.errors import DriveTalkError
 
 #: Subcommand modules under ``assistant.cli``; each defines ``command``.
-COMMAND_MODULES = ("demo_data",)
+COMMAND_MODULES = (
+    "connectors",
+    "demo_data",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,99 @@
+"""``drivetalk connectors``: list installed backends and check one live.
+
+``list`` imports every entry point of the ``drivetalk.connectors`` group and
+shows whether it loaded; a broken plugin is shown with its error (and makes
+the command exit 1), never hidden. ``check NAME`` builds the backend from the
+``[connectors.NAME]`` table of the config file, with secrets from the
+environment, and runs its live authentication and reachability check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+
+import click
+import httpx
+
+from assistant.cli.options import settings_from
+from assistant.config import Settings
+from assistant.errors import DriveTalkError, UnknownBackendError
+from connectors import registry
+from connectors.ports import CheckResult
+
+#: Seconds a check may take before it counts as failed (also the per-call HTTP timeout cap).
+DEFAULT_CHECK_TIMEOUT = 30.0
+
+
+@click.group("connectors")
+def command() -> None:
+    """Chat and calendar backends: what is installed, and whether one works."""
+
+
+@command.command("list")
+def list_command() -> int:
+    """Show every installed backend, whether it needs the network, and if it loads."""
+    points = registry.available()
+    rows = [("NAME", "NETWORK", "STATUS")]
+    failed = False
+    for name in sorted(points):
+        try:
+            factory = registry.load(name)
+        except DriveTalkError as exc:
+            failed = True
+            rows.append((name, "?", f"load error: {exc}"))
+            continue
+        network = "yes" if getattr(factory, "needs_network", True) else "no"
+        rows.append((name, network, "loaded"))
+    width = max(len(r[0]) for r in rows) + 2
+    for name, network, status in rows:
+        click.echo(f"{name:<{width}}{network:<9}{status}")
+    return 1 if failed else 0
+
+
+@command.command("check")
+@click.argument("name")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=DEFAULT_CHECK_TIMEOUT,
+    show_default=True,
+    help="Seconds before the check counts as failed.",
+)
+@click.pass_context
+def check_command(ctx: click.Context, name: str, timeout: float) -> int:
+    """Build backend NAME from the config file and check it live (exit 0 = OK)."""
+    if name not in registry.available():
+        known = ", ".join(sorted(registry.available())) or "none"
+        raise UnknownBackendError(f"unknown backend {name!r} (installed: {known})")
+    settings = settings_from(ctx)
+    result = asyncio.run(_check(name, settings, timeout))
+    verdict = "OK" if result.ok else "FAILED"
+    click.echo(f"{name}: {verdict} - {result.detail}")
+    return 0 if result.ok else 1
+
+
+async def _check(name: str, settings: Settings, timeout: float) -> CheckResult:
+    """Build, check and close one backend; every failure becomes a FAILED verdict."""
+    config = settings.connectors.get(name, {})
+    async with httpx.AsyncClient(timeout=min(timeout, 30.0)) as http:  # TLS verification on
+        context = registry.ConnectorContext(
+            data_dir=settings.data_dir,
+            zone=settings.zone,
+            http=http,
+            env=os.environ,
+            now=lambda: datetime.now(settings.zone),
+        )
+        try:
+            connector = registry.build(name, config, context)
+        except DriveTalkError as exc:
+            return CheckResult(False, str(exc))
+        try:
+            return await asyncio.wait_for(connector.check(), timeout)
+        except TimeoutError:
+            return CheckResult(False, f"no answer within {timeout:g} s")
+        except DriveTalkError as exc:  # check() should not raise; a plugin's might
+            return CheckResult(False, str(exc))
+        finally:
+            await connector.aclose()

@@ -1,0 +1,355 @@
+"""The DingTalk connector: enterprise app (robot, calendar, directory, Stream)
+plus an optional custom group robot.
+
+Messaging through the app robot: 1:1 messages go to a ``userId``, group
+messages to an ``openConversationId``. A group whose id matches the
+configured custom robot goes through that robot's signed webhook instead
+(urgent messages mention everyone). Incoming messages arrive over Stream
+mode and are kept in an in-memory :class:`~connectors.webhook.inbox.Inbox`,
+since DingTalk gives robots no history to read back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from assistant.errors import ConfigError, ConnectorError, RejectedError
+from assistant.models import (
+    CalendarEvent,
+    Contact,
+    Conversation,
+    EventDraft,
+    Message,
+    OutgoingMessage,
+    SendReceipt,
+)
+from connectors.dingtalk import convert, redact
+from connectors.dingtalk.api import DingTalkApi
+from connectors.dingtalk.ledger import SentLedger
+from connectors.dingtalk.robot import CustomRobot
+from connectors.dingtalk.settings import (
+    DingTalkSecrets,
+    DingTalkSettings,
+    parse_settings,
+    read_secrets,
+)
+from connectors.dingtalk.stream import StreamClient
+from connectors.ports import CheckResult, ContactPage
+from connectors.webhook.inbox import Inbox
+
+if TYPE_CHECKING:
+    from connectors.registry import ConnectorContext
+
+log = logging.getLogger(__name__)
+redact.install()
+
+#: Documented page size limits: contact search 100, department members 100.
+MAX_PAGE = 100
+#: User-detail lookups in flight at once (DingTalk limits calls per second).
+DETAIL_CONCURRENCY = 8
+
+
+class DingTalkConnector:
+    """Messaging, calendar and directory over the DingTalk Open Platform."""
+
+    name: ClassVar[str] = "dingtalk"
+    needs_network: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        settings: DingTalkSettings,
+        secrets: DingTalkSecrets,
+        *,
+        http: httpx.AsyncClient | None,
+        data_dir: Path,
+        zone: ZoneInfo,
+        now: Callable[[], datetime],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=settings.timeout)
+        self._zone = zone
+        self._now = now
+        self._ledger = SentLedger(data_dir / "dingtalk.sqlite3")
+        self._inbox = Inbox()
+        self._key_locks: dict[str, asyncio.Lock] = {}
+        self._union_ids: dict[str, str] = {}
+        self._stream_task: asyncio.Task[None] | None = None
+        #: The Stream-mode client, once ``incoming()`` started it.
+        self.stream_client: StreamClient | None = None
+        self.api = (
+            DingTalkApi(self._http, settings, secrets, clock=clock) if settings.app_key else None
+        )
+        self.robot = self._build_robot(secrets)
+
+    def _build_robot(self, secrets: DingTalkSecrets) -> CustomRobot | None:
+        robot = self.settings.robot
+        if robot is None or secrets.robot_webhook is None or secrets.robot_secret is None:
+            return None
+        return CustomRobot(
+            self._http,
+            secrets.robot_webhook,
+            secrets.robot_secret,
+            now=self._now,
+            timeout=self.settings.timeout,
+            per_minute=robot.per_minute,
+        )
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], context: ConnectorContext) -> DingTalkConnector:
+        """Build from the ``[connectors.dingtalk]`` table; secrets from ``context.env``."""
+        settings = parse_settings(config)
+        secrets = read_secrets(settings, context.env)
+        return cls(
+            settings,
+            secrets,
+            http=context.http,
+            data_dir=context.data_dir,
+            zone=context.zone,
+            now=context.now,
+        )
+
+    def __repr__(self) -> str:
+        parts = [f"app_key={self.settings.app_key!r}"] if self.settings.app_key else []
+        if self.robot is not None:
+            parts.append("robot=configured")
+        return f"DingTalkConnector({', '.join(parts)})"
+
+    def _app(self, what: str) -> DingTalkApi:
+        if self.api is None:
+            raise ConfigError(f"DingTalk {what} needs the enterprise app (app_key) configured")
+        return self.api
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def check(self) -> CheckResult:
+        """Fetch a token (app) and probe the robot's signature; never raises."""
+        details: list[str] = []
+        try:
+            if self.api is not None:
+                await self.api.tokens.get(force=True)
+                details.append(f"app {self.settings.app_key} authenticated")
+            if self.robot is not None:
+                await self._probe_robot()
+                details.append("robot signature accepted")
+        except ConnectorError as exc:
+            return CheckResult(ok=False, detail=str(exc))
+        return CheckResult(ok=True, detail="; ".join(details))
+
+    async def _probe_robot(self) -> None:
+        # DingTalk verifies the signature before the payload, so an empty
+        # payload proves the credentials without posting anything to the group.
+        assert self.robot is not None
+        try:
+            await self.robot.post({})
+        except RejectedError:
+            return
+
+    async def aclose(self) -> None:
+        """Stop the stream and close the HTTP client if we created it."""
+        if self._stream_task is not None:
+            self._stream_task.cancel()
+            await asyncio.gather(self._stream_task, return_exceptions=True)
+            self._stream_task = None
+        self._ledger.close()
+        if self._owns_http:
+            await self._http.aclose()
+
+    # -- messaging -----------------------------------------------------------------
+
+    def _groups(self) -> list[Contact]:
+        """Configured group chats (and the custom robot's group) as directory entries."""
+        groups = dict(self.settings.groups)
+        if self.settings.robot is not None:
+            groups.setdefault(self.settings.robot.conversation_id, self.settings.robot.name)
+        return [Contact(id=cid, name=name, kind="group") for cid, name in groups.items()]
+
+    async def conversations(self) -> Sequence[Conversation]:
+        """Configured groups and every conversation seen in Stream mode."""
+        seen = self._inbox.conversations()
+        known = {c.id for c in seen}
+        groups = [
+            Conversation(id=g.id, name=g.name, kind="group")
+            for g in self._groups()
+            if g.id not in known
+        ]
+        return groups + seen
+
+    async def unread_messages(self) -> Sequence[Message]:
+        """Messages received since start-up and not yet marked read."""
+        return self._inbox.unread()
+
+    async def recent_messages(self, conversation_id: str, limit: int = 20) -> Sequence[Message]:
+        """Messages received in one conversation since start-up."""
+        return self._inbox.recent(conversation_id, limit)
+
+    async def mark_read(self, message_ids: Sequence[str]) -> None:
+        """Mark received messages read (locally: robots cannot set read state)."""
+        self._inbox.mark_read(message_ids)
+
+    async def send(self, message: OutgoingMessage) -> SendReceipt:
+        """Deliver once per idempotency key (see :mod:`connectors.dingtalk.ledger`)."""
+        if not message.body.strip():
+            raise RejectedError("DingTalk send: the message body is empty")
+        lock = self._key_locks.setdefault(message.idempotency_key, asyncio.Lock())
+        async with lock:
+            known = await self._ledger.lookup(message.idempotency_key)
+            if known is not None:
+                return known
+            message_id = await self._deliver(message)
+            receipt = SendReceipt(message_id, message.recipient_id, self._now())
+            await self._ledger.record(message.idempotency_key, receipt)
+        self._key_locks.pop(message.idempotency_key, None)
+        return receipt
+
+    async def _deliver(self, message: OutgoingMessage) -> str:
+        robot = self.settings.robot
+        if (
+            message.to_group
+            and self.robot
+            and robot
+            and message.recipient_id == robot.conversation_id
+        ):
+            await self.robot.send(message.body, at_all=message.urgent)
+            return f"robot:{message.idempotency_key}"
+        key, param = convert.message_template(message)
+        if message.to_group:
+            return await self._app("group messages").send_to_group(message.recipient_id, key, param)
+        return await self._app("1:1 messages").send_to_users([message.recipient_id], key, param)
+
+    async def incoming(self) -> AsyncIterator[Message]:
+        """Messages from others, received through Stream mode (started on first use)."""
+        self._start_stream()
+        async for message in self._inbox.stream():
+            yield message
+
+    def _start_stream(self) -> None:
+        if self._stream_task is not None or self.api is None or not self.settings.stream:
+            return
+        client = StreamClient(
+            self.api.open_stream,
+            self._on_callback,
+            timeout=self.settings.timeout,
+            backoff_max=self.settings.reconnect_max,
+        )
+        self.stream_client = client
+        self._stream_task = asyncio.create_task(client.run(), name="dingtalk-stream")
+
+    async def _on_callback(self, data: dict[str, Any]) -> None:
+        parsed = convert.message_from_callback(data, self._zone)
+        if parsed is None:
+            log.info("DingTalk stream: ignored a non-text robot message")
+            return
+        message, kind = parsed
+        if self.settings.user_id and message.sender_id == self.settings.user_id:
+            return  # our own message echoed back
+        self._inbox.add(message, kind=kind)
+
+    # -- calendar ------------------------------------------------------------------
+
+    def _owner(self) -> str:
+        if self.settings.union_id is None:
+            raise ConfigError("DingTalk calendar needs union_id (the calendar owner) configured")
+        return self.settings.union_id
+
+    async def events(self, start: datetime, end: datetime) -> Sequence[CalendarEvent]:
+        """Events overlapping ``[start, end)``, ordered by start."""
+        raw = await self._app("calendar").list_events(
+            self._owner(), start.isoformat(), end.isoformat()
+        )
+        events = [
+            convert.event_from_json(e, self._zone) for e in raw if e.get("status") != "cancelled"
+        ]
+        return sorted((e for e in events if e.start < end and e.end > start), key=lambda e: e.start)
+
+    async def create_event(self, draft: EventDraft) -> CalendarEvent:
+        """Create an event; attendee directory ids (userIds) become unionIds."""
+        if draft.end <= draft.start:
+            raise RejectedError("DingTalk calendar: the event ends before it starts")
+        union_ids = [await self._union_id(uid) for uid in draft.attendee_ids]
+        body = convert.event_body(draft, union_ids)
+        created = await self._app("calendar").create_event(self._owner(), body)
+        return convert.event_from_json(created, self._zone)
+
+    async def cancel_event(self, event_id: str) -> None:
+        """Delete an event by id."""
+        await self._app("calendar").delete_event(self._owner(), event_id)
+
+    async def _union_id(self, user_id: str) -> str:
+        if user_id not in self._union_ids:
+            user = await self._app("calendar").user(user_id)
+            union_id = user.get("unionid")
+            if not union_id:
+                raise RejectedError(f"DingTalk: user {user_id} has no unionId")
+            self._union_ids[user_id] = str(union_id)
+        return self._union_ids[user_id]
+
+    # -- directory -----------------------------------------------------------------
+
+    async def search_contacts(self, query: str, limit: int = 10) -> Sequence[Contact]:
+        """Configured groups, then people (DingTalk search + details), matching ``query``."""
+        if not query.strip() or limit <= 0:
+            return []
+        groups = [g for g in self._groups() if query.strip().lower() in g.name.lower()]
+        if len(groups) >= limit or self.api is None:
+            return groups[:limit]
+        return groups + list(await self._search_people(query, limit - len(groups)))
+
+    async def _search_people(self, query: str, limit: int) -> Sequence[Contact]:
+        api = self._app("contact search")
+        ids: list[str] = []
+        offset = 0
+        while len(ids) < limit:
+            page, more = await api.search_users(query, offset, min(MAX_PAGE, limit - len(ids)))
+            ids.extend(page)
+            offset += len(page)
+            if not more or not page:
+                break
+        gate = asyncio.Semaphore(DETAIL_CONCURRENCY)
+
+        async def detail(user_id: str) -> dict[str, Any]:
+            async with gate:
+                return await api.user(user_id)
+
+        users = await asyncio.gather(*(detail(uid) for uid in ids[:limit]))
+        return [self._remember(convert.contact_from_user(u), u) for u in users if u]
+
+    def _remember(self, contact: Contact, user: dict[str, Any]) -> Contact:
+        if user.get("unionid"):
+            self._union_ids[contact.id] = str(user["unionid"])
+        return contact
+
+    async def list_contacts(self, cursor: str | None = None, page_size: int = 500) -> ContactPage:
+        """Configured groups, then the department tree from ``root_department``, paged."""
+        api = self._app("directory")
+        queue, position, expanded = (
+            convert.decode_cursor(cursor) if cursor else ([self.settings.root_department], 0, False)
+        )
+        # Groups go on the first page only; their ids never collide with userIds.
+        contacts: dict[str, Contact] = {} if cursor else {g.id: g for g in self._groups()}
+        page_size = max(1, page_size)
+        while queue and len(contacts) < page_size:
+            if not expanded:
+                queue.extend(await api.sub_departments(queue[0]))
+                expanded = True
+            wanted = min(MAX_PAGE, page_size - len(contacts))
+            page = await api.department_users(queue[0], position, wanted)
+            for user in page.get("list") or []:
+                contact = self._remember(convert.contact_from_user(user), user)
+                contacts.setdefault(contact.id, contact)
+            if page.get("has_more"):
+                position = int(page.get("next_cursor", 0))
+            else:
+                queue, position, expanded = queue[1:], 0, False
+        next_cursor = convert.encode_cursor(queue, position, expanded) if queue else None
+        return ContactPage(tuple(contacts.values()), next_cursor)

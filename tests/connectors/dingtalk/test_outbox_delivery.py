@@ -1,0 +1,55 @@
+"""The durable outbox delivering through DingTalk: retries and the honest gap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.models import OutgoingMessage
+from connectors.outbox import Outbox
+from connectors.retry import RetryPolicy
+from tests.connectors.dingtalk.conftest import ConnectorFactory
+from tests.connectors.dingtalk.emulator import DingTalkEmulator
+
+FAST = RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05, deadline=60)
+
+
+def message(key: str) -> OutgoingMessage:
+    return OutgoingMessage(key, "u-liwei-sales", "Li Wei", "Parking now")
+
+
+async def test_throttling_is_retried_and_delivered_once(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory, tmp_path: Path
+) -> None:
+    connector = make_connector()
+    emulator.qps_storm = 3
+    with Outbox.open(tmp_path / "outbox.sqlite3", policy=FAST) as outbox:
+        entry = outbox.enqueue(message("k1"))
+        await outbox.deliver(entry, connector)
+        await outbox.flush(connector)  # nothing left to do
+    assert len(emulator.oto_messages) == 1
+
+
+async def test_a_restart_after_delivery_does_not_send_again(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory, tmp_path: Path
+) -> None:
+    # Delivered, but the process died before the outbox recorded it: the
+    # DingTalk ledger (same data dir) still knows the key.
+    await make_connector().send(message("k1"))
+    with Outbox.open(tmp_path / "outbox.sqlite3", policy=FAST) as outbox:
+        outbox.enqueue(message("k1"))
+        [entry] = await outbox.flush(make_connector())
+    assert entry.state == "delivered"
+    assert len(emulator.oto_messages) == 1
+
+
+async def test_a_lost_answer_may_deliver_twice_as_documented(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory, tmp_path: Path
+) -> None:
+    # DingTalk takes no idempotency key: when its answer is lost, nobody can
+    # know the message arrived, and the retry sends it again (at-least-once).
+    connector = make_connector(timeout=0.5)
+    emulator.lose_next_answer = 2.0
+    with Outbox.open(tmp_path / "outbox.sqlite3", policy=FAST) as outbox:
+        entry = outbox.enqueue(message("k1"))
+        await outbox.deliver(entry, connector)
+    assert len(emulator.oto_messages) == 2

@@ -1,0 +1,1 @@
+"""Real servers the test suite starts on loopback (Synapse, Radicale) and small helpers."""

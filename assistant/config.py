@@ -59,6 +59,20 @@ class TTSSettings(BaseModel):
     volume: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
+class ASRSettings(BaseModel):
+    """Speech recognition and endpointing (``[asr]``, ``DRIVETALK_ASR__*``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alternatives: int = Field(default=5, ge=1, le=20, description="n-best list size")
+    vad_aggressiveness: int = Field(default=2, ge=0, le=3, description="webrtcvad mode")
+    speech_start_ms: int = Field(default=150, ge=10, le=2000)
+    leading_silence_ms: int = Field(default=5000, ge=100, le=60000)
+    trailing_silence_ms: int = Field(default=800, ge=100, le=10000)
+    max_utterance_s: float = Field(default=15.0, gt=0, le=600)
+    push_to_talk: bool = False
+
+
 class DialogSettings(BaseModel):
     """The conversation: answer timeouts, announcements, spoken length."""
 
@@ -116,6 +130,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     locale: Literal["en"] = "en"
     model: Path | None = Field(default=None, description="vosk model directory")
+    asr: ASRSettings = ASRSettings()
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
     server: ServerSettings = ServerSettings()

@@ -20,6 +20,8 @@ from assistant.errors import DriveTalkError
 COMMAND_MODULES = (
     "connectors",
     "demo_data",
+    "model",
+    "transcribe",
 )
 
 

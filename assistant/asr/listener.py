@@ -1,0 +1,81 @@
+"""Listening for one utterance: endpointing plus streaming recognition.
+
+:class:`Listener` reads model-rate PCM chunks from an async iterator (a
+microphone, a WebSocket, a file), runs the VAD endpointer and the
+recognizer side by side, and yields events: ``SpeechStarted`` (and
+``BargeIn`` when the assistant was talking), ``Partial`` transcripts,
+``SpeechEnded`` with its reason, and finally one ``Final``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+
+from assistant.asr.aio import AsyncSession
+from assistant.asr.base import Transcriber
+from assistant.asr.events import BargeIn, Event, Final, SpeechEnded, SpeechStarted
+from assistant.audio.endpoint import Boundary, EndpointConfig, Endpointer
+
+
+class Listener:
+    """Turn a live PCM stream into one utterance's events at a time."""
+
+    def __init__(self, transcriber: Transcriber, config: EndpointConfig | None = None) -> None:
+        self.transcriber = transcriber
+        self.config = config or EndpointConfig()
+        #: Set while the assistant is talking: speech starting then yields BargeIn.
+        self.assistant_speaking = False
+
+    async def listen(
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        grammar: Sequence[str] | None = None,
+        is_speaking: Callable[[], bool] | None = None,
+    ) -> AsyncIterator[Event]:
+        """Yield the events of the next utterance in ``chunks``, ending with a Final.
+
+        ``chunks`` is int16 mono PCM at the transcriber's rate; it is not
+        closed, so the same iterator can be listened to again for the next
+        utterance. ``is_speaking`` tells whether the assistant is talking
+        right now (default: the :attr:`assistant_speaking` flag): speech
+        starting then also yields ``BargeIn``.
+        """
+        speaking = is_speaking or (lambda: self.assistant_speaking)
+        endpointer = Endpointer(self.transcriber.sample_rate, self.config)
+        session = await AsyncSession.open(self.transcriber, grammar)
+        source = aiter(chunks)
+        try:
+            while not endpointer.done:
+                chunk = await anext(source, None)
+                if chunk is None:
+                    boundaries, partials = endpointer.finish(), []
+                else:
+                    boundaries = endpointer.feed(chunk)
+                    partials = await session.accept(chunk)
+                for boundary in boundaries:
+                    if boundary.kind == "start":
+                        for event in self._start_events(boundary, speaking):
+                            yield event
+                if endpointer.in_speech or endpointer.done:
+                    for partial in partials:
+                        yield partial
+                for boundary in boundaries:
+                    if boundary.kind == "end":
+                        yield SpeechEnded(time=boundary.time, reason=boundary.reason or "silence")
+                if any(b.reason == "no_speech" for b in boundaries):
+                    await session.aclose()
+                    yield Final(text="")
+                    return
+            final = await session.finish()
+            # Release the worker before the last yield: a consumer that stops
+            # iterating at the Final never resumes this generator.
+            await session.aclose()
+            yield final
+        finally:
+            await session.aclose()
+
+    @staticmethod
+    def _start_events(boundary: Boundary, is_speaking: Callable[[], bool]) -> list[Event]:
+        started: list[Event] = [SpeechStarted(time=boundary.time)]
+        return [*started, BargeIn(time=boundary.time)] if is_speaking() else started

@@ -1,0 +1,112 @@
+"""``drivetalk transcribe FILE...``: one JSON object per file on stdout.
+
+A file that cannot be read or decoded gives ``{"file": ..., "error": ...,
+"error_type": ...}`` in its place; the other files are still transcribed and
+the command ends with one ``drivetalk: error: N of M files could not be
+transcribed`` line on stderr and a non-zero exit status (2 when every
+failure was bad input, 1 otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.asr.factory import transcriber_from_settings
+from assistant.asr.filetranscribe import FileTranscript, transcribe_file, transcribe_source
+from assistant.asr.vosk_engine import VoskTranscriber
+from assistant.audio.formats import PcmFormat
+from assistant.audio.sources import RawPcmSource
+from assistant.cli.options import settings_from
+from assistant.errors import ASRError, DriveTalkError, UserInputError
+
+
+@click.command("transcribe")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    help="Model directory (outranks DRIVETALK_MODEL and the config file).",
+)
+@click.option(
+    "--alternatives", type=click.IntRange(1, 20), help="n-best size (default: [asr] setting)."
+)
+@click.option(
+    "--grammar",
+    "grammar",
+    multiple=True,
+    metavar="PHRASE",
+    help="Expected phrase (repeat); constrains recognition when the model allows it.",
+)
+@click.option(
+    "--raw",
+    "raw_spec",
+    metavar="FORMAT:RATE[:CH]",
+    help="Files are headerless PCM, e.g. s16le:16000:1 or f32le:48000:2 ('-' reads stdin).",
+)
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="Stop decoding a file after this much audio (0: no limit); cut files say truncated.",
+)
+@click.pass_context
+def command(
+    ctx: click.Context,
+    *,
+    files: tuple[Path, ...],
+    model: Path | None,
+    alternatives: int | None,
+    grammar: tuple[str, ...],
+    raw_spec: str | None,
+    max_seconds: float,
+) -> None:
+    """Transcribe WAV files (any PCM/float encoding) and print JSON lines."""
+    raw = PcmFormat.parse(raw_spec) if raw_spec else None
+    transcriber, choice = transcriber_from_settings(
+        settings_from(ctx), model=model, alternatives=alternatives
+    )
+    click.echo(
+        f"drivetalk: model {choice.path} ({choice.source}) loaded in "
+        f"{transcriber.model.load_seconds:.2f} s",
+        err=True,
+    )
+    failed: list[DriveTalkError] = []
+    for file in files:
+        try:
+            result = _transcribe_one(transcriber, file, raw, grammar, max_seconds).to_dict()
+        except DriveTalkError as exc:
+            failed.append(exc)
+            result = {"file": str(file), "error": str(exc), "error_type": type(exc).__name__}
+        click.echo(json.dumps(result, ensure_ascii=False))
+        sys.stdout.flush()
+    if failed:
+        error = FilesFailedError if all(isinstance(e, UserInputError) for e in failed) else ASRError
+        raise error(f"{len(failed)} of {len(files)} files could not be transcribed")
+
+
+def _transcribe_one(
+    transcriber: VoskTranscriber,
+    file: Path,
+    raw: PcmFormat | None,
+    grammar: tuple[str, ...],
+    max_seconds: float,
+) -> FileTranscript:
+    if str(file) != "-":
+        return transcribe_file(
+            transcriber, file, raw=raw, grammar=grammar or None, max_seconds=max_seconds
+        )
+    if raw is None:
+        raise UserInputError("reading audio from stdin (-) needs --raw FORMAT:RATE[:CH]")
+    source = RawPcmSource(sys.stdin.buffer, raw)
+    return transcribe_source(
+        transcriber, source, "-", grammar=grammar or None, max_seconds=max_seconds
+    )
+
+
+class FilesFailedError(UserInputError):
+    """Some input files were bad; their JSON lines say why."""

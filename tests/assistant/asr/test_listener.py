@@ -1,0 +1,132 @@
+"""Listening for an utterance: endpoint events, partials, barge-in, push-to-talk."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from assistant.asr import (
+    BargeIn,
+    Event,
+    Final,
+    Listener,
+    Partial,
+    SpeechEnded,
+    SpeechStarted,
+    VoskTranscriber,
+)
+from assistant.audio import ChunkReader, EndpointConfig, open_audio
+from tests.assistant.asr.conftest import GRAMMAR
+from tests.assistant.audio.wavgen import silence_then
+
+pytestmark = [pytest.mark.vosk, pytest.mark.espeak]
+
+QUICK = EndpointConfig(trailing_silence_ms=500, leading_silence_ms=2000)
+
+
+async def _stream(*paths: Path) -> AsyncIterator[bytes]:
+    for path in paths:
+        with open_audio(path) as source:
+            for chunk in ChunkReader(source, 16000, chunk_ms=100):
+                yield chunk
+
+
+def _kinds(events: list[Event]) -> list[str]:
+    return [e.type for e in events if not isinstance(e, Partial)]
+
+
+@pytest.fixture(scope="module")
+def padded(speech: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The utterances with 0.5 s of silence before and 1.5 s after."""
+    base = tmp_path_factory.mktemp("padded")
+    return {k: silence_then(base / f"{k}.wav", p, 0.5, 1.5) for k, p in speech.items()}
+
+
+async def test_an_utterance_gives_start_partials_end_and_final(
+    ko: VoskTranscriber, padded: dict[str, Path]
+) -> None:
+    threads = threading.active_count()
+    events = [e async for e in Listener(ko, QUICK).listen(_stream(padded["no"]), grammar=GRAMMAR)]
+    assert _kinds(events) == ["speech_started", "speech_ended", "final"]
+    assert any(isinstance(e, Partial) and e.text == "아니요" for e in events)
+    started, ended = events[0], next(e for e in events if isinstance(e, SpeechEnded))
+    assert isinstance(started, SpeechStarted)
+    assert 0.3 <= started.time <= 0.8
+    assert ended.reason == "silence"
+    final = events[-1]
+    assert isinstance(final, Final)
+    assert final.text == "아니요"
+    assert [w.word for w in final.words] == ["아니요"]
+    assert threading.active_count() == threads
+
+
+async def test_speech_while_the_assistant_talks_is_a_barge_in(
+    ko: VoskTranscriber, padded: dict[str, Path]
+) -> None:
+    listener = Listener(ko, QUICK)
+    listener.assistant_speaking = True
+    events = [e async for e in listener.listen(_stream(padded["yes"]), grammar=GRAMMAR)]
+    assert _kinds(events)[:2] == ["speech_started", "barge_in"]
+    assert isinstance(events[1], BargeIn)
+    quiet = [
+        e
+        async for e in listener.listen(
+            _stream(padded["yes"]), grammar=GRAMMAR, is_speaking=lambda: False
+        )
+    ]
+    assert "barge_in" not in _kinds(quiet)
+
+
+async def test_nobody_speaking_ends_with_no_speech_and_an_empty_final(
+    ko: VoskTranscriber, tmp_path: Path
+) -> None:
+    async def silence() -> AsyncIterator[bytes]:
+        for _ in range(100):  # 10 s available, the limit is 2 s
+            yield bytes(3200)
+
+    events = [e async for e in Listener(ko, QUICK).listen(silence(), grammar=GRAMMAR)]
+    ended, final = events
+    assert isinstance(ended, SpeechEnded)
+    assert ended.reason == "no_speech"
+    assert ended.time == pytest.approx(2.0, abs=0.05)
+    assert final == Final("")
+
+
+async def test_push_to_talk_runs_until_the_button_is_released(
+    ko: VoskTranscriber, padded: dict[str, Path]
+) -> None:
+    config = EndpointConfig(push_to_talk=True)
+    events = [
+        e async for e in Listener(ko, config).listen(_stream(padded["cancel"]), grammar=GRAMMAR)
+    ]
+    assert _kinds(events) == ["speech_started", "speech_ended", "final"]
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    assert ended.reason == "end_of_stream"
+    assert isinstance(events[-1], Final)
+    assert events[-1].text == "취소"
+
+
+async def test_one_stream_can_be_listened_to_utterance_after_utterance(
+    ko: VoskTranscriber, padded: dict[str, Path]
+) -> None:
+    stream = _stream(padded["yes"], padded["cancel"])
+    listener = Listener(ko, QUICK)
+    finals = []
+    for _ in range(2):
+        events = [e async for e in listener.listen(stream, grammar=GRAMMAR)]
+        assert isinstance(events[-1], Final)
+        finals.append(events[-1].text)
+    assert finals == ["네", "취소"]
+
+
+async def test_stopping_at_the_final_leaves_no_worker_thread(
+    ko: VoskTranscriber, padded: dict[str, Path]
+) -> None:
+    threads = threading.active_count()
+    async for event in Listener(ko, QUICK).listen(_stream(padded["yes"]), grammar=GRAMMAR):
+        if isinstance(event, Final):
+            break
+    assert threading.active_count() == threads

@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "demo_data",
     "model",
     "transcribe",
+    "parse",
+    "nlu_eval",
 )
 
 

@@ -1,0 +1,74 @@
+"""``drivetalk nlu-eval FILE``: intent accuracy on a SLURP-format JSONL file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from assistant.cli.options import clock_from, now_option, settings_from, tz_option
+from assistant.cli.parse import contacts_option
+from intents.directory import read_contacts
+from intents.evaluation import Report, evaluate, is_even, read_examples
+from intents.parser import Parser
+
+
+@click.command("nlu-eval")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option(
+    "--half",
+    type=click.Choice(["all", "even", "odd"]),
+    default="all",
+    show_default=True,
+    help="Only even slurp_ids (development half) or odd ones (held out).",
+)
+@contacts_option
+@now_option
+@tz_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    *,
+    file: Path,
+    as_json: bool,
+    half: str,
+    contacts_file: Path | None,
+    now_text: str | None,
+    tz_name: str | None,
+) -> None:
+    """Per-intent accuracy, out-of-domain false actions and confusions on FILE."""
+    settings = settings_from(ctx)
+    now = clock_from(settings, now_text, tz_name)
+    contacts = read_contacts(contacts_file) if contacts_file else []
+    parser = Parser.from_contacts(contacts, settings.locale)
+    examples = read_examples(file)
+    if half != "all":
+        examples = (e for e in examples if is_even(e) == (half == "even"))
+    report = evaluate(parser, examples, now)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        click.echo(render(report))
+
+
+def render(report: Report) -> str:
+    """The report as a small plain-text table."""
+    data = report.to_json()
+    lines = [f"{'intent':<16}{'n':>6}{'correct':>9}{'accuracy':>10}"]
+    for name, row in data["per_intent"].items():
+        lines.append(f"{name:<16}{row['total']:>6}{row['correct']:>9}{row['accuracy']:>10.1%}")
+    inside = data["in_domain"]
+    lines.append(f"{'in-domain':<16}{inside['total']:>6}{'':>9}{inside['accuracy']:>10.1%}")
+    ood = data["out_of_domain"]
+    lines.append(
+        f"out-of-domain false actions: {ood['false_actions']}/{ood['total']}"
+        f" ({ood['false_action_rate']:.2%})"
+    )
+    if data["excluded"]:
+        lines.append(f"excluded (out of scope): {data['excluded']}")
+    if data["confusions"]:
+        lines.append("confusions (gold -> parsed: count):")
+        lines.extend(f"  {c['gold']} -> {c['parsed']}: {c['count']}" for c in data["confusions"])
+    return "\n".join(lines)

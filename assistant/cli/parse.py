@@ -1,0 +1,75 @@
+"""``drivetalk parse``: utterances on stdin, one JSON parse result a line on stdout.
+
+Every input line gives exactly one output line, in order, flushed at once,
+so the command can sit at the end of a pipe. Names resolve against the
+embedded store (``--data-dir``) or a contacts file (``--contacts``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from assistant.cli.options import clock_from, data_dir_option, now_option, settings_from, tz_option
+from assistant.models import Contact
+from intents.directory import read_contacts
+from intents.parser import Parser
+
+contacts_option = click.option(
+    "--contacts",
+    "contacts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Contacts to resolve names against: JSON list or CSV (id,name,kind,department,...).",
+)
+
+
+@click.command("parse")
+@now_option
+@tz_option
+@data_dir_option
+@contacts_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    *,
+    now_text: str | None,
+    tz_name: str | None,
+    data_dir: Path | None,
+    contacts_file: Path | None,
+) -> None:
+    """Parse utterances (one a line on stdin) into intents and slots (JSON lines)."""
+    settings = settings_from(ctx, data_dir=data_dir)
+    fixed_now = clock_from(settings, now_text, tz_name) if now_text else None
+    zone = clock_from(settings, None, tz_name).tzinfo
+    contacts = load_directory(contacts_file, settings.data_dir, fixed_now)
+    parser = Parser.from_contacts(contacts, settings.locale)
+    for line in sys.stdin:
+        now = fixed_now or datetime.now(zone)
+        emit(parser, line.rstrip("\r\n"), now, sys.stdout)
+
+
+def load_directory(
+    contacts_file: Path | None, data_dir: Path, now: datetime | None
+) -> list[Contact]:
+    """The contacts names resolve against: a file, or the local store."""
+    if contacts_file is not None:
+        return read_contacts(contacts_file)
+    from connectors.local.store import LocalStore
+
+    store = LocalStore.open(data_dir, now=now)
+    try:
+        return store.contacts()
+    finally:
+        store.close()
+
+
+def emit(parser: Parser, text: str, now: datetime, out: TextIO) -> None:
+    """Parse one line and write its JSON object, flushed."""
+    result = parser.parse(text, now=now)
+    out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    out.flush()

@@ -1,0 +1,73 @@
+"""Read a contacts file for ``--contacts FILE`` (JSON list or CSV).
+
+Columns / keys: ``id``, ``name`` (required), ``kind`` ("person" or "group"),
+``department``, ``title``, ``phone``, ``email``, ``aliases`` (a JSON list, or
+in CSV a ``;``-separated string). Any problem is one InputFileError line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputFileError
+from assistant.models import Contact
+
+_TEXT_FIELDS = ("department", "title", "phone", "email")
+
+
+def read_contacts(path: Path) -> list[Contact]:
+    """Contacts from a ``.json`` or ``.csv`` file (by suffix, else by content)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"cannot read contacts file {path}: {exc}") from exc
+    is_json = path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{"))
+    rows = _json_rows(path, text) if is_json else _csv_rows(path, text)
+    return [_contact(path, number, row) for number, row in enumerate(rows, start=1)]
+
+
+def _json_rows(path: Path, text: str) -> list[Mapping[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"contacts file {path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise InputFileError(f"contacts file {path} must hold a JSON list of objects")
+    return data
+
+
+def _csv_rows(path: Path, text: str) -> list[Mapping[str, Any]]:
+    try:
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames or "name" not in reader.fieldnames:
+            raise InputFileError(f"contacts file {path} needs a CSV header with id and name")
+        return list(reader)
+    except csv.Error as exc:
+        raise InputFileError(f"contacts file {path} is not valid CSV: {exc}") from exc
+
+
+def _contact(path: Path, number: int, row: Mapping[str, Any]) -> Contact:
+    name = str(row.get("name") or "").strip()
+    ident = str(row.get("id") or "").strip()
+    if not name or not ident:
+        raise InputFileError(f"contacts file {path}: entry {number} needs an id and a name")
+    kind = str(row.get("kind") or "person").strip()
+    if kind not in ("person", "group"):
+        raise InputFileError(f"contacts file {path}: entry {number} has unknown kind {kind!r}")
+    aliases = row.get("aliases") or ()
+    if isinstance(aliases, str):
+        aliases = [a.strip() for a in aliases.split(";") if a.strip()]
+    if not isinstance(aliases, list | tuple) or not all(isinstance(a, str) for a in aliases):
+        raise InputFileError(f"contacts file {path}: entry {number} aliases must be strings")
+    texts = {f: str(row.get(f) or "") for f in _TEXT_FIELDS}
+    return Contact(
+        id=ident,
+        name=name,
+        kind="group" if kind == "group" else "person",
+        aliases=tuple(aliases),
+        **texts,
+    )

@@ -1,0 +1,227 @@
+"""Load a locale's grammar files and compile every template once.
+
+Layout of ``intents/grammar/<locale>/``::
+
+    sentences/*.yaml   intents (templates + fixed slots), lists and rules
+    numbers.yaml       number words              (intents.numbers)
+    time.yaml          date and time vocabulary  (intents.timeparse)
+    phonetics.yaml     how English ears spell names (intents.phonetics)
+    speech.yaml        fillers, polite frames, keyword vocabulary extras
+
+A sentences file looks like hassil's::
+
+    intents:
+      send_message:
+        times: keep            # or "extract": match after removing time phrases
+        data:
+          - sentences: ["<send> <message> to {recipient} <saying> {body}"]
+            slots: {urgent: true}      # fixed slot values
+            requires: [recipient]      # only when that name is in the directory
+            priority: 2                # wins over lower priorities
+    lists:
+      body: {wildcard: true}
+      recipient: {contact: true}
+      field: {values: {"phone number": phone}}
+    rules:
+      send: "(send|write|compose)"
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from assistant.errors import ConfigError
+from assistant.models import Intent
+from intents.template import Node, RegexBuilder, SlotRef, parse_template
+
+ListKind = Literal["values", "text", "contact", "contacts"]
+TimeMode = Literal["keep", "extract"]
+GRAMMAR_ROOT = resources.files("intents") / "grammar"
+
+
+@dataclass(frozen=True, slots=True)
+class SlotList:
+    """A ``{list}``: fixed values, or a capture resolved later (text, contacts)."""
+
+    name: str
+    kind: ListKind
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTemplate:
+    """One template of one intent, ready to match."""
+
+    intent: Intent
+    source: str
+    regex: re.Pattern[str]
+    required: frozenset[str]
+    required_any: tuple[frozenset[str], ...]
+    slot_lists: Mapping[str, SlotList]
+    fixed_slots: Mapping[str, Any]
+    requires: frozenset[str]
+    priority: int
+    times: TimeMode
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """Every compiled template of a locale plus its side vocabularies."""
+
+    locale: str
+    templates: tuple[CompiledTemplate, ...]
+    vocabulary: frozenset[str]
+    data: Mapping[str, Any]
+
+
+def load_yaml(path: Path | Any) -> Any:
+    """Read one grammar YAML file; unreadable or invalid YAML is a ConfigError."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read grammar file {path}: {exc}") from exc
+
+
+@cache
+def load_grammar(locale: str = "en") -> Grammar:
+    """Load and compile the grammar of ``locale`` (cached: compiled once)."""
+    root = GRAMMAR_ROOT / locale
+    if not root.is_dir():
+        raise ConfigError(f"no grammar for locale {locale!r}")
+    side = {name: load_yaml(root / f"{name}.yaml") for name in _SIDE_FILES}
+    sentence_files = sorted(
+        (p for p in (root / "sentences").iterdir() if p.name.endswith(".yaml")),
+        key=lambda p: p.name,
+    )
+    merged = _merge([load_yaml(p) for p in sentence_files])
+    return compile_grammar(locale, merged, side)
+
+
+_SIDE_FILES = ("numbers", "time", "phonetics", "speech")
+
+
+def _merge(documents: list[Mapping[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {"intents": {}, "lists": {}, "rules": {}}
+    for document in documents:
+        for section, collected in merged.items():
+            for name, value in (document.get(section) or {}).items():
+                if section == "intents" and name in collected:
+                    collected[name]["data"].extend(value["data"])
+                else:
+                    collected[name] = value
+    return merged
+
+
+def compile_grammar(locale: str, merged: Mapping[str, Any], side: Mapping[str, Any]) -> Grammar:
+    """Compile merged sentence data (intents, lists, rules) into a Grammar."""
+    lists = {name: _slot_list(name, spec) for name, spec in merged["lists"].items()}
+    rules = {name: parse_template(str(text)) for name, text in merged["rules"].items()}
+    templates: list[CompiledTemplate] = []
+    vocabulary: set[str] = set()
+    for intent_name, spec in merged["intents"].items():
+        try:
+            intent = Intent(intent_name)
+        except ValueError as exc:
+            raise ConfigError(f"grammar names an unknown intent {intent_name!r}") from exc
+        times: TimeMode = spec.get("times", "keep")
+        for block in spec["data"]:
+            for sentence in block["sentences"]:
+                node = parse_template(sentence)
+                compiled = _compile(
+                    intent, sentence, node, block=block, lists=lists, rules=rules, times=times
+                )
+                templates.append(compiled)
+                vocabulary |= RegexBuilder(rules, _no_slots).vocabulary(node)
+    for slot_list in lists.values():
+        for phrase in slot_list.values:
+            vocabulary.update(phrase.split())
+    vocabulary.update(side["speech"].get("vocabulary", ()))
+    for section in ("numbers", "time"):
+        vocabulary.update(_words_of(side.get(section, {})))
+    return Grammar(locale, tuple(templates), frozenset(vocabulary), side)
+
+
+def _words_of(data: Any) -> set[str]:
+    """Every word in a vocabulary file (keys and string values, recursively)."""
+    if isinstance(data, dict):
+        return (
+            set().union(*(_words_of(k) | _words_of(v) for k, v in data.items())) if data else set()
+        )
+    if isinstance(data, list):
+        return set().union(*(_words_of(v) for v in data)) if data else set()
+    return set(str(data).split()) if isinstance(data, str) else set()
+
+
+def _no_slots(ref: SlotRef) -> str:
+    return ""
+
+
+def _slot_list(name: str, spec: Mapping[str, Any]) -> SlotList:
+    if spec.get("wildcard"):
+        return SlotList(name, "text")
+    if spec.get("contact"):
+        return SlotList(name, "contact")
+    if spec.get("contacts"):
+        return SlotList(name, "contacts")
+    values = spec.get("values")
+    if isinstance(values, list):
+        values = {str(v): str(v) for v in values}
+    if not isinstance(values, dict) or not values:
+        raise ConfigError(f"grammar list {name!r} needs values, wildcard or contact")
+    return SlotList(name, "values", {str(k).lower(): v for k, v in values.items()})
+
+
+#: How many words a spoken name may take ("li wei from the finance department").
+MAX_NAME_WORDS = 7
+
+
+def _compile(
+    intent: Intent,
+    sentence: str,
+    node: Node,
+    *,
+    block: Mapping[str, Any],
+    lists: Mapping[str, SlotList],
+    rules: Mapping[str, Node],
+    times: TimeMode,
+) -> CompiledTemplate:
+    used: dict[str, SlotList] = {}
+
+    def slot_pattern(ref: SlotRef) -> str:
+        if ref.list_name not in lists:
+            raise ConfigError(f"grammar uses an unknown list {{{ref.list_name}}}: {sentence!r}")
+        slot_list = lists[ref.list_name]
+        used[ref.slot] = slot_list
+        if slot_list.kind == "values":
+            phrases = sorted(slot_list.values, key=len, reverse=True)
+            body = "|".join(re.escape(p) + " " for p in phrases)
+            return f"(?P<{ref.slot}>{body})"
+        if slot_list.kind == "contact":
+            return rf"(?P<{ref.slot}>(?:\S+ ){{1,{MAX_NAME_WORDS}}}?)"
+        return rf"(?P<{ref.slot}>(?:\S+ )+?)"
+
+    builder = RegexBuilder(rules, slot_pattern)
+    try:
+        regex = re.compile(builder.build(node))
+    except re.error as exc:
+        raise ConfigError(f"grammar template does not compile ({exc}): {sentence!r}") from exc
+    return CompiledTemplate(
+        intent=intent,
+        source=sentence,
+        regex=regex,
+        required=builder.required_words(node),
+        required_any=tuple(sorted((s for s in builder.required_any(node) if len(s) > 1), key=len)),
+        slot_lists=used,
+        fixed_slots=dict(block.get("slots") or {}),
+        requires=frozenset(block.get("requires") or ()),
+        priority=int(block.get("priority", 0)),
+        times=times,
+    )

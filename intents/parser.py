@@ -1,0 +1,274 @@
+"""The parser: utterance (or n-best hypotheses) + context -> ParseResult.
+
+Pipeline for one text: tokenise and clean (:mod:`intents.prepare`); apply
+the dialog's expectation (:mod:`intents.context`); find time phrases
+(:mod:`intents.timeparse`); run the templates (:mod:`intents.matcher`) on the
+words, and on the words without time phrases for calendar intents; fill the
+slots of the best match whose names check out (:mod:`intents.slots`); if
+nothing matched, try again with misheard keywords corrected. A miss is
+``Intent.NONE``, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
+from intents.contacts import ContactIndex
+from intents.context import pick_choice
+from intents.grammar import Grammar, load_grammar
+from intents.matcher import Match, Matcher
+from intents.numbers import NumberWords
+from intents.prepare import Preparer
+from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
+from intents.slots import SlotFiller
+from intents.text import Tokens, tokenize
+from intents.timeparse import Piece, TimeScanner
+from intents.when import resolve
+
+_CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
+_TIME_SLOTS = frozenset({"start", "end", "duration"})
+_QUESTION_INTENTS = frozenset({Intent.QUERY_CALENDAR, Intent.READ_MESSAGES})
+#: Matches tried (best first) until one has slots that check out.
+MAX_TRIES = 12
+#: Confidence factor when a match needed the fuzzy keyword correction.
+FUZZY_PENALTY = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    tokens: Tokens
+    pieces: tuple[Piece, ...]
+    timeless: Tokens
+
+
+class Parser:
+    """Grammar + directory, compiled once; :meth:`parse` is cheap and thread-safe."""
+
+    def __init__(self, grammar: Grammar, contacts: ContactIndex) -> None:
+        self.grammar = grammar
+        self.contacts = contacts
+        self.numbers = NumberWords.from_data(grammar.data["numbers"])
+        self.scanner = TimeScanner(grammar.data["time"], self.numbers)
+        self.preparer = Preparer(grammar.data["speech"], grammar.vocabulary)
+        self.matcher = Matcher(grammar)
+        self.filler = SlotFiller(contacts, grammar.data["speech"])
+
+    @classmethod
+    def from_contacts(cls, contacts: Iterable[Contact], locale: str = "en") -> Parser:
+        """A parser for ``locale`` whose names resolve against ``contacts``."""
+        grammar = load_grammar(locale)
+        return cls(grammar, ContactIndex(contacts, grammar.data["phonetics"]))
+
+    def parse(
+        self,
+        utterance: str | Sequence[Hypothesis],
+        *,
+        now: datetime,
+        context: ParseContext | None = None,
+    ) -> ParseResult:
+        """Understand one utterance (a text, or ASR hypotheses best first)."""
+        context = context or ParseContext()
+        if isinstance(utterance, str):
+            return self._parse_text(utterance, now, context)
+        return self._parse_nbest(utterance, now, context)
+
+    # -- n-best ------------------------------------------------------------
+
+    def _parse_nbest(
+        self, hypotheses: Sequence[Hypothesis], now: datetime, context: ParseContext
+    ) -> ParseResult:
+        if not hypotheses:
+            return ParseResult("", Intent.NONE, 0.0)
+        top = max(h.score for h in hypotheses)
+        best: tuple[float, ParseResult] | None = None
+        for rank, hypothesis in enumerate(hypotheses[:8]):
+            result = self._parse_text(hypothesis.text, now, context)
+            weight = _asr_weight(hypothesis.score, top, rank)
+            joint = _joint_score(result) * weight
+            if best is None or joint > best[0]:
+                best = (joint, result)
+        assert best is not None
+        return best[1]
+
+    # -- one text ----------------------------------------------------------
+
+    def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+        tokens = self.preparer.clean(tokenize(text))
+        if not tokens.words:
+            return ParseResult(text, Intent.NONE, 0.0)
+        prepared = self._prepare(tokens)
+        answer = self._contextual(text, prepared, now, context)
+        if answer is not None:
+            return answer
+        found = self._ranked(text, prepared, now, 1.0)
+        corrected = self.preparer.corrected(tokens)
+        if corrected is not None:
+            # A misheard keyword ("cancle") may turn a weak reading into a strong one.
+            alternative = self._ranked(text, self._prepare(corrected), now, FUZZY_PENALTY)
+            if alternative is not None and (found is None or _better(alternative, found)):
+                found = alternative
+        return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
+
+    def _prepare(self, tokens: Tokens) -> _Prepared:
+        pieces = tuple(self.scanner.scan(tokens.words))
+        drop = {i for p in pieces for i in range(p.start, p.end)}
+        return _Prepared(tokens, pieces, tokens.without(drop) if drop else tokens)
+
+    def _match(
+        self,
+        text: str,
+        prepared: _Prepared,
+        now: datetime,
+        factor: float,
+        intents: Iterable[Intent] | None = None,
+    ) -> ParseResult | None:
+        found = self._ranked(text, prepared, now, factor, intents)
+        return found[1] if found else None
+
+    def _ranked(
+        self,
+        text: str,
+        prepared: _Prepared,
+        now: datetime,
+        factor: float,
+        intents: Iterable[Intent] | None = None,
+    ) -> tuple[tuple[int, float, bool, int], ParseResult] | None:
+        """The best match whose slots check out, with its rank.
+
+        Matches that tie on priority and coverage are told apart by their
+        slots: the reading whose names the directory knows wins.
+        """
+        best: tuple[float, tuple[int, float, bool, int], ParseResult] | None = None
+        for match in self.matcher.match(prepared.tokens, prepared.timeless, intents)[:MAX_TRIES]:
+            if best is not None and match.rank[:3] != best[1][:3]:
+                break
+            result = self._result(text, match, prepared, now, factor)
+            if result is None:
+                continue
+            quality = _slot_quality(result) - 0.01 * len(match.spans)
+            if best is None or quality > best[0]:
+                best = (quality, match.rank, result)
+        return (best[1], best[2]) if best else None
+
+    def _result(
+        self, text: str, match: Match, prepared: _Prepared, now: datetime, factor: float
+    ) -> ParseResult | None:
+        if match.intent is Intent.NONE:
+            return ParseResult(text, Intent.NONE, round(0.5 + 0.4 * match.coverage, 3))
+        filled = self.filler.fill(match)
+        if not filled.resolved_all:
+            return None
+        slots = dict(filled.slots)
+        if match.template.times == "extract":
+            slots.update(self._times(prepared.pieces, now, match.intent, slots))
+            if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
+                return None
+        confidence = _confidence(match, filled.unresolved) * factor
+        return ParseResult(text, match.intent, round(confidence, 3), slots)
+
+    def _times(
+        self, pieces: Sequence[Piece], now: datetime, intent: Intent, slots: dict[str, SlotValue]
+    ) -> dict[str, SlotValue]:
+        if slots.get("start") == "now":
+            return {"start": now}
+        when = resolve(
+            pieces,
+            now,
+            working_start=self.scanner.working_start,
+            question=intent in _QUESTION_INTENTS,
+        )
+        found: dict[str, SlotValue] = {}
+        for name in ("start", "end", "duration"):
+            value = getattr(when, name)
+            if value is not None:
+                found[name] = value
+        if when.all_day and intent is Intent.CREATE_EVENT:
+            found["all_day"] = True
+        return found
+
+    # -- context -------------------------------------------------------------
+
+    def _contextual(
+        self, text: str, prepared: _Prepared, now: datetime, context: ParseContext
+    ) -> ParseResult | None:
+        expect = context.expect
+        if expect is Expect.ANYTHING:
+            return None
+        control = self._match(text, prepared, now, 1.0, _CONTROL)
+        if control is not None and control.intent in (Intent.CANCEL, Intent.REPEAT, Intent.HELP):
+            return control
+        if expect is Expect.CHOICE:
+            choice = pick_choice(prepared.tokens, context.choices, self.numbers)
+            if choice is not None:
+                return ParseResult(text, Intent.CONFIRM, 0.9, {"choice": choice})
+            return control
+        if expect is Expect.YES_NO:
+            return control
+        return self._expected_value(text, prepared, now, expect)
+
+    def _expected_value(
+        self, text: str, prepared: _Prepared, now: datetime, expect: Expect
+    ) -> ParseResult | None:
+        spoken = prepared.tokens.surface(0, len(prepared.tokens)) or text.strip()
+        if expect is Expect.BODY:
+            return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"body": spoken})
+        if expect is Expect.TITLE:
+            return ParseResult(text, Intent.CREATE_EVENT, 0.9, {"title": spoken})
+        if expect is Expect.TIME and prepared.pieces:
+            slots = self._times(prepared.pieces, now, Intent.CREATE_EVENT, {})
+            return ParseResult(text, Intent.CREATE_EVENT, 0.9, slots) if slots else None
+        if expect is Expect.CONTACT:
+            words = [w for w in prepared.tokens.words if w not in ("to", "send", "it", "for")]
+            resolution = self.filler.resolve(" ".join(words))
+            if resolution.candidates:
+                return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"recipient": resolution})
+        return None
+
+
+def _better(
+    alternative: tuple[tuple[int, float, bool, int], ParseResult],
+    found: tuple[tuple[int, float, bool, int], ParseResult],
+) -> bool:
+    """A corrected reading wins only by ranking higher, and never as "none"."""
+    return alternative[1].intent is not Intent.NONE and alternative[0] > found[0]
+
+
+def _slot_quality(result: ParseResult) -> float:
+    """How well the names of a reading resolved: known > ambiguous > unknown."""
+    quality = 0.0
+    for value in result.slots.values():
+        for resolution in value if isinstance(value, tuple) else (value,):
+            if isinstance(resolution, ContactResolution):
+                if not resolution.candidates:
+                    quality += 0.3
+                else:
+                    top = resolution.candidates[0].score
+                    quality += top if resolution.best else 0.7 * top
+    return quality
+
+
+def _confidence(match: Match, unresolved: int) -> float:
+    base = 0.55 + 0.35 * match.coverage + 0.02 * min(match.template.priority, 5)
+    if unresolved and match.intent in ACTION_INTENTS:
+        base -= 0.1
+    return max(0.05, min(base, 0.99))
+
+
+def _joint_score(result: ParseResult) -> float:
+    """How usable an interpretation is: intent found, names known."""
+    if result.intent is Intent.NONE:
+        return 0.05
+    score = result.confidence
+    for value in result.slots.values():
+        if isinstance(value, ContactResolution):
+            score *= 1.0 if value.best else 0.8 if value.candidates else 0.6
+    return score
+
+
+def _asr_weight(score: float, top: float, rank: int) -> float:
+    """Prefer the recogniser's favourites without letting them override sense."""
+    relative = score / top if top > 0 else 1.0
+    return max(0.5, min(1.0, relative)) * (1.0 - 0.03 * rank)

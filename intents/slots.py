@@ -1,0 +1,178 @@
+"""Fill slots from a template match: names, free text, list values, times.
+
+Names are resolved here, against the directory: a capture may carry a
+qualifier ("li wei from sales", "the finance li wei"), several attendees
+("li wei and zhang san"), or run straight into the message body with no
+word between them ("tell li wei i'm late") -- then every split is tried and
+the one whose name the directory knows best wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from intents.contacts import ContactIndex
+from intents.grammar import MAX_NAME_WORDS
+from intents.matcher import Match
+from intents.result import ContactResolution, SlotValue
+from intents.text import Tokens
+
+_ATTENDEE_SPLIT = re.compile(r",| and | with | plus | & ")
+#: How much less an ambiguous name counts when choosing where a name ends.
+AMBIGUITY_PENALTY = 0.05
+#: A longer name keeps the same best contact if it still scores this.
+SAME_PERSON_SCORE = 0.75
+#: Resolutions remembered per parser (cleared when full).
+CACHE_SIZE = 4096
+#: Words between a name and a message body that belong to neither.
+
+
+@dataclass(frozen=True, slots=True)
+class Filled:
+    """The slots of one match, and whether every required name resolved."""
+
+    slots: dict[str, SlotValue]
+    resolved_all: bool
+    unresolved: int
+
+
+class SlotFiller:
+    """Turns a :class:`Match` into slot values."""
+
+    def __init__(self, index: ContactIndex, speech: Mapping[str, Any]) -> None:
+        self.index = index
+        #: Words between a name and a body that belong to neither ("saying").
+        self.connectors = frozenset(speech["body_connectors"])
+        #: Words that can start a message body but never end a name.
+        self.body_starters = frozenset(speech["body_starters"])
+        self.not_in_names = frozenset(speech["not_in_names"])
+        # The index never changes, so a name heard twice resolves once.
+        self._cache: dict[str, ContactResolution] = {}
+
+    def fill(self, match: Match) -> Filled:
+        """Slot values for ``match`` (fixed slots, lists, captures)."""
+        tokens = match.tokens
+        spans = dict(match.spans)
+        slots: dict[str, SlotValue] = {}
+        if _adjacent(spans, "recipient", "body"):
+            spans["recipient"], spans["body"] = self._split(
+                tokens, spans["recipient"], spans["body"]
+            )
+        for slot, (lo, hi) in spans.items():
+            kind = match.template.slot_lists[slot].kind
+            words = tokens.words[lo:hi]
+            if kind == "values":
+                values = match.template.slot_lists[slot].values
+                slots[slot] = values[" ".join(words)]
+            elif kind == "text":
+                slots[slot] = _clean_text(tokens, lo, hi)
+            elif kind == "contact":
+                slots[slot] = self.resolve(" ".join(words))
+            else:
+                slots[slot] = self.attendees(" ".join(words))
+        for name, value in match.template.fixed_slots.items():
+            slots.setdefault(name, value)
+        unresolved = sum(
+            1 for s in match.template.requires if s not in _TIME_SLOTS and not _known(slots.get(s))
+        )
+        unresolved += sum(1 for v in slots.values() if self._implausible(v))
+        missing = sum(
+            1 for v in slots.values() if isinstance(v, ContactResolution) and not v.candidates
+        )
+        return Filled(slots, unresolved == 0, missing)
+
+    def _implausible(self, value: Any) -> bool:
+        """A name capture that cannot be a contact: "me", or a sentence fragment."""
+        if not isinstance(value, ContactResolution):
+            return False
+        words = value.query.split()
+        if not words or words[0] in _SELF:
+            return True  # "email me the lyrics" is not a message to send
+        if value.candidates:
+            return False
+        return len(words) > MAX_UNKNOWN_NAME_WORDS or any(w in self.not_in_names for w in words[1:])
+
+    def resolve(self, text: str) -> ContactResolution:
+        """Resolve a spoken name, honouring a department/title qualifier (cached)."""
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = self.index.resolve(text)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = cached
+        return cached
+
+    def attendees(self, text: str) -> tuple[ContactResolution, ...]:
+        """Resolve "li wei and zhang san" into one resolution per person."""
+        parts = [p.strip() for p in _ATTENDEE_SPLIT.split(text) if p.strip()]
+        return tuple(self.resolve(p) for p in parts if p not in ("me", "us", "him", "her"))
+
+    def _split(
+        self, tokens: Tokens, name: tuple[int, int], body: tuple[int, int]
+    ) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Choose where the name ends and the body begins."""
+        lo, hi = name[0], body[1]
+        best_cut, best_score = self._fallback_cut(tokens, lo, hi), 0.0
+        best_ids: set[str] = set()
+        for cut in range(lo + 1, min(hi, lo + MAX_NAME_WORDS + 1)):
+            last = tokens.words[cut - 1]
+            if cut - 1 > lo and (last in self.body_starters or last in self.connectors):
+                break
+            resolution = self.resolve(" ".join(tokens.words[lo:cut]))
+            if not resolution.candidates:
+                continue
+            top = resolution.candidates[0]
+            # A name that settles an ambiguity ("li wei from finance") beats
+            # the bare ambiguous one ("li wei").
+            score = top.score - (AMBIGUITY_PENALTY if resolution.ambiguous else 0.0)
+            # "wang fung" beats "wang" when "wang" could mean Wang Fang: more
+            # of the name was heard, even if one word is a little off.
+            longer_same = (
+                top.contact.id in best_ids
+                and score >= SAME_PERSON_SCORE
+                and score >= best_score - 0.1
+                and last not in self.not_in_names
+            )
+            if score > best_score or longer_same:
+                best_cut, best_score = cut, score
+                best_ids = {c.contact.id for c in resolution.candidates}
+        body_start = best_cut
+        while body_start < hi - 1 and tokens.words[body_start] in self.connectors:
+            body_start += 1
+        return (lo, best_cut), (body_start, hi)
+
+    def _fallback_cut(self, tokens: Tokens, lo: int, hi: int) -> int:
+        """Unknown name: up to a "saying"; else one word, two after "my"/"the"."""
+        for cut in range(lo + 1, min(hi - 1, lo + MAX_NAME_WORDS)):
+            if tokens.words[cut] in self.connectors:
+                return cut
+        if tokens.words[lo] in ("my", "the", "our") and lo + 2 < hi:
+            return lo + 2
+        return lo + 1
+
+
+_TIME_SLOTS = frozenset({"start", "end", "duration"})
+_SELF = frozenset({"me", "myself", "us", "ourselves"})
+
+
+#: An unknown "name" longer than this is a sentence, not a name.
+MAX_UNKNOWN_NAME_WORDS = 3
+
+
+def _adjacent(spans: Mapping[str, tuple[int, int]], first: str, second: str) -> bool:
+    return first in spans and second in spans and spans[first][1] == spans[second][0]
+
+
+def _known(value: Any) -> bool:
+    if isinstance(value, ContactResolution):
+        return bool(value.candidates)
+    if isinstance(value, tuple):
+        return bool(value) and all(_known(v) for v in value)
+    return value is not None
+
+
+def _clean_text(tokens: Tokens, lo: int, hi: int) -> str:
+    return tokens.surface(lo, hi).strip(" ,;:-\"'")

@@ -18,12 +18,16 @@ from assistant.errors import DriveTalkError
 
 #: Subcommand modules under ``assistant.cli``; each defines ``command``.
 COMMAND_MODULES = (
+    "chat",
     "connectors",
     "demo_data",
+    "keys",
     "model",
+    "serve",
     "transcribe",
     "parse",
     "nlu_eval",
+    "replay",
 )
 
 

@@ -1,1 +1,8 @@
-"""server stage of the DriveTalk runtime."""
+"""The fleet server: ``create_app()`` in :mod:`assistant.server.app`, run by ``drivetalk serve``.
+
+Modules: ``app`` (factory, lifespan), ``routes_*`` (REST, WebSocket, operations),
+``stream`` / ``stream_protocol`` (the audio WebSocket), ``keys`` / ``auth`` /
+``ratelimit`` / ``limits`` (who may do what, how much), ``tenants`` /
+``sessions`` / ``assembly`` (whose data, which conversation), ``speech``
+(the shared recognizer and TTS), ``schemas`` / ``handlers`` (the HTTP edge).
+"""

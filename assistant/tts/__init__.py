@@ -1,1 +1,36 @@
-"""tts stage of the DriveTalk runtime."""
+"""Spoken replies: pyttsx3 on espeak-ng in one worker thread, played on the local device.
+
+``open_speaker`` builds what the configuration asks for and says clearly
+when speech cannot work here (no espeak, no audio device).
+"""
+
+from __future__ import annotations
+
+from assistant.errors import TTSUnavailableError
+from assistant.tts.audio import Audio
+from assistant.tts.player import DevicePlayer
+from assistant.tts.speaker import Speaker, TextOnlySpeaker, VoiceSpeaker
+from assistant.tts.synth import Synthesizer, Voice
+
+__all__ = [
+    "Audio",
+    "DevicePlayer",
+    "Speaker",
+    "Synthesizer",
+    "TextOnlySpeaker",
+    "Voice",
+    "VoiceSpeaker",
+    "open_speaker",
+]
+
+
+def open_speaker(voice: Voice, *, timeout: float = 15.0) -> VoiceSpeaker:
+    """A speaker on the default audio device; raises TTSUnavailableError if impossible."""
+    player = DevicePlayer()
+    synth = Synthesizer(voice, timeout=timeout)
+    try:
+        synth.start()
+    except TTSUnavailableError:
+        synth.close()
+        raise
+    return VoiceSpeaker(synth, player)

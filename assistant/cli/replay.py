@@ -1,0 +1,198 @@
+"""``drivetalk replay PATH``: replay recorded utterances and report accuracy and latency."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+
+from assistant.asr.factory import transcriber_from_settings
+from assistant.asr.listener import Listener
+from assistant.audio.endpoint import EndpointConfig
+from assistant.cli.options import settings_from
+from assistant.config import Settings
+from assistant.errors import TTSUnavailableError, UserInputError
+from assistant.replay.backend import configured_backend, fresh_local_backend
+from assistant.replay.manifest import Manifest, load_manifest
+from assistant.replay.metrics import Threshold, parse_threshold, summarise
+from assistant.replay.report import jsonl_report, junit_report, print_report, write_text
+from assistant.replay.results import CaseResult
+from assistant.replay.runner import BackendFactory, replay
+from assistant.replay.speaker import TimingSpeaker
+from assistant.tts.synth import Synthesizer, Voice
+
+
+@click.command("replay")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--transcripts",
+    is_flag=True,
+    help="Replay the expected transcripts instead of the audio (no speech model needed).",
+)
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    help="vosk model directory (default: DRIVETALK_MODEL, the config file, installed models).",
+)
+@click.option("--jsonl", "jsonl_file", type=click.Path(path_type=Path), help="Write JSONL results.")
+@click.option("--junit", "junit_file", type=click.Path(path_type=Path), help="Write JUnit XML.")
+@click.option(
+    "--fail-under",
+    "fail_under",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="Exit 1 when METRIC is below VALUE (0.9 or 90%); repeatable. Metrics: word_accuracy, "
+    "intent_accuracy, slot_accuracy, command_acceptance, task_success, case_pass_rate.",
+)
+@click.option("--case", "case_ids", multiple=True, metavar="ID", help="Only these cases.")
+@click.option(
+    "--backend",
+    metavar="NAME",
+    help="Replay against this configured connector (default: a fresh demo store per case).",
+)
+@click.option("--no-tts", is_flag=True, help="Do not synthesise replies (no audio latency).")
+@click.pass_context
+def command(
+    ctx: click.Context,
+    *,
+    path: Path,
+    transcripts: bool,
+    model: Path | None,
+    jsonl_file: Path | None,
+    junit_file: Path | None,
+    fail_under: tuple[str, ...],
+    case_ids: tuple[str, ...],
+    backend: str | None,
+    no_tts: bool,
+) -> int:
+    """Replay the cases of a manifest (PATH: the file, or a directory holding it)."""
+    thresholds = [parse_threshold(text) for text in fail_under]
+    settings = settings_from(ctx)
+    manifest = _select(load_manifest(path), case_ids)
+    _check_thresholds(thresholds, transcripts)
+    if not transcripts:
+        manifest.require_audio()
+    listener, mode = (None, "transcript mode") if transcripts else _listener(settings, model)
+    factory = _backend(settings, backend, manifest)
+    speaker = TimingSpeaker(None if no_tts else _synthesizer(settings))
+    results = _run(manifest, listener, speaker, factory)
+    return _report(
+        manifest,
+        results,
+        thresholds,
+        mode=mode,
+        audio=listener is not None,
+        jsonl_file=jsonl_file,
+        junit_file=junit_file,
+    )
+
+
+def _select(manifest: Manifest, case_ids: Sequence[str]) -> Manifest:
+    if not case_ids:
+        return manifest
+    known = {c.id for c in manifest.cases}
+    unknown = [c for c in case_ids if c not in known]
+    if unknown:
+        raise UserInputError(f"no case {unknown[0]!r} in {manifest.path}")
+    cases = tuple(c for c in manifest.cases if c.id in set(case_ids))
+    return Manifest(path=manifest.path, now=manifest.now, cases=cases)
+
+
+def _check_thresholds(thresholds: Sequence[Threshold], transcripts: bool) -> None:
+    if transcripts and any(t.metric == "word_accuracy" for t in thresholds):
+        raise UserInputError("word_accuracy is not measured with --transcripts (no audio is heard)")
+
+
+def _listener(settings: Settings, model: Path | None) -> tuple[Listener, str]:
+    """Load the model (ModelNotFoundError says how to get one) and the endpointer."""
+    transcriber, choice = transcriber_from_settings(settings, model=model)
+    asr = settings.asr
+    config = EndpointConfig(
+        vad_aggressiveness=asr.vad_aggressiveness,
+        speech_start_ms=asr.speech_start_ms,
+        leading_silence_ms=asr.leading_silence_ms,
+        trailing_silence_ms=asr.trailing_silence_ms,
+        max_utterance_s=asr.max_utterance_s,
+        push_to_talk=asr.push_to_talk,
+    )
+    return Listener(transcriber, config), f"audio mode, model {choice.path} ({choice.source})"
+
+
+def _synthesizer(settings: Settings) -> Synthesizer | None:
+    """The configured TTS voice, or None (with a note) when speech is unavailable."""
+    if not settings.tts.enabled:
+        return None
+    tts = settings.tts
+    synth = Synthesizer(Voice(tts.voice, tts.rate, tts.volume))
+    try:
+        synth.start()
+    except TTSUnavailableError as exc:
+        synth.close()
+        click.echo(f"drivetalk: note: no reply audio latency ({exc})", err=True)
+        return None
+    return synth
+
+
+def _backend(settings: Settings, name: str | None, manifest: Manifest) -> BackendFactory:
+    """The per-case backend; a configured one is opened once first, to fail fast."""
+    if name is None:
+        return fresh_local_backend
+    factory = functools.partial(configured_backend, name, settings)
+
+    async def probe() -> None:
+        async with factory(manifest.now):
+            pass
+
+    asyncio.run(probe())
+    return factory
+
+
+def _run(
+    manifest: Manifest,
+    listener: Listener | None,
+    speaker: TimingSpeaker,
+    factory: BackendFactory,
+) -> list[CaseResult]:
+    progress = Progress(console=Console(stderr=True), transient=True)
+    if not progress.console.is_terminal:
+        return asyncio.run(replay(manifest, listener=listener, speaker=speaker, backend=factory))
+    with progress:
+        task = progress.add_task("replaying", total=len(manifest.cases))
+        return asyncio.run(
+            replay(
+                manifest,
+                listener=listener,
+                speaker=speaker,
+                backend=factory,
+                on_case=lambda _r: progress.advance(task),
+            )
+        )
+
+
+def _report(
+    manifest: Manifest,
+    results: list[CaseResult],
+    thresholds: Sequence[Threshold],
+    *,
+    mode: str,
+    audio: bool,
+    jsonl_file: Path | None,
+    junit_file: Path | None,
+) -> int:
+    figures = summarise(results)
+    verdicts = {f"{t.metric}>={t.minimum:g}": t.check(figures) for t in thresholds}
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    count = f"{len(results)} case{'' if len(results) == 1 else 's'}"
+    header = f"replay of {count} from {manifest.path} ({mode})"
+    print_report(console, results, figures, audio=audio, header=header, verdicts=verdicts)
+    if jsonl_file is not None:
+        write_text(jsonl_file, jsonl_report(results, figures, verdicts))
+    if junit_file is not None:
+        write_text(junit_file, junit_report(results, figures, thresholds))
+    return 1 if any(why is not None for why in verdicts.values()) else 0

@@ -1,0 +1,113 @@
+"""Building blocks every flow uses to answer: say, ask, finish.
+
+A flow handler returns an :data:`Outcome`: the next state and the actions
+to carry out. ``ask`` opens a numbered answer window (a :class:`Listen`),
+``finish`` closes the task and then speaks what waited for the dialog to be
+free: delivery notices and queued announcements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from assistant.dialog.actions import DialogAction, Listen, Speak
+from assistant.dialog.prompts import prompt, vocabulary
+from assistant.dialog.state import DialogState, Task, Waiting
+from assistant.models import Intent
+from intents.result import Expect, ParseContext, ParseResult
+
+Outcome = tuple[DialogState, tuple[DialogAction, ...]]
+
+#: A "yes" that makes something leave the car must be heard this clearly;
+#: a mumbled one is asked again rather than acted on.
+MIN_YES_CONFIDENCE = 0.6
+
+#: Which vocabulary and which timeout each kind of question uses.
+_EXPECT_VOCABULARY = {
+    Expect.YES_NO: "yes_no",
+    Expect.CHOICE: "choice",
+    Expect.BODY: "",
+    Expect.CONTACT: "",
+    Expect.TIME: "",
+    Expect.TITLE: "",
+    Expect.ANYTHING: "",
+}
+
+
+def say(state: DialogState, *texts: str, **changes: Any) -> Outcome:
+    """Speak ``texts`` (joined into one utterance) and update the state."""
+    text = " ".join(t for t in texts if t)
+    changes.setdefault("last_spoken", text or state.last_spoken)
+    new = replace(state, **changes)
+    return new, (Speak(text),) if text else ()
+
+
+def ask(
+    state: DialogState,
+    text: str,
+    waiting: Waiting,
+    context: ParseContext,
+    *,
+    task: Task | None = None,
+    vocab: tuple[str, ...] = (),
+) -> Outcome:
+    """Speak a question and open answer window number ``turn + 1``."""
+    turn = state.turn + 1
+    policy = state.policy
+    timeout = policy.confirm_timeout if waiting in ("confirm", "offer") else policy.answer_timeout
+    name = _EXPECT_VOCABULARY[context.expect]
+    words = vocab or (vocabulary(name) if name else ())
+    if context.expect is Expect.CHOICE:
+        words = (*choice_phrases(context.choices), *words)
+    new = replace(
+        state,
+        task=task if task is not None else state.task,
+        waiting=waiting,
+        turn=turn,
+        last_spoken=text,
+    )
+    return new, (Speak(text), Listen(turn, context, words, timeout))
+
+
+def choice_phrases(choices: tuple[str, ...]) -> tuple[str, ...]:
+    """What a driver may say to pick "Li Wei, Sales": "li wei in sales", "sales", ..."""
+    phrases: list[str] = []
+    for label in choices:
+        parts = [part.strip().lower() for part in label.split(",") if part.strip()]
+        phrases += [" in ".join(parts), " ".join(parts), *parts[1:]]
+    return tuple(dict.fromkeys(phrases))
+
+
+def wait_for(state: DialogState, waiting: Waiting, task: Task, *actions: DialogAction) -> Outcome:
+    """Start a connector action and wait for its result (no answer window)."""
+    return replace(state, task=task, waiting=waiting), actions
+
+
+def finish(state: DialogState, *texts: str, **changes: Any) -> Outcome:
+    """End the current task, then speak notices and queued announcements."""
+    from assistant.dialog.announce import announce  # announce uses ask(): import late
+
+    done = replace(state, task=None, waiting="", **changes)
+    spoken = [t for t in (*texts, *done.notices) if t]
+    done = replace(done, notices=())
+    if done.queued:
+        queued = done.queued
+        done, actions = announce(replace(done, queued=()), queued, prefix=" ".join(spoken))
+        return done, actions
+    return say(done, *spoken)
+
+
+def help_for(state: DialogState) -> str:
+    """The help sentence for the question being asked (or for the idle state)."""
+    return prompt(f"help.{state.waiting or 'idle'}")
+
+
+def unsure_yes(result: ParseResult) -> bool:
+    """A confirmation heard too unclearly to act on."""
+    return result.intent is Intent.CONFIRM and result.confidence < MIN_YES_CONFIDENCE
+
+
+def p(key: str, **values: Any) -> str:
+    """Shorthand for :func:`assistant.dialog.prompts.prompt`."""
+    return prompt(key, **values)

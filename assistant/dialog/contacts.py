@@ -1,0 +1,95 @@
+"""Turning the parser's contact resolutions into a choice, a question or a refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from assistant.dialog.prompts import prompt
+from assistant.models import Contact
+from intents.result import ContactResolution, Expect, ParseContext, SlotValue
+
+#: Candidates closer than this to the best score are offered as a choice.
+_CLOSE = 0.15
+_MAX_CHOICES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """Outcome of a resolution: exactly one of the three fields is meaningful."""
+
+    contact: Contact | None = None
+    candidates: tuple[Contact, ...] = ()
+    unknown: str = ""
+
+
+def resolve(resolution: ContactResolution) -> Resolved:
+    """One contact, a short list of namesakes to choose from, or an unknown name."""
+    if resolution.best is not None:
+        return Resolved(contact=resolution.best)
+    if not resolution.candidates:
+        return Resolved(unknown=resolution.query)
+    top = resolution.candidates[0].score
+    close = [c.contact for c in resolution.candidates if c.score >= top - _CLOSE]
+    # Namesakes ("Li Wei" in Sales and in Finance) are the real question; a
+    # near-homophone that merely scored close (Lee Way) would only confuse.
+    query = resolution.query.casefold().removesuffix("'s")
+    namesakes = [c for c in close if c.name.casefold() == query]
+    chosen = namesakes if len(namesakes) > 1 else close
+    return Resolved(candidates=tuple(chosen[:_MAX_CHOICES]))
+
+
+def first_resolution(slots: Mapping[str, SlotValue]) -> ContactResolution | None:
+    """The first contact-like slot of a parse (recipient, contact, sender, ...)."""
+    for name in ("recipient", "contact", "sender", "conversation"):
+        value = slots.get(name)
+        if isinstance(value, ContactResolution):
+            return value
+    return next((v for v in slots.values() if isinstance(v, ContactResolution)), None)
+
+
+def choice_label(contact: Contact) -> str:
+    """How a candidate is named to the parser: "Li Wei, Sales"."""
+    detail = contact.department or ("group" if contact.kind == "group" else contact.title)
+    return f"{contact.name}, {detail}" if detail else contact.name
+
+
+def spoken_choice(contact: Contact) -> str:
+    """How a candidate is named to the driver: "Li Wei in Sales"."""
+    if contact.kind == "group":
+        return f"the {contact.name} group"
+    return f"{contact.name} in {contact.department}" if contact.department else contact.name
+
+
+def choice_question(candidates: Iterable[Contact]) -> tuple[str, ParseContext]:
+    """ "Li Wei in Sales or Li Wei in Finance?" and the matching parse context."""
+    items = list(candidates)
+    spoken = [spoken_choice(c) for c in items]
+    text = ", ".join(spoken[:-1]) + " or " + spoken[-1] + "?"
+    return text, ParseContext(Expect.CHOICE, tuple(choice_label(c) for c in items))
+
+
+def pick(candidates: tuple[Contact, ...], slots: Mapping[str, SlotValue]) -> Contact | None:
+    """The candidate an answer picks: a 0-based ``choice`` or a resolved name."""
+    choice = slots.get("choice")
+    if isinstance(choice, int) and not isinstance(choice, bool):
+        return candidates[choice] if 0 <= choice < len(candidates) else None
+    resolution = first_resolution(slots)
+    if resolution is None:
+        return None
+    ids = {c.id for c in candidates}
+    best = resolution.best
+    if best is not None and best.id in ids:
+        return best
+    inside = [c.contact for c in resolution.candidates if c.contact.id in ids]
+    return inside[0] if len(inside) == 1 else None
+
+
+def unknown_name(query: str) -> str:
+    """ "I don't know anyone called Bob." """
+    return prompt("contact.unknown", name=spoken_name(query))
+
+
+def spoken_name(query: str) -> str:
+    """A heard name as it is written: "bob" -> "Bob" (typed capitals are kept)."""
+    return query.title() if query.islower() else query

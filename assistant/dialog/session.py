@@ -1,0 +1,105 @@
+"""Assembling a dialog: backend, outbox, parser and speaker around a runner.
+
+Used by ``drivetalk chat`` and by the conversation-script tests, so both
+exercise exactly the same wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from assistant.config import DialogSettings, Settings
+from assistant.dialog.runner import DialogRunner
+from assistant.dialog.state import DialogState, Policy
+from assistant.models import Contact
+from assistant.tts.speaker import Speaker, TextOnlySpeaker
+from connectors.outbox import Outbox
+from connectors.ports import Connector, DirectoryPort
+from connectors.registry import ConnectorContext, build
+from intents.parser import Parser
+
+OUTBOX_FILE = "outbox.sqlite3"
+_MAX_CONTACTS = 200_000
+
+
+def policy_from(settings: DialogSettings) -> Policy:
+    """The engine's policy from the validated ``[dialog]`` settings."""
+    return Policy(
+        answer_timeout=settings.answer_timeout,
+        confirm_timeout=settings.confirm_timeout,
+        announcement_read=settings.announcement_read,
+        max_spoken_chars=settings.max_spoken_chars,
+    )
+
+
+@dataclass
+class Session:
+    """A runner plus what it owns; close it with :meth:`aclose`."""
+
+    runner: DialogRunner
+    connector: Connector
+    outbox: Outbox
+
+    async def aclose(self) -> None:
+        """Close the speaker, the connector, then the outbox (messages stay on disk)."""
+        try:
+            await self.runner.speaker.aclose()
+            await self.connector.aclose()
+        finally:
+            self.outbox.close()
+
+
+async def open_session(
+    settings: Settings,
+    *,
+    zone: ZoneInfo,
+    clock: Callable[[], datetime],
+    on_say: Callable[[str], None],
+    speaker: Speaker | None = None,
+    timeouts: bool = True,
+) -> Session:
+    """Build the configured backend, the outbox in the data dir, and the parser."""
+    data_dir = Path(settings.data_dir)
+    context = ConnectorContext(data_dir=data_dir, zone=zone, env=dict(os.environ), now=clock)
+    name = settings.backend
+    connector = await asyncio.to_thread(build, name, settings.connectors.get(name, {}), context)
+    try:
+        outbox = await asyncio.to_thread(Outbox.open, data_dir / OUTBOX_FILE)
+        contacts = await all_contacts(connector)
+        parser = await asyncio.to_thread(Parser.from_contacts, contacts, settings.locale)
+    except BaseException:
+        await connector.aclose()
+        raise
+    runner = DialogRunner(
+        connector=connector,
+        outbox=outbox,
+        parser=parser,
+        clock=clock,
+        on_say=on_say,
+        speaker=speaker or TextOnlySpeaker(),
+        state=DialogState(policy=policy_from(settings.dialog)),
+        timeouts=timeouts,
+        names=tuple(dict.fromkeys(c.name for c in contacts)),
+    )
+    return Session(runner, connector, outbox)
+
+
+async def all_contacts(connector: object) -> list[Contact]:
+    """Every directory entry (people and groups) names are resolved against."""
+    if not isinstance(connector, DirectoryPort):
+        return []
+    contacts: list[Contact] = []
+    cursor: str | None = None
+    while len(contacts) < _MAX_CONTACTS:
+        page = await connector.list_contacts(cursor, 500)
+        contacts.extend(page.contacts)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return contacts

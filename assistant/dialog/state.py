@@ -1,0 +1,157 @@
+"""The dialog's memory: frozen dataclasses, replaced (never mutated) by ``step``.
+
+``DialogState.task`` is the flow in progress (a message draft, a reading
+session, an event draft, ...) and ``DialogState.waiting`` names the answer
+the last question asked for. Between tasks the state remembers the message
+the driver heard last (for "reply"), a kept draft (after a timeout),
+announcements queued while a task ran, and notices still to be spoken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from assistant.models import CalendarEvent, Contact, Message
+
+AnnouncementRead = Literal["always", "on_request", "never"]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Tunable behaviour, taken from ``DialogSettings`` by the runner."""
+
+    answer_timeout: float = 8.0
+    confirm_timeout: float = 10.0
+    announcement_read: AnnouncementRead = "on_request"
+    max_spoken_chars: int = 220
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a message goes: a person (1:1) or a group conversation."""
+
+    id: str
+    name: str
+    to_group: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDraft:
+    """A message being put together: send_message or reply_message."""
+
+    target: Target | None = None
+    body: str = ""
+    urgent: bool = False
+    is_reply: bool = False
+    in_reply_to: str | None = None
+    #: Contacts offered when the spoken name was ambiguous.
+    candidates: tuple[Contact, ...] = ()
+    #: The reading session a reply interrupted, resumed once the reply is sent.
+    resume: Reading | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Reading unread messages out one at a time."""
+
+    messages: tuple[Message, ...] = ()
+    index: int = 0
+    #: The unspoken remainder of a long message, offered as "the rest".
+    rest: str = ""
+    sender_id: str | None = None
+    conversation_id: str | None = None
+    #: Started by an announcement: no "that's all" summary at the end.
+    announced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """An announcement asked "Want to hear it?" and awaits the answer."""
+
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarQuery:
+    """Waiting for the events of a period (``next_only``: just the next one)."""
+
+    start: datetime
+    end: datetime
+    next_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event being put together, checked for conflicts, then confirmed."""
+
+    title: str = ""
+    start: datetime | None = None
+    minutes: int | None = None
+    end: datetime | None = None
+    attendees: tuple[Contact, ...] = ()
+    location: str = ""
+    #: Attendee names still to disambiguate, first one being asked about.
+    open_choices: tuple[tuple[Contact, ...], ...] = ()
+    dropped: tuple[str, ...] = ()
+    conflicts: tuple[CalendarEvent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelling:
+    """Finding the event to cancel, then confirming."""
+
+    title: str = ""
+    start: datetime | None = None
+    matches: tuple[CalendarEvent, ...] = ()
+    chosen: CalendarEvent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactLookup:
+    """A contact question waiting for the driver to pick between namesakes."""
+
+    field: str
+    candidates: tuple[Contact, ...]
+
+
+Task = MessageDraft | Reading | Offer | CalendarQuery | NewEvent | Cancelling | ContactLookup
+
+#: What the last question asked for ("" when nothing is pending).
+Waiting = Literal[
+    "",
+    "recipient",
+    "choice",
+    "body",
+    "confirm",
+    "sending",
+    "fetching",
+    "reading",
+    "rest",
+    "offer",
+    "title",
+    "time",
+    "saving",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DialogState:
+    """Everything the dialog remembers between two events."""
+
+    policy: Policy = Policy()
+    task: Task | None = None
+    waiting: Waiting = ""
+    #: Number of the open answer window; a Timeout for another turn is stale.
+    turn: int = 0
+    last_spoken: str = ""
+    last_heard: Message | None = None
+    kept_draft: MessageDraft | None = None
+    queued: tuple[Message, ...] = ()
+    notices: tuple[str, ...] = ()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a task is in progress (announcements wait until it ends)."""
+        return self.task is not None

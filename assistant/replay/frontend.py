@@ -1,0 +1,66 @@
+"""Hearing a recorded turn through the speech front end, as a live stream would.
+
+The WAV file is read and resampled chunk by chunk (:class:`ChunkReader`) and
+fed to the same :class:`~assistant.asr.Listener` the microphone path uses:
+VAD endpointing and streaming recognition side by side. Audio is fed as
+fast as it decodes, not in real time; the clock starts when the endpointer
+declares the end of speech, so "end of speech to final transcript" is the
+decoder's finishing work, as in the car.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Iterator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.asr.events import Final, SpeechEnded
+from assistant.asr.listener import Listener
+from assistant.audio.sources import ChunkReader, open_audio
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """The final result of a turn and when things happened (``perf_counter``)."""
+
+    final: Final
+    end_of_speech: float
+    final_at: float
+    end_reason: str
+    audio_seconds: float
+
+
+async def hear_file(
+    listener: Listener,
+    path: Path,
+    *,
+    grammar: Sequence[str] | None = None,
+    chunk_ms: int = 100,
+) -> Heard:
+    """Stream ``path`` through endpointing and recognition; the first utterance's result."""
+    with open_audio(path) as source:
+        reader = ChunkReader(source, listener.transcriber.sample_rate, chunk_ms=chunk_ms)
+        ended: float | None = None
+        reason = "end_of_stream"
+        final: Final | None = None
+        async with aclosing(_threaded(iter(reader))) as chunks:
+            async for event in listener.listen(chunks, grammar=grammar or None):
+                if isinstance(event, SpeechEnded):
+                    ended, reason = time.perf_counter(), event.reason
+                elif isinstance(event, Final):
+                    final = event
+        final_at = time.perf_counter()
+    assert final is not None, "Listener.listen always ends with a Final"
+    return Heard(final, ended or final_at, final_at, reason, reader.seconds)
+
+
+async def _threaded(chunks: Iterator[bytes]) -> AsyncGenerator[bytes, None]:
+    """Read and resample each chunk in a worker thread, off the event loop."""
+    while True:
+        chunk = await asyncio.to_thread(next, chunks, None)
+        if chunk is None:
+            return
+        yield chunk

@@ -1,0 +1,57 @@
+"""A speaker for replays: synthesises replies (never plays them) and notes the timing.
+
+It implements the dialog runner's :class:`~assistant.tts.speaker.Speaker`
+protocol. For each turn it records the reply texts, when the first one was
+handed over (reply text latency) and when the first synthesised audio of
+the reply was ready (first reply audio latency). Only the first sentence of
+a turn's reply is rendered: that is the latency the driver feels, and
+rendering the rest would only slow the replay down. Without a synthesizer
+(``--no-tts``, or TTS disabled) audio latency is simply not measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import aclosing
+
+from assistant.tts.speaker import stream_audio
+from assistant.tts.synth import Synthesizer
+
+
+class TimingSpeaker:
+    """Replay speaker: reply texts and first-audio time of the current turn."""
+
+    def __init__(self, synth: Synthesizer | None = None) -> None:
+        self.synth = synth
+        self.texts: list[str] = []
+        self.text_at: float | None = None
+        self.audio_at: float | None = None
+
+    def start_turn(self) -> None:
+        """Forget the previous turn's replies."""
+        self.texts, self.text_at, self.audio_at = [], None, None
+
+    def note_text(self, text: str) -> None:
+        """The dialog decided what to say (the runner's ``on_say`` hook)."""
+        if self.text_at is None:
+            self.text_at = time.perf_counter()
+        self.texts.append(text)
+
+    async def say(self, text: str) -> bool:
+        """Render the first audio of the turn's reply; later sentences are skipped."""
+        if self.synth is None or self.audio_at is not None:
+            return True
+        async with aclosing(stream_audio(self.synth, text)) as stream:
+            async for _audio in stream:
+                self.audio_at = time.perf_counter()
+                break
+        return True
+
+    def stop(self) -> None:
+        """Nothing is ever playing."""
+
+    async def aclose(self) -> None:
+        """Stop the synthesis worker."""
+        if self.synth is not None:
+            await asyncio.to_thread(self.synth.close)

@@ -1,0 +1,149 @@
+"""``create_app``: the fleet server as a FastAPI application, with no global state.
+
+Every dependency (settings, key store, speech engines, the conversation
+factory, the clock) is passed in or built here and hung on
+``app.state.server``; two apps in one process share nothing but the vosk
+model cache, which is exactly what should be shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from assistant import __version__
+from assistant.config import Settings
+from assistant.errors import ConfigError
+from assistant.server import routes_ops, routes_rest, routes_ws
+from assistant.server.assembly import dialog_conversations
+from assistant.server.auth import Authenticator
+from assistant.server.handlers import install_error_handlers
+from assistant.server.keys import KeyStore, default_key_store_path
+from assistant.server.limits import BodyLimitMiddleware
+from assistant.server.metrics import Metrics
+from assistant.server.ratelimit import RateLimiter
+from assistant.server.sessions import SessionRegistry
+from assistant.server.speech import (
+    SpeechService,
+    Synth,
+    TranscriberFactory,
+    VoiceService,
+    tts_factory,
+    vosk_factory,
+)
+from assistant.server.state import ConversationFactory, ServerState
+from assistant.server.tenants import Tenants
+from assistant.server.webhook import mount_inbound_webhook, open_webhook_tenants
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """\
+DriveTalk fleet server: hands-free enterprise messaging and calendar for drivers.
+
+Every route except `/healthz` (and this documentation and the browser page)
+needs an API key: `Authorization: Bearer dtk_...`, created with
+`drivetalk keys create --tenant T --vehicle V`. Errors are always
+`{"error": {"code", "message"}}`. Streaming audio goes over the WebSocket
+`/v1/sessions/{id}/stream` (protocol in the README).
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    transcriber: TranscriberFactory | None = None,
+    synthesizer: Callable[[], Synth] | None = None,
+    conversations: ConversationFactory | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """Build the app; ``None`` arguments mean the real engines from ``settings``."""
+    _check_storage(settings)
+    state = _build_state(settings, transcriber, synthesizer, conversations, now)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        del app
+        await open_webhook_tenants(state)
+        sweeper = asyncio.create_task(_sweep_idle(state))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            await _shutdown(state)
+
+    app = FastAPI(
+        title="DriveTalk fleet server",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.server = state
+    install_error_handlers(app, state.metrics)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.limits.request_bytes)
+    app.include_router(routes_ops.router)
+    app.include_router(routes_rest.router)
+    app.include_router(routes_ws.router)
+    mount_inbound_webhook(app, state)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _check_storage(settings: Settings) -> None:
+    """Refuse a shared database this version cannot use, instead of ignoring it."""
+    if settings.server.database_url is not None:
+        raise ConfigError(
+            "server.database_url is reserved for shared PostgreSQL state, which this version "
+            "does not implement yet; remove it to keep sessions and outboxes in per-tenant "
+            "SQLite under data_dir"
+        )
+
+
+def _build_state(
+    settings: Settings,
+    transcriber: TranscriberFactory | None,
+    synthesizer: Callable[[], Synth] | None,
+    conversations: ConversationFactory | None,
+    now: Callable[[], datetime] | None,
+) -> ServerState:
+    clock = now or (lambda: datetime.now(settings.zone))
+    limits = settings.server.limits
+    keys = KeyStore.open(default_key_store_path(settings.data_dir, settings.server.key_store))
+    return ServerState(
+        settings=settings,
+        keys=keys,
+        auth=Authenticator(keys),
+        limiter=RateLimiter(limits.rate_per_key, limits.burst_per_key),
+        tenants=Tenants(settings, clock),
+        sessions=SessionRegistry(limits.sessions_per_key, settings.server.session_idle_seconds),
+        speech=SpeechService(transcriber or vosk_factory(settings)),
+        voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),
+        metrics=Metrics(),
+        make_conversation=conversations or dialog_conversations(settings, clock),
+    )
+
+
+async def _sweep_idle(state: ServerState) -> None:
+    """Close sessions idle for longer than ``server.session_idle_seconds``."""
+    period = min(60.0, state.settings.server.session_idle_seconds / 2)
+    while True:
+        await asyncio.sleep(period)
+        if await state.sessions.expire_idle():
+            state.metrics.sessions.set(len(state.sessions))
+
+
+async def _shutdown(state: ServerState) -> None:
+    """Drain sessions, close tenants (outboxes keep confirmed messages), stop engines."""
+    log.info("shutting down: draining %d session(s)", len(state.sessions))
+    await state.sessions.drain(state.settings.server.drain_seconds)
+    await state.tenants.aclose()
+    state.voice.close()
+    state.keys.close()

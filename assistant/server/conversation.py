@@ -1,0 +1,48 @@
+"""What a server session talks to: one driver's conversation with the assistant.
+
+The server only needs "hear this, tell me what to say" plus a stream of
+announcements; :mod:`assistant.server.assembly` builds the real one from the
+parser, the dialog runner and the tenant's connector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from assistant.asr.events import Final
+from intents.result import ParseResult
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The outcome of one driver turn: what was heard, understood and replied."""
+
+    transcript: str
+    parse: ParseResult | None
+    replies: tuple[str, ...]
+
+    @property
+    def reply_text(self) -> str:
+        """All replies as one spoken text."""
+        return " ".join(r for r in self.replies if r)
+
+
+class Conversation(Protocol):
+    """One session's dialog with the assistant."""
+
+    def vocabulary(self) -> tuple[str, ...]:
+        """Phrases expected next (for constrained recognition); empty for free speech."""
+
+    async def hear(self, final: Final) -> Turn:
+        """Handle a recognized utterance (n-best) and return the assistant's replies."""
+
+    async def hear_text(self, text: str) -> Turn:
+        """Handle a typed utterance."""
+
+    def announcements(self) -> AsyncIterator[str]:
+        """Things the assistant says unprompted (incoming messages, failed deliveries)."""
+
+    async def aclose(self) -> None:
+        """Stop background work (timers, subscriptions)."""

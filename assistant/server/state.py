@@ -1,0 +1,35 @@
+"""Everything one app instance holds; created by ``create_app``, never global."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from assistant.config import Settings
+from assistant.server.auth import Authenticator
+from assistant.server.conversation import Conversation
+from assistant.server.keys import KeyStore, Principal
+from assistant.server.metrics import Metrics
+from assistant.server.ratelimit import RateLimiter
+from assistant.server.sessions import SessionRegistry
+from assistant.server.speech import SpeechService, VoiceService
+from assistant.server.tenants import Tenant, Tenants
+
+#: Builds the conversation of a new session for a tenant's vehicle.
+ConversationFactory = Callable[[Tenant, Principal], Awaitable[Conversation]]
+
+
+@dataclass(eq=False)
+class ServerState:
+    """The app's dependencies, reachable from requests as ``request.app.state.server``."""
+
+    settings: Settings
+    keys: KeyStore
+    auth: Authenticator
+    limiter: RateLimiter
+    tenants: Tenants
+    sessions: SessionRegistry
+    speech: SpeechService
+    voice: VoiceService
+    metrics: Metrics
+    make_conversation: ConversationFactory

@@ -1,0 +1,345 @@
+"""One WebSocket audio stream from accept to close (protocol in :mod:`.stream_protocol`).
+
+Five tasks run side by side: the receiver (PCM and control messages from the
+client), the listener (endpointing + recognition), the answerer (dialog turns,
+one at a time), the announcer (what the assistant says unprompted) and the
+sender (the bounded queue to the client). The first to finish decides how the
+socket closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from assistant.asr.base import Transcriber
+from assistant.asr.events import BargeIn as AsrBargeIn
+from assistant.asr.events import Event, Final, Partial, SpeechEnded, SpeechStarted
+from assistant.asr.listener import Listener
+from assistant.audio.convert import PcmConverter
+from assistant.audio.endpoint import EndpointConfig
+from assistant.errors import DriveTalkError, RequestRejectedError
+from assistant.server.conversation import Turn
+from assistant.server.handlers import status_of
+from assistant.server.keys import Principal
+from assistant.server.schemas import error_body, understanding_of
+from assistant.server.sessions import Session
+from assistant.server.state import ServerState
+from assistant.server.stream_protocol import (
+    AudioFeed,
+    Outgoing,
+    ProtocolError,
+    Start,
+    parse_json,
+    parse_start,
+)
+
+log = logging.getLogger(__name__)
+
+#: Seconds a client has to send its start message.
+START_TIMEOUT = 10.0
+#: Close code for a client that stopped reading.
+CLOSE_POLICY = 1008
+
+
+class StreamHandler:
+    """Runs one WebSocket connection from accept to close."""
+
+    def __init__(self, state: ServerState, websocket: WebSocket, session_id: str) -> None:
+        self.state = state
+        self.ws = websocket
+        self.session_id = session_id
+        limits = state.settings.server.limits
+        self.out = Outgoing(websocket, limits.send_queue)
+        self.feed = AudioFeed(capacity=2000)
+        self.turns: asyncio.Queue[Final | str] = asyncio.Queue(8)
+        self.session: Session | None = None
+        self.converter: PcmConverter | None = None
+        self.speaking_until = 0.0
+        self._window_start = time.monotonic()
+        self._frames_in_window = 0
+
+    # -- setup -------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Accept, authenticate, start, then pump until either side stops."""
+        await self.ws.accept()
+        self.state.metrics.streams.inc()
+        try:
+            start = await self._handshake()
+        except (RequestRejectedError, WebSocketDisconnect, TimeoutError) as exc:
+            await self._refuse(exc)
+            self.state.metrics.streams.dec()
+            return
+        try:
+            await self._pump(start)
+        finally:
+            self.state.metrics.streams.dec()
+
+    async def _handshake(self) -> Start:
+        message = await asyncio.wait_for(self.ws.receive(), START_TIMEOUT)
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        if text is None:
+            raise ProtocolError("expected_start", "send the JSON start message before audio")
+        start = parse_start(parse_json(text))
+        who = self._authenticate(start.key)
+        session = self.state.sessions.get(who, self.session_id)
+        if session.streaming:
+            raise RequestRejectedError(409, "already_streaming", "this session already streams")
+        self.session = session
+        return start
+
+    def _authenticate(self, key: str | None) -> Principal:
+        header = self.ws.headers.get("authorization")
+        who = self.state.auth.from_header(header) if header else self.state.auth.verify(key or "")
+        self.state.limiter.take(who.key_id)
+        return who
+
+    async def _refuse(self, exc: BaseException) -> None:
+        if isinstance(exc, WebSocketDisconnect):
+            return
+        if isinstance(exc, RequestRejectedError):
+            code, message, status = exc.code, str(exc), exc.status
+        else:
+            code, message, status = "start_timeout", "no start message in time", 408
+        self.state.metrics.rejections.labels(code).inc()
+        with contextlib.suppress(Exception):
+            await self.ws.send_json({"type": "error", **error_body(code, message)["error"]})
+            await self.ws.close(code=4000 + status, reason=code)
+
+    # -- the running stream --------------------------------------------------
+
+    async def _pump(self, start: Start) -> None:
+        assert self.session is not None
+        session = self.session
+        session.streaming = True
+        try:
+            transcriber = await self._transcriber()
+            if transcriber is not None:
+                await self._run_tasks(start, transcriber)
+        finally:
+            session.streaming = False
+
+    async def _run_tasks(self, start: Start, transcriber: Transcriber) -> None:
+        assert self.session is not None
+        self.converter = PcmConverter(start.format, transcriber.sample_rate)
+        listener = Listener(transcriber, self._endpointing(start.push_to_talk))
+        self.out.event(
+            {"type": "ready", "session": self.session.id, "sample_rate": start.format.rate}
+        )
+        tasks = {
+            asyncio.create_task(self.out.run(), name="send"),
+            asyncio.create_task(self._receive(), name="receive"),
+            asyncio.create_task(self._listen(listener), name="listen"),
+            asyncio.create_task(self._answer(), name="answer"),
+            asyncio.create_task(self._announce(), name="announce"),
+            asyncio.create_task(self.out.overflowed.wait(), name="overflow"),
+        }
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await self._finish(done)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _transcriber(self) -> Transcriber | None:
+        try:
+            transcriber = await self.state.speech.transcriber()
+        except RequestRejectedError as exc:
+            await self._refuse(exc)
+            return None
+        self.state.metrics.model_loaded.set(1)
+        return transcriber
+
+    def _endpointing(self, push_to_talk: bool) -> EndpointConfig:
+        return EndpointConfig(
+            push_to_talk=push_to_talk,
+            max_utterance_s=self.state.settings.server.limits.audio_seconds,
+        )
+
+    async def _finish(self, done: set[asyncio.Task[Any]]) -> None:
+        """Close the socket with the reason the first task ended for."""
+        names = {t.get_name() for t in done}
+        if "overflow" in names:
+            self.state.metrics.rejections.labels("slow_consumer").inc()
+            await self._close(CLOSE_POLICY, "client is not reading; send queue full")
+            return
+        for task in done:
+            error = task.exception() if not task.cancelled() else None
+            if isinstance(error, DriveTalkError):
+                await self._send_now_and_close(error)
+                return
+            if error is not None and not isinstance(error, WebSocketDisconnect):
+                log.error("stream task %s crashed", task.get_name(), exc_info=error)
+                await self._close(1011, "internal error")
+                return
+        await self._close(1000, "bye")
+
+    async def _send_now_and_close(self, error: DriveTalkError) -> None:
+        status, code = status_of(error)
+        self.state.metrics.rejections.labels(code).inc()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                self.ws.send_json({"type": "error", **error_body(code, str(error))["error"]}), 2.0
+            )
+        await self._close(4000 + status if status < 500 else 1011, code)
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(code=code, reason=reason), 2.0)
+
+    # -- client -> server ----------------------------------------------------
+
+    async def _receive(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if message.get("bytes") is not None:
+                self._audio(message["bytes"])
+            elif message.get("text") is not None and self._control(message["text"]) == "stop":
+                self.out.close()
+                return
+
+    def _audio(self, data: bytes) -> None:
+        assert self.converter is not None
+        self._count_frame()
+        if len(data) > self.state.settings.server.limits.request_bytes:
+            raise ProtocolError("frame_too_large", "an audio frame is over the request size limit")
+        if len(data) % self.converter.format.frame_bytes:
+            raise ProtocolError(
+                "bad_frame",
+                f"a binary frame of {len(data)} bytes is not whole {self.converter.format} frames",
+            )
+        pcm = self.converter.convert(data)
+        if pcm:
+            self.state.metrics.audio_seconds.inc(
+                len(data) / self.converter.format.frame_bytes / self.converter.format.rate
+            )
+            self.feed.push(pcm)
+
+    def _count_frame(self) -> None:
+        now = time.monotonic()
+        if now - self._window_start >= 1.0:
+            self._window_start, self._frames_in_window = now, 0
+        self._frames_in_window += 1
+        limit = self.state.settings.server.limits.frame_rate
+        if self._frames_in_window > limit:
+            raise RequestRejectedError(
+                429, "frame_rate_exceeded", f"more than {limit:g} audio frames a second"
+            )
+
+    def _control(self, text: str) -> str | None:
+        try:
+            data = parse_json(text)
+        except ProtocolError as exc:
+            self.out.error(exc.code, str(exc))
+            return None
+        kind = data["type"]
+        if kind == "end":
+            self.feed.end()
+        elif kind == "text":
+            self._typed(data.get("text"))
+        elif kind == "stop":
+            return "stop"
+        else:
+            self.out.error("unknown_message", f"unknown message type {kind!r}")
+        return None
+
+    def _typed(self, text: object) -> None:
+        limit = self.state.settings.server.limits.text_chars
+        if not isinstance(text, str) or not text.strip():
+            self.out.error("bad_text", "a text message needs a non-empty 'text'")
+        elif len(text) > limit:
+            self.out.error("text_too_long", f"text is over the limit of {limit} characters")
+        else:
+            try:
+                self.turns.put_nowait(text)
+            except asyncio.QueueFull:
+                self.out.error("busy", "too many turns waiting; wait for the replies")
+
+    # -- recognition and dialog ------------------------------------------------
+
+    async def _listen(self, listener: Listener) -> None:
+        assert self.session is not None
+        conversation = self.session.conversation
+        while True:
+            vocabulary = conversation.vocabulary()
+            async for event in listener.listen(
+                self.feed, grammar=vocabulary or None, is_speaking=self._speaking
+            ):
+                self._forward(event)
+                if isinstance(event, Final) and event.text.strip():
+                    await self.turns.put(event)
+
+    def _speaking(self) -> bool:
+        return time.monotonic() < self.speaking_until
+
+    def _forward(self, event: Event) -> None:
+        if isinstance(event, Partial):
+            self.out.event(event.to_dict(), droppable=True)
+        elif isinstance(event, SpeechStarted | SpeechEnded | AsrBargeIn):
+            if isinstance(event, AsrBargeIn):
+                self.speaking_until = 0.0
+            self.out.event(event.to_dict())
+        else:
+            data = event.to_dict()
+            data.pop("words", None)
+            self.out.event(data)
+
+    async def _answer(self) -> None:
+        assert self.session is not None
+        session = self.session
+        while True:
+            heard = await self.turns.get()
+            try:
+                # Shielded: a disconnect must not cut a turn in half after the
+                # driver confirmed (the message is in the outbox either way).
+                turn = await asyncio.shield(self._turn(session, heard))
+            except DriveTalkError as exc:  # this turn failed; the stream goes on
+                _, code = status_of(exc)
+                self.out.error(code, str(exc))
+                continue
+            await self._reply(turn, session)
+
+    async def _turn(self, session: Session, heard: Final | str) -> Turn:
+        started = time.perf_counter()
+        async with session.lock:
+            conversation = session.conversation
+            if isinstance(heard, str):
+                turn = await conversation.hear_text(heard)
+            else:
+                turn = await conversation.hear(heard)
+        self.state.metrics.turns.labels("stream").observe(time.perf_counter() - started)
+        return turn
+
+    async def _reply(self, turn: Turn, session: Session) -> None:
+        understanding = understanding_of(turn)
+        if understanding is not None:
+            self.out.event(
+                {"type": "intent", "text": turn.transcript, **understanding.model_dump()}
+            )
+        await self._say("reply", turn.reply_text, session, replies=list(turn.replies))
+
+    async def _say(self, kind: str, text: str, session: Session, **extra: Any) -> None:
+        audio = await self.state.voice.speak(text) if session.reply_audio else None
+        self.out.event({"type": kind, "text": text, "audio": audio is not None, **extra})
+        if audio is not None:
+            self.speaking_until = time.monotonic() + audio.duration
+            self.out.audio(audio.to_wav())
+
+    async def _announce(self) -> None:
+        assert self.session is not None
+        session = self.session
+        async for text in session.conversation.announcements():
+            await self._say("announcement", text, session)

@@ -1,0 +1,169 @@
+"""One WebSocket audio stream: PCM in, recognition/dialog events and reply audio out.
+
+Protocol (see the README for the full table):
+
+* client -> server, first message, JSON text:
+  ``{"type": "start", "format": {"rate": 48000, "channels": 1, "sample": "s16le"},
+  "mode": "vad" | "push_to_talk", "key": "dtk_..."}`` (``key`` only when the
+  upgrade request had no ``Authorization`` header, as in browsers);
+* then binary frames of PCM in that format, and JSON control messages
+  ``{"type": "end"}`` (push-to-talk released), ``{"type": "text", "text": ...}``
+  (typed fallback), ``{"type": "stop"}``;
+* server -> client: JSON events ``ready``, ``speech_started``, ``partial``,
+  ``speech_ended``, ``final``, ``barge_in``, ``intent``, ``reply``,
+  ``announcement``, ``error``; after a ``reply`` with ``"audio": true`` one
+  binary frame holding the reply as a WAV file.
+
+Everything the server sends goes through one bounded queue: partials are
+dropped first when a client reads slowly, and a client that stops reading
+altogether is disconnected (code 1008) instead of growing memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from assistant.audio.formats import PcmFormat, SampleFormat
+from assistant.errors import DriveTalkError, RequestRejectedError
+from assistant.server.schemas import error_body
+
+
+class ProtocolError(RequestRejectedError):
+    """The client broke the stream protocol."""
+
+    def __init__(self, code: str, message: str, *, fatal: bool = True) -> None:
+        super().__init__(400, code, message)
+        self.fatal = fatal
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """The client's start message, validated."""
+
+    format: PcmFormat
+    push_to_talk: bool
+    key: str | None
+
+
+def parse_json(text: str) -> dict[str, Any]:
+    """A control message as a dict; ProtocolError (not fatal) when it is not one."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError("malformed_json", f"not JSON: {exc.msg}", fatal=False) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise ProtocolError(
+            "malformed_message", "expected a JSON object with a 'type'", fatal=False
+        )
+    return data
+
+
+def parse_start(data: dict[str, Any]) -> Start:
+    """Validate the start message (format, mode, optional key)."""
+    if data.get("type") != "start":
+        raise ProtocolError("expected_start", "the first message must be {'type': 'start', ...}")
+    fmt = data.get("format")
+    if not isinstance(fmt, dict):
+        raise ProtocolError("bad_format", "start.format must be an object {rate, channels, sample}")
+    try:
+        pcm = PcmFormat(
+            rate=_int(fmt.get("rate")),
+            channels=_int(fmt.get("channels", 1)),
+            sample=SampleFormat(str(fmt.get("sample", "s16le"))),
+        )
+    except (ValueError, TypeError, DriveTalkError) as exc:
+        raise ProtocolError("bad_format", f"unsupported PCM format: {exc}") from exc
+    mode = data.get("mode", "vad")
+    if mode not in ("vad", "push_to_talk"):
+        raise ProtocolError("bad_mode", "mode must be 'vad' or 'push_to_talk'")
+    key = data.get("key")
+    return Start(pcm, mode == "push_to_talk", key if isinstance(key, str) else None)
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not an integer")
+    return value
+
+
+class Outgoing:
+    """The bounded send queue of one stream."""
+
+    def __init__(self, websocket: WebSocket, capacity: int) -> None:
+        self._ws = websocket
+        self._queue: asyncio.Queue[str | bytes | None] = asyncio.Queue(capacity)
+        self.overflowed = asyncio.Event()
+
+    def event(self, data: dict[str, Any], *, droppable: bool = False) -> None:
+        """Queue a JSON event; droppable ones give way when the queue is half full."""
+        self._put(json.dumps(data, ensure_ascii=False), droppable)
+
+    def audio(self, wav: bytes) -> None:
+        """Queue a binary frame (reply audio)."""
+        self._put(wav, False)
+
+    def error(self, code: str, message: str) -> None:
+        """Queue an error event."""
+        self.event({"type": "error", **error_body(code, message)["error"]})
+
+    def _put(self, item: str | bytes, droppable: bool) -> None:
+        if droppable and self._queue.qsize() >= self._queue.maxsize // 2:
+            return
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+    def close(self) -> None:
+        """Let the sender finish what is queued, then stop."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(None)
+
+    async def run(self) -> None:
+        """Send queued items in order until closed."""
+        while (item := await self._queue.get()) is not None:
+            if isinstance(item, bytes):
+                await self._ws.send_bytes(item)
+            else:
+                await self._ws.send_text(item)
+
+
+class AudioFeed:
+    """Model-rate PCM chunks for the listener; resumable after each utterance end.
+
+    ``end()`` (push-to-talk released) makes the current ``anext`` report end of
+    stream once; later chunks start the next utterance.
+    """
+
+    _END = b""
+
+    def __init__(self, capacity: int) -> None:
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(capacity)
+        self.dropped = 0
+
+    def push(self, chunk: bytes) -> None:
+        """Add audio; when the listener lags far behind, the newest audio is dropped."""
+        try:
+            self._queue.put_nowait(chunk)
+        except asyncio.QueueFull:
+            self.dropped += 1
+
+    def end(self) -> None:
+        """End the current utterance."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(self._END)
+
+    def __aiter__(self) -> AudioFeed:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await self._queue.get()
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk

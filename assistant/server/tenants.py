@@ -1,0 +1,144 @@
+"""Per-tenant runtime: each tenant's own backend, outbox and data directory.
+
+Everything a tenant owns lives under ``<data_dir>/tenants/<tenant>/``: the
+embedded store (for the ``local`` backend), the outbox, and an optional
+``tenant.toml`` choosing the tenant's backend::
+
+    backend = "matrix"
+    [connectors.matrix]
+    homeserver = "https://matrix.example.com"
+    token_env = "ACME_MATRIX_TOKEN"
+
+Without that file the server-wide ``backend`` and ``[connectors.*]`` apply,
+but a ``local`` store is always the tenant's own: no tenant can read or write
+another's directory, messages or outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings, read_config_file
+from assistant.dialog.session import all_contacts
+from assistant.errors import ConfigError, DriveTalkError, RequestRejectedError
+from assistant.models import Contact
+from assistant.server.keys import check_name
+from connectors.outbox import Outbox
+from connectors.ports import Connector
+from connectors.registry import ConnectorContext, build
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BackendChoice:
+    """Which connector a tenant uses, with its config table."""
+
+    name: str
+    config: Mapping[str, Any]
+
+
+def backend_for(settings: Settings, tenant_dir: Path) -> BackendChoice:
+    """The tenant's ``tenant.toml`` choice, else the server-wide one (local is per tenant)."""
+    override = tenant_dir / "tenant.toml"
+    if override.is_file():
+        data = read_config_file(override)
+        unknown = set(data) - {"backend", "connectors"}
+        if unknown:
+            raise ConfigError(f"unknown key(s) in {override}: {', '.join(sorted(unknown))}")
+        name = str(data.get("backend", settings.backend))
+        tables = data.get("connectors", {})
+    else:
+        name, tables = settings.backend, settings.connectors
+    config = dict(tables.get(name, {})) if isinstance(tables, dict) else {}
+    if name == "local":
+        config.pop("data_dir", None)  # the tenant directory, never a shared one
+    return BackendChoice(name, config)
+
+
+class Tenant:
+    """One tenant's connector, outbox and contact list, opened lazily, closed once."""
+
+    def __init__(self, name: str, root: Path, connector: Connector, outbox: Outbox) -> None:
+        self.name = name
+        self.root = root
+        self.connector = connector
+        self.outbox = outbox
+        self._contacts: list[Contact] | None = None
+
+    def __repr__(self) -> str:
+        return f"Tenant({self.name!r}, backend={type(self.connector).__name__})"
+
+    async def contacts(self) -> list[Contact]:
+        """The tenant's directory (people and groups), loaded once."""
+        if self._contacts is None:
+            self._contacts = await all_contacts(self.connector)
+        return self._contacts
+
+    async def aclose(self) -> None:
+        """Close the connector, then the outbox (confirmed messages stay on disk)."""
+        try:
+            await self.connector.aclose()
+        finally:
+            self.outbox.close()
+
+
+class Tenants:
+    """All tenants of this process, each opened on first use."""
+
+    def __init__(self, settings: Settings, now: Callable[[], datetime]) -> None:
+        self._settings = settings
+        self._now = now
+        self._open: dict[str, Tenant] = {}
+        self._lock = asyncio.Lock()
+
+    def root(self, tenant: str) -> Path:
+        """``<data_dir>/tenants/<tenant>``."""
+        return self._settings.data_dir / "tenants" / check_name(tenant, "tenant")
+
+    async def get(self, tenant: str) -> Tenant:
+        """The tenant's runtime, opening it (connector, outbox) the first time."""
+        async with self._lock:
+            found = self._open.get(tenant)
+            if found is None:
+                try:
+                    found = await asyncio.to_thread(self._open_tenant, tenant)
+                except DriveTalkError as exc:
+                    # The operator's problem, not the caller's: 503, logged.
+                    log.error("tenant %s cannot be opened: %s", tenant, exc)
+                    raise RequestRejectedError(
+                        503, "backend_unavailable", "this tenant's backend cannot be opened"
+                    ) from exc
+                self._open[tenant] = found
+            return found
+
+    def _open_tenant(self, tenant: str) -> Tenant:
+        root = self.root(tenant)
+        root.mkdir(parents=True, exist_ok=True)
+        choice = backend_for(self._settings, root)
+        context = ConnectorContext(
+            data_dir=root, zone=self._settings.zone, env=dict(os.environ), now=self._now
+        )
+        connector = build(choice.name, choice.config, context)
+        return Tenant(tenant, root, connector, Outbox.open(root / "outbox.sqlite3"))
+
+    async def aclose(self) -> None:
+        """Close every open tenant; one failing does not keep the others open."""
+        async with self._lock:
+            tenants, self._open = list(self._open.values()), {}
+        for tenant in tenants:
+            try:
+                await tenant.aclose()
+            except DriveTalkError as exc:
+                log.warning("closing tenant %s failed: %s", tenant.name, exc)
+
+    def opened(self) -> list[Tenant]:
+        """Tenants opened so far."""
+        return list(self._open.values())

@@ -1,0 +1,134 @@
+"""The runner against the real local backend and outbox: barge-in, recovery, push."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.dialog.session import OUTBOX_FILE, Session, open_session
+from assistant.models import OutgoingMessage
+from connectors.local import LocalConnector
+from connectors.outbox import Outbox
+from tests.conftest import NOW, ZONE
+
+
+class HeldSpeaker:
+    """Stands in for the audio device: speech lasts until released or stopped."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.stopped = False
+        self.hold = True
+
+    async def say(self, text: str) -> bool:
+        self.started.set()
+        if not self.hold:
+            return True
+        await self.release.wait()
+        return not self.stopped
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.release.set()
+
+    async def aclose(self) -> None:
+        self.stop()
+
+
+@pytest.fixture
+async def opened(tmp_path: Path) -> AsyncIterator[tuple[Session, list[str]]]:
+    said: list[str] = []
+    settings = Settings(data_dir=tmp_path, connectors={"local": {"poll_interval": 0.05}})
+    session = await open_session(settings, zone=ZONE, clock=lambda: NOW, on_say=said.append)
+    yield session, said
+    await session.aclose()
+
+
+def store(session: Session):  # type: ignore[no-untyped-def]
+    assert isinstance(session.connector, LocalConnector)
+    return session.connector.store
+
+
+def outgoing(key: str, recipient_id: str, name: str) -> OutgoingMessage:
+    return OutgoingMessage(key, recipient_id, name, "Left at six")
+
+
+async def test_barge_in_stops_speech_and_leaves_the_message_unread(
+    opened: tuple[Session, list[str]],
+) -> None:
+    session, _said = opened
+    speaker = HeldSpeaker()
+    session.runner.speaker = speaker
+    turn = asyncio.create_task(session.runner.hear("read my messages"))
+    await asyncio.wait_for(speaker.started.wait(), 30)
+    session.runner.barge_in()
+    await asyncio.wait_for(turn, 30)
+    assert len(store(session).messages(unread_only=True)) == 5  # heard only in part
+    speaker.hold = False
+    await session.runner.hear("repeat")
+    assert len(store(session).messages(unread_only=True)) == 4
+
+
+async def test_a_message_confirmed_before_a_crash_is_delivered_at_start(tmp_path: Path) -> None:
+    with Outbox.open(tmp_path / OUTBOX_FILE) as outbox:
+        outbox.enqueue(outgoing("k-crash", "u-li-na", "Li Na"))
+    said: list[str] = []
+    session = await open_session(
+        Settings(data_dir=tmp_path), zone=ZONE, clock=lambda: NOW, on_say=said.append
+    )
+    try:
+        await session.runner.start()
+        bodies = [m.body for m in store(session).messages(conversation_id="dm-u-li-na")]
+        assert bodies.count("Left at six") == 1
+        assert said == []
+    finally:
+        await session.aclose()
+
+
+async def test_final_delivery_failures_are_told_once(tmp_path: Path) -> None:
+    with Outbox.open(tmp_path / OUTBOX_FILE) as outbox:
+        outbox.enqueue(outgoing("k-bad", "u-nobody", "Nobody Known"))
+    for expected in (["Your earlier message to Nobody Known could not be delivered."], []):
+        said: list[str] = []
+        session = await open_session(
+            Settings(data_dir=tmp_path), zone=ZONE, clock=lambda: NOW, on_say=said.append
+        )
+        try:
+            await session.runner.start()
+        finally:
+            await session.aclose()
+        assert said == expected
+
+
+async def test_pushed_messages_are_announced(opened: tuple[Session, list[str]]) -> None:
+    session, said = opened
+    watcher = asyncio.create_task(session.runner.watch_incoming())
+    try:
+        await asyncio.sleep(0.2)  # let incoming() take its high-water mark
+        local = store(session)
+        local.add_message(local.direct_conversation_id("u-li-na"), "u-li-na", "Lunch?", NOW)
+        for _ in range(200):
+            if said:
+                break
+            await asyncio.sleep(0.05)
+        assert said == ["New message from Li Na. Want to hear it?"]
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+async def test_asking_who_offers_the_directory_names_to_the_recognizer(
+    opened: tuple[Session, list[str]],
+) -> None:
+    session, said = opened
+    await session.runner.hear("send a message")
+    assert said == ["Who should I send it to?"]
+    words = session.runner.vocabulary
+    assert {"li na", "zhang san", "project apollo", "cancel"} <= set(words)

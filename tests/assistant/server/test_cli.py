@@ -1,0 +1,91 @@
+"""``drivetalk keys`` and ``drivetalk serve`` as a user runs them (real processes)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.servers.net import free_port, wait_until_up
+
+DRIVETALK = [sys.executable, "-m", "assistant.cli"]
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*DRIVETALK, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DRIVETALK_")}
+    return {
+        **clean,
+        "DRIVETALK_DATA_DIR": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+    }
+
+
+def test_keys_create_list_revoke(env: dict[str, str]) -> None:
+    created = run(env, "keys", "create", "--tenant", "acme", "--vehicle", "car-9")
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert secret.startswith("dtk_")
+    key_id = secret.split("_")[1]
+    assert "cannot be shown again" in created.stderr
+    listed = run(env, "keys", "list")
+    assert f"{key_id}  acme/car-9  active" in listed.stdout
+    assert secret.split("_")[2] not in listed.stdout  # the secret is never shown again
+    assert run(env, "keys", "revoke", key_id).returncode == 0
+    assert "revoked" in run(env, "keys", "list", "--tenant", "acme").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("keys", "create", "--tenant", "Acme!", "--vehicle", "car"), "bad tenant name"),
+        (("keys", "revoke", "000000000000"), "no API key with id"),
+    ],
+)
+def test_keys_bad_input_is_one_clear_line(
+    env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    done = run(env, *args)
+    assert done.returncode == 2
+    assert done.stderr.startswith("drivetalk: error: ")
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_serve_answers_with_a_key_and_stops_cleanly_on_sigterm(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    secret = run(env, "keys", "create", "--tenant", "acme", "--vehicle", "car-1").stdout.strip()
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [*DRIVETALK, "serve", "--port", str(port), "--no-tts"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", server, 60, str(log))
+        headers = {"Authorization": f"Bearer {secret}"}
+        created = httpx.post(f"http://127.0.0.1:{port}/v1/sessions", headers=headers, timeout=60)
+        assert created.status_code == 201
+        assert httpx.post(f"http://127.0.0.1:{port}/v1/sessions", timeout=60).status_code == 401
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=60)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit says why.
+    assert code in (0, -signal.SIGTERM), log.read_text()
+    assert "Traceback" not in log.read_text()

@@ -1,0 +1,107 @@
+"""The stream protocol's pieces: start validation, the resumable audio feed, the send queue."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from assistant.audio.formats import PcmFormat, SampleFormat
+from assistant.server.stream_protocol import (
+    AudioFeed,
+    Outgoing,
+    ProtocolError,
+    parse_json,
+    parse_start,
+)
+
+
+def start(**fields: Any) -> dict[str, Any]:
+    return {"type": "start", "format": {"rate": 48000, "channels": 2, "sample": "f32le"}, **fields}
+
+
+def test_a_valid_start_declares_format_mode_and_key() -> None:
+    parsed = parse_start(start(mode="push_to_talk", key="dtk_x"))
+    assert parsed.format == PcmFormat(48000, 2, SampleFormat.F32)
+    assert parsed.push_to_talk
+    assert parsed.key == "dtk_x"
+    assert not parse_start(start()).push_to_talk
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ({"type": "text"}, "expected_start"),
+        ({"type": "start"}, "bad_format"),
+        ({"type": "start", "format": "s16le:16000"}, "bad_format"),
+        ({"type": "start", "format": {"rate": 16000.5}}, "bad_format"),
+        ({"type": "start", "format": {"rate": True}}, "bad_format"),
+        ({"type": "start", "format": {"rate": 16000, "channels": 0}}, "bad_format"),
+        ({"type": "start", "format": {"rate": 999_999_999}}, "bad_format"),
+        ({"type": "start", "format": {"rate": 16000, "sample": "alaw"}}, "bad_format"),
+        (start(mode="always"), "bad_mode"),
+    ],
+)
+def test_bad_starts_are_protocol_errors(message: dict[str, Any], code: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        parse_start(message)
+    assert caught.value.code == code
+    assert caught.value.fatal
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("{", "malformed_json"), ("[]", "malformed_message"), ('{"type": 1}', "malformed_message")],
+)
+def test_control_messages_must_be_objects_with_a_type(text: str, code: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        parse_json(text)
+    assert caught.value.code == code
+    assert not caught.value.fatal
+
+
+async def test_the_audio_feed_ends_an_utterance_and_goes_on() -> None:
+    feed = AudioFeed(capacity=10)
+    for chunk in (b"a", b"b"):
+        feed.push(chunk)
+    feed.end()
+    feed.push(b"c")
+    first = [chunk async for chunk in feed]
+    assert first == [b"a", b"b"]
+    assert await anext(feed) == b"c"
+
+
+async def test_the_audio_feed_drops_audio_when_full() -> None:
+    feed = AudioFeed(capacity=2)
+    for chunk in (b"1", b"2", b"3"):
+        feed.push(chunk)
+    assert feed.dropped == 1
+
+
+class StuckSocket:
+    """A client that never reads: every send waits forever."""
+
+    def __init__(self) -> None:
+        self.sent: list[str | bytes] = []
+
+    async def send_text(self, data: str) -> None:
+        self.sent.append(data)
+        await asyncio.Event().wait()
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.send_text(data)  # type: ignore[arg-type]
+
+
+async def test_the_send_queue_drops_partials_first_then_overflows() -> None:
+    socket = StuckSocket()
+    out = Outgoing(socket, capacity=4)  # type: ignore[arg-type]
+    sender = asyncio.create_task(out.run())
+    await asyncio.sleep(0)
+    for _ in range(10):
+        out.event({"type": "partial", "text": "..."}, droppable=True)
+    assert not out.overflowed.is_set()
+    for _ in range(5):
+        out.event({"type": "reply", "text": "hello"})
+    assert out.overflowed.is_set()
+    sender.cancel()

@@ -9,12 +9,45 @@ recognizer side by side, and yields events: ``SpeechStarted`` (and
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 
 from assistant.asr.aio import AsyncSession
 from assistant.asr.base import Transcriber
 from assistant.asr.events import BargeIn, Event, Final, SpeechEnded, SpeechStarted
 from assistant.audio.endpoint import Boundary, EndpointConfig, Endpointer
+
+#: Audio kept before the detected start of speech, beyond the VAD's own delay,
+#: so the recognizer hears the onset of the first word.
+PREROLL_MARGIN_MS = 300
+
+
+class PreRoll:
+    """The newest ``limit`` bytes of PCM heard before speech started."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+
+    @property
+    def held(self) -> bool:
+        """Whether any audio is waiting to be decoded."""
+        return self._size > 0
+
+    def add(self, chunk: bytes) -> None:
+        """Keep ``chunk``, dropping the oldest whole chunks beyond the limit."""
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        while len(self._chunks) > 1 and self._size - len(self._chunks[0]) >= self.limit:
+            self._size -= len(self._chunks.popleft())
+
+    def take(self) -> bytes:
+        """Everything held, oldest first, and forget it."""
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        self._size = 0
+        return data
 
 
 class Listener:
@@ -44,15 +77,23 @@ class Listener:
         speaking = is_speaking or (lambda: self.assistant_speaking)
         endpointer = Endpointer(self.transcriber.sample_rate, self.config)
         session = await AsyncSession.open(self.transcriber, grammar)
+        preroll = PreRoll(self._preroll_bytes())
+        started = False
         source = aiter(chunks)
         try:
             while not endpointer.done:
                 chunk = await anext(source, None)
+                partials: list[Event] = []
                 if chunk is None:
-                    boundaries, partials = endpointer.finish(), []
+                    boundaries = endpointer.finish()
                 else:
                     boundaries = endpointer.feed(chunk)
-                    partials = await session.accept(chunk)
+                    preroll.add(chunk)
+                started = started or any(b.kind == "start" for b in boundaries)
+                if started and preroll.held:
+                    # Decode only once the VAD hears speech: a connected but
+                    # silent car costs no recognizer time.
+                    partials = list(await session.accept(preroll.take()))
                 for boundary in boundaries:
                     if boundary.kind == "start":
                         for event in self._start_events(boundary, speaking):
@@ -74,6 +115,11 @@ class Listener:
             yield final
         finally:
             await session.aclose()
+
+    def _preroll_bytes(self) -> int:
+        """Audio kept from before the VAD's start decision (it needs speech_start_ms)."""
+        seconds = (self.config.speech_start_ms + PREROLL_MARGIN_MS) / 1000
+        return int(seconds * self.transcriber.sample_rate) * 2
 
     @staticmethod
     def _start_events(boundary: Boundary, is_speaking: Callable[[], bool]) -> list[Event]:

@@ -130,3 +130,55 @@ async def test_stopping_at_the_final_leaves_no_worker_thread(
         if isinstance(event, Final):
             break
     assert threading.active_count() == threads
+
+
+class CountingTranscriber:
+    """The real Korean-model transcriber, counting the audio its sessions decode."""
+
+    def __init__(self, inner: VoskTranscriber) -> None:
+        self.inner = inner
+        self.decoded = 0
+        self.name = inner.name
+        self.sample_rate = inner.sample_rate
+
+    def open_session(self, grammar: object = None, *, alternatives: int | None = None) -> object:
+        session = self.inner.open_session(grammar, alternatives=alternatives)  # type: ignore[arg-type]
+        outer = self
+
+        class Counting:
+            constrained = session.constrained
+
+            def accept(self, pcm: bytes) -> list[Partial]:
+                outer.decoded += len(pcm)
+                return session.accept(pcm)
+
+            def finish(self) -> Final:
+                return session.finish()
+
+            def close(self) -> None:
+                session.close()
+
+        return Counting()
+
+
+async def test_silence_before_anyone_speaks_is_never_decoded(ko: VoskTranscriber) -> None:
+    async def silence() -> AsyncIterator[bytes]:
+        for _ in range(100):
+            yield bytes(3200)
+
+    counting = CountingTranscriber(ko)
+    events = [e async for e in Listener(counting, QUICK).listen(silence())]  # type: ignore[arg-type]
+    assert events[-1] == Final("")
+    assert counting.decoded == 0
+
+
+async def test_only_speech_and_a_short_preroll_are_decoded(
+    ko: VoskTranscriber, padded: dict[str, Path]
+) -> None:
+    padded_bytes = sum([len(c) async for c in _stream(padded["yes"])])
+    counting = CountingTranscriber(ko)
+    listener = Listener(counting, QUICK)  # type: ignore[arg-type]
+    events = [e async for e in listener.listen(_stream(padded["yes"]), grammar=GRAMMAR)]
+    assert isinstance(events[-1], Final)
+    assert events[-1].text == "네"
+    assert 0 < counting.decoded < padded_bytes

@@ -13,11 +13,11 @@ from __future__ import annotations
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -46,6 +46,19 @@ def default_config_file() -> Path:
 def default_cache_dir() -> Path:
     """Where downloaded speech models are installed."""
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def check_zone(value: str) -> str:
+    """Validate an IANA time zone name (pydantic validator)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
+#: An IANA time zone name, checked when the model is validated.
+ZoneName = Annotated[str, AfterValidator(check_zone)]
 
 
 class TTSSettings(BaseModel):
@@ -127,7 +140,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     backend: str = "local"
-    timezone: str = "Asia/Shanghai"
+    timezone: ZoneName = "Asia/Shanghai"
     locale: Literal["en"] = "en"
     model: Path | None = Field(default=None, description="vosk model directory")
     asr: ASRSettings = ASRSettings()
@@ -136,15 +149,6 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @property
     def zone(self) -> ZoneInfo:

@@ -20,7 +20,9 @@ A sentences file looks like hassil's::
             priority: 2                # wins over lower priorities
     lists:
       body: {wildcard: true}
+      topic: {wildcard: true, except: [what, who]}   # free text without these words
       recipient: {contact: true}
+      owner: {contact: true, possessive: true}   # "li na's"
       field: {values: {"phone number": phone}}
     rules:
       send: "(send|write|compose)"
@@ -54,6 +56,10 @@ class SlotList:
     name: str
     kind: ListKind
     values: Mapping[str, Any] = field(default_factory=dict)
+    #: Words a free-text capture may not contain (a noun phrase, not a question).
+    excluded: frozenset[str] = frozenset()
+    #: A name said as an owner ("li na's"): the last word ends in 's.
+    possessive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +172,9 @@ def _no_slots(ref: SlotRef) -> str:
 
 def _slot_list(name: str, spec: Mapping[str, Any]) -> SlotList:
     if spec.get("wildcard"):
-        return SlotList(name, "text")
+        return SlotList(name, "text", excluded=frozenset(str(w) for w in spec.get("except", ())))
     if spec.get("contact"):
-        return SlotList(name, "contact")
+        return SlotList(name, "contact", possessive=bool(spec.get("possessive")))
     if spec.get("contacts"):
         return SlotList(name, "contacts")
     values = spec.get("values")
@@ -204,8 +210,13 @@ def _compile(
             phrases = sorted(slot_list.values, key=len, reverse=True)
             body = "|".join(re.escape(p) + " " for p in phrases)
             return f"(?P<{ref.slot}>{body})"
+        if slot_list.kind == "contact" and slot_list.possessive:
+            return rf"(?P<{ref.slot}>(?:\S+ ){{0,{MAX_NAME_WORDS - 1}}}?\S+'s )"
         if slot_list.kind == "contact":
             return rf"(?P<{ref.slot}>(?:\S+ ){{1,{MAX_NAME_WORDS}}}?)"
+        if slot_list.excluded:
+            banned = "|".join(re.escape(w) for w in sorted(slot_list.excluded))
+            return rf"(?P<{ref.slot}>(?:(?!(?:{banned}) )\S+ )+?)"
         return rf"(?P<{ref.slot}>(?:\S+ )+?)"
 
     builder = RegexBuilder(rules, slot_pattern)

@@ -20,6 +20,7 @@ from intents.contacts import ContactIndex
 from intents.context import pick_choice
 from intents.grammar import Grammar, load_grammar
 from intents.matcher import Match, Matcher
+from intents.moving import left_out, move_times
 from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
@@ -29,7 +30,7 @@ from intents.timeparse import Piece, TimeScanner
 from intents.when import resolve
 
 _CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
-_TIME_SLOTS = frozenset({"start", "end", "duration"})
+_TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
 _QUESTION_INTENTS = frozenset({Intent.QUERY_CALENDAR, Intent.READ_MESSAGES})
 #: Matches tried (best first) until one has slots that check out.
 MAX_TRIES = 12
@@ -163,7 +164,11 @@ class Parser:
             return None
         slots = dict(filled.slots)
         if match.template.times == "extract":
-            slots.update(self._times(prepared.pieces, now, match.intent, slots))
+            slots.update(
+                move_times(self.scanner, prepared.tokens.words, prepared.pieces, now)
+                if slots.get("move") is True  # a move has an old and a new time
+                else self._times(prepared.pieces, now, match.intent, slots)
+            )
             if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
                 return None
         confidence = _confidence(match, filled.unresolved) * factor
@@ -187,6 +192,8 @@ class Parser:
                 found[name] = value
         if when.all_day and intent is Intent.CREATE_EVENT:
             found["all_day"] = True
+        if found and intent is Intent.CREATE_EVENT and left_out(pieces):
+            found["keep"] = left_out(pieces)  # "make it 4 pm": a move may keep its day
         return found
 
     # -- context -------------------------------------------------------------

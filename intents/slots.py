@@ -70,7 +70,7 @@ class SlotFiller:
             elif kind == "text":
                 slots[slot] = _clean_text(tokens, lo, hi)
             elif kind == "contact":
-                slots[slot] = self.resolve(" ".join(words))
+                slots[slot] = self._name(words)
             else:
                 slots[slot] = self.attendees(" ".join(words))
         for name, value in match.template.fixed_slots.items():
@@ -94,6 +94,13 @@ class SlotFiller:
         if value.candidates:
             return False
         return len(words) > MAX_UNKNOWN_NAME_WORDS or any(w in self.not_in_names for w in words[1:])
+
+    def _name(self, words: tuple[str, ...]) -> ContactResolution:
+        """A captured name; a capture running into a sentence ("li na i'm late")
+        is no name at all, and is not looked up (the lookup is the costly part)."""
+        if any(w in self.body_starters or w in self.connectors for w in words[1:]):
+            return ContactResolution(" ".join(words))
+        return self.resolve(" ".join(words))
 
     def resolve(self, text: str) -> ContactResolution:
         """Resolve a spoken name, honouring a department/title qualifier (cached)."""
@@ -154,7 +161,7 @@ class SlotFiller:
         return lo + 1
 
 
-_TIME_SLOTS = frozenset({"start", "end", "duration"})
+_TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
 _SELF = frozenset({"me", "myself", "us", "ourselves"})
 
 

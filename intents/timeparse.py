@@ -67,6 +67,8 @@ class TimeScanner:
         self.periods = frozenset(data["periods"])
         self.period_prefixes: dict[str, int] = dict(data["period_prefixes"])
         self.working_start = int(data["working_hours_start"])
+        self.weekday_prefixes = ("on", "for", "by", "until", *data.get("repeat_words", ()))
+        self.recurrences = _phrases(dict.fromkeys(data.get("recurrences", ()), True))
         self._parsers: tuple[Parser, ...] = (
             self._range,
             self._offset,
@@ -77,6 +79,7 @@ class TimeScanner:
             self._date,
             self._clock_phrase,
             self._part,
+            self._recurrence,
         )
 
     def scan(self, words: Sequence[str]) -> list[Piece]:
@@ -100,7 +103,7 @@ class TimeScanner:
     # -- phrase shapes ---------------------------------------------------
 
     def _relative_day(self, words: Sequence[str], i: int) -> Piece | None:
-        j = _skip(words, i, ("on", "for"))
+        j = _skip(words, i, ("on", "for", "later", "earlier"))
         hit = _longest(self.relative_days, words, j)
         if hit is None:
             return None
@@ -109,9 +112,16 @@ class TimeScanner:
         piece = Piece(i, end, days_ahead=int(value), part=part)
         return self._with_part(words, piece)
 
+    def _recurrence(self, words: Sequence[str], i: int) -> Piece | None:
+        """ "every day", "weekly": part of the time phrase, though no date of its own."""
+        hit = _longest(self.recurrences, words, i)
+        return Piece(i, hit[1]) if hit else None
+
     def _weekday(self, words: Sequence[str], i: int) -> Piece | None:
-        j = _skip(words, i, ("on", "for", "by", "until"))
+        j = _skip(words, i, self.weekday_prefixes)
         shift = 0
+        if words[j : j + 2] in (["this", "coming"], ["this", "upcoming"]):
+            j += 1  # "this coming friday" is the coming one
         if j < len(words) and words[j] in ("this", "next", "coming", "upcoming", "last"):
             shift = {"next": 1, "last": -1}.get(words[j], 0)
             j += 1
@@ -137,6 +147,10 @@ class TimeScanner:
         if day is None or not 1 <= day[0] <= 31:
             return None
         value, end = day
+        month = self.months.get(_base(words[end])) if end < len(words) else None
+        if month is not None:  # "the 10th march", "on ten march"
+            year, after = self._year(words, end + 1)
+            return Piece(i, after, month_day=value, month=month, year=year)
         if end < len(words) and words[end] == "of" and end + 1 < len(words):
             month = self.months.get(_base(words[end + 1]))
             if month is not None:
@@ -194,6 +208,8 @@ class TimeScanner:
         return Clock(hour, minute), end, explicit
 
     def _clock_core(self, words: Sequence[str], i: int) -> tuple[int, int, int, bool] | None:
+        if words[i] == "a" and i + 1 < len(words) and words[i + 1] == "quarter":
+            i += 1  # "a quarter past six"
         if (
             words[i] in ("half", "quarter")
             and i + 2 < len(words)

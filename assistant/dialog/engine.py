@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from assistant.dialog import announce, calendar_flow, contact_flow, read_flow, send_flow
+from assistant.dialog import (
+    announce,
+    calendar_flow,
+    contact_flow,
+    move_flow,
+    read_flow,
+    send_flow,
+)
 from assistant.dialog.actions import Listen, Speak, StopSpeaking
 from assistant.dialog.common import Outcome, ask, finish, help_for, p, say
 from assistant.dialog.events import (
@@ -32,6 +39,7 @@ from assistant.dialog.state import (
     ContactLookup,
     DialogState,
     MessageDraft,
+    Moving,
     NewEvent,
     Offer,
     Reading,
@@ -122,6 +130,8 @@ def _answer(state: DialogState, event: Utterance, now: datetime) -> Outcome:
         return calendar_flow.answer_create(state, task, event, now)
     if isinstance(task, Cancelling):
         return calendar_flow.answer_cancel(state, task, event, now)
+    if isinstance(task, Moving):
+        return move_flow.answer(state, task, event, now)
     if isinstance(task, ContactLookup):
         return contact_flow.answer(state, task, event)
     raise DialogError(f"no flow answers while {state.waiting!r}")
@@ -140,6 +150,8 @@ def _start(state: DialogState, event: Utterance, now: datetime) -> Outcome:
         return calendar_flow.start_query(state, result, now)
     if intent is Intent.CREATE_EVENT:
         return calendar_flow.start_create(state, result, now)
+    if intent is Intent.CANCEL_EVENT and result.slots.get("move") is True:
+        return move_flow.start_move(state, result, now)
     if intent is Intent.CANCEL_EVENT:
         return calendar_flow.start_cancel(state, result, now)
     if intent is Intent.QUERY_CONTACT:
@@ -211,6 +223,8 @@ def _timeout(state: DialogState, event: Timeout) -> Outcome:
         return read_flow.stop(state, task, first_unheard, quiet=True)
     if isinstance(task, Offer):
         return finish(state)
+    if isinstance(task, Moving):
+        return finish(state, p("timeout.move"))
     key = "timeout.event" if isinstance(task, NewEvent) else "timeout.generic"
     return finish(state, p(key))
 
@@ -225,6 +239,8 @@ def _result(state: DialogState, event: Fetched | Done | Failed, now: datetime) -
         return send_flow.on_result(state, task, event)
     if isinstance(event, Fetched):
         return _fetched(state, event, now)
+    if isinstance(task, Moving):
+        return move_flow.on_saved(state, task, event, now)
     if isinstance(task, NewEvent):
         return calendar_flow.on_created(state, task, event, now)
     if isinstance(task, Cancelling):
@@ -244,6 +260,8 @@ def _fetched(state: DialogState, event: Fetched, now: datetime) -> Outcome:
         return calendar_flow.on_conflicts(state, task, event, now)
     if isinstance(task, Cancelling):
         return calendar_flow.on_found(state, task, event, now)
+    if isinstance(task, Moving):
+        return move_flow.on_fetched(state, task, event, now)
     raise DialogError(f"unexpected fetch result while {state.waiting!r}")
 
 

@@ -109,6 +109,31 @@ class Cancelling:
 
 
 @dataclass(frozen=True, slots=True)
+class Moving:
+    """A meeting being moved: found, given its new time, checked, confirmed, moved.
+
+    ``people`` holds, for each person the driver named, the directory ids
+    that person may be (namesakes stay possible: the meeting decides).
+    ``keep`` is what the driver left out of the new time (``"day"`` or
+    ``"time"``), taken from the meeting. ``moved`` is set once the meeting
+    exists at its new time and only the old one is left to remove.
+    """
+
+    title: str = ""
+    start: datetime | None = None
+    day_end: datetime | None = None
+    people: tuple[tuple[str, ...], ...] = ()
+    names: tuple[str, ...] = ()
+    new_start: datetime | None = None
+    keep: str = ""
+    matches: tuple[CalendarEvent, ...] = ()
+    chosen: CalendarEvent | None = None
+    target: datetime | None = None
+    conflicts: tuple[CalendarEvent, ...] = ()
+    moved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ContactLookup:
     """A contact question waiting for the driver to pick between namesakes."""
 
@@ -116,7 +141,9 @@ class ContactLookup:
     candidates: tuple[Contact, ...]
 
 
-Task = MessageDraft | Reading | Offer | CalendarQuery | NewEvent | Cancelling | ContactLookup
+Task = (
+    MessageDraft | Reading | Offer | CalendarQuery | NewEvent | Cancelling | Moving | ContactLookup
+)
 
 #: What the last question asked for ("" when nothing is pending).
 Waiting = Literal[

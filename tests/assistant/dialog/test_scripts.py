@@ -157,6 +157,11 @@ def check_backend(session: Session, expected: dict[str, Any]) -> None:
     titles = {e.title for e in events}
     for title, ids in expected.get("attendees", {}).items():
         assert [list(e.attendee_ids) for e in events if e.title == title] == [ids], title
+    for title, starts in expected.get("starts", {}).items():
+        found = [
+            e.start.astimezone(ZONE).strftime("%Y-%m-%d %H:%M") for e in events if e.title == title
+        ]
+        assert sorted(found) == sorted(starts), title
     assert set(expected.get("calendar_has", [])) <= titles
     assert not set(expected.get("calendar_lacks", [])) & titles
     assert session.outbox.pending() == []

@@ -221,6 +221,7 @@ def _read_line(prompt: str) -> str | None:
 async def _mic_loop(settings: Settings, runner: DialogRunner) -> None:
     """Speech turns from the microphone through the configured vosk model."""
     from assistant.asr import Listener, transcriber_from_settings
+    from assistant.audio.endpoint import EndpointConfig
     from assistant.audio.microphone import Microphone
     from assistant.dialog.voice import listen_loop
 
@@ -235,7 +236,8 @@ async def _mic_loop(settings: Settings, runner: DialogRunner) -> None:
             microphone = Microphone(rate=transcriber.sample_rate)
             microphone.start()
         click.echo("drivetalk: listening (Ctrl-C to stop)", err=True)
-        await listen_loop(runner, Listener(transcriber), microphone)
+        endpointing = EndpointConfig.from_settings(settings.asr)
+        await listen_loop(runner, Listener(transcriber, endpointing), microphone)
     finally:
         microphone.close()
 

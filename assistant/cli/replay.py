@@ -112,15 +112,7 @@ def _check_thresholds(thresholds: Sequence[Threshold], transcripts: bool) -> Non
 def _listener(settings: Settings, model: Path | None) -> tuple[Listener, str]:
     """Load the model (ModelNotFoundError says how to get one) and the endpointer."""
     transcriber, choice = transcriber_from_settings(settings, model=model)
-    asr = settings.asr
-    config = EndpointConfig(
-        vad_aggressiveness=asr.vad_aggressiveness,
-        speech_start_ms=asr.speech_start_ms,
-        leading_silence_ms=asr.leading_silence_ms,
-        trailing_silence_ms=asr.trailing_silence_ms,
-        max_utterance_s=asr.max_utterance_s,
-        push_to_talk=asr.push_to_talk,
-    )
+    config = EndpointConfig.from_settings(settings.asr)
     return Listener(transcriber, config), f"audio mode, model {choice.path} ({choice.source})"
 
 

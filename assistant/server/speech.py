@@ -16,7 +16,8 @@ from typing import Protocol
 
 from assistant.asr.base import Transcriber
 from assistant.asr.events import Final
-from assistant.audio.sources import ChunkReader, WavFileSource
+from assistant.asr.filetranscribe import transcribe_source
+from assistant.audio.sources import WavFileSource
 from assistant.config import Settings
 from assistant.errors import DriveTalkError, RequestRejectedError, TTSError, TTSUnavailableError
 from assistant.tts.audio import Audio
@@ -30,11 +31,9 @@ def vosk_factory(settings: Settings) -> TranscriberFactory:
     """Load the configured (or installed) vosk model; blocking, call off the loop."""
 
     def load() -> Transcriber:
-        from assistant.asr.locate import select_model
-        from assistant.asr.vosk_engine import VoskTranscriber
+        from assistant.asr.factory import transcriber_from_settings
 
-        choice = select_model(configured=settings.model)
-        return VoskTranscriber.from_path(choice.path)
+        return transcriber_from_settings(settings)[0]
 
     return load
 
@@ -103,15 +102,8 @@ def _decode_wav(transcriber: Transcriber, data: bytes, max_seconds: float) -> De
             413, "audio_too_long", f"audio is {seconds:.1f} s long; the limit is {max_seconds:g} s"
         )
     # max_seconds again while reading: a header may understate what follows.
-    reader = ChunkReader(source, transcriber.sample_rate, chunk_ms=200, max_seconds=max_seconds)
-    session = transcriber.open_session()
-    try:
-        for chunk in reader:
-            session.accept(chunk)
-        final = session.finish()
-    finally:
-        session.close()
-    return Decoded(final, reader.seconds)
+    result = transcribe_source(transcriber, source, "upload", max_seconds=max_seconds)
+    return Decoded(result.final, result.audio_duration)
 
 
 class Synth(Protocol):

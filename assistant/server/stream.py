@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -160,9 +161,11 @@ class StreamHandler:
         return transcriber
 
     def _endpointing(self, push_to_talk: bool) -> EndpointConfig:
-        return EndpointConfig(
+        settings = self.state.settings
+        return replace(
+            EndpointConfig.from_settings(settings.asr),
             push_to_talk=push_to_talk,
-            max_utterance_s=self.state.settings.server.limits.audio_seconds,
+            max_utterance_s=min(settings.asr.max_utterance_s, settings.server.limits.audio_seconds),
         )
 
     async def _finish(self, done: set[asyncio.Task[Any]]) -> None:

@@ -10,12 +10,11 @@ environment, and runs its live authentication and reachability check.
 from __future__ import annotations
 
 import asyncio
-import os
-from datetime import datetime
 
 import click
 import httpx
 
+from assistant.backend import build_backend
 from assistant.cli.options import settings_from
 from assistant.config import Settings
 from assistant.errors import DriveTalkError, UnknownBackendError
@@ -78,15 +77,8 @@ async def _check(name: str, settings: Settings, timeout: float) -> CheckResult:
     """Build, check and close one backend; every failure becomes a FAILED verdict."""
     config = settings.connectors.get(name, {})
     async with httpx.AsyncClient(timeout=min(timeout, 30.0)) as http:  # TLS verification on
-        context = registry.ConnectorContext(
-            data_dir=settings.data_dir,
-            zone=settings.zone,
-            http=http,
-            env=os.environ,
-            now=lambda: datetime.now(settings.zone),
-        )
         try:
-            connector = registry.build(name, config, context)
+            connector = build_backend(settings, name, config=config, http=http)
         except DriveTalkError as exc:
             return CheckResult(False, str(exc))
         try:

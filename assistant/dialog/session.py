@@ -7,24 +7,22 @@ exercise exactly the same wiring.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from assistant.backend import build_backend
 from assistant.config import DialogSettings, Settings
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.state import DialogState, Policy
 from assistant.models import Contact
 from assistant.tts.speaker import Speaker, TextOnlySpeaker
-from connectors.outbox import Outbox
+from connectors.outbox import OUTBOX_FILE, Outbox
 from connectors.ports import Connector, DirectoryPort
-from connectors.registry import ConnectorContext, build
 from intents.parser import Parser
 
-OUTBOX_FILE = "outbox.sqlite3"
 _MAX_CONTACTS = 200_000
 
 
@@ -66,9 +64,7 @@ async def open_session(
 ) -> Session:
     """Build the configured backend, the outbox in the data dir, and the parser."""
     data_dir = Path(settings.data_dir)
-    context = ConnectorContext(data_dir=data_dir, zone=zone, env=dict(os.environ), now=clock)
-    name = settings.backend
-    connector = await asyncio.to_thread(build, name, settings.connectors.get(name, {}), context)
+    connector = await asyncio.to_thread(build_backend, settings, zone=zone, now=clock)
     try:
         outbox = await asyncio.to_thread(Outbox.open, data_dir / OUTBOX_FILE)
         contacts = await all_contacts(connector)

@@ -13,7 +13,6 @@ expected ``outcome`` is checked against that record.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -21,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from assistant.backend import build_backend
 from assistant.config import Settings
 from assistant.errors import ConnectorError
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
@@ -30,7 +29,6 @@ from connectors.local import LocalConnector
 from connectors.local.store import LocalStore
 from connectors.outbox import Outbox
 from connectors.ports import DirectoryPort
-from connectors.registry import ConnectorContext, build
 from intents.parser import Parser
 
 
@@ -133,15 +131,9 @@ async def configured_backend(
     name: str, settings: Settings, now: datetime
 ) -> AsyncIterator[CaseBackend]:
     """The connector ``[connectors.NAME]`` configures, with a temporary outbox."""
-    context = ConnectorContext(
-        data_dir=settings.data_dir,
-        zone=ZoneInfo(settings.timezone),
-        env=dict(os.environ),
-        now=lambda: now,
-    )
     async with AsyncExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drivetalk-replay-")))
-        connector = build(name, settings.connectors.get(name, {}), context)
+        connector = build_backend(settings, name, now=lambda: now)
         stack.push_async_callback(connector.aclose)
         outbox = _outbox(stack, tmp, now)
         parser = Parser.from_contacts(await _directory(connector, name))

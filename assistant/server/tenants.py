@@ -18,21 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.backend import build_backend
 from assistant.config import Settings, read_config_file
 from assistant.dialog.session import all_contacts
 from assistant.errors import ConfigError, DriveTalkError, RequestRejectedError
 from assistant.models import Contact
 from assistant.server.keys import check_name
-from connectors.outbox import Outbox
+from connectors.outbox import OUTBOX_FILE, Outbox
 from connectors.ports import Connector
-from connectors.registry import ConnectorContext, build
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +122,10 @@ class Tenants:
         root = self.root(tenant)
         root.mkdir(parents=True, exist_ok=True)
         choice = backend_for(self._settings, root)
-        context = ConnectorContext(
-            data_dir=root, zone=self._settings.zone, env=dict(os.environ), now=self._now
+        connector = build_backend(
+            self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
-        connector = build(choice.name, choice.config, context)
-        return Tenant(tenant, root, connector, Outbox.open(root / "outbox.sqlite3"))
+        return Tenant(tenant, root, connector, Outbox.open(root / OUTBOX_FILE))
 
     async def aclose(self) -> None:
         """Close every open tenant; one failing does not keep the others open."""

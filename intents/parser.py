@@ -239,8 +239,14 @@ def _better(
     alternative: tuple[tuple[int, float, bool, int], ParseResult],
     found: tuple[tuple[int, float, bool, int], ParseResult],
 ) -> bool:
-    """A corrected reading wins only by ranking higher, and never as "none"."""
-    return alternative[1].intent is not Intent.NONE and alternative[0] > found[0]
+    """A corrected reading wins only by ranking higher, and never as "none".
+
+    Nor does it override words heard as out of domain: "replay the podcast"
+    named its podcast plainly, so "replay" is no misheard "reply".
+    """
+    if found[1].intent is Intent.NONE or alternative[1].intent is Intent.NONE:
+        return False
+    return alternative[0] > found[0]
 
 
 def _slot_quality(result: ParseResult) -> float:

@@ -89,8 +89,8 @@ class SlotFiller:
         if not isinstance(value, ContactResolution):
             return False
         words = value.query.split()
-        if not words or words[0] in _SELF:
-            return True  # "email me the lyrics" is not a message to send
+        if not words or words[0] in _PRONOUNS:
+            return True  # "email me the lyrics" is not a message; "what mail do i have" no name
         if value.candidates:
             return False
         return len(words) > MAX_UNKNOWN_NAME_WORDS or any(w in self.not_in_names for w in words[1:])
@@ -162,7 +162,8 @@ class SlotFiller:
 
 
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
-_SELF = frozenset({"me", "myself", "us", "ourselves"})
+#: Words that stand for someone but are never a name to look up.
+_PRONOUNS = frozenset({"me", "myself", "us", "ourselves", "i", "we", "you", "they", "it"})
 
 
 #: An unknown "name" longer than this is a sentence, not a name.

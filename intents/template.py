@@ -116,6 +116,10 @@ def _atom(token: str) -> Node:
     if token.startswith("{"):
         list_name, _, slot = token[1:-1].partition(":")
         return SlotRef(list_name, slot or list_name)
+    if token.startswith("'"):
+        # Utterances keep contractions whole ("i'd", "what's"): a separate
+        # "'d" would be a word no utterance ever has.
+        raise ConfigError(f"grammar word {token!r} must be written joined to its word (i'd)")
     return Word(token.lower())
 
 

@@ -39,7 +39,7 @@ def test_template_syntax_tree() -> None:
 
 @pytest.mark.parametrize(
     "template",
-    ["(send|write", "send]", "[send", "send <msg", "send } x"],
+    ["(send|write", "send]", "[send", "send <msg", "send } x", "(i|we) 'd like"],
 )
 def test_bad_template_syntax_is_a_config_error(template: str) -> None:
     with pytest.raises(ConfigError):

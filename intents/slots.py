@@ -49,6 +49,8 @@ class SlotFiller:
         #: Words that can start a message body but never end a name.
         self.body_starters = frozenset(speech["body_starters"])
         self.not_in_names = frozenset(speech["not_in_names"])
+        #: Words at which an unknown name has certainly ended.
+        self._body_edge = self.connectors | self.body_starters | self.not_in_names
         # The index never changes, so a name heard twice resolves once.
         self._cache: dict[str, ContactResolution] = {}
 
@@ -152,9 +154,10 @@ class SlotFiller:
         return (lo, best_cut), (body_start, hi)
 
     def _fallback_cut(self, tokens: Tokens, lo: int, hi: int) -> int:
-        """Unknown name: up to a "saying"; else one word, two after "my"/"the"."""
-        for cut in range(lo + 1, min(hi - 1, lo + MAX_NAME_WORDS)):
-            if tokens.words[cut] in self.connectors:
+        """Unknown name: up to where the body visibly starts ("saying", "i'm",
+        "the"), if a name's length away; else one word, two after "my"/"the"."""
+        for cut in range(lo + 1, min(hi - 1, lo + MAX_UNKNOWN_NAME_WORDS) + 1):
+            if tokens.words[cut] in self._body_edge:
                 return cut
         if tokens.words[lo] in ("my", "the", "our") and lo + 2 < hi:
             return lo + 2

@@ -42,7 +42,7 @@ def parser() -> Parser:
 
 
 def check_resolution(value: Any, expected: dict[str, Any]) -> None:
-    """Assert a resolved name matches {id}, {among: [...]} or {unknown: true}."""
+    """Assert a resolved name matches {id}, {among: [...]} or {unknown: true}; {query}: heard."""
     assert isinstance(value, ContactResolution), f"not a contact resolution: {value!r}"
     ids = [c.contact.id for c in value.candidates]
     if "id" in expected:
@@ -53,6 +53,8 @@ def check_resolution(value: Any, expected: dict[str, Any]) -> None:
         assert set(expected["among"]) <= set(ids), f"{value.query!r} -> {ids}"
     if expected.get("unknown"):
         assert not value.candidates, f"{value.query!r} should be unknown: {ids}"
+    if "query" in expected:
+        assert value.query == expected["query"], f"heard name {value.query!r}"
 
 
 def check_slots(slots: Any, expected: dict[str, Any], absent: list[str] | None = None) -> None:

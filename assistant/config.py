@@ -84,6 +84,16 @@ class ASRSettings(BaseModel):
     trailing_silence_ms: int = Field(default=800, ge=100, le=10000)
     max_utterance_s: float = Field(default=15.0, gt=0, le=600)
     push_to_talk: bool = False
+    decoders: int = Field(
+        default=0,
+        ge=0,
+        le=1024,
+        description=(
+            "open-recognition decoders per process and model (0 = one per CPU core): "
+            "each decoding one costs ~34 MB on a lookahead model; more speakers than "
+            "decoders wait their turn, their audio buffered"
+        ),
+    )
 
 
 class DialogSettings(BaseModel):

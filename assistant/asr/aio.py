@@ -68,6 +68,11 @@ class AsyncSession:
         if self._closed:
             return
         self._closed = True
+        # A session blocked waiting for a decoder (vosk's pool) would hold the
+        # worker until its wait times out: end that wait from here first.
+        interrupt = getattr(self.session, "interrupt", None)
+        if interrupt is not None:
+            interrupt()
         try:
             await self._run(self.session.close)
         finally:

@@ -19,6 +19,8 @@ def transcriber_from_settings(
     """
     choice = select_model(model, settings.model)
     transcriber = VoskTranscriber.from_path(
-        choice.path, alternatives=alternatives or settings.asr.alternatives
+        choice.path,
+        alternatives=alternatives or settings.asr.alternatives,
+        decoders=settings.asr.decoders,
     )
     return transcriber, choice

@@ -9,6 +9,8 @@ recognizer side by side, and yields events: ``SpeechStarted`` (and
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 
@@ -17,9 +19,14 @@ from assistant.asr.base import Transcriber
 from assistant.asr.events import BargeIn, Event, Final, SpeechEnded, SpeechStarted
 from assistant.audio.endpoint import Boundary, EndpointConfig, Endpointer
 
+log = logging.getLogger(__name__)
+
 #: Audio kept before the detected start of speech, beyond the VAD's own delay,
 #: so the recognizer hears the onset of the first word.
 PREROLL_MARGIN_MS = 300
+#: No audio for this long in the middle of an utterance ends it (end_of_stream):
+#: a stalled stream must not keep one of the process's few decoders.
+STALL_SECONDS = 5.0
 
 
 class PreRoll:
@@ -53,9 +60,17 @@ class PreRoll:
 class Listener:
     """Turn a live PCM stream into one utterance's events at a time."""
 
-    def __init__(self, transcriber: Transcriber, config: EndpointConfig | None = None) -> None:
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        config: EndpointConfig | None = None,
+        *,
+        stall_seconds: float | None = STALL_SECONDS,
+    ) -> None:
         self.transcriber = transcriber
         self.config = config or EndpointConfig()
+        #: Mid-utterance audio gap that ends the utterance (None: wait for ever).
+        self.stall_seconds = stall_seconds
         #: Set while the assistant is talking: speech starting then yields BargeIn.
         self.assistant_speaking = False
 
@@ -72,7 +87,10 @@ class Listener:
         closed, so the same iterator can be listened to again for the next
         utterance. ``is_speaking`` tells whether the assistant is talking
         right now (default: the :attr:`assistant_speaking` flag): speech
-        starting then also yields ``BargeIn``.
+        starting then also yields ``BargeIn``. No chunk for
+        :attr:`stall_seconds` after speech started ends the utterance as if
+        the stream had ended (the pending read is cancelled, which closes a
+        source that is an async generator; a queue-like source goes on).
         """
         speaking = is_speaking or (lambda: self.assistant_speaking)
         endpointer = Endpointer(self.transcriber.sample_rate, self.config)
@@ -82,7 +100,7 @@ class Listener:
         source = aiter(chunks)
         try:
             while not endpointer.done:
-                chunk = await anext(source, None)
+                chunk = await self._next(source, in_speech=started)
                 partials: list[Event] = []
                 if chunk is None:
                     boundaries = endpointer.finish()
@@ -115,6 +133,16 @@ class Listener:
             yield final
         finally:
             await session.aclose()
+
+    async def _next(self, source: AsyncIterator[bytes], *, in_speech: bool) -> bytes | None:
+        """The next chunk; None at the end of the stream, or after a stall in speech."""
+        if not in_speech or self.stall_seconds is None:
+            return await anext(source, None)
+        try:
+            return await asyncio.wait_for(anext(source, None), self.stall_seconds)
+        except TimeoutError:
+            log.warning("no audio for %.1f s in mid-utterance: ending it", self.stall_seconds)
+            return None
 
     def _preroll_bytes(self) -> int:
         """Audio kept from before the VAD's start decision (it needs speech_start_ms)."""

@@ -1,14 +1,18 @@
-"""The vosk engine: one shared Model per process, one recognizer per session.
+"""The vosk engine: one shared Model per process, and one pool of its recognizers.
 
 vosk models are read-only after loading and safe to share between threads,
 so :func:`load_model` caches them by resolved path; loading takes seconds
-and hundreds of megabytes, a recognizer takes milliseconds and a few.
+and hundreds of megabytes. An open-recognition recognizer on a lookahead
+model grows a ~32 MB graph cache while decoding, so those are pooled per
+model (:func:`decoder_pool`, ``[asr] decoders``) and reused warm; a grammar
+recognizer is cheap and belongs to its session (see ``vosk_session``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -16,15 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.asr.events import Final, Partial
+from assistant.asr.decoder import Decoder
 from assistant.asr.modeldir import check_model_dir, model_sample_rate, supports_grammar
-from assistant.asr.results import merge_segments, parse_result
-from assistant.errors import ASRError, AudioFormatError, ModelError
-from assistant.models import Hypothesis
+from assistant.asr.pool import RecognizerPool
+from assistant.asr.vosk_session import DECODER_WAIT_S, VoskSession
+from assistant.errors import ModelError
 
 log = logging.getLogger(__name__)
 
 _CACHE: dict[Path, LoadedModel] = {}
+_POOLS: dict[Path, RecognizerPool[Decoder]] = {}
 _CACHE_LOCK = threading.Lock()
 
 #: vosk's word id for a word missing from the model's vocabulary.
@@ -77,18 +82,37 @@ def _load(path: Path) -> LoadedModel:
 
 
 class VoskTranscriber:
-    """:class:`~assistant.asr.base.Transcriber` over a shared vosk model."""
+    """:class:`~assistant.asr.base.Transcriber` over a shared vosk model.
+
+    Open-recognition sessions share the model's recognizer pool: at most
+    ``decoders`` recognizers (0 = one per CPU core; None = leave the pool as
+    sized) decode at once in the process; ``decoder_wait`` is how long a
+    session waits for one at most. ``pool`` replaces the process-wide pool
+    (tests, benchmarks).
+    """
 
     name = "vosk"
 
-    def __init__(self, model: LoadedModel, *, alternatives: int = 5) -> None:
+    def __init__(
+        self,
+        model: LoadedModel,
+        *,
+        alternatives: int = 5,
+        decoders: int | None = None,
+        decoder_wait: float = DECODER_WAIT_S,
+        pool: RecognizerPool[Decoder] | None = None,
+    ) -> None:
         self.model = model
         self.alternatives = max(1, alternatives)
+        self.pool = pool or decoder_pool(model, decoders)
+        self.decoder_wait = decoder_wait
 
     @classmethod
-    def from_path(cls, path: Path, *, alternatives: int = 5) -> VoskTranscriber:
+    def from_path(
+        cls, path: Path, *, alternatives: int = 5, decoders: int | None = None
+    ) -> VoskTranscriber:
         """Load (or reuse) the model at ``path``."""
-        return cls(load_model(path), alternatives=alternatives)
+        return cls(load_model(path), alternatives=alternatives, decoders=decoders)
 
     @property
     def sample_rate(self) -> int:
@@ -117,103 +141,49 @@ class VoskTranscriber:
     def open_session(
         self, grammar: Sequence[str] | None = None, *, alternatives: int | None = None
     ) -> VoskSession:
-        """A new recognizer on the shared model."""
+        """A new session on the shared model (no recognizer is taken before audio arrives)."""
         grammar_json = self.grammar_json(grammar) if grammar else None
-        return VoskSession(self.model, grammar_json, alternatives or self.alternatives)
+        return VoskSession(
+            self.model,
+            grammar_json,
+            alternatives or self.alternatives,
+            pool=self.pool,
+            wait=self.decoder_wait,
+        )
 
 
 def _normalize(phrase: str) -> str:
     return " ".join(phrase.lower().split())
 
 
-class VoskSession:
-    """:class:`~assistant.asr.base.StreamingSession` over one KaldiRecognizer.
+def decoders_for(setting: int) -> int:
+    """The pool size ``[asr] decoders`` asks for: 0 means one per CPU core."""
+    if setting < 0:
+        raise ValueError("the number of decoders cannot be negative")
+    return setting or os.cpu_count() or 1
 
-    The recognizer is replaced after every utterance: on a lookahead model
-    each recognizer grows a composition cache of up to 32 MB while decoding,
-    and dropping it at :meth:`finish` means an idle session (a connected car
-    nobody is talking in) holds almost nothing. A fresh recognizer also
-    restarts word times at zero, which is what ``Word`` promises.
+
+def new_decoder_pool(model: LoadedModel, size: int) -> RecognizerPool[Decoder]:
+    """A pool of open-recognition recognizers on ``model`` (use :func:`decoder_pool`)."""
+    return RecognizerPool(
+        lambda: Decoder.create(model.handle, model.sample_rate), size, reset=Decoder.settle
+    )
+
+
+def decoder_pool(model: LoadedModel, decoders: int | None = None) -> RecognizerPool[Decoder]:
+    """The process-wide pool of ``model``'s open-recognition recognizers.
+
+    One pool per model per process, however many transcribers share it: the
+    bound on composed graphs (memory) holds for the whole process.
+    ``decoders`` (``[asr] decoders``; 0 = one per core) sizes it, resizing
+    an existing pool; None keeps an existing pool's size (one per core if new).
     """
-
-    def __init__(self, model: LoadedModel, grammar_json: str | None, alternatives: int) -> None:
-        self._model = model
-        self._grammar = grammar_json
-        self._alternatives = alternatives
-        self._segments: list[tuple[Hypothesis, ...]] = []
-        self._last_partial = ""
-        self._closed = False
-        self._rec: Any = self._new_recognizer()  # now, so a bad grammar fails at open
-
-    def _new_recognizer(self) -> Any:
-        import vosk
-
-        args: list[Any] = [self._model.handle, float(self._model.sample_rate)]
-        if self._grammar:
-            args.append(self._grammar)
-        try:
-            rec = vosk.KaldiRecognizer(*args)
-        except Exception as exc:
-            raise ASRError("vosk could not create a recognizer") from exc
-        rec.SetWords(True)
-        # 0 = single best with per-word confidences; >1 = n-best list.
-        rec.SetMaxAlternatives(self._alternatives if self._alternatives > 1 else 0)
-        return rec
-
-    def _recognizer(self) -> Any:
-        if self._closed:
-            raise ASRError("the recognition session is closed")
-        if self._rec is None:
-            self._rec = self._new_recognizer()
-        return self._rec
-
-    @property
-    def constrained(self) -> bool:
-        """True when a runtime grammar is active."""
-        return self._grammar is not None
-
-    def accept(self, pcm: bytes) -> list[Partial]:
-        """Decode int16 mono PCM; a Partial when the running transcript changed."""
-        if len(pcm) % 2:
-            raise AudioFormatError("16-bit PCM chunk has an odd number of bytes")
-        rec = self._recognizer()
-        try:
-            if rec.AcceptWaveform(pcm):
-                self._segments.append(parse_result(rec.Result()))
-                current = ""
-            else:
-                current = json.loads(rec.PartialResult()).get("partial", "")
-        except ASRError:
-            raise
-        except Exception as exc:
-            raise ASRError("vosk failed while decoding") from exc
-        done = [s[0].text for s in self._segments if s]
-        text = " ".join([*done, *(t for t in current.split() if not _is_filler(t))])
-        if text == self._last_partial:
-            return []
-        self._last_partial = text
-        return [Partial(text)]
-
-    def finish(self) -> Final:
-        """Flush the decoder and return the utterance's result; ready for the next one."""
-        rec = self._recognizer()
-        try:
-            self._segments.append(parse_result(rec.FinalResult()))
-        except ASRError:
-            raise
-        except Exception as exc:
-            raise ASRError("vosk failed while finishing the utterance") from exc
-        final = merge_segments(self._segments)
-        self._segments = []
-        self._last_partial = ""
-        self._rec = None
-        return final
-
-    def close(self) -> None:
-        """Free the recognizer; the session is unusable afterwards."""
-        self._closed = True
-        self._rec = None
-
-
-def _is_filler(token: str) -> bool:
-    return token.startswith("[") and token.endswith("]")
+    with _CACHE_LOCK:
+        pool = _POOLS.get(model.path)
+        if pool is None:
+            size = decoders_for(decoders or 0)
+            pool = _POOLS[model.path] = new_decoder_pool(model, size)
+    if decoders is not None and pool.size != decoders_for(decoders):
+        log.info("speech decoders for %s: %d -> %d", model.path, pool.size, decoders_for(decoders))
+        pool.resize(decoders_for(decoders))
+    return pool

@@ -2,7 +2,8 @@
 
 Both are loaded lazily, on the first request that needs them (or by
 ``/readyz``), under a lock so fifty sessions arriving at once still load the
-model once. Every session opens its own cheap recognizer on the shared model.
+model once. Sessions borrow warm recognizers from the model's bounded pool,
+one per utterance (``[asr] decoders``).
 """
 
 from __future__ import annotations

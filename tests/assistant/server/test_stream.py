@@ -244,8 +244,11 @@ def test_too_many_frames_a_second_closes_the_stream(
 ) -> None:
     with open_stream(live, session, keys["a"]) as ws:
         start(ws)
-        for _ in range(int(LIMITS.frame_rate) * 3):
-            ws.send(b"\x00\x00" * 32)
+        try:
+            for _ in range(int(LIMITS.frame_rate) * 3):
+                ws.send(b"\x00\x00" * 32)
+        except ConnectionClosed:
+            pass  # the server may close before the client has sent them all
         events = events_until(ws, "error")
         assert events[-1]["code"] == "frame_rate_exceeded"
         assert close_code(ws) == 4429

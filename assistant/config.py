@@ -94,6 +94,12 @@ class ASRSettings(BaseModel):
             "decoders wait their turn, their audio buffered"
         ),
     )
+    decoder_wait_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="longest wait for a free decoder before the turn fails (seconds)",
+    )
 
 
 class DialogSettings(BaseModel):

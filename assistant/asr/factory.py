@@ -22,5 +22,6 @@ def transcriber_from_settings(
         choice.path,
         alternatives=alternatives or settings.asr.alternatives,
         decoders=settings.asr.decoders,
+        decoder_wait=settings.asr.decoder_wait_s,
     )
     return transcriber, choice

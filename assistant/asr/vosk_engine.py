@@ -109,10 +109,20 @@ class VoskTranscriber:
 
     @classmethod
     def from_path(
-        cls, path: Path, *, alternatives: int = 5, decoders: int | None = None
+        cls,
+        path: Path,
+        *,
+        alternatives: int = 5,
+        decoders: int | None = None,
+        decoder_wait: float = DECODER_WAIT_S,
     ) -> VoskTranscriber:
         """Load (or reuse) the model at ``path``."""
-        return cls(load_model(path), alternatives=alternatives, decoders=decoders)
+        return cls(
+            load_model(path),
+            alternatives=alternatives,
+            decoders=decoders,
+            decoder_wait=decoder_wait,
+        )
 
     @property
     def sample_rate(self) -> int:

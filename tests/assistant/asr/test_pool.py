@@ -242,10 +242,20 @@ def test_decoders_is_read_from_the_config_file_and_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = tmp_path / "drivetalk.toml"
-    config.write_text("[asr]\ndecoders = 3\n")
+    config.write_text("[asr]\ndecoders = 3\ndecoder_wait_s = 30\n")
     assert load_settings(config).asr.decoders == 3
+    assert load_settings(config).asr.decoder_wait_s == 30
     monkeypatch.setenv("DRIVETALK_ASR__DECODERS", "4")
     assert load_settings(config).asr.decoders == 4
+
+
+@pytest.mark.usefixtures("no_env")
+@pytest.mark.parametrize("value", ["0", "-5", '"long"'])
+def test_a_bad_decoder_wait_is_a_clear_config_error(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "drivetalk.toml"
+    config.write_text(f"[asr]\ndecoder_wait_s = {value}\n")
+    with pytest.raises(ConfigError, match=r"'asr\.decoder_wait_s'"):
+        load_settings(config)
 
 
 @pytest.mark.usefixtures("no_env")

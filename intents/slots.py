@@ -49,6 +49,8 @@ class SlotFiller:
         #: Words that can start a message body but never end a name.
         self.body_starters = frozenset(speech["body_starters"])
         self.not_in_names = frozenset(speech["not_in_names"])
+        #: Who someone is to the driver ("my wife"): a recipient without a directory entry.
+        self.person_nouns = frozenset(speech["person_nouns"])
         #: Words at which an unknown name has certainly ended.
         self._body_edge = self.connectors | self.body_starters | self.not_in_names
         # The index never changes, so a name heard twice resolves once.
@@ -78,13 +80,28 @@ class SlotFiller:
         for name, value in match.template.fixed_slots.items():
             slots.setdefault(name, value)
         unresolved = sum(
-            1 for s in match.template.requires if s not in _TIME_SLOTS and not _known(slots.get(s))
+            1
+            for s in match.template.requires
+            if s not in _TIME_SLOTS and not self._known(slots.get(s))
         )
         unresolved += sum(1 for v in slots.values() if self._implausible(v))
         missing = sum(
             1 for v in slots.values() if isinstance(v, ContactResolution) and not v.candidates
         )
         return Filled(slots, unresolved == 0, missing)
+
+    def _known(self, value: Any) -> bool:
+        """A required name the directory knows, or a person named by who they are."""
+        if isinstance(value, ContactResolution):
+            return bool(value.candidates) or self._person_reference(value.query)
+        if isinstance(value, tuple):
+            return bool(value) and all(self._known(v) for v in value)
+        return value is not None
+
+    def _person_reference(self, query: str) -> bool:
+        """ "my wife", "our team": someone to message even if the directory lacks them."""
+        words = query.split()
+        return 2 <= len(words) <= 3 and words[0] in ("my", "our") and words[-1] in self.person_nouns
 
     def _implausible(self, value: Any) -> bool:
         """A name capture that cannot be a contact: "me", or a sentence fragment."""
@@ -175,14 +192,6 @@ MAX_UNKNOWN_NAME_WORDS = 3
 
 def _adjacent(spans: Mapping[str, tuple[int, int]], first: str, second: str) -> bool:
     return first in spans and second in spans and spans[first][1] == spans[second][0]
-
-
-def _known(value: Any) -> bool:
-    if isinstance(value, ContactResolution):
-        return bool(value.candidates)
-    if isinstance(value, tuple):
-        return bool(value) and all(_known(v) for v in value)
-    return value is not None
 
 
 def _clean_text(tokens: Tokens, lo: int, hi: int) -> str:

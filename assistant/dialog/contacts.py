@@ -86,7 +86,10 @@ def pick(candidates: tuple[Contact, ...], slots: Mapping[str, SlotValue]) -> Con
 
 
 def unknown_name(query: str) -> str:
-    """ "I don't know anyone called Bob." """
+    """ "I don't know anyone called Bob."; "my wife": "I can't find your wife ..." """
+    first, _, rest = query.partition(" ")
+    if first.lower() in ("my", "our") and rest:
+        return prompt("contact.unknown_relation", who=rest)
     return prompt("contact.unknown", name=spoken_name(query))
 
 

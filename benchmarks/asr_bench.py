@@ -15,84 +15,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import vosk
+from asr_common import CHUNK_MS, GRAMMAR, PHRASES, make_audio, percentile, rss_mb
+from asr_memory import burst_rows, memory_figures, rss_rows
 
 from assistant.asr import Listener, SpeechEnded, VoskTranscriber, transcribe_file
 from assistant.asr.locate import package_models
 from assistant.asr.results import parse_result
 from assistant.asr.vosk_engine import new_decoder_pool
 from assistant.audio import ChunkReader, EndpointConfig, open_audio
-
-PHRASES = [
-    "안녕하세요 오늘 날씨가 좋네요",
-    "김민수에게 메시지 보내",
-    "내일 오후 세시에 회의를 잡아줘",
-    "읽지 않은 메시지를 읽어줘",
-    "취소",
-    "네",
-]
-GRAMMAR = ["네", "아니요", "취소", "안녕하세요"]
-CHUNK_MS = 200
-
-
-def sh(*args: str) -> None:
-    subprocess.run(args, check=True, capture_output=True, timeout=120)
-
-
-def make_audio(base: Path) -> list[dict[str, Path]]:
-    """Per phrase: the espeak WAV, a 48 kHz stereo float copy, a 16 kHz raw PCM copy (sox)."""
-    items = []
-    for i, text in enumerate(PHRASES):
-        wav = base / f"p{i}.wav"
-        sh("espeak-ng", "-v", "ko", "-w", str(wav), text)
-        stereo = base / f"p{i}-48k.wav"
-        sh(
-            "sox",
-            str(wav),
-            "-r",
-            "48000",
-            "-c",
-            "2",
-            "-e",
-            "floating-point",
-            "-b",
-            "32",
-            str(stereo),
-        )
-        raw = base / f"p{i}.s16"
-        sh(
-            "sox",
-            str(wav),
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            "-e",
-            "signed",
-            "-t",
-            "raw",
-            str(raw),
-        )
-        padded = base / f"p{i}-padded.wav"
-        sh("sox", str(wav), "-r", "16000", "-c", "1", str(padded), "pad", "0.5", "1.2")
-        items.append({"wav": wav, "stereo": stereo, "raw": raw, "padded": padded})
-    return items
 
 
 def raw_vosk(rec: vosk.KaldiRecognizer, pcm: bytes, alternatives: int) -> float:
@@ -210,133 +151,6 @@ def reuse_gain(
     return pairs
 
 
-def rss_mb(field: str = "VmRSS") -> float:
-    """This process's resident memory (``VmHWM``: its peak) in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field}")
-
-
-def warmed_model(decoders: int, pool_size: int | None = None) -> VoskTranscriber:
-    """The model loaded and paged in (a grammar decode), no open recognizer made yet."""
-    ko = VoskTranscriber.from_path(package_models()[0], alternatives=5, decoders=decoders)
-    if pool_size is not None:
-        ko = VoskTranscriber(ko.model, alternatives=5, pool=new_decoder_pool(ko.model, pool_size))
-    session = ko.open_session(GRAMMAR)
-    session.accept(bytes(32000))
-    session.finish()
-    session.close()
-    return ko
-
-
-def rss_growth(mode: str, count: int, pcm_file: Path, decoders: int) -> list[float]:
-    """In a fresh process: RSS growth (MB) for each extra live session of ``mode``.
-
-    Modes: ``raw`` (bare KaldiRecognizer mid-utterance), ``unpooled`` (our open
-    session, a recognizer each: the pool as large as the session count),
-    ``pooled`` (our open session, ``decoders`` recognizers shared), ``idle``
-    (pooled, after its utterance finished), ``grammar`` (mid-utterance).
-    """
-    ko = warmed_model(decoders, count if mode == "unpooled" else None)
-    pcm = pcm_file.read_bytes()
-    kept: list[object] = []
-    readings = [rss_mb()]
-    for _ in range(count):
-        if mode == "raw":
-            rec = vosk.KaldiRecognizer(ko.model.handle, 16000.0)
-            rec.SetWords(True)
-            rec.SetMaxAlternatives(5)
-            for i in range(0, len(pcm), 6400):
-                rec.AcceptWaveform(pcm[i : i + 6400])
-            kept.append(rec)
-        else:
-            session = ko.open_session(GRAMMAR if mode == "grammar" else None)
-            for i in range(0, len(pcm), 6400):
-                session.accept(pcm[i : i + 6400])
-            if mode == "idle":
-                session.finish()
-            kept.append(session)
-        readings.append(rss_mb())
-    return [b - a for a, b in itertools.pairwise(readings)]
-
-
-def burst(count: int, pcm_file: Path, decoders: int) -> list[dict[str, float]]:
-    """In a fresh process: two rounds of ``count`` utterances decoded at once.
-
-    Every session, in a thread of its own (as the server's are), streams the
-    whole utterance as fast as it can (buffered where it waits) and
-    finishes. Round 1 starts with no recognizer; round 2 finds the pool's
-    recognizers warm. Per round: wall time, p50/p95 seconds to the Final,
-    recognizers made so far, and the peak RSS growth over the warmed model.
-    """
-    ko = warmed_model(decoders)
-    pcm = pcm_file.read_bytes()
-    base = rss_mb()
-    rounds = []
-    for _ in range(2):
-        done: list[float] = []
-        gate = threading.Barrier(count)
-
-        def speak(done: list[float] = done, gate: threading.Barrier = gate) -> None:
-            session = ko.open_session()
-            gate.wait()
-            started = time.perf_counter()
-            for i in range(0, len(pcm), 3200):
-                session.accept(pcm[i : i + 3200])
-            session.finish()
-            session.close()
-            done.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=speak) for _ in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        rounds.append(
-            {
-                "wall": time.perf_counter() - started,
-                "p50": statistics.median(done),
-                "p95": percentile(done, 0.95),
-                "made": ko.pool.made,
-                "peak_growth": rss_mb("VmHWM") - base,
-            }
-        )
-    return rounds
-
-
-def in_subprocess(*args: str, env: dict[str, str] | None = None) -> object:
-    cmd = [sys.executable, __file__, *args]
-    out = subprocess.run(
-        cmd, check=True, capture_output=True, text=True, timeout=1200, env=env
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def rss_in_subprocess(mode: str, count: int, pcm_file: Path, decoders: int) -> list[float]:
-    args = ["--rss-mode", mode, "--sessions", str(count), "--decoders", str(decoders)]
-    found = in_subprocess(*args, "--pcm", str(pcm_file))
-    assert isinstance(found, list)
-    return [float(v) for v in found]
-
-
-def burst_in_subprocess(
-    count: int, pcm_file: Path, decoders: int, arenas: int | None = None
-) -> list[dict[str, float]]:
-    """``arenas`` sets MALLOC_ARENA_MAX: glibc gives each decoding thread an arena."""
-    args = ["--burst-run", str(count), "--decoders", str(decoders), "--pcm", str(pcm_file)]
-    env = {**os.environ, "MALLOC_ARENA_MAX": str(arenas)} if arenas else None
-    found = in_subprocess(*args, env=env)
-    assert isinstance(found, list)
-    return found
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 @dataclass
 class Figures:
     """Everything one run measured."""
@@ -364,7 +178,7 @@ def measure(repeats: int, sessions: int, decoders: int, burst_size: int) -> Figu
     with tempfile.TemporaryDirectory() as tmp:
         items = make_audio(Path(tmp))
         transcribe_file(ko, items[0]["wav"])  # warm-up
-        pcm = items[0]["raw"]
+        rss, bursts = memory_figures(items[0]["raw"], sessions, decoders, burst_size)
         return Figures(
             repeats=repeats,
             sessions=sessions,
@@ -388,31 +202,8 @@ def measure(repeats: int, sessions: int, decoders: int, burst_size: int) -> Figu
                 "grammar": asyncio.run(latencies(ko, items, repeats, GRAMMAR)),
             },
             reuse=reuse_gain(ko, items, repeats),
-            rss={
-                **{
-                    mode: rss_in_subprocess(mode, sessions, pcm, decoders)
-                    for mode in ("raw", "unpooled")
-                },
-                **{
-                    f"pooled-{n}": rss_in_subprocess("pooled", n, pcm, decoders)
-                    for n in (2 * decoders, 5 * decoders)
-                },
-                **{
-                    mode: rss_in_subprocess(mode, sessions, pcm, decoders)
-                    for mode in ("idle", "grammar")
-                },
-            },
-            bursts={
-                f"{burst_size} at once, {decoders} decoders": burst_in_subprocess(
-                    burst_size, pcm, decoders
-                ),
-                f"{burst_size} at once, {decoders} decoders, MALLOC_ARENA_MAX=2": (
-                    burst_in_subprocess(burst_size, pcm, decoders, arenas=2)
-                ),
-                f"{burst_size} at once, {burst_size} decoders (one each, as before the pool)": (
-                    burst_in_subprocess(burst_size, pcm, burst_size)
-                ),
-            },
+            rss=rss,
+            bursts=bursts,
         )
 
 
@@ -423,33 +214,12 @@ def main() -> None:
     parser.add_argument("--decoders", type=int, default=2, help="pool size for the pool figures")
     parser.add_argument("--burst", type=int, default=10, help="utterances decoded at once")
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--rss-mode", help=argparse.SUPPRESS)
-    parser.add_argument("--burst-run", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--pcm", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     vosk.SetLogLevel(-1)
-    if args.rss_mode:
-        print(json.dumps(rss_growth(args.rss_mode, args.sessions, args.pcm, args.decoders)))
-        return
-    if args.burst_run:
-        print(json.dumps(burst(args.burst_run, args.pcm, args.decoders)))
-        return
     report = render(measure(args.repeats, args.sessions, args.decoders, args.burst))
     print(report)
     if args.out:
         args.out.write_text(report)
-
-
-def rss_label(mode: str, decoders: int) -> str:
-    labels = {
-        "raw": "bare vosk KaldiRecognizer each, mid-utterance (reference)",
-        "unpooled": "DriveTalk open session, a recognizer each (pool = session count)",
-        "idle": "DriveTalk open session after finish() (recognizer back in the pool)",
-        "grammar": "DriveTalk session, grammar mode, mid-utterance",
-    }
-    if mode.startswith("pooled-"):
-        return f"DriveTalk open session, {mode[7:]} sessions on {decoders} pooled decoders"
-    return labels[mode]
 
 
 def cpu_name() -> str:
@@ -461,29 +231,6 @@ def cpu_name() -> str:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
-
-
-def rss_rows(f: Figures) -> str:
-    rows = []
-    for mode, v in f.rss.items():
-        beyond = f"{statistics.mean(v[f.decoders :]):.2f}" if mode.startswith("pooled-") else "-"
-        rows.append(
-            f"| {rss_label(mode, f.decoders)} | {', '.join(f'{g:.1f}' for g in v)} "
-            f"| {sum(v):.0f} | **{statistics.mean(v[1:]):.1f}** | {beyond} |"
-        )
-    return "\n".join(rows)
-
-
-def burst_rows(f: Figures) -> str:
-    rows = []
-    for name, rounds in f.bursts.items():
-        for number, b in enumerate(rounds, 1):
-            rows.append(
-                f"| {name} | {number} ({'cold' if number == 1 else 'warm'}) | {b['made']:.0f} "
-                f"| {b['wall']:.1f} s | {b['p50']:.1f} s | {b['p95']:.1f} s "
-                f"| {b['peak_growth']:.0f} MB |"
-            )
-    return "\n".join(rows)
 
 
 def spread(values: list[float]) -> str:
@@ -563,7 +310,7 @@ the sessions that found every decoder busy (their audio is buffered).
 
 | sessions | growth per session, in order (MB) | total | steady-state mean | beyond the pool |
 |---|---|---|---|---|
-{rss_rows(f)}
+{rss_rows(f.rss, f.decoders)}
 
 ## Bursts: utterances decoded at the same moment
 
@@ -574,7 +321,7 @@ growth over the warmed model (VmHWM, cumulative). Fresh process per burst.
 
 | burst | round | recognizers made | wall | p50 to Final | p95 to Final | peak RSS growth |
 |---|---|---|---|---|---|---|
-{burst_rows(f)}
+{burst_rows(f.bursts)}
 """
 
 

@@ -250,18 +250,21 @@ def test_decoders_is_read_from_the_config_file_and_the_environment(
 
 
 @pytest.mark.usefixtures("no_env")
-@pytest.mark.parametrize("value", ["0", "-5", '"long"'])
-def test_a_bad_decoder_wait_is_a_clear_config_error(tmp_path: Path, value: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("decoders", "-1"),
+        ("decoders", '"many"'),
+        ("decoders", "2.5"),
+        ("decoder_wait_s", "0"),
+        ("decoder_wait_s", "-5"),
+        ("decoder_wait_s", '"long"'),
+    ],
+)
+def test_a_bad_decoder_setting_is_a_clear_config_error(
+    tmp_path: Path, key: str, value: str
+) -> None:
     config = tmp_path / "drivetalk.toml"
-    config.write_text(f"[asr]\ndecoder_wait_s = {value}\n")
-    with pytest.raises(ConfigError, match=r"'asr\.decoder_wait_s'"):
-        load_settings(config)
-
-
-@pytest.mark.usefixtures("no_env")
-@pytest.mark.parametrize("value", ["-1", '"many"', "2.5"])
-def test_a_bad_decoders_value_is_a_clear_config_error(tmp_path: Path, value: str) -> None:
-    config = tmp_path / "drivetalk.toml"
-    config.write_text(f"[asr]\ndecoders = {value}\n")
-    with pytest.raises(ConfigError, match=r"'asr\.decoders'"):
+    config.write_text(f"[asr]\n{key} = {value}\n")
+    with pytest.raises(ConfigError, match=rf"'asr\.{key}'"):
         load_settings(config)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 
 import httpx
 
@@ -14,6 +18,20 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(httpd: ThreadingHTTPServer, scheme: str = "http") -> Iterator[str]:
+    """Serve ``httpd`` (bound to 127.0.0.1) from a daemon thread; yields its base URL."""
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{scheme}://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float, log: str) -> None:

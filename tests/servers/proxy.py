@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+
+from tests.servers.net import serving
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
@@ -39,18 +42,15 @@ class RateLimitProxy:
         self.forwarded = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._running = ExitStack()
+        self.url = ""
 
     def __enter__(self) -> RateLimitProxy:
-        self._thread.start()
+        self.url = self._running.enter_context(serving(self._server))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
+        self._running.close()
 
     def _verdict(self, path: str) -> tuple[bool, bool]:
         """(forward upstream?, answer 429?) for the next request to ``path``."""

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ssl
 import subprocess
-import threading
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.servers.net import serving
 
 
 class _Answer(BaseHTTPRequestHandler):
@@ -46,16 +48,13 @@ class SelfSignedServer:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, key)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
-        self._server.daemon_threads = True
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._running = ExitStack()
+        self.url = ""
 
     def __enter__(self) -> SelfSignedServer:
-        self._thread.start()
+        self.url = self._running.enter_context(serving(self._server, "https"))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
+        self._running.close()

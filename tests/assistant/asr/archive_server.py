@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.servers.net import serving
 
 NAME = "vosk-model-test-0.1"
 
@@ -63,12 +64,5 @@ class _Server(ThreadingHTTPServer):
 def server() -> Iterator[tuple[str, Archive]]:
     httpd = _Server(("127.0.0.1", 0), _Handler)
     httpd.archive = Archive()
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/{NAME}.zip", httpd.archive
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with serving(httpd) as base:
+        yield f"{base}/{NAME}.zip", httpd.archive

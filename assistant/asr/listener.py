@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 
@@ -27,6 +29,10 @@ PREROLL_MARGIN_MS = 300
 #: No audio for this long in the middle of an utterance ends it (end_of_stream):
 #: a stalled stream must not keep one of the process's few decoders.
 STALL_SECONDS = 5.0
+#: An utterance may take at most this many times its longest allowed length
+#: (``max_utterance_s``) in wall-clock time, so a stream that trickles audio
+#: slower than real time cannot hold a decoder for long either.
+SLOW_STREAM_FACTOR = 2.0
 
 
 class PreRoll:
@@ -69,7 +75,8 @@ class Listener:
     ) -> None:
         self.transcriber = transcriber
         self.config = config or EndpointConfig()
-        #: Mid-utterance audio gap that ends the utterance (None: wait for ever).
+        #: Mid-utterance audio gap that ends the utterance (None: wait for ever,
+        #: however slowly the audio comes).
         self.stall_seconds = stall_seconds
         #: Set while the assistant is talking: speech starting then yields BargeIn.
         self.assistant_speaking = False
@@ -90,25 +97,28 @@ class Listener:
         starting then also yields ``BargeIn``. No chunk for
         :attr:`stall_seconds` after speech started ends the utterance as if
         the stream had ended (the pending read is cancelled, which closes a
-        source that is an async generator; a queue-like source goes on).
+        source that is an async generator; a queue-like source goes on), and
+        so does audio arriving so slowly that the utterance lasts
+        :data:`SLOW_STREAM_FACTOR` times ``max_utterance_s`` of wall-clock time.
         """
         speaking = is_speaking or (lambda: self.assistant_speaking)
         endpointer = Endpointer(self.transcriber.sample_rate, self.config)
         session = await AsyncSession.open(self.transcriber, grammar)
         preroll = PreRoll(self._preroll_bytes())
-        started = False
+        deadline: float | None = None  # wall clock, once speech has started
         source = aiter(chunks)
         try:
             while not endpointer.done:
-                chunk = await self._next(source, in_speech=started)
+                chunk = await self._next(source, deadline)
                 partials: list[Event] = []
                 if chunk is None:
                     boundaries = endpointer.finish()
                 else:
                     boundaries = endpointer.feed(chunk)
                     preroll.add(chunk)
-                started = started or any(b.kind == "start" for b in boundaries)
-                if started and preroll.held:
+                if deadline is None and any(b.kind == "start" for b in boundaries):
+                    deadline = self._utterance_deadline()
+                if deadline is not None and preroll.held:
                     # Decode only once the VAD hears speech: a connected but
                     # silent car costs no recognizer time.
                     partials = list(await session.accept(preroll.take()))
@@ -134,15 +144,27 @@ class Listener:
         finally:
             await session.aclose()
 
-    async def _next(self, source: AsyncIterator[bytes], *, in_speech: bool) -> bytes | None:
+    def _utterance_deadline(self) -> float:
+        """When an utterance starting now must be over, however its audio comes."""
+        if self.stall_seconds is None:
+            return math.inf
+        slowest = SLOW_STREAM_FACTOR * self.config.max_utterance_s
+        return time.monotonic() + slowest + self.stall_seconds
+
+    async def _next(self, source: AsyncIterator[bytes], deadline: float | None) -> bytes | None:
         """The next chunk; None at the end of the stream, or after a stall in speech."""
-        if not in_speech or self.stall_seconds is None:
+        if deadline is None or self.stall_seconds is None:
             return await anext(source, None)
+        left = deadline - time.monotonic()
         try:
-            return await asyncio.wait_for(anext(source, None), self.stall_seconds)
+            if left > 0:
+                return await asyncio.wait_for(anext(source, None), min(self.stall_seconds, left))
         except TimeoutError:
-            log.warning("no audio for %.1f s in mid-utterance: ending it", self.stall_seconds)
-            return None
+            if time.monotonic() < deadline:
+                log.warning("no audio for %.1f s in mid-utterance: ending it", self.stall_seconds)
+                return None
+        log.warning("audio is arriving far slower than real time: ending the utterance")
+        return None
 
     def _preroll_bytes(self) -> int:
         """Audio kept from before the VAD's start decision (it needs speech_start_ms)."""

@@ -346,6 +346,33 @@ async def test_a_stream_that_stalls_mid_utterance_gives_its_decoder_back(
     assert again[-1].text
 
 
+async def test_a_stream_trickling_slower_than_real_time_gives_its_decoder_back(
+    ko: VoskTranscriber, speech: dict[str, Path], tmp_path: Path
+) -> None:
+    padded = silence_then(tmp_path / "hello.wav", speech["hello"], 0.5, 1.5)
+    chunks = chunks_of(padded, chunk_ms=20)
+    transcriber = pooled(ko, 1)
+    config = EndpointConfig(trailing_silence_ms=500, max_utterance_s=1.0)
+    listener = Listener(transcriber, config, stall_seconds=0.5)
+
+    async def trickle() -> AsyncIterator[bytes]:
+        sent = 0
+        for chunk in chunks:
+            if sent >= 0.8 * 16000 * 2:  # after 0.5 s of silence and 0.3 s of speech in time,
+                await asyncio.sleep(0.4)  # a chunk every 0.4 s: never a 0.5 s stall
+            sent += len(chunk)
+            yield chunk
+
+    events = [e async for e in listener.listen(trickle())]
+    ended = next(e for e in events if isinstance(e, SpeechEnded))
+    # Neither trailing silence (10 s away at this pace) nor the 1 s maximum
+    # length (20 s away) ended it: the wall-clock limit of 2 x 1 s + 0.5 s did.
+    assert ended.reason == "end_of_stream"
+    assert ended.time < 1.0
+    assert isinstance(events[-1], Final)
+    assert (transcriber.pool.live, transcriber.pool.idle) == (1, 1)
+
+
 # -- closing never leaks a decoder ---------------------------------------------------
 
 

@@ -21,6 +21,7 @@ A sentences file looks like hassil's::
     lists:
       body: {wildcard: true}
       topic: {wildcard: true, except: [what, who]}   # free text without these words
+      clause: {wildcard: true, starts: [i, we]}      # free text starting with one of these
       recipient: {contact: true}
       owner: {contact: true, possessive: true}   # "li na's"
       field: {values: {"phone number": phone}}
@@ -58,6 +59,8 @@ class SlotList:
     values: Mapping[str, Any] = field(default_factory=dict)
     #: Words a free-text capture may not contain (a noun phrase, not a question).
     excluded: frozenset[str] = frozenset()
+    #: Words one of which a free-text capture must start with (empty: any word).
+    starts: frozenset[str] = frozenset()
     #: A name said as an owner ("li na's"): the last word ends in 's.
     possessive: bool = False
 
@@ -172,7 +175,12 @@ def _no_slots(ref: SlotRef) -> str:
 
 def _slot_list(name: str, spec: Mapping[str, Any]) -> SlotList:
     if spec.get("wildcard"):
-        return SlotList(name, "text", excluded=frozenset(str(w) for w in spec.get("except", ())))
+        return SlotList(
+            name,
+            "text",
+            excluded=frozenset(str(w) for w in spec.get("except", ())),
+            starts=frozenset(str(w) for w in spec.get("starts", ())),
+        )
     if spec.get("contact"):
         return SlotList(name, "contact", possessive=bool(spec.get("possessive")))
     if spec.get("contacts"):
@@ -214,10 +222,14 @@ def _compile(
             return rf"(?P<{ref.slot}>(?:\S+ ){{0,{MAX_NAME_WORDS - 1}}}?\S+'s )"
         if slot_list.kind == "contact":
             return rf"(?P<{ref.slot}>(?:\S+ ){{1,{MAX_NAME_WORDS}}}?)"
+        start = ""
+        if slot_list.starts:
+            first = "|".join(re.escape(w) for w in sorted(slot_list.starts))
+            start = f"(?=(?:{first}) )"
         if slot_list.excluded:
             banned = "|".join(re.escape(w) for w in sorted(slot_list.excluded))
-            return rf"(?P<{ref.slot}>(?:(?!(?:{banned}) )\S+ )+?)"
-        return rf"(?P<{ref.slot}>(?:\S+ )+?)"
+            return rf"(?P<{ref.slot}>{start}(?:(?!(?:{banned}) )\S+ )+?)"
+        return rf"(?P<{ref.slot}>{start}(?:\S+ )+?)"
 
     builder = RegexBuilder(rules, slot_pattern)
     try:

@@ -49,6 +49,8 @@ class SlotFiller:
         #: Words that can start a message body but never end a name.
         self.body_starters = frozenset(speech["body_starters"])
         self.not_in_names = frozenset(speech["not_in_names"])
+        #: Words no name starts with ("email is a great invention").
+        self.never_first = frozenset(speech["name_never_starts"])
         #: Who someone is to the driver ("my wife"): a recipient without a directory entry.
         self.person_nouns = frozenset(speech["person_nouns"])
         #: Words at which an unknown name has certainly ended.
@@ -108,8 +110,10 @@ class SlotFiller:
         if not isinstance(value, ContactResolution):
             return False
         words = value.query.split()
-        if not words or words[0] in _PRONOUNS:
-            return True  # "email me the lyrics" is not a message; "what mail do i have" no name
+        if not words or words[0] in _PRONOUNS or words[0] in self.never_first or words == ["my"]:
+            # "email me the lyrics" is not a message; "what mail do i have",
+            # "email is a great invention", "the address of my <time>": no name
+            return True
         if value.candidates:
             return False
         return len(words) > MAX_UNKNOWN_NAME_WORDS or any(w in self.not_in_names for w in words[1:])

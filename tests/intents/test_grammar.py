@@ -81,6 +81,17 @@ def test_templates_match_alternatives_optionals_and_captures() -> None:
     assert matcher.match(tokenize("send a letter to li na saying hi")) == []
 
 
+def test_free_text_can_be_required_to_start_with_certain_words() -> None:
+    grammar = grammar_of(
+        ["tell {recipient} {clause:body}"],
+        lists={"clause": {"wildcard": True, "starts": ["i'm", "we"]}},
+    )
+    matcher = Matcher(grammar)
+    match = matcher.match(tokenize("tell li na i'm late"))[0]
+    assert match.spans == {"recipient": (1, 3), "body": (3, 5)}
+    assert matcher.match(tokenize("tell me a joke")) == []
+
+
 def test_the_english_grammar_loads_once() -> None:
     assert load_grammar("en") is load_grammar("en")
     assert len(load_grammar("en").templates) > 100

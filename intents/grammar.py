@@ -178,8 +178,8 @@ def _slot_list(name: str, spec: Mapping[str, Any]) -> SlotList:
         return SlotList(
             name,
             "text",
-            excluded=frozenset(str(w) for w in spec.get("except", ())),
-            starts=frozenset(str(w) for w in spec.get("starts", ())),
+            excluded=_word_set(name, "except", spec),
+            starts=_word_set(name, "starts", spec),
         )
     if spec.get("contact"):
         return SlotList(name, "contact", possessive=bool(spec.get("possessive")))
@@ -191,6 +191,14 @@ def _slot_list(name: str, spec: Mapping[str, Any]) -> SlotList:
     if not isinstance(values, dict) or not values:
         raise ConfigError(f"grammar list {name!r} needs values, wildcard or contact")
     return SlotList(name, "values", {str(k).lower(): v for k, v in values.items()})
+
+
+def _word_set(name: str, key: str, spec: Mapping[str, Any]) -> frozenset[str]:
+    """A list's ``except:`` or ``starts:`` words (a YAML list of words)."""
+    words = spec.get(key, [])
+    if not isinstance(words, list):
+        raise ConfigError(f"grammar list {name!r}: {key} must be a list of words")
+    return frozenset(str(w) for w in words)
 
 
 #: How many words a spoken name may take ("li wei from the finance department").

@@ -53,6 +53,8 @@ def test_bad_template_syntax_is_a_config_error(template: str) -> None:
         (["send {nope}"], {}, "unknown list"),
         (["{body} and {body}"], {}, "does not compile"),
         (["send <loop>"], {"rules": {"loop": "a <loop>"}}, "refers to itself"),
+        (["tell {x}"], {"lists": {"x": {"wildcard": True, "starts": "i"}}}, "starts must be"),
+        (["tell {x}"], {"lists": {"x": {"wildcard": True, "except": "me"}}}, "except must be"),
     ],
 )
 def test_bad_grammar_data_is_a_config_error(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
@@ -146,23 +145,22 @@ class Listener:
 
     def _utterance_deadline(self) -> float:
         """When an utterance starting now must be over, however its audio comes."""
-        if self.stall_seconds is None:
-            return math.inf
-        slowest = SLOW_STREAM_FACTOR * self.config.max_utterance_s
-        return time.monotonic() + slowest + self.stall_seconds
+        slowest = SLOW_STREAM_FACTOR * self.config.max_utterance_s + (self.stall_seconds or 0.0)
+        return time.monotonic() + slowest
 
     async def _next(self, source: AsyncIterator[bytes], deadline: float | None) -> bytes | None:
-        """The next chunk; None at the end of the stream, or after a stall in speech."""
+        """The next chunk; None at the end of the stream, after a stall in
+        speech, or once the utterance is past its wall-clock deadline."""
         if deadline is None or self.stall_seconds is None:
             return await anext(source, None)
         left = deadline - time.monotonic()
-        try:
-            if left > 0:
+        if left > 0:
+            try:
                 return await asyncio.wait_for(anext(source, None), min(self.stall_seconds, left))
-        except TimeoutError:
-            if time.monotonic() < deadline:
-                log.warning("no audio for %.1f s in mid-utterance: ending it", self.stall_seconds)
-                return None
+            except TimeoutError:
+                if time.monotonic() < deadline:
+                    log.warning("no audio for %.1f s mid-utterance: ending it", self.stall_seconds)
+                    return None
         log.warning("audio is arriving far slower than real time: ending the utterance")
         return None
 

@@ -56,3 +56,14 @@ def foreign_script(text: str) -> bool:
 def _our_letter(ch: str) -> bool:
     name = unicodedata.name(ch, "")
     return name.startswith(("LATIN", "CJK", "FULLWIDTH LATIN"))
+
+
+def is_cjk(text: str) -> bool:
+    """Whether ``text`` is written wholly in CJK characters (a middle dot allowed)."""
+    stripped = text.strip()
+    return bool(stripped) and all(_cjk_char(ch) or ch in "·•" for ch in stripped)
+
+
+def _cjk_char(ch: str) -> bool:
+    code = ord(ch)
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2EBEF

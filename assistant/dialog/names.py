@@ -18,19 +18,8 @@ from dataclasses import dataclass, field, replace
 
 from assistant.dialog.locale import current
 from assistant.dialog.prompts import word
-from assistant.locales import Locale
+from assistant.locales import Locale, is_cjk
 from assistant.models import Contact, Message
-
-
-def is_cjk(text: str) -> bool:
-    """Whether ``text`` is written wholly in CJK characters (a middle dot allowed)."""
-    stripped = text.strip()
-    return bool(stripped) and all(_cjk_char(ch) or ch in "·•" for ch in stripped)
-
-
-def _cjk_char(ch: str) -> bool:
-    code = ord(ch)
-    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2EBEF
 
 
 def chinese_name(contact: Contact) -> str:

@@ -146,12 +146,15 @@ def test_contact_fields_in_chinese_with_the_phone_digit_by_digit() -> None:
     assert d.spoken(out) == "李伟的电话是加八六，幺三八，零零零零，零幺零幺。"
     out = d.say(said(Intent.QUERY_CONTACT, contact=known(LI_WEI_SALES), field="department"))
     assert d.spoken(out) == "李伟在销售部。"
+    out = d.say(said(Intent.QUERY_CONTACT, contact=known(LI_WEI_SALES), field="title"))
+    assert d.spoken(out) == "李伟是客户经理。"
+    unknown_title = Contact("u-x", "Ma Li", title="Chief Dreamer", aliases=("马丽",))
+    out = d.say(said(Intent.QUERY_CONTACT, contact=known(unknown_title), field="title"))
+    assert d.spoken(out) == "马丽是Chief Dreamer。"  # a title the catalogue lacks: as written
     out = d.say(said(Intent.QUERY_CONTACT, contact=known(LI_NA), field="email"))
     assert d.spoken(out) == "没有李娜的邮箱。"
     out = d.say(said(Intent.QUERY_CONTACT, contact=known(LI_WEI_SALES)))
-    assert d.spoken(out) == (
-        "李伟，销售部的Account Manager。电话：加八六，幺三八，零零零零，零幺零幺。"
-    )
+    assert d.spoken(out) == ("李伟，销售部的客户经理。电话：加八六，幺三八，零零零零，零幺零幺。")
 
 
 def test_reading_counts_names_and_groups_in_chinese() -> None:

@@ -56,10 +56,7 @@ _VALUES = {"department": department, "title": job_title}
 
 def _summary(contact: Contact) -> str:
     name, dept, title = display_name(contact), department(contact), job_title(contact)
-    if title and dept:
-        role = phrase("role", title=title, department=dept)
-    else:
-        role = title or dept
+    role = phrase("role", title=title, department=dept) if title and dept else title or dept
     text = phrase("summary", name=name, role=role) if role else phrase("summary_name", name=name)
     if contact.phone:
         text += " " + p("contact.summary_phone", value=spoken_phone(contact.phone))

@@ -21,7 +21,7 @@ async def test_throttling_is_retried_and_delivered_once(
     emulator: DingTalkEmulator, make_connector: ConnectorFactory, tmp_path: Path
 ) -> None:
     connector = make_connector()
-    emulator.qps_storm = 3
+    emulator.fail_next("oto", "Forbidden.AccessDenied.QpsLimitForApi", status=403, times=3)
     with Outbox.open(tmp_path / "outbox.sqlite3", policy=FAST) as outbox:
         entry = outbox.enqueue(message("k1"))
         await outbox.deliver(entry, connector)
@@ -48,7 +48,7 @@ async def test_a_lost_answer_may_deliver_twice_as_documented(
     # DingTalk takes no idempotency key: when its answer is lost, nobody can
     # know the message arrived, and the retry sends it again (at-least-once).
     connector = make_connector(timeout=0.5)
-    emulator.lose_next_answer = 2.0
+    emulator.lose_next_answer["oto"] = 2.0
     with Outbox.open(tmp_path / "outbox.sqlite3", policy=FAST) as outbox:
         entry = outbox.enqueue(message("k1"))
         await outbox.deliver(entry, connector)

@@ -87,7 +87,7 @@ async def test_unknown_robot_token_is_an_authentication_error(
 ) -> None:
     unknown = f"{emulator.base_url}/robot/send?access_token=nope"
     env = {**robot_env(emulator), "DINGTALK_ROBOT_WEBHOOK": unknown}
-    with pytest.raises(AuthenticationError, match="300001"):
+    with pytest.raises(AuthenticationError, match="400101"):
         await make_connector(env=env).send(to_robot("a"))
 
 

@@ -77,9 +77,10 @@ TABLE: Mapping[str | int, Rule] = {
     "InvalidAuthentication": Rule("token", DOC_TOKEN),
     "invalidClientIdOrSecret": Rule("auth", DOC_TOKEN),
     # HTTP 403: the app's per-API quota (calls a minute) or QPS is exhausted.
-    "Forbidden.AccessDenied.QpmLimitForAppkeyAndApi": Rule("throttled", DOC_LIMITS),
-    "Forbidden.AccessDenied.QpsLimitForApi": Rule("throttled", DOC_LIMITS),
-    "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi": Rule("throttled", DOC_LIMITS),
+    # Per-second limits clear within a second; a per-minute quota within a minute.
+    "Forbidden.AccessDenied.QpmLimitForAppkeyAndApi": Rule("throttled", DOC_LIMITS, 60.0),
+    "Forbidden.AccessDenied.QpsLimitForApi": Rule("throttled", DOC_LIMITS, 1.0),
+    "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi": Rule("throttled", DOC_LIMITS, 1.0),
     # HTTP 400 from the robot send APIs: sending too fast to a group / to people.
     "send.too.fast": Rule("throttled", DOC_GROUP),
     "send.byToken.tooFast": Rule("throttled", DOC_GROUP),

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr
 
-from assistant.errors import AuthenticationError, RateLimitedError, RejectedError
+from assistant.errors import AuthenticationError, NotFoundError, RateLimitedError, RejectedError
 from connectors.dingtalk.pacing import CallWindow
 from connectors.dingtalk.responses import (
     Failure,
@@ -149,7 +149,7 @@ class DingTalkApi:
         answer = await self.call("1:1 send", "POST", "/v1.0/robot/oToMessages/batchSend", json=body)
         invalid = answer.get("invalidStaffIdList") or []
         if invalid:
-            raise RejectedError(f"DingTalk 1:1 send: unknown user id(s) {', '.join(invalid)}")
+            raise NotFoundError(f"DingTalk 1:1 send: unknown user id(s) {', '.join(invalid)}")
         throttled = answer.get("flowControlledStaffIdList") or []
         if throttled:
             raise RateLimitedError("DingTalk 1:1 send: recipient is flow-controlled", None)

@@ -25,7 +25,12 @@ from pydantic import SecretStr
 
 from assistant.errors import RateLimitedError
 from connectors.dingtalk.codes import ROBOT_MISSING_PAYLOAD
-from connectors.dingtalk.responses import check_errcode, errcode_failure, transport_error
+from connectors.dingtalk.responses import (
+    check_errcode,
+    errcode_failure,
+    json_body,
+    transport_error,
+)
 from connectors.dingtalk.signing import robot_sign_params
 
 log = logging.getLogger(__name__)
@@ -88,7 +93,7 @@ class CustomRobot:
         failure = errcode_failure(response, "robot check")
         if failure is None:
             return
-        if response.json().get("errcode") != ROBOT_MISSING_PAYLOAD:
+        if json_body(response).get("errcode") != ROBOT_MISSING_PAYLOAD:
             raise failure.error("robot check")
 
     async def _post(self, payload: dict[str, Any]) -> httpx.Response:

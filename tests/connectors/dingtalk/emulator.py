@@ -277,6 +277,8 @@ class DingTalkEmulator:
 
         @self.app.post("/topapi/v2/user/list")
         async def user_list(request: Request) -> JSONResponse:
+            # Department members, cursor-paged, size 1..100:
+            # https://open.dingtalk.com/document/orgapp/queries-the-complete-information-of-a-department-user
             if (denied := self.check_oapi_token(request, "user_list")) is not None:
                 return denied
             body = await json_body(request) or {}

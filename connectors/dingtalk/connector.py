@@ -158,13 +158,14 @@ class DingTalkConnector:
         assert self.robot is not None
         await self.robot.probe()
 
-    async def live_check(self) -> list[LiveStep]:
+    async def live_check(self, step_timeout: float = 30.0) -> list[LiveStep]:
         """Walk token, send to self, calendar round trip and Stream connect for real.
 
         What ``drivetalk connectors check dingtalk --live`` runs; it sends one
         message to the configured ``user_id`` and creates and deletes one event.
+        Each step gets ``step_timeout`` seconds.
         """
-        return await live.run(self)
+        return await live.run(self, step_timeout)
 
     async def aclose(self) -> None:
         """Stop the stream and close the HTTP client if we created it."""

@@ -15,6 +15,7 @@ A step that needs a setting that is not configured is reported as skipped.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -109,14 +110,18 @@ STEPS: tuple[tuple[str, Step], ...] = (
 )
 
 
-async def run(conn: DingTalkConnector) -> list[LiveStep]:
-    """Every step in order; a failed step does not stop the later ones."""
+async def run(conn: DingTalkConnector, step_timeout: float = 30.0) -> list[LiveStep]:
+    """Every step in order, each within ``step_timeout`` seconds; a failed step
+    does not stop the later ones."""
     outcome = []
     for name, step in STEPS:
         try:
-            outcome.append(LiveStep(name, "ok", await step(conn)))
+            detail = await asyncio.wait_for(step(conn), step_timeout)
+            outcome.append(LiveStep(name, "ok", detail))
         except Skipped as why:
             outcome.append(LiveStep(name, "skipped", str(why)))
         except DriveTalkError as exc:
             outcome.append(LiveStep(name, "failed", str(exc)))
+        except TimeoutError:
+            outcome.append(LiveStep(name, "failed", f"no answer within {step_timeout:g} s"))
     return outcome

@@ -113,3 +113,18 @@ def test_a_backend_without_a_live_walk_says_so(
     _, err = capsys.readouterr()
     assert code == 2
     assert "backend 'local' has no --live check" in err
+
+
+@pytest.mark.usefixtures("secrets")
+def test_a_step_without_an_answer_fails_on_its_own_and_the_walk_goes_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, emulator: DingTalkEmulator
+) -> None:
+    emulator.lose_next_answer["oto"] = 3.0
+    extra = 'user_id = "u-zhangsan"\nunion_id = "un-zhangsan"'
+    config = write_config(tmp_path, emulator, extra)
+    code = main(["--config", config, "connectors", "check", "dingtalk", "--live", "--timeout", "1"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert "FAILED  send to self - no answer within 1 s" in out
+    assert "OK      calendar round trip" in out
+    assert "OK      stream connect" in out

@@ -91,6 +91,9 @@ class SlotFiller:
                 slots[slot] = _clean_text(tokens, lo, hi)
             elif kind == "contact":
                 slots[slot] = self._name(words)
+            elif self.characters:
+                # Pauses separate names too ("跟朱强 林涛 何军"): split the text as said.
+                slots[slot] = self.attendees(_PAUSES.sub(" 和 ", tokens.surface(lo, hi)))
             else:
                 slots[slot] = self.attendees(self.join(words))
         for name, value in match.template.fixed_slots.items():
@@ -170,6 +173,9 @@ class SlotFiller:
     def attendees(self, text: str) -> tuple[ContactResolution, ...]:
         """Resolve "li wei and zhang san" into one resolution per person."""
         parts = [p.strip() for p in self._attendee_split.split(text) if p.strip()]
+        if self.characters:
+            parts = [_pointing_removed(join_words(tokenize_cjk(p).words)) for p in parts]
+            parts = [p for p in parts if p]
         return tuple(self.resolve(p) for p in parts if p not in _NOT_ATTENDEES)
 
     def _split(
@@ -244,6 +250,7 @@ _NOT_ATTENDEES = frozenset({"me", "us", "him", "her", "我", "我们", "咱们"}
 MAX_UNKNOWN_NAME_WORDS = 3
 
 
+_PAUSES = re.compile(r"[\s,，、;；]+")
 _POINTING = re.compile(r"的?那(?:个|位)(?=.)")
 
 

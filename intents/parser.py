@@ -243,6 +243,9 @@ class Parser:
     ) -> ParseResult | None:
         spoken = prepared.tokens.surface(0, len(prepared.tokens)) or text.strip()
         if expect is Expect.BODY:
+            if self.characters:  # the driver's words as said, hesitations aside
+                raw = self.preparer.without_hesitations(self.tokenize(text))
+                spoken = raw.surface(0, len(raw)) or spoken
             return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"body": spoken})
         if expect is Expect.TITLE:
             return ParseResult(text, Intent.CREATE_EVENT, 0.9, {"title": spoken})

@@ -69,6 +69,10 @@ class SlotFiller:
         )
         self._pronouns = frozenset(speech.get("pronouns", _PRONOUNS))
         self._owners = tuple(speech.get("person_owners", ("my", "our")))
+        #: Characters that start a sentence or a time phrase (an unknown name ends there).
+        self._sentence_starts = (
+            frozenset(speech.get("sentence_start_chars", ())) | self.body_starters
+        )
         # The index never changes, so a name heard twice resolves once.
         self._cache: dict[str, ContactResolution] = {}
 
@@ -215,28 +219,34 @@ class SlotFiller:
     def _fallback_cut(self, tokens: Tokens, lo: int, hi: int) -> int:
         """Unknown name: up to where the body visibly starts ("saying", "i'm",
         "the"), if a name's length away; else one word, two after "my"/"the"."""
+        if self.characters:
+            return self._fallback_cut_characters(tokens, lo, hi)
         for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
             if tokens.words[cut] in self._body_edge:
                 return cut
-        if self.characters:
-            return self._fallback_cut_characters(tokens, lo, hi)
         if tokens.words[lo] in ("my", "the", "our") and lo + 2 < hi:
             return lo + 2
         return lo + 1
 
     def _fallback_cut_characters(self, tokens: Tokens, lo: int, hi: int) -> int:
         """Chinese: a Latin name is its Latin words ("David", "li na"); a name in
-        characters ends where the driver paused, else is taken as two characters
-        (the commonest length of a Chinese name)."""
-        for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
-            if tokens.spans[cut - 1][1] < tokens.spans[cut][0] and is_cjk(tokens.words[cut]):
-                return cut
+        characters ends where the driver paused, else before a character that
+        starts a sentence or a time (我, 你, 明, 下) two or three characters in,
+        else after two characters (the commonest length of a Chinese name)."""
+        if hi - lo <= 1:
+            return lo + 1
         cut = lo
         while cut < hi - 1 and not is_cjk(tokens.words[cut]):
             cut += 1
         if cut > lo:
             return cut
-        return min(lo + 2, hi - 1) if hi - lo > 1 else lo + 1
+        for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
+            if tokens.spans[cut - 1][1] < tokens.spans[cut][0]:
+                return cut
+        for cut in (lo + 2, lo + 3):
+            if cut < hi and tokens.words[cut] in self._sentence_starts:
+                return cut
+        return min(lo + 2, hi - 1)
 
 
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})

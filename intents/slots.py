@@ -161,6 +161,9 @@ class SlotFiller:
         if any(w in self.body_starters or w in self.connectors for w in words[1:]):
             return ContactResolution(self.join(words))
         if self.characters:
+            if words[0] in self.never_first or words[0] in self._pronouns:
+                # "给销售部…", "我…": a template's words, never a name; not looked up.
+                return ContactResolution(self.join(words))
             return self.resolve(_pointing_removed(self.join(words)))
         return self.resolve(self.join(words))
 

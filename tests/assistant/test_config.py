@@ -75,5 +75,5 @@ def test_locale_is_english_or_mandarin(tmp_path: Path, locale: str) -> None:
 
 
 def test_an_unknown_locale_is_one_clear_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="'locale'.*'en' or 'zh'"):
+    with pytest.raises(ConfigError, match=r"'locale'.*'en' or 'zh'"):
         load_settings(_write(tmp_path, 'locale = "fr"\n'))

@@ -241,9 +241,7 @@ def _count(tally: Tally, resolution: object, target: str, unique: bool) -> None:
         tally.shared_offered += resolution.ambiguous and target in ids
 
 
-def _english_parse(
-    contacts: list[Contact], chinese: list[Person], rng: random.Random
-) -> list[str]:
+def _english_parse(contacts: list[Contact], chinese: list[Person], rng: random.Random) -> list[str]:
     """The English parser over the same directory: pinyin of names in characters."""
     load_grammar("en")
     started = time.perf_counter()

@@ -139,6 +139,8 @@ class SlotFiller:
         if self.characters and self._person_reference(value.query):
             return False  # 我老婆: someone to message, though no directory entry
         words = self._query_words(value.query)
+        if self.characters and len(words) == 1 and is_cjk(words[0]):
+            return True  # one character is part of a word (研发部), not a name
         if (
             not words
             or words[0] in self._pronouns

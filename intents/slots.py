@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intents.contacts import ContactIndex
-from intents.grammar import MAX_NAME_WORDS
+from intents.grammar import MAX_NAME_WORDS, phrase_tokens
 from intents.matcher import Match
 from intents.result import ContactResolution, SlotValue
 from intents.text import Tokens, is_cjk, join_words, tokenize_cjk
@@ -69,6 +69,11 @@ class SlotFiller:
         )
         self._pronouns = frozenset(speech.get("pronouns", _PRONOUNS))
         self._owners = tuple(speech.get("person_owners", ("my", "our")))
+        self._body_leads = tuple(
+            sorted(
+                (phrase_tokens(str(p)) for p in speech.get("body_leads", ())), key=len, reverse=True
+            )
+        )
         #: Characters that start a sentence or a time phrase (an unknown name ends there).
         self._sentence_starts = (
             frozenset(speech.get("sentence_start_chars", ())) | self.body_starters
@@ -219,7 +224,21 @@ class SlotFiller:
         body_start = best_cut
         while body_start < hi - 1 and tokens.words[body_start] in self.connectors:
             body_start += 1
+        if self.characters:
+            body_start = self._past_lead(tokens.words, body_start, hi)
         return (lo, best_cut), (body_start, hi)
+
+    def _past_lead(self, words: tuple[str, ...], start: int, hi: int) -> int:
+        """Past the words between a Chinese name and its body ("吧 内容是", "就说")."""
+        moved = True
+        while moved:
+            moved = False
+            for phrase in self._body_leads:
+                end = start + len(phrase)
+                if end < hi and words[start:end] == phrase:
+                    start, moved = end, True
+                    break
+        return start
 
     def _fallback_cut(self, tokens: Tokens, lo: int, hi: int) -> int:
         """Unknown name: up to where the body visibly starts ("saying", "i'm",
@@ -246,7 +265,7 @@ class SlotFiller:
         if cut > lo:
             return cut
         for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
-            if tokens.spans[cut - 1][1] < tokens.spans[cut][0]:
+            if tokens.words[cut] in _PARTICLES or tokens.spans[cut - 1][1] < tokens.spans[cut][0]:
                 return cut
         for cut in (lo + 2, lo + 3):
             if cut < hi and tokens.words[cut] in self._sentence_starts:
@@ -265,6 +284,8 @@ _NOT_ATTENDEES = frozenset({"me", "us", "him", "her", "我", "我们", "咱们"}
 MAX_UNKNOWN_NAME_WORDS = 3
 
 
+#: Particles that end what was said before them ("给李娜吧 …").
+_PARTICLES = frozenset("吧啊呀哈")
 _PAUSES = re.compile(r"[\s,，、;；]+")
 _POINTING = re.compile(r"的?那(?:个|位)(?=.)")
 

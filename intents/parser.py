@@ -11,7 +11,7 @@ nothing matched, try again with misheard keywords corrected. A miss is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +29,7 @@ from intents.slots import SlotFiller
 from intents.text import Tokens, join_words, tokenize, tokenize_cjk
 from intents.timeparse import Piece, TimeScanner
 from intents.timeparse_zh import ZhTimeScanner
+from intents.title_zh import TitleFinder
 from intents.when import resolve
 
 _CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
@@ -66,6 +67,7 @@ class Parser:
         self.preparer = Preparer(speech, grammar.vocabulary)
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
+        self._titles = TitleFinder(speech)
         self._choice_stop = frozenset(speech.get("choice_stop", ()))
         self._choice_aliases = {
             str(k): str(v) for k, v in (speech.get("choice_aliases") or {}).items()
@@ -187,6 +189,10 @@ class Parser:
             )
             if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
                 return None
+        if self.characters and match.intent is Intent.CREATE_EVENT and "title" not in slots:
+            title = self._titles.title(prepared.timeless, _names_said(slots))
+            if title:
+                slots["title"] = title
         confidence = _confidence(match, filled.unresolved) * factor
         return ParseResult(text, match.intent, round(confidence, 3), slots)
 
@@ -272,6 +278,14 @@ class Parser:
                 hi -= len(phrase)
                 break
         return join_words(words[lo:hi])
+
+
+def _names_said(slots: Mapping[str, SlotValue]) -> list[str]:
+    """The attendees' names as said, longest first (to strip them from a title)."""
+    attendees = slots.get("attendees")
+    if not isinstance(attendees, tuple):
+        return []
+    return sorted((a.query for a in attendees), key=len, reverse=True)
 
 
 def _phrase_list(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:

@@ -296,7 +296,8 @@ def _weeks_named(pieces: list[Piece]) -> list[Piece]:
             and piece.week_shift == 0
         ):
             out[-1] = Piece(previous.start, previous.end)  # said, but only names the week
-            piece = replace(piece, week_shift=previous.period[1])
+            out.append(replace(piece, week_shift=previous.period[1]))
+            continue
         out.append(piece)
     return out
 

@@ -29,8 +29,8 @@ class TitleFinder:
     def title(self, tokens: Tokens, names: Sequence[str]) -> str | None:
         """The title said in ``tokens`` (time phrases already out), or None."""
         found = []
-        for lo, hi in _stretches(tokens):
-            lo, hi = self._strip(tokens.words, lo, hi, names)
+        for start, end in _stretches(tokens):
+            lo, hi = self._strip(tokens.words, start, end, names)
             if lo < hi and tokens.words[lo:hi] not in self._generic:
                 found.append(tokens.surface(lo, hi))
         return " ".join(found) if found else None

@@ -171,6 +171,8 @@ class SlotFiller:
             if words[0] in self.never_first or words[0] in self._pronouns:
                 # "给销售部…", "我…": a template's words, never a name; not looked up.
                 return ContactResolution(self.join(words))
+            if len(words) > self.max_unknown and not self._worth_looking_up(words):
+                return ContactResolution(self.join(words))
             return self.resolve(_pointing_removed(self.join(words)))
         return self.resolve(self.join(words))
 
@@ -203,6 +205,10 @@ class SlotFiller:
             last = tokens.words[cut - 1]
             if cut - 1 > lo and (last in self.body_starters or last in self.connectors):
                 break
+            if self.characters and not self._worth_looking_up(tokens.words[lo:cut]):
+                if cut - lo > _PLAIN_NAME_CHARACTERS or _latin_then_cjk(tokens.words[lo:cut]):
+                    break
+                continue
             resolution = self.resolve(self.join(tokens.words[lo:cut]))
             if not resolution.candidates:
                 continue
@@ -221,12 +227,25 @@ class SlotFiller:
             if score > best_score or longer_same:
                 best_cut, best_score = cut, score
                 best_ids = {c.contact.id for c in resolution.candidates}
+            if self.characters and top.score >= _EXACT_NAME:
+                break  # a Chinese qualifier comes before the name: nothing longer is it
         body_start = best_cut
         while body_start < hi - 1 and tokens.words[body_start] in self.connectors:
             body_start += 1
         if self.characters:
             body_start = self._past_lead(tokens.words, body_start, hi)
         return (lo, best_cut), (body_start, hi)
+
+    def _worth_looking_up(self, words: tuple[str, ...]) -> bool:
+        """Whether Chinese tokens can be a name: not one character alone (part of
+        a word), and more than four characters only with a qualifier (的, 部) or
+        Latin words; the lookup is the costly part of a parse."""
+        cjk = sum(1 for w in words if is_cjk(w))
+        if (cjk == 1 and len(words) == 1) or _latin_then_cjk(words):
+            return False
+        if cjk <= _PLAIN_NAME_CHARACTERS or len(words) > cjk:
+            return True
+        return any(w in _QUALIFIER_MARKS for w in words)
 
     def _past_lead(self, words: tuple[str, ...], start: int, hi: int) -> int:
         """Past the words between a Chinese name and its body ("吧 内容是", "就说")."""
@@ -284,9 +303,28 @@ _NOT_ATTENDEES = frozenset({"me", "us", "him", "her", "我", "我们", "咱们"}
 MAX_UNKNOWN_NAME_WORDS = 3
 
 
+def _latin_then_cjk(words: tuple[str, ...]) -> bool:
+    """ "susan brown会…": characters after a Latin name are no part of it."""
+    latin = False
+    for word in words:
+        if is_cjk(word):
+            if latin:
+                return True
+        else:
+            latin = True
+    return False
+
+
+#: A name heard as written in the directory: no longer stretch is that name.
+_EXACT_NAME = 0.95
+#: A Chinese name without a qualifier has at most this many characters
+#: (two- and three-character names, four with a compound surname: 欧阳娜娜).
+_PLAIN_NAME_CHARACTERS = 4
+#: Characters of a qualifier ("销售部的李伟", "阿波罗项目组", "销售团队群").
+_QUALIFIER_MARKS = frozenset("的部组队群")
 #: Particles that end what was said before them ("给李娜吧 …").
 _PARTICLES = frozenset("吧啊呀哈")
-_PAUSES = re.compile(r"[\s,，、;；]+")
+_PAUSES = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])|[,，、;；]+\s*")
 _POINTING = re.compile(r"的?那(?:个|位)(?=.)")
 
 

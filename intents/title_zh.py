@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from intents.grammar import phrase_tokens
-from intents.text import Tokens
+from intents.text import Tokens, join_words, tokenize_cjk
 
 
 class TitleFinder:
@@ -43,8 +43,8 @@ class TitleFinder:
             changed = False
             if words[lo] in self._with:  # 跟孙丽 / 和王芳 李娜
                 for name in names:
-                    size = len(name)
-                    if "".join(words[lo + 1 : lo + 1 + size]) == name:
+                    size = len(tokenize_cjk(name).words)
+                    if join_words(words[lo + 1 : lo + 1 + size]) == name:
                         lo, changed = lo + 1 + size, True
                         break
             for phrase in self._prefixes:

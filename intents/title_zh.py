@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from intents.grammar import phrase_tokens
-from intents.text import Tokens, join_words, tokenize_cjk
+from intents.text import Tokens, is_cjk, join_words, tokenize_cjk
 
 
 class TitleFinder:
@@ -63,11 +63,13 @@ def _phrases(words: Any) -> tuple[tuple[str, ...], ...]:
 
 
 def _stretches(tokens: Tokens) -> list[tuple[int, int]]:
-    """Index ranges of what was said between pauses (spaces, punctuation, removed times)."""
+    """Index ranges of what was said between pauses (spaces, punctuation, removed
+    times) next to Chinese characters ("David Miller" is one stretch)."""
     out: list[tuple[int, int]] = []
     start = 0
     for i in range(1, len(tokens.words)):
-        if tokens.spans[i - 1][1] < tokens.spans[i][0]:
+        paused = tokens.spans[i - 1][1] < tokens.spans[i][0]
+        if paused and (is_cjk(tokens.words[i - 1]) or is_cjk(tokens.words[i])):
             out.append((start, i))
             start = i
     if tokens.words:

@@ -68,6 +68,8 @@ class Parser:
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
         self._titles = TitleFinder(speech)
+        #: Utterances longer than this (tokens) are no command (0: no limit).
+        self.max_tokens = int(speech.get("max_command_tokens", 0))
         self._choice_stop = frozenset(speech.get("choice_stop", ()))
         self._choice_aliases = {
             str(k): str(v) for k, v in (speech.get("choice_aliases") or {}).items()
@@ -122,6 +124,10 @@ class Parser:
         answer = self._contextual(text, prepared, now, context)
         if answer is not None:
             return answer
+        if self.max_tokens and len(tokens.words) > self.max_tokens:
+            # Far longer than any command (a dictated body is taken above, as
+            # the dialog expects it): not matched, so parsing stays bounded.
+            return ParseResult(text, Intent.NONE, 0.0)
         found = self._ranked(text, prepared, now, 1.0)
         corrected = self.preparer.corrected(tokens)
         if corrected is not None:

@@ -62,6 +62,7 @@ class ZhTimeScanner:
         self._starts = frozenset(
             ch for shape in self._shapes for ch in _first_chars(shape.regex.pattern)
         )
+        number("三")  # import cn2an now (0.1 s), not during the first parse
 
     def _load(self, data: Mapping[str, Any]) -> None:
         self.relative = {str(k): int(v) for k, v in data["relative_days"].items()}

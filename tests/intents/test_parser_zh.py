@@ -104,3 +104,14 @@ def test_names_are_joined_without_spaces_between_characters() -> None:
     assert join_words(("销", "售", "部", "的", "李", "伟")) == "销售部的李伟"
     assert join_words(("li", "na")) == "li na"
     assert join_words(("给", "david", "miller")) == "给david miller"
+
+
+def test_an_utterance_far_longer_than_a_command_is_none_and_a_long_body_is_kept(
+    zh_parser: Parser,
+) -> None:
+    now = now_of("zh/intents.yaml")
+    rambling = "给张三发消息说明天下午三点开会" * 40  # 600 characters
+    assert zh_parser.parse(rambling, now=now).intent is Intent.NONE
+    body = zh_parser.parse(rambling, now=now, context=ParseContext(Expect.BODY))
+    assert body.intent is Intent.SEND_MESSAGE
+    assert body.slots["body"] == rambling

@@ -64,12 +64,6 @@ READING, OTHER_READING = 0.97, 0.95
 #: its characters) scores the sound match times this: always below the
 #: exact characters.
 HEARD = 0.93
-#: Candidates of a query in characters scoring at least this share its sound:
-#: one of them may be meant as much as the best, so the dialog asks.
-HOMOPHONE = 0.85
-#: Syllables whose English sound keys are this alike sound the same to an
-#: English ear ("shao" / "xiao").
-NEAR_KEY = 85
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
@@ -105,6 +99,7 @@ class ContactIndex:
         self.pinyin = pinyin_reader()
         self._han: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._syllables: dict[int, tuple[str, ...]] = {}
+        self._compound_surnames = frozenset(hanzi_data().get("compound_surnames") or ())
         for index, contact in enumerate(self.contacts):
             self._add(index, contact)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
@@ -121,7 +116,7 @@ class ContactIndex:
             self._add_han(index, contact, contact.name, FULL)
             words: tuple[str, ...] = ()
         else:
-            words = name_words(contact.name)
+            words = self._plain(name_words(contact.name))
             self._variant(index, words, FULL)
             if len(words) == 2:
                 self._variant(index, (words[1], words[0]), REVERSED)
@@ -139,19 +134,27 @@ class ContactIndex:
                     self._owners[known].append((index, PARTIAL))
 
     def _plain(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        if not any(ch.isdigit() for w in words for ch in w):
-            return words
+        if not any(ch.isdigit() or ch == "v" for w in words for ch in w):
+            return words  # nothing to do for almost every name: keep the build fast
         return tuple(self.pinyin.strip_tones(w) for w in words)
+
+    def _given_name(self, chars: str) -> str:
+        """The given name of a name in characters (欧阳娜娜 -> 娜娜); "" if unsure."""
+        surname = 2 if chars[:2] in self._compound_surnames else 1
+        return chars[surname:] if len(chars) - surname >= 2 else ""
 
     def _add_han(self, index: int, contact: Contact, text: str, weight: float) -> None:
         """A name in characters: exactly, its given name alone, and its readings."""
+        whole = is_han_name(text)
         chars = han_only(text)
         self._han[chars].append((index, weight))
-        if contact.kind == "person" and len(chars) == 3 and is_han_name(text):
-            self._han[chars[1:]].append((index, PARTIAL))  # 大卫 for 张大卫
+        if whole and contact.kind == "person":
+            given = self._given_name(chars)
+            if len(given) > 1:
+                self._han[given].append((index, PARTIAL))  # 大卫 for 张大卫
         for number, reading in enumerate(self.pinyin.readings(chars)):
             self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
-        latin = tuple(w for w in name_words(text) if not has_han(w))
+        latin = () if whole else tuple(w for w in name_words(text) if not has_han(w))
         if latin:  # "David 张": the Latin part is a name too
             self._variant(index, latin, weight * ALIAS)
 
@@ -255,15 +258,17 @@ class ContactIndex:
         if not chars or not self.contacts:
             return ContactResolution(query=text)
         scores: dict[int, float] = {}
+        alike: set[int] = set()
         for index, weight in self._han.get(chars, ())[: MAX_OWNERS * 4]:
             scores[index] = max(weight, scores.get(index, 0.0))
-        for reading in self.pinyin.readings(chars)[:2]:
-            for index, value in self._score(reading).items():
+            alike.add(index)
+        for reading in self.pinyin.readings(chars):
+            for index, value in self._score(reading, alike).items():
                 scores[index] = max(value * HEARD, scores.get(index, 0.0))
         scores = {i: s for i, s in scores.items() if s >= MIN_SCORE}
         if qualifiers:
             scores = self._qualify(scores, qualifiers)
-        return self._rank(text, scores, homophones=True)
+        return self._rank(text, scores, alike)
 
     def _clean(self, words: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = [w.removesuffix("'s") for w in words]
@@ -313,8 +318,15 @@ class ContactIndex:
         union = set().union(*per_word)
         return union if len(union) <= MAX_POOL // 4 else set(sorted(union)[: MAX_POOL // 4])
 
-    def _score(self, words: tuple[str, ...]) -> dict[int, float]:
-        """Best score per contact index among the pooled variants."""
+    def _score(self, words: tuple[str, ...], alike: set[int] | None = None) -> dict[int, float]:
+        """Best score per contact index among the pooled variants.
+
+        When ``alike`` is given (a query in characters, read as pinyin), the
+        contacts of variants that are the same pinyin, or that are not
+        pinyin and sound the same to an English ear (Lee Way for li wei),
+        are added to it: English-ear keys are too coarse between pinyin
+        syllables (qin / xin, dan / tan) to call those the same sound.
+        """
         text = " ".join(words)
         key = self.sounds.name_key(words)
         pool = self._pool(words, key)
@@ -337,11 +349,19 @@ class ContactIndex:
                 break  # no later variant can enter the top candidates
             if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
                 continue  # another Chinese name, however alike in letters
-            for index, weight in self._owners[pool[position]][:MAX_OWNERS]:
+            owners = self._owners[pool[position]][:MAX_OWNERS]
+            if alike is not None and self._alike(pool[position], spelled[position], same_ids):
+                alike.update(index for index, _ in owners)
+            for index, weight in owners:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):
                     contacts[index] = value
         return contacts
+
+    def _alike(self, text_id: int, spelled: float, same_ids: set[int]) -> bool:
+        if spelled >= 1.0:
+            return True
+        return text_id in same_ids and not self._syllables.get(text_id)
 
     def _sounds_like(self, syllables: tuple[str, ...], text_id: int, score: float) -> bool:
         """Whether a variant that is a pinyin name has the query's syllables, or near ones.
@@ -357,12 +377,7 @@ class ContactIndex:
             return score >= FOREIGN_SOUND
         if len(theirs) != len(syllables):
             return False
-        return all(self._near(a, b) for a, b in zip(syllables, theirs, strict=True))
-
-    def _near(self, one: str, other: str) -> bool:
-        if self.pinyin.near(one, other):
-            return True
-        return fuzz.ratio(self.sounds.word_key(one), self.sounds.word_key(other)) >= NEAR_KEY
+        return all(self.pinyin.near(a, b) for a, b in zip(syllables, theirs, strict=True))
 
     def _qualify(self, scores: dict[int, float], qualifiers: Sequence[str]) -> dict[int, float]:
         matching = {
@@ -385,8 +400,9 @@ class ContactIndex:
         return False
 
     def _rank(
-        self, query: str, scores: dict[int, float], *, homophones: bool = False
+        self, query: str, scores: dict[int, float], alike: set[int] | None = None
     ) -> ContactResolution:
+        """The best candidates; ambiguous when too close, or when two share the sound heard."""
         top = sorted(scores.items(), key=lambda item: -item[1])[: MAX_CANDIDATES * 4]
         top.sort(key=lambda item: (-round(item[1], 4), self.contacts[item[0]].name, item[0]))
         candidates = tuple(
@@ -394,7 +410,7 @@ class ContactIndex:
         )
         ambiguous = len(candidates) > 1 and (
             candidates[0].score - candidates[1].score < AMBIGUITY_MARGIN
-            or (homophones and candidates[1].score >= HOMOPHONE)
+            or (alike is not None and sum(i in alike for i, _ in top[:MAX_CANDIDATES]) > 1)
         )
         return ContactResolution(query=query, candidates=candidates, ambiguous=ambiguous)
 

@@ -53,6 +53,10 @@ class Preparer:
                 tokens = self._strip(restarted)
         return tokens
 
+    def without_hesitations(self, tokens: Tokens) -> Tokens:
+        """The tokens minus hesitations only (a dictated body keeps everything else)."""
+        return tokens.without({i for i, w in enumerate(tokens.words) if w in self._drop})
+
     def _restarted(self, tokens: Tokens) -> Tokens:
         """The utterance as meant after a restart ("给李伟 不对 给李娜发消息").
 

@@ -119,7 +119,7 @@ class Queries:
         """Kind name -> how to write the query (None: not applicable to this name)."""
         return {
             "characters": lambda chars: chars,
-            "characters, spaced": lambda chars: " ".join(chars),
+            "characters, spaced": " ".join,
             "pinyin, spaced": self.reading,
             "pinyin, glued": lambda chars: self.reading(chars).replace(" ", ""),
             "pinyin, tone marks": lambda chars: " ".join(lazy_pinyin(chars, style=Style.TONE)),
@@ -159,11 +159,14 @@ class Tally:
         def share(part: int, whole: int) -> str:
             return f"{part / whole:.1%} ({part}/{whole})" if whole else "n/a"
 
-        return (
-            f"| {kind} | {self.queries} | {share(self.unique_right, self.unique)} |"
-            f" {share(self.shared_asked, self.shared)} | {share(self.shared_offered, self.shared)} |"
-            f" {share(self.wrong, self.queries)} |"
+        cells = (
+            str(self.queries),
+            share(self.unique_right, self.unique),
+            share(self.shared_asked, self.shared),
+            share(self.shared_offered, self.shared),
+            share(self.wrong, self.queries),
         )
+        return f"| {kind} | {' | '.join(cells)} |"
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -241,9 +244,7 @@ def _count(tally: Tally, resolution: object, target: str, unique: bool) -> None:
         tally.shared_offered += resolution.ambiguous and target in ids
 
 
-def _english_parse(
-    contacts: list[Contact], chinese: list[Person], rng: random.Random
-) -> list[str]:
+def _english_parse(contacts: list[Contact], chinese: list[Person], rng: random.Random) -> list[str]:
     """The English parser over the same directory: pinyin of names in characters."""
     load_grammar("en")
     started = time.perf_counter()

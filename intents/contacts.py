@@ -66,6 +66,13 @@ READING, OTHER_READING = 0.97, 0.95
 HEARD = 0.93
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
+_TONED = re.compile(r"[v\d]")
+
+
+def _written_in_han(text: str) -> bool:
+    return not text.isascii() and has_han(text)
+
+
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
@@ -112,19 +119,19 @@ class ContactIndex:
         return len(self.contacts)
 
     def _add(self, index: int, contact: Contact) -> None:
-        if has_han(contact.name):
+        if _written_in_han(contact.name):
             self._add_han(index, contact, contact.name, FULL)
             words: tuple[str, ...] = ()
         else:
-            words = self._plain(name_words(contact.name))
+            words = self._plain(contact.name)
             self._variant(index, words, FULL)
             if len(words) == 2:
                 self._variant(index, (words[1], words[0]), REVERSED)
         for alias in contact.aliases:
-            if has_han(alias):
+            if _written_in_han(alias):
                 self._add_han(index, contact, alias, ALIAS)
             else:  # a pinyin alias may carry tone numbers: "li3 wei3"
-                self._variant(index, self._plain(name_words(alias)), ALIAS)
+                self._variant(index, self._plain(alias), ALIAS)
         if len(words) > 1 and contact.kind == "person":
             for word in words:
                 known = self._text_id.get(word)  # most name words are shared
@@ -133,9 +140,11 @@ class ContactIndex:
                 else:
                     self._owners[known].append((index, PARTIAL))
 
-    def _plain(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        if not any(ch.isdigit() or ch == "v" for w in words for ch in w):
-            return words  # nothing to do for almost every name: keep the build fast
+    def _plain(self, name: str) -> tuple[str, ...]:
+        """The words of a Latin name, pinyin tone numbers dropped and v read ü (lv -> lu)."""
+        words = name_words(name)
+        if _TONED.search(name) is None:
+            return words  # almost every name: one C call keeps the build fast
         return tuple(self.pinyin.strip_tones(w) for w in words)
 
     def _given_name(self, chars: str) -> str:
@@ -227,13 +236,24 @@ class ContactIndex:
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)
-        syllables = self.pinyin.syllables_of(words)
-        if len(syllables) > len(words):  # "lina", "ouyang nana": pinyin written glued
+        syllables = self._glued(words, scores)
+        if syllables:  # "lina", "ouyang nana": pinyin written glued
             for index, value in self._score(syllables).items():
                 scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
             scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
         return self._rank(query, scores)
+
+    def _glued(self, words: tuple[str, ...], scores: dict[int, float]) -> tuple[str, ...]:
+        """The syllables of glued pinyin, when names in characters may be meant by it.
+
+        Only when the directory has names in characters (their readings are
+        indexed syllable by syllable) and the words found no name as written.
+        """
+        if not self._han or (scores and max(scores.values()) >= READING):
+            return ()
+        syllables = self.pinyin.syllables_of(words)
+        return syllables if len(syllables) > len(words) else ()
 
     # -- names in characters ------------------------------------------------
 

@@ -60,6 +60,8 @@ MAX_POOL = 2000
 #: A name in characters read as pinyin is a variant this strong (its other
 #: surname readings a little less): "li wei" finds 李伟.
 READING, OTHER_READING = 0.97, 0.95
+#: A surname alone (李总, 老王) is a weaker match still.
+SURNAME = 0.85
 #: A query in characters matching a contact by sound only (its reading, not
 #: its characters) scores the sound match times this: always below the
 #: exact characters.
@@ -147,20 +149,16 @@ class ContactIndex:
             return words  # almost every name: one C call keeps the build fast
         return tuple(self.pinyin.strip_tones(w) for w in words)
 
-    def _given_name(self, chars: str) -> str:
-        """The given name of a name in characters (欧阳娜娜 -> 娜娜); "" if unsure."""
-        surname = 2 if chars[:2] in self._compound_surnames else 1
-        return chars[surname:] if len(chars) - surname >= 2 else ""
-
     def _add_han(self, index: int, contact: Contact, text: str, weight: float) -> None:
         """A name in characters: exactly, its given name alone, and its readings."""
         whole = is_han_name(text)
         chars = han_only(text)
         self._han[chars].append((index, weight))
-        if whole and contact.kind == "person":
-            given = self._given_name(chars)
-            if len(given) > 1:
-                self._han[given].append((index, PARTIAL))  # 大卫 for 张大卫
+        if whole and contact.kind == "person" and len(chars) > 1:
+            surname = 2 if chars[:2] in self._compound_surnames else 1
+            if len(chars) - surname >= 2:
+                self._han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
+            self._han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
         for number, reading in enumerate(self.pinyin.readings(chars)):
             self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
         latin = () if whole else tuple(w for w in name_words(text) if not has_han(w))
@@ -277,6 +275,8 @@ class ContactIndex:
         chars = han_only(text)
         if not chars or not self.contacts:
             return ContactResolution(query=text)
+        if chars not in self._han:  # 李总, 王经理, 老王, 小林: the surname is the name
+            chars = self._han_qualifiers.surname_of(chars)
         scores: dict[int, float] = {}
         alike: set[int] = set()
         for index, weight in self._han.get(chars, ())[: MAX_OWNERS * 4]:
@@ -461,19 +461,34 @@ class _HanQualifiers:
         self._after = re.compile(rf"^(?P<name>.+?)(?:{glue})?(?P<dept>{names})(?:{tails})?的?$")
         self._prefixes = tuple(sorted(data.get("prefixes") or (), key=len, reverse=True))
         self._groups = tuple(sorted(data.get("group_suffixes") or (), key=len, reverse=True))
+        self._titles = tuple(sorted(data.get("titles") or (), key=len, reverse=True))
+        self._familiar = tuple(data.get("familiar") or ())
         self._suffixes = tuple(suffixes)
         self._usable = bool(names)
 
     def clean(self, text: str) -> str:
-        """The name without words around it that are not part of it (那个, 群)."""
+        """The name without words around it that are not part of it (那个, 群, 的)."""
         for prefix in self._prefixes:
             if text.startswith(prefix) and len(text) > len(prefix):
                 text = text[len(prefix) :]
                 break
+        if text.endswith("的") and len(text) > 2 and not self._after.match(text):
+            text = text[:-1]  # 李伟的 (电话): the name's, not a department after it
         for suffix in self._groups:
             if text.endswith(suffix) and len(text) > len(suffix):
                 return text[: -len(suffix)]
         return text
+
+    def surname_of(self, name: str) -> str:
+        """The surname in 李总 / 王经理 / 老王 / 小林 (a title or a familiar prefix
+        around it); the name itself otherwise."""
+        for title in self._titles:
+            if name.endswith(title) and 1 <= len(name) - len(title) <= 2:
+                return name[: -len(title)]
+        for familiar in self._familiar:
+            if name.startswith(familiar) and len(name) == len(familiar) + 1:
+                return name[len(familiar) :]
+        return name
 
     def terms(self, department: str) -> tuple[str, ...]:
         """A department as said, and in the words an English directory uses."""

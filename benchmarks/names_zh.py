@@ -4,7 +4,7 @@ accuracy for queries in characters, pinyin, homophones (同音字) and pinyin
 heard by an English recogniser.
 
 Run alone: ``.venv/bin/python benchmarks/names_zh.py [--people N] [--queries N]``
-(``benchmarks/parser_bench.py`` runs it after the English figures too).
+(``benchmarks/parser_bench.py`` measures parsing; this, the names).
 
 Accuracy, per kind of query, over targets drawn from the Chinese names:
 

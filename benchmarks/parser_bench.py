@@ -1,9 +1,7 @@
 """Parser benchmark: a synthetic 100,000-person directory, index build time,
-per-utterance parse latency (p50/p95/p99, one core), and the SLURP figures;
-then names across scripts (``benchmarks/names_zh.py``: a directory with many
-names in Chinese characters, resolve latency and accuracy per kind of query).
+per-utterance parse latency (p50/p95/p99, one core), and the SLURP figures.
 
-Run: ``.venv/bin/python benchmarks/parser_bench.py [--people N] [--slurp FILE] [--no-chinese]``
+Run: ``.venv/bin/python benchmarks/parser_bench.py [--people N] [--slurp FILE]``
 Writes a Markdown summary to stdout (and to --out if given).
 """
 
@@ -14,7 +12,6 @@ import os
 import platform
 import random
 import statistics
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -26,9 +23,6 @@ from assistant.models import Contact
 from intents.evaluation import evaluate, is_even, read_examples
 from intents.grammar import load_grammar
 from intents.parser import Parser
-
-sys.path.insert(0, str(Path(__file__).parent))
-import names_zh
 
 SEED = 20261123
 NAMES = yaml.safe_load((Path(__file__).with_name("parser_names.yaml")).read_text(encoding="utf-8"))
@@ -132,8 +126,6 @@ def main() -> None:
     if args.slurp and args.slurp.exists():
         report.extend(_slurp(args.slurp, now))
     text = "\n".join(f"- {line}" for line in report)
-    if args.chinese:
-        text += "\n\nNames across scripts:\n" + "\n".join(names_zh.run(args.people, args.queries))
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
@@ -167,13 +159,6 @@ def _arguments() -> argparse.Namespace:
         default=Path(__file__).resolve().parents[2] / "shared/data/slurp/devel.jsonl",
     )
     parser.add_argument("--out", type=Path)
-    parser.add_argument(
-        "--chinese",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also the names-across-scripts figures (benchmarks/names_zh.py)",
-    )
-    parser.add_argument("--queries", type=int, default=1000, help="Chinese name targets")
     return parser.parse_args()
 
 

@@ -4,7 +4,7 @@ accuracy for queries in characters, pinyin, homophones (同音字) and pinyin
 heard by an English recogniser.
 
 Run alone: ``.venv/bin/python benchmarks/names_zh.py [--people N] [--queries N]``
-(``benchmarks/parser_bench.py`` runs it after the English figures too).
+(``benchmarks/parser_bench.py`` measures parsing; this, the names).
 
 Accuracy, per kind of query, over targets drawn from the Chinese names:
 
@@ -119,7 +119,7 @@ class Queries:
         """Kind name -> how to write the query (None: not applicable to this name)."""
         return {
             "characters": lambda chars: chars,
-            "characters, spaced": lambda chars: " ".join(chars),
+            "characters, spaced": " ".join,
             "pinyin, spaced": self.reading,
             "pinyin, glued": lambda chars: self.reading(chars).replace(" ", ""),
             "pinyin, tone marks": lambda chars: " ".join(lazy_pinyin(chars, style=Style.TONE)),
@@ -159,11 +159,14 @@ class Tally:
         def share(part: int, whole: int) -> str:
             return f"{part / whole:.1%} ({part}/{whole})" if whole else "n/a"
 
-        return (
-            f"| {kind} | {self.queries} | {share(self.unique_right, self.unique)} |"
-            f" {share(self.shared_asked, self.shared)} | {share(self.shared_offered, self.shared)} |"
-            f" {share(self.wrong, self.queries)} |"
+        cells = (
+            str(self.queries),
+            share(self.unique_right, self.unique),
+            share(self.shared_asked, self.shared),
+            share(self.shared_offered, self.shared),
+            share(self.wrong, self.queries),
         )
+        return f"| {kind} | {' | '.join(cells)} |"
 
 
 def percentile(samples: list[float], q: float) -> float:

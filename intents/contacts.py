@@ -60,12 +60,21 @@ MAX_POOL = 2000
 #: A name in characters read as pinyin is a variant this strong (its other
 #: surname readings a little less): "li wei" finds 李伟.
 READING, OTHER_READING = 0.97, 0.95
+#: A surname alone (李总, 老王) is a weaker match still.
+SURNAME = 0.85
 #: A query in characters matching a contact by sound only (its reading, not
 #: its characters) scores the sound match times this: always below the
 #: exact characters.
 HEARD = 0.93
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
+_TONED = re.compile(r"[v\d]")
+
+
+def _written_in_han(text: str) -> bool:
+    return not text.isascii() and has_han(text)
+
+
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
@@ -112,19 +121,19 @@ class ContactIndex:
         return len(self.contacts)
 
     def _add(self, index: int, contact: Contact) -> None:
-        if has_han(contact.name):
+        if _written_in_han(contact.name):
             self._add_han(index, contact, contact.name, FULL)
             words: tuple[str, ...] = ()
         else:
-            words = self._plain(name_words(contact.name))
+            words = self._plain(contact.name)
             self._variant(index, words, FULL)
             if len(words) == 2:
                 self._variant(index, (words[1], words[0]), REVERSED)
         for alias in contact.aliases:
-            if has_han(alias):
+            if _written_in_han(alias):
                 self._add_han(index, contact, alias, ALIAS)
             else:  # a pinyin alias may carry tone numbers: "li3 wei3"
-                self._variant(index, self._plain(name_words(alias)), ALIAS)
+                self._variant(index, self._plain(alias), ALIAS)
         if len(words) > 1 and contact.kind == "person":
             for word in words:
                 known = self._text_id.get(word)  # most name words are shared
@@ -133,25 +142,23 @@ class ContactIndex:
                 else:
                     self._owners[known].append((index, PARTIAL))
 
-    def _plain(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        if not any(ch.isdigit() or ch == "v" for w in words for ch in w):
-            return words  # nothing to do for almost every name: keep the build fast
+    def _plain(self, name: str) -> tuple[str, ...]:
+        """The words of a Latin name, pinyin tone numbers dropped and v read ü (lv -> lu)."""
+        words = name_words(name)
+        if _TONED.search(name) is None:
+            return words  # almost every name: one C call keeps the build fast
         return tuple(self.pinyin.strip_tones(w) for w in words)
-
-    def _given_name(self, chars: str) -> str:
-        """The given name of a name in characters (欧阳娜娜 -> 娜娜); "" if unsure."""
-        surname = 2 if chars[:2] in self._compound_surnames else 1
-        return chars[surname:] if len(chars) - surname >= 2 else ""
 
     def _add_han(self, index: int, contact: Contact, text: str, weight: float) -> None:
         """A name in characters: exactly, its given name alone, and its readings."""
         whole = is_han_name(text)
         chars = han_only(text)
         self._han[chars].append((index, weight))
-        if whole and contact.kind == "person":
-            given = self._given_name(chars)
-            if len(given) > 1:
-                self._han[given].append((index, PARTIAL))  # 大卫 for 张大卫
+        if whole and contact.kind == "person" and len(chars) > 1:
+            surname = 2 if chars[:2] in self._compound_surnames else 1
+            if len(chars) - surname >= 2:
+                self._han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
+            self._han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
         for number, reading in enumerate(self.pinyin.readings(chars)):
             self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
         latin = () if whole else tuple(w for w in name_words(text) if not has_han(w))
@@ -227,13 +234,24 @@ class ContactIndex:
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)
-        syllables = self.pinyin.syllables_of(words)
-        if len(syllables) > len(words):  # "lina", "ouyang nana": pinyin written glued
+        syllables = self._glued(words, scores)
+        if syllables:  # "lina", "ouyang nana": pinyin written glued
             for index, value in self._score(syllables).items():
                 scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
             scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
         return self._rank(query, scores)
+
+    def _glued(self, words: tuple[str, ...], scores: dict[int, float]) -> tuple[str, ...]:
+        """The syllables of glued pinyin, when names in characters may be meant by it.
+
+        Only when the directory has names in characters (their readings are
+        indexed syllable by syllable) and the words found no name as written.
+        """
+        if not self._han or (scores and max(scores.values()) >= READING):
+            return ()
+        syllables = self.pinyin.syllables_of(words)
+        return syllables if len(syllables) > len(words) else ()
 
     # -- names in characters ------------------------------------------------
 
@@ -257,6 +275,8 @@ class ContactIndex:
         chars = han_only(text)
         if not chars or not self.contacts:
             return ContactResolution(query=text)
+        if chars not in self._han:  # 李总, 王经理, 老王, 小林: the surname is the name
+            chars = self._han_qualifiers.surname_of(chars)
         scores: dict[int, float] = {}
         alike: set[int] = set()
         for index, weight in self._han.get(chars, ())[: MAX_OWNERS * 4]:
@@ -441,19 +461,34 @@ class _HanQualifiers:
         self._after = re.compile(rf"^(?P<name>.+?)(?:{glue})?(?P<dept>{names})(?:{tails})?的?$")
         self._prefixes = tuple(sorted(data.get("prefixes") or (), key=len, reverse=True))
         self._groups = tuple(sorted(data.get("group_suffixes") or (), key=len, reverse=True))
+        self._titles = tuple(sorted(data.get("titles") or (), key=len, reverse=True))
+        self._familiar = tuple(data.get("familiar") or ())
         self._suffixes = tuple(suffixes)
         self._usable = bool(names)
 
     def clean(self, text: str) -> str:
-        """The name without words around it that are not part of it (那个, 群)."""
+        """The name without words around it that are not part of it (那个, 群, 的)."""
         for prefix in self._prefixes:
             if text.startswith(prefix) and len(text) > len(prefix):
                 text = text[len(prefix) :]
                 break
+        if text.endswith("的") and len(text) > 2 and not self._after.match(text):
+            text = text[:-1]  # 李伟的 (电话): the name's, not a department after it
         for suffix in self._groups:
             if text.endswith(suffix) and len(text) > len(suffix):
                 return text[: -len(suffix)]
         return text
+
+    def surname_of(self, name: str) -> str:
+        """The surname in 李总 / 王经理 / 老王 / 小林 (a title or a familiar prefix
+        around it); the name itself otherwise."""
+        for title in self._titles:
+            if name.endswith(title) and 1 <= len(name) - len(title) <= 2:
+                return name[: -len(title)]
+        for familiar in self._familiar:
+            if name.startswith(familiar) and len(name) == len(familiar) + 1:
+                return name[len(familiar) :]
+        return name
 
     def terms(self, department: str) -> tuple[str, ...]:
         """A department as said, and in the words an English directory uses."""

@@ -119,7 +119,7 @@ class Parser:
     def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
         tokens = self.preparer.clean(self.tokenize(text))
         if not tokens.words:
-            return ParseResult(text, Intent.NONE, 0.0)
+            return self._only_hesitation(text, now, context)
         prepared = self._prepare(tokens)
         answer = self._contextual(text, prepared, now, context)
         if answer is not None:
@@ -136,6 +136,16 @@ class Parser:
             if alternative is not None and (found is None or _better(alternative, found)):
                 found = alternative
         return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
+
+    def _only_hesitation(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+        """Nothing but a hesitation: none, except a Chinese "嗯" asked yes or no (a yes)."""
+        if self.characters and context.expect is Expect.YES_NO:
+            raw = self.tokenize(text)
+            if raw.words:
+                answer = self._match(text, self._prepare(raw), now, 1.0, _CONTROL)
+                if answer is not None:
+                    return answer
+        return ParseResult(text, Intent.NONE, 0.0)
 
     def _prepare(self, tokens: Tokens) -> _Prepared:
         pieces = tuple(self.scanner.scan(tokens.words))

@@ -326,13 +326,14 @@ _QUALIFIER_MARKS = frozenset("的部组队群")
 _PARTICLES = frozenset("吧啊呀哈")
 _PAUSES = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])|[,，、;；]+\s*")
 _POINTING = re.compile(r"的?那(?:个|位)(?=.)")
+_POINTING_END = re.compile(r"(?:的?那(?:个|位)|这个)$")
 
 
 def _pointing_removed(name: str) -> str:
     """ "财务部那个李薇" -> "财务部的李薇": a pointing word inside a name is a "的"."""
-    if "那" not in name:
+    if "那" not in name and "这" not in name:
         return name
-    cleaned = _POINTING.sub("的", name)
+    cleaned = _POINTING.sub("的", _POINTING_END.sub("", name))
     return cleaned.removeprefix("的")
 
 

@@ -26,7 +26,7 @@ from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
 from intents.slots import SlotFiller
-from intents.text import Tokens, join_words, tokenize, tokenize_cjk
+from intents.text import Tokens, join_words, tokenize, tokenize_cjk, unsegmented
 from intents.timeparse import Piece, TimeScanner
 from intents.timeparse_zh import ZhTimeScanner
 from intents.title_zh import TitleFinder
@@ -58,7 +58,7 @@ class Parser:
         self.numbers = NumberWords.from_data(grammar.data["numbers"])
         #: Chinese is read character by character (see intents/README.md, "Chinese").
         self.characters = speech.get("tokens") == "characters"
-        self.tokenize = tokenize_cjk if self.characters else tokenize
+        self.tokenize = _tokenize_chinese if self.characters else tokenize
         self.scanner: TimeScanner | ZhTimeScanner = (
             ZhTimeScanner(grammar.data["time"])
             if self.characters
@@ -294,6 +294,11 @@ class Parser:
                 hi -= len(phrase)
                 break
         return join_words(words[lo:hi])
+
+
+def _tokenize_chinese(text: str) -> Tokens:
+    """Character tokens of the text as said (a recogniser's word spaces removed)."""
+    return tokenize_cjk(unsegmented(text))
 
 
 def _names_said(slots: Mapping[str, SlotValue]) -> list[str]:

@@ -94,7 +94,7 @@ class ASRSettings(BaseModel):
         le=30,
         description=(
             "speech must be this many dB above the adaptive noise floor "
-            "(0: no floor; unset: 1 for silero, 4 for webrtc)"
+            "(0: no floor; unset: 3 for silero, 4 for webrtc)"
         ),
     )
     vad_aggressiveness: int = Field(default=2, ge=0, le=3, description="webrtcvad mode")

@@ -105,6 +105,7 @@ def test_utterances_cut_at_the_maximum_length_or_by_the_end_of_the_file(
     code, lines, _ = _run(ko_model_path, [long_file, cut], capsys)
     assert code == 0
     by_file = {f: [s for s in lines if s["file"] == f] for f in (long_file, cut)}
+    assert {s["file"] for s in lines} == {long_file, cut}
     first = by_file[long_file][0]
     assert first["end_reason"] == "max_length"
     assert first["end"] - first["start"] == pytest.approx(1.0, abs=0.05)
@@ -143,3 +144,22 @@ def test_an_unknown_vad_name_is_one_error(
     (line,) = err.strip().splitlines()
     assert line.startswith("drivetalk: error: bad configuration value for 'asr.vad'")
     assert "'auto', 'silero' or 'webrtc'" in line
+
+
+def test_headerless_pcm_is_cut_the_same_as_its_wav(
+    ko_model_path: Path, scene: Scene, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    talk = _write(tmp_path / "talk.wav", scene.samples)
+    raw = tmp_path / "talk.s16"
+    raw.write_bytes(scene.pcm())
+    grammar = [arg for phrase in GRAMMAR for arg in ("--grammar", phrase)]
+    common = ["transcribe", "--segments", "--model", str(ko_model_path), *grammar]
+    assert main([*common, talk]) == 0
+    from_wav = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main([*common, "--raw", "s16le:16000:1", str(raw)]) == 0
+    from_raw = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(from_wav) == 3
+    strip = ("file",)
+    assert [{k: v for k, v in s.items() if k not in strip} for s in from_raw] == [
+        {k: v for k, v in s.items() if k not in strip} for s in from_wav
+    ]

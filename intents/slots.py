@@ -146,6 +146,10 @@ class SlotFiller:
         words = self._query_words(value.query)
         if self.characters and len(words) == 1 and is_cjk(words[0]):
             return True  # one character is part of a word (研发部), not a name
+        if self.characters and "的" in words[1:] and not value.candidates:
+            # "客户成功部的高燕": the qualifier may be long, the name after it not.
+            name = words[len(words) - words[::-1].index("的") :]
+            return not name or len(name) > self.max_unknown
         if (
             not words
             or words[0] in self._pronouns

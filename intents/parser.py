@@ -26,7 +26,7 @@ from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
 from intents.slots import SlotFiller
-from intents.text import Tokens, join_words, tokenize, tokenize_cjk
+from intents.text import Tokens, join_words, tokenize, tokenize_cjk, unsegmented
 from intents.timeparse import Piece, TimeScanner
 from intents.timeparse_zh import ZhTimeScanner
 from intents.title_zh import TitleFinder
@@ -58,7 +58,7 @@ class Parser:
         self.numbers = NumberWords.from_data(grammar.data["numbers"])
         #: Chinese is read character by character (see intents/README.md, "Chinese").
         self.characters = speech.get("tokens") == "characters"
-        self.tokenize = tokenize_cjk if self.characters else tokenize
+        self.tokenize = _tokenize_chinese if self.characters else tokenize
         self.scanner: TimeScanner | ZhTimeScanner = (
             ZhTimeScanner(grammar.data["time"])
             if self.characters
@@ -119,7 +119,7 @@ class Parser:
     def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
         tokens = self.preparer.clean(self.tokenize(text))
         if not tokens.words:
-            return ParseResult(text, Intent.NONE, 0.0)
+            return self._only_hesitation(text, now, context)
         prepared = self._prepare(tokens)
         answer = self._contextual(text, prepared, now, context)
         if answer is not None:
@@ -136,6 +136,16 @@ class Parser:
             if alternative is not None and (found is None or _better(alternative, found)):
                 found = alternative
         return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
+
+    def _only_hesitation(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+        """Nothing but a hesitation: none, except a Chinese "嗯" asked yes or no (a yes)."""
+        if self.characters and context.expect is Expect.YES_NO:
+            raw = self.tokenize(text)
+            if raw.words:
+                answer = self._match(text, self._prepare(raw), now, 1.0, _CONTROL)
+                if answer is not None:
+                    return answer
+        return ParseResult(text, Intent.NONE, 0.0)
 
     def _prepare(self, tokens: Tokens) -> _Prepared:
         pieces = tuple(self.scanner.scan(tokens.words))
@@ -284,6 +294,11 @@ class Parser:
                 hi -= len(phrase)
                 break
         return join_words(words[lo:hi])
+
+
+def _tokenize_chinese(text: str) -> Tokens:
+    """Character tokens of the text as said (a recogniser's word spaces removed)."""
+    return tokenize_cjk(unsegmented(text))
 
 
 def _names_said(slots: Mapping[str, SlotValue]) -> list[str]:

@@ -146,6 +146,10 @@ class SlotFiller:
         words = self._query_words(value.query)
         if self.characters and len(words) == 1 and is_cjk(words[0]):
             return True  # one character is part of a word (研发部), not a name
+        if self.characters and "的" in words[1:] and not value.candidates:
+            # "客户成功部的高燕": the qualifier may be long, the name after it not.
+            name = words[len(words) - words[::-1].index("的") :]
+            return not name or len(name) > self.max_unknown
         if (
             not words
             or words[0] in self._pronouns
@@ -326,13 +330,14 @@ _QUALIFIER_MARKS = frozenset("的部组队群")
 _PARTICLES = frozenset("吧啊呀哈")
 _PAUSES = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])|[,，、;；]+\s*")
 _POINTING = re.compile(r"的?那(?:个|位)(?=.)")
+_POINTING_END = re.compile(r"(?:的?那(?:个|位)|这个)$")
 
 
 def _pointing_removed(name: str) -> str:
     """ "财务部那个李薇" -> "财务部的李薇": a pointing word inside a name is a "的"."""
-    if "那" not in name:
+    if "那" not in name and "这" not in name:
         return name
-    cleaned = _POINTING.sub("的", name)
+    cleaned = _POINTING.sub("的", _POINTING_END.sub("", name))
     return cleaned.removeprefix("的")
 
 

@@ -58,8 +58,9 @@ MAX_OWNERS = 50
 #: Variants scored per lookup at most (a block larger than this is cut).
 MAX_POOL = 2000
 #: A name in characters read as pinyin is a variant this strong (its other
-#: surname readings a little less): "li wei" finds 李伟.
-READING, OTHER_READING = 0.97, 0.95
+#: surname readings a little less): "li wei" finds 李伟. (Distinct from
+#: REVERSED: a reading from characters never matches a reversed name.)
+READING, OTHER_READING = 0.965, 0.95
 #: A surname alone (李总, 老王) is a weaker match still.
 SURNAME = 0.85
 #: A query in characters matching a contact by sound only (its reading, not
@@ -345,7 +346,9 @@ class ContactIndex:
         contacts of variants that are the same pinyin, or that are not
         pinyin and sound the same to an English ear (Lee Way for li wei),
         are added to it: English-ear keys are too coarse between pinyin
-        syllables (qin / xin, dan / tan) to call those the same sound.
+        syllables (qin / xin, dan / tan) to call those the same sound. Nor
+        does a name read from characters match a name's words reversed
+        (阎家 is not Jia Yan, though "yan jia" may be).
         """
         text = " ".join(words)
         key = self.sounds.name_key(words)
@@ -370,8 +373,10 @@ class ContactIndex:
             if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
                 continue  # another Chinese name, however alike in letters
             owners = self._owners[pool[position]][:MAX_OWNERS]
-            if alike is not None and self._alike(pool[position], spelled[position], same_ids):
-                alike.update(index for index, _ in owners)
+            if alike is not None:
+                owners = [(i, w) for i, w in owners if w != REVERSED]
+                if self._alike(pool[position], spelled[position], same_ids):
+                    alike.update(index for index, _ in owners)
             for index, weight in owners:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):

@@ -72,10 +72,6 @@ FOREIGN_SOUND = 0.8
 _TONED = re.compile(r"[v\d]")
 
 
-def _written_in_han(text: str) -> bool:
-    return not text.isascii() and has_han(text)
-
-
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
@@ -122,16 +118,18 @@ class ContactIndex:
         return len(self.contacts)
 
     def _add(self, index: int, contact: Contact) -> None:
-        if _written_in_han(contact.name):
-            self._add_han(index, contact, contact.name, FULL)
+        # Inline checks: this runs for each of 100,000 contacts within the build budget.
+        name = contact.name
+        if not name.isascii() and has_han(name):
+            self._add_han(index, contact, name, FULL)
             words: tuple[str, ...] = ()
         else:
-            words = self._plain(contact.name)
+            words = name_words(name) if _TONED.search(name) is None else self._plain(name)
             self._variant(index, words, FULL)
             if len(words) == 2:
                 self._variant(index, (words[1], words[0]), REVERSED)
         for alias in contact.aliases:
-            if _written_in_han(alias):
+            if not alias.isascii() and has_han(alias):
                 self._add_han(index, contact, alias, ALIAS)
             else:  # a pinyin alias may carry tone numbers: "li3 wei3"
                 self._variant(index, self._plain(alias), ALIAS)
@@ -231,7 +229,10 @@ class ContactIndex:
         ) or self._han_qualifiers.names_department(words)
 
     def _lookup(self, query: str, qualifier: str | None) -> ContactResolution:
-        words = self._clean(tuple(self.pinyin.strip_tones(w) for w in tokenize(query).words))
+        words = tokenize(query).words
+        if _TONED.search(query) is not None:  # "li3 na4", "lv"
+            words = tuple(self.pinyin.strip_tones(w) for w in words)
+        words = self._clean(words)
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)

@@ -58,8 +58,9 @@ MAX_OWNERS = 50
 #: Variants scored per lookup at most (a block larger than this is cut).
 MAX_POOL = 2000
 #: A name in characters read as pinyin is a variant this strong (its other
-#: surname readings a little less): "li wei" finds 李伟.
-READING, OTHER_READING = 0.97, 0.95
+#: surname readings a little less): "li wei" finds 李伟. (Distinct from
+#: REVERSED: a reading from characters never matches a reversed name.)
+READING, OTHER_READING = 0.965, 0.95
 #: A surname alone (李总, 老王) is a weaker match still.
 SURNAME = 0.85
 #: A query in characters matching a contact by sound only (its reading, not
@@ -69,10 +70,6 @@ HEARD = 0.93
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
 _TONED = re.compile(r"[v\d]")
-
-
-def _written_in_han(text: str) -> bool:
-    return not text.isascii() and has_han(text)
 
 
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
@@ -121,16 +118,18 @@ class ContactIndex:
         return len(self.contacts)
 
     def _add(self, index: int, contact: Contact) -> None:
-        if _written_in_han(contact.name):
-            self._add_han(index, contact, contact.name, FULL)
+        # Inline checks: this runs for each of 100,000 contacts within the build budget.
+        name = contact.name
+        if not name.isascii() and has_han(name):
+            self._add_han(index, contact, name, FULL)
             words: tuple[str, ...] = ()
         else:
-            words = self._plain(contact.name)
+            words = name_words(name) if _TONED.search(name) is None else self._plain(name)
             self._variant(index, words, FULL)
             if len(words) == 2:
                 self._variant(index, (words[1], words[0]), REVERSED)
         for alias in contact.aliases:
-            if _written_in_han(alias):
+            if not alias.isascii() and has_han(alias):
                 self._add_han(index, contact, alias, ALIAS)
             else:  # a pinyin alias may carry tone numbers: "li3 wei3"
                 self._variant(index, self._plain(alias), ALIAS)
@@ -230,7 +229,10 @@ class ContactIndex:
         ) or self._han_qualifiers.names_department(words)
 
     def _lookup(self, query: str, qualifier: str | None) -> ContactResolution:
-        words = self._clean(tuple(self.pinyin.strip_tones(w) for w in tokenize(query).words))
+        words = tokenize(query).words
+        if _TONED.search(query) is not None:  # "li3 na4", "lv"
+            words = tuple(self.pinyin.strip_tones(w) for w in words)
+        words = self._clean(words)
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)
@@ -345,7 +347,9 @@ class ContactIndex:
         contacts of variants that are the same pinyin, or that are not
         pinyin and sound the same to an English ear (Lee Way for li wei),
         are added to it: English-ear keys are too coarse between pinyin
-        syllables (qin / xin, dan / tan) to call those the same sound.
+        syllables (qin / xin, dan / tan) to call those the same sound. Nor
+        does a name read from characters match a name's words reversed
+        (阎家 is not Jia Yan, though "yan jia" may be).
         """
         text = " ".join(words)
         key = self.sounds.name_key(words)
@@ -370,8 +374,10 @@ class ContactIndex:
             if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
                 continue  # another Chinese name, however alike in letters
             owners = self._owners[pool[position]][:MAX_OWNERS]
-            if alike is not None and self._alike(pool[position], spelled[position], same_ids):
-                alike.update(index for index, _ in owners)
+            if alike is not None:
+                owners = [(i, w) for i, w in owners if w != REVERSED]
+                if self._alike(pool[position], spelled[position], same_ids):
+                    alike.update(index for index, _ in owners)
             for index, weight in owners:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):

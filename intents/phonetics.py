@@ -102,6 +102,7 @@ class Pinyin:
         self.char_readings = lru_cache(maxsize=50_000)(self._char_readings)
         self._char_readings = self.char_readings  # type: ignore[method-assign]
         self._reading = lru_cache(maxsize=200_000)(self._read)
+        self._first: dict[str, str] = {}  # each character's common reading
         self.split = lru_cache(maxsize=200_000)(self._split)
 
     def _checked_surnames(self, table: Mapping[str, str]) -> dict[str, str]:
@@ -154,11 +155,21 @@ class Pinyin:
         itself does then, without its segmentation's cost: a directory of
         100,000 names is read in well under a second)."""
         size = len(chars)
-        if any(chars[i:j] in phrases_dict for i in range(size - 1) for j in range(i + 2, size + 1)):
-            return tuple(
-                p.translate(_U_UMLAUT) for p in lazy_pinyin(chars, errors="ignore", v_to_u=False)
-            )
-        return tuple(r[0] for r in map(self._char_readings, chars) if r)
+        for start in range(size - 1):
+            for end in range(start + 2, size + 1):
+                if chars[start:end] in phrases_dict:
+                    read = lazy_pinyin(chars, errors="ignore", v_to_u=False)
+                    return tuple(p.translate(_U_UMLAUT) for p in read)
+        first = self._first
+        found = []
+        for char in chars:
+            reading = first.get(char)
+            if reading is None:
+                known = self.char_readings(char)
+                reading = first[char] = known[0] if known else ""
+            if reading:
+                found.append(reading)
+        return tuple(found)
 
     def strip_tones(self, word: str) -> str:
         """Pinyin as typed, plain: "li3" -> "li", "li3na4" -> "lina", "lv" -> "lu".

@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from assistant.errors import ConfigError
+from assistant.locales import Locale
 
 APP_NAME = "drivetalk"
 
@@ -161,11 +162,6 @@ class ServerSettings(BaseModel):
     session_idle_seconds: float = Field(default=900.0, gt=0)
     drain_seconds: float = Field(default=10.0, ge=0)
     limits: ServerLimits = ServerLimits()
-
-
-#: The languages DriveTalk understands (``locale`` setting, ``--locale`` option).
-Locale = Literal["en", "zh"]
-LOCALES: tuple[str, ...] = ("en", "zh")
 
 
 class Settings(BaseSettings):

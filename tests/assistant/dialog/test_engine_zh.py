@@ -174,6 +174,19 @@ def test_reading_counts_names_and_groups_in_chinese() -> None:
     assert d.spoken(out) == "李娜说：我到了 消息都读完了。"
 
 
+def test_a_long_chinese_message_is_cut_at_a_sentence_and_the_rest_offered() -> None:
+    d = chinese()
+    out = d.say(said(Intent.READ_MESSAGES, "读消息"))
+    (fetch,) = [a for a in out if isinstance(a, FetchUnread)]
+    first = "客户刚才来电话说明天的演示要提前到上午九点，请你把设备和资料今晚准备好。"
+    second = "另外合同的第三页还需要法务部再看一遍，下午之前给我回个话，谢谢。"
+    long = message(LI_NA, first + second + "路上注意安全，到了给我发消息。", mid="m1")
+    out = d.event(Fetched(fetch.request, messages=BOOK.messages((long,))))
+    assert d.spoken(out) == f"你有一条未读消息。李娜说：{first}消息还没完，要听剩下的吗？"
+    out = d.say(said(Intent.CONFIRM, "好"))
+    assert d.spoken(out).startswith(second)
+
+
 def test_announcements_count_in_chinese() -> None:
     d = chinese()
     burst = tuple(

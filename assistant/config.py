@@ -133,6 +133,18 @@ class ServerLimits(BaseModel):
     burst_per_key: int = Field(default=40, ge=1, description="token bucket size")
     text_chars: int = Field(default=1000, ge=1, le=100_000)
     send_queue: int = Field(default=64, ge=1, description="WebSocket messages buffered")
+    frame_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="longest audio one WebSocket frame may carry"
+    )
+    json_depth: int = Field(
+        default=16, ge=2, le=200, description="deepest nesting of a WebSocket JSON message"
+    )
+    auth_rate: float = Field(
+        default=1.0,
+        gt=0,
+        description="failed key verifications a second, per key id and per client address",
+    )
+    auth_burst: int = Field(default=10, ge=1, description="failed verifications saved up")
 
 
 class ServerSettings(BaseModel):
@@ -147,6 +159,10 @@ class ServerSettings(BaseModel):
     #: Where sessions and outboxes live for scale-out; ``None`` = SQLite under data_dir.
     database_url: str | None = Field(default=None, repr=False)
     session_idle_seconds: float = Field(default=900.0, gt=0)
+    #: A WebSocket stream with no message from its client for this long is closed.
+    stream_idle_seconds: float = Field(default=900.0, gt=0)
+    #: Environment variable holding the operator token (``/metrics``, ``/readyz`` details).
+    operator_token_env: str = Field(default="DRIVETALK_OPERATOR_TOKEN", min_length=1)
     drain_seconds: float = Field(default=10.0, ge=0)
     limits: ServerLimits = ServerLimits()
 
@@ -277,7 +293,8 @@ def toml_line(path: Path, loc: Sequence[str]) -> int | None:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    target, table, best = tuple(loc), (), None
+    target, best = tuple(loc), None
+    table: tuple[str, ...] = ()
     for number, line in enumerate(lines, start=1):
         header = _TABLE.match(line)
         if header:

@@ -51,17 +51,61 @@ class Start:
     key: str | None
 
 
-def parse_json(text: str) -> dict[str, Any]:
-    """A control message as a dict; ProtocolError (not fatal) when it is not one."""
+#: Defaults of the limits ``parse_json`` enforces (the server passes its settings).
+MAX_DEPTH = 16
+MAX_CHARS = 64 * 1024
+
+
+def parse_json(
+    text: str, *, max_depth: int = MAX_DEPTH, max_chars: int = MAX_CHARS
+) -> dict[str, Any]:
+    """A control message as a dict; ProtocolError (not fatal) when it is not one.
+
+    The text is bounded (``message_too_large``) before it is parsed, and
+    nesting deeper than ``max_depth`` is ``malformed_message``, so no message
+    can cost the parser unbounded time or recursion.
+    """
+    if len(text) > max_chars:
+        raise ProtocolError(
+            "message_too_large",
+            f"a JSON message of {len(text)} characters is over the limit of {max_chars}",
+            fatal=False,
+        )
+    too_deep = ProtocolError(
+        "malformed_message", f"JSON nested deeper than {max_depth} levels", fatal=False
+    )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProtocolError("malformed_json", f"not JSON: {exc.msg}", fatal=False) from exc
+    except RecursionError:  # nested far deeper than max_depth
+        raise too_deep from None
+    if nesting_depth(data, max_depth) > max_depth:
+        raise too_deep
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ProtocolError(
             "malformed_message", "expected a JSON object with a 'type'", fatal=False
         )
     return data
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deep objects and arrays nest in ``value`` (counting stops past ``limit``)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def parse_start(data: dict[str, Any]) -> Start:

@@ -77,11 +77,12 @@ def create_app(
 ) -> FastAPI:
     """Build the app; ``None`` arguments mean the real engines from ``settings``.
 
-    ``env`` (default ``os.environ``) holds the operator token; a bad token or
-    tenants sharing a webhook secret are a ConfigError here, before serving.
+    ``env`` (default ``os.environ``) holds the operator token; connectors take
+    their secrets from ``os.environ``. A bad token or tenants sharing a
+    webhook secret are a ConfigError here, before serving.
     """
     _check_storage(settings)
-    check_webhook_secrets(settings, os.environ if env is None else env)
+    check_webhook_secrets(settings, os.environ)
     operator = OperatorToken.from_env(settings, os.environ if env is None else env)
     state = _build_state(settings, transcriber, synthesizer, conversations, now)
     state.operator = operator

@@ -5,8 +5,9 @@ Every verification that misses the cache costs a scrypt (tens of ms and
 succeeds; someone guessing secrets fails. So only failures are charged: each
 costs one token from the bucket of the key id it named and one from the
 bucket of the address it came from, and a caller whose bucket is empty is
-refused (429) before any scrypt runs. Buckets that have refilled are
-forgotten first, so memory stays bounded whatever the attacker sends.
+refused (429) before any scrypt runs. Past ``capacity`` buckets the least
+recently charged is forgotten, so memory stays bounded whatever an
+attacker sends.
 """
 
 from __future__ import annotations

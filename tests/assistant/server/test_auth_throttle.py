@@ -94,7 +94,8 @@ def test_failures_are_throttled_per_key_id_whatever_the_address(
     with pytest.raises(RequestRejectedError) as throttled:
         auth.verify(wrong_secret(good), client="10.0.0.99")
     assert (throttled.value.status, throttled.value.code) == (429, "auth_throttled")
-    assert throttled.value.retry_after is not None and throttled.value.retry_after >= 1
+    assert throttled.value.retry_after is not None
+    assert throttled.value.retry_after >= 1
     assert scrypts == []  # refused before any scrypt
 
 

@@ -122,6 +122,21 @@ def test_tenants_sharing_a_webhook_secret_are_refused_at_start(
     create_app(settings, env={})  # distinct secrets: fine
 
 
+def test_a_tenant_added_later_with_a_taken_webhook_secret_is_not_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_SECRET", "acme-webhook-secret-0123456789")
+    monkeypatch.setenv("COPYCAT_SECRET", "acme-webhook-secret-0123456789")
+    webhook_tenant(tmp_path, "acme", "ACME_SECRET")
+    settings = server_settings(tmp_path, tts=TTSSettings(enabled=False))
+    copycat = make_key(settings, "copycat", "car-1")
+    with serve(create_app(settings, env={})) as running:
+        webhook_tenant(tmp_path, "copycat", "COPYCAT_SECRET")  # after the start-up check
+        refused = httpx.post(f"{running.url}/v1/sessions", headers=bearer(copycat), timeout=60)
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "backend_unavailable"
+
+
 def test_a_server_wide_webhook_backend_is_refused(tmp_path: Path) -> None:
     settings: Settings = load_settings(None, data_dir=tmp_path, backend="webhook")
     with pytest.raises(ConfigError, match="per tenant"):

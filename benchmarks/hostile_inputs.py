@@ -258,27 +258,33 @@ async def bad_handshakes(server: Server, figures: Figures, options: argparse.Nam
 
 
 async def text_flood(server: Server, figures: Figures, options: argparse.Namespace) -> None:
-    """Typed turns sent at once over one stream; replies and refusals counted."""
+    """Typed turns sent as fast as possible over one stream, read as they come."""
     ws = await stream(server, {"rate": 16000, "channels": 1, "sample": "s16le"})
-    try:
+
+    async def flood() -> None:
         for _ in range(options.turns):
             await ws.send(json.dumps({"type": "text", "text": "help"}))
-        answered = 0
-        try:
-            async with asyncio.timeout(60.0):
-                while answered < options.turns:
-                    frame = await ws.recv()
-                    event = json.loads(frame) if isinstance(frame, str) else {}
-                    if event.get("type") == "reply":
-                        figures.count("reply")
-                    elif event.get("type") == "error":
-                        figures.count(f"error {event['code']}")
-                    else:
-                        continue
-                    answered += 1
-        except TimeoutError:
-            figures.count("unanswered after 60 s")
+
+    sender = asyncio.create_task(flood())
+    answered = 0
+    try:
+        async with asyncio.timeout(60.0):
+            while answered < options.turns:
+                frame = await ws.recv()
+                event = json.loads(frame) if isinstance(frame, str) else {}
+                if event.get("type") == "reply":
+                    figures.count("reply")
+                elif event.get("type") == "error":
+                    figures.count(f"error {event['code']}")
+                else:
+                    continue
+                answered += 1
+    except TimeoutError:
+        figures.count("unanswered after 60 s")
+    except websockets.ConnectionClosed as closed:
+        figures.count(f"closed {closed.rcvd.code if closed.rcvd else 'abnormally'}")
     finally:
+        sender.cancel()
         await ws.close()
 
 

@@ -257,6 +257,10 @@ class StreamHandler:
             elif message.get("text") is not None and self._control(message["text"]) == "stop":
                 self.out.close()
                 return
+            # Messages already buffered are received without yielding: let the
+            # sender drain the answers to a flood before reading on, or a client
+            # that reads would look like one that does not (1008).
+            await asyncio.sleep(0)
 
     async def _audio(self, data: bytes) -> None:
         assert self.converter is not None

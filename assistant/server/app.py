@@ -169,4 +169,5 @@ async def _shutdown(state: ServerState) -> None:
     await state.sessions.drain(state.settings.server.drain_seconds)
     await state.tenants.aclose()
     state.voice.close()
+    state.auth.close()
     state.keys.close()

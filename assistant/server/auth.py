@@ -5,19 +5,24 @@ car sending a turn a second must not pay that each time, so a verified key
 is remembered (by its SHA-256, never in clear) for ``ttl`` seconds. Revocation
 is still checked on every request, so a revoked key stops working at once.
 
-Verification blocks (scrypt, SQLite): call :meth:`Authenticator.verify` from
-a worker thread, never on the event loop. Failures are throttled per key id
-and per client address (:mod:`.auththrottle`), and at most ``parallel``
-scrypts run at once, so guessing cannot buy unbounded CPU or memory.
+Verification blocks (scrypt, SQLite): :meth:`Authenticator.verify` is for
+worker threads (FastAPI runs sync dependencies in its pool);
+:meth:`Authenticator.averify` runs it in the authenticator's own small pool,
+so a flood of WebSocket starts never occupies the threads that convert audio.
+Failures are throttled per key id and per client address
+(:mod:`.auththrottle`), and at most ``parallel`` scrypts run at once, so
+guessing cannot buy unbounded CPU or memory.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from assistant.errors import RequestRejectedError
 from assistant.server.auththrottle import FailureThrottle
@@ -43,6 +48,7 @@ class Authenticator:
         self._store = store
         self._throttle = throttle or FailureThrottle(1.0, 10)
         self._slots = threading.BoundedSemaphore(parallel)
+        self._pool = ThreadPoolExecutor(parallel, thread_name_prefix="drivetalk-auth")
         self._ttl = ttl
         self._capacity = capacity
         self._clock = clock
@@ -89,6 +95,19 @@ class Authenticator:
             raise _refused()
         self._remember(fingerprint, principal)
         return principal
+
+    async def averify(
+        self, key: str | None, client: str | None = None, *, header: str | None = None
+    ) -> Principal:
+        """:meth:`verify` (or :meth:`from_header` when ``header`` is given) off the event loop."""
+        loop = asyncio.get_running_loop()
+        if header:
+            return await loop.run_in_executor(self._pool, self.from_header, header, client)
+        return await loop.run_in_executor(self._pool, self.verify, key or "", client)
+
+    def close(self) -> None:
+        """Stop the verification threads."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _scrypt_verify(self, key: str) -> Principal | None:
         if not self._slots.acquire(timeout=SLOT_WAIT_SECONDS):

@@ -99,19 +99,17 @@ class StreamHandler:
         if text is None:
             raise ProtocolError("expected_start", "send the JSON start message before audio")
         start = parse_start(self._parse(text))
-        who = await asyncio.to_thread(self._authenticate, start.key)
+        who = await self._authenticate(start.key)
         session = self.state.sessions.get(who, self.session_id)
         if session.streaming:
             raise RequestRejectedError(409, "already_streaming", "this session already streams")
         self.session, self.who = session, who
         return start
 
-    def _authenticate(self, key: str | None) -> Principal:
-        """Blocking (scrypt, SQLite): runs in a worker thread."""
-        header = self.ws.headers.get("authorization")
+    async def _authenticate(self, key: str | None) -> Principal:
         client = self.ws.client.host if self.ws.client else None
-        auth = self.state.auth
-        who = auth.from_header(header, client) if header else auth.verify(key or "", client)
+        header = self.ws.headers.get("authorization")
+        who = await self.state.auth.averify(key, client, header=header)
         self.state.limiter.take(who.key_id)
         return who
 

@@ -50,15 +50,34 @@ def test_bad_starts_are_protocol_errors(message: dict[str, Any], code: str) -> N
     assert caught.value.fatal
 
 
+def nested(depth: int) -> str:
+    """A text message whose 'text' is ``depth`` - 1 nested arrays (``depth`` levels in all)."""
+    return '{"type": "text", "text": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("{", "malformed_json"), ("[]", "malformed_message"), ('{"type": 1}', "malformed_message")],
+    [
+        ("{", "malformed_json"),
+        ("[]", "malformed_message"),
+        ('{"type": 1}', "malformed_message"),
+        (nested(17), "malformed_message"),  # one level over the default 16
+        (nested(3000), "malformed_message"),  # past the interpreter's recursion limit
+        ('{"type": "text", "text": "' + "x" * 70_000 + '"}', "message_too_large"),
+    ],
 )
 def test_control_messages_must_be_objects_with_a_type(text: str, code: str) -> None:
     with pytest.raises(ProtocolError) as caught:
         parse_json(text)
     assert caught.value.code == code
     assert not caught.value.fatal
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    assert parse_json(nested(16))["type"] == "text"
+    assert parse_json(nested(4), max_depth=4)["type"] == "text"
+    with pytest.raises(ProtocolError):
+        parse_json(nested(5), max_depth=4)
 
 
 async def test_the_audio_feed_ends_an_utterance_and_goes_on() -> None:

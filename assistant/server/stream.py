@@ -41,6 +41,7 @@ from assistant.server.stream_protocol import (
     Outgoing,
     ProtocolError,
     Start,
+    check_frame,
     parse_json,
     parse_start,
 )
@@ -247,7 +248,7 @@ class StreamHandler:
             message = await self.ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            self._check_revoked()  # on the next frame, even before the watch runs
+            self._check_revoked()  # no frame is acted on once the watch saw the revocation
             self.last_heard = time.monotonic()
             self.session.touch()
             if message.get("bytes") is not None:
@@ -262,23 +263,8 @@ class StreamHandler:
 
     async def _audio(self, data: bytes) -> None:
         assert self.converter is not None
-        fmt, limits = self.converter.format, self.state.settings.server.limits
         self._count_frame()
-        if len(data) > limits.request_bytes:
-            raise ProtocolError("frame_too_large", "an audio frame is over the request size limit")
-        if len(data) % fmt.frame_bytes:
-            raise ProtocolError(
-                "bad_frame", f"a binary frame of {len(data)} bytes is not whole {fmt} frames"
-            )
-        seconds = len(data) / fmt.frame_bytes / fmt.rate
-        if seconds > limits.frame_seconds:
-            # Checked before converting: resampled, a small frame at a low
-            # declared rate can grow a thousandfold.
-            raise ProtocolError(
-                "frame_too_long",
-                f"a frame of {seconds:.1f} s of audio is over the limit of"
-                f" {limits.frame_seconds:g} s a frame; send 20-100 ms frames",
-            )
+        seconds = check_frame(data, self.converter.format, self.state.settings.server.limits)
         pcm = await asyncio.to_thread(self.converter.convert, data)
         if pcm:
             self.state.metrics.audio_seconds.inc(seconds)

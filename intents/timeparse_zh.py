@@ -134,7 +134,7 @@ class ZhTimeScanner:
             rf"(?P<m{tag}>{NUM})(?:分(?!钟)|(?![个小钟天周号月刻分])))"
         )
         return (
-            rf"(?:(?P<hm{tag}>\d{{1,2}}:\d{{2}})|(?P<h{tag}>{NUM})(?:点钟|点|時|时)(?:{minutes})?)"
+            rf"(?:(?P<hm{tag}>\d{{1,2}}:\d{{2}})|(?P<h{tag}>{NUM})(?:点钟|点|時(?![间候刻])|时(?![间候刻]))(?:{minutes})?)"
             rf"(?P<mer{tag}>am|pm)?"
         )
 

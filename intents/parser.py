@@ -11,6 +11,7 @@ nothing matched, try again with misheard keywords corrected. A miss is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +69,9 @@ class Parser:
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
         self._titles = TitleFinder(speech)
+        #: English, for a whole sentence said in English to a Chinese parser
+        #: (same directory; built with it, so parse stays cheap).
+        self._english = Parser(load_grammar("en"), contacts) if self.characters else None
         #: Utterances longer than this (tokens) are no command (0: no limit).
         self.max_tokens = int(speech.get("max_command_tokens", 0))
         self._choice_stop = frozenset(speech.get("choice_stop", ()))
@@ -117,6 +121,9 @@ class Parser:
     # -- one text ----------------------------------------------------------
 
     def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+        if self.characters and self._english is not None and _all_english(text):
+            # A Chinese driver may say a whole command in English.
+            return self._english._parse_text(text, now, context)
         tokens = self.preparer.clean(self.tokenize(text))
         if not tokens.words:
             return self._only_hesitation(text, now, context)
@@ -294,6 +301,15 @@ class Parser:
                 hi -= len(phrase)
                 break
         return join_words(words[lo:hi])
+
+
+def _all_english(text: str) -> bool:
+    """No Chinese character and at least two words: a sentence said in English."""
+    return not _HAS_CJK.search(text) and len(_LATIN_WORD.findall(text)) >= 2
+
+
+_HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 def _tokenize_chinese(text: str) -> Tokens:

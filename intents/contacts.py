@@ -61,6 +61,8 @@ MAX_POOL = 2000
 #: surname readings a little less): "li wei" finds 李伟. (Distinct from
 #: REVERSED: a reading from characters never matches a reversed name.)
 READING, OTHER_READING = 0.965, 0.95
+#: Characters in a query beyond which it is not a name (销售部的那个欧阳娜娜 has 10).
+MAX_HAN_NAME = 16
 #: A surname alone (李总, 老王) is a weaker match still.
 SURNAME = 0.85
 #: A query in characters matching a contact by sound only (its reading, not
@@ -259,6 +261,8 @@ class ContactIndex:
 
     def _resolve_han(self, query: str, qualifier: str | None) -> ContactResolution:
         """A query holding Chinese characters, with or without a department in it."""
+        if len(han_only(query)) > MAX_HAN_NAME:
+            return ContactResolution(query=query)  # a sentence, not a name: never look it up
         text = self._han_qualifiers.clean(_HAN_SPACE.sub("", fold(query).strip()))
         if qualifier is not None:
             return self._lookup_han(text, self._han_qualifiers.terms(fold(qualifier)))

@@ -4,7 +4,7 @@ accuracy for queries in characters, pinyin, homophones (同音字) and pinyin
 heard by an English recogniser.
 
 Run alone: ``.venv/bin/python benchmarks/names_zh.py [--people N] [--queries N]``
-(``benchmarks/parser_bench.py`` runs it after the English figures too).
+(``benchmarks/parser_bench.py`` measures parsing; this, the names).
 
 Accuracy, per kind of query, over targets drawn from the Chinese names:
 
@@ -119,7 +119,7 @@ class Queries:
         """Kind name -> how to write the query (None: not applicable to this name)."""
         return {
             "characters": lambda chars: chars,
-            "characters, spaced": lambda chars: " ".join(chars),
+            "characters, spaced": " ".join,
             "pinyin, spaced": self.reading,
             "pinyin, glued": lambda chars: self.reading(chars).replace(" ", ""),
             "pinyin, tone marks": lambda chars: " ".join(lazy_pinyin(chars, style=Style.TONE)),
@@ -159,11 +159,14 @@ class Tally:
         def share(part: int, whole: int) -> str:
             return f"{part / whole:.1%} ({part}/{whole})" if whole else "n/a"
 
-        return (
-            f"| {kind} | {self.queries} | {share(self.unique_right, self.unique)} |"
-            f" {share(self.shared_asked, self.shared)} | {share(self.shared_offered, self.shared)} |"
-            f" {share(self.wrong, self.queries)} |"
+        cells = (
+            str(self.queries),
+            share(self.unique_right, self.unique),
+            share(self.shared_asked, self.shared),
+            share(self.shared_offered, self.shared),
+            share(self.wrong, self.queries),
         )
+        return f"| {kind} | {' | '.join(cells)} |"
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -219,8 +222,76 @@ def run(people: int, targets: int) -> list[str]:
         " target offered, shared | confidently wrong |",
         "|---|---|---|---|---|---|",
         *(tally.line(kind) for kind, tally in tallies.items()),
+        "",
+        "| name nobody has (the reported bug's kind) | queries | nobody | asked |"
+        " resolved: so called another way | resolved: near sound | resolved: far sound |",
+        "|---|---|---|---|---|---|---|",
+        *_absent(index, contacts, sounds, rng, targets),
     ]
     return [f"- {line}" for line in report] + table
+
+
+_OUTCOMES = ("nobody", "asked", "other way", "near", "far")
+
+
+def _absent(
+    index: ContactIndex,
+    contacts: list[Contact],
+    sounds: Counter[str],
+    rng: random.Random,
+    count: int,
+) -> list[str]:
+    """Names generated alike but whose sound nobody in the directory has."""
+    reader = pinyin_reader()
+    names: list[str] = []
+    while len(names) < count:
+        chars = rng.choice(NAMES["han_surnames"]) + rng.choice(NAMES["han_given"])
+        chars += rng.choice(NAMES["han_given"]) if rng.random() < 0.65 else ""
+        if " ".join(reader.readings(chars)[0]) not in sounds:
+            names.append(chars)
+    rows = []
+    for kind, write in (("characters", str), ("pinyin", lambda c: " ".join(reader.readings(c)[0]))):
+        counts = Counter()
+        for chars in names:
+            resolution = index.resolve(write(chars))
+            best = resolution.best
+            if not resolution.candidates:
+                counts["nobody"] += 1
+            elif best is None:
+                counts["asked"] += 1
+            else:
+                counts[_outcome(chars, best)] += 1
+        shares = [f"{counts[k] / len(names):.1%} ({counts[k]})" for k in _OUTCOMES]
+        cells = [str(len(names)), *shares]
+        rows.append(f"| {kind} | {' | '.join(cells)} |")
+    return rows
+
+
+def _outcome(chars: str, best: Contact) -> str:
+    """How a name nobody has was resolved: to someone so called in another way (by
+    given name: 田嘉 for 郝田嘉; given name first: "yan jia" for Jia Yan), to a near
+    sound (one confusable sound apart), or to a far one."""
+    names = (best.name, *best.aliases)
+    reading = pinyin_reader().readings(chars)[0]
+    if any(n.endswith(chars) and len(n) > len(chars) for n in names) or _near(reading[::-1], best):
+        return "other way"
+    return "near" if _near(reading, best) else "far"
+
+
+def _near(reading: tuple[str, ...], contact: Contact) -> bool:
+    """Whether a contact's name sounds like ``reading`` syllable by syllable (or nearly)."""
+    reader = pinyin_reader()
+    for name in (contact.name, *contact.aliases):
+        theirs = (
+            reader.readings(name)[0]
+            if reader.readings(name)
+            else reader.syllables_of(name.lower().split())
+        )
+        if len(theirs) == len(reading) and all(
+            reader.near(a, b) for a, b in zip(reading, theirs, strict=True)
+        ):
+            return True
+    return False
 
 
 def _count(tally: Tally, resolution: object, target: str, unique: bool) -> None:

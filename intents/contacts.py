@@ -35,7 +35,8 @@ from rapidfuzz import fuzz, process
 
 from assistant.models import Contact
 from intents.grammar import GRAMMAR_ROOT, load_yaml
-from intents.phonetics import Pinyin, SoundKeys, han_only, has_han, is_han_name
+from intents.han_names import HanQualifiers
+from intents.phonetics import Pinyin, SoundKeys, han_only, has_han, is_han_name, join_han
 from intents.result import ContactCandidate, ContactResolution
 from intents.text import fold, name_words, tokenize
 
@@ -58,15 +59,20 @@ MAX_OWNERS = 50
 #: Variants scored per lookup at most (a block larger than this is cut).
 MAX_POOL = 2000
 #: A name in characters read as pinyin is a variant this strong (its other
-#: surname readings a little less): "li wei" finds 李伟.
-READING, OTHER_READING = 0.97, 0.95
+#: surname readings a little less): "li wei" finds 李伟. (Distinct from
+#: REVERSED: a reading from characters never matches a reversed name.)
+READING, OTHER_READING = 0.965, 0.95
+#: Characters in a query beyond which it is not a name (销售部的那个欧阳娜娜 has 10).
+MAX_HAN_NAME = 16
+#: A surname alone (李总, 老王) is a weaker match still.
+SURNAME = 0.85
 #: A query in characters matching a contact by sound only (its reading, not
 #: its characters) scores the sound match times this: always below the
 #: exact characters.
 HEARD = 0.93
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
-_HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_TONED = re.compile(r"[v\d]")
 
 
 @cache
@@ -106,25 +112,27 @@ class ContactIndex:
         self.departments: frozenset[str] = frozenset(
             fold(c.department) for c in self.contacts if c.department
         )
-        self._han_qualifiers = _HanQualifiers(hanzi_data(), self.departments)
+        self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
 
     def __len__(self) -> int:
         return len(self.contacts)
 
     def _add(self, index: int, contact: Contact) -> None:
-        if has_han(contact.name):
-            self._add_han(index, contact, contact.name, FULL)
+        # Inline checks: this runs for each of 100,000 contacts within the build budget.
+        name = contact.name
+        if not name.isascii() and has_han(name):
+            self._add_han(index, contact, name, FULL)
             words: tuple[str, ...] = ()
         else:
-            words = self._plain(name_words(contact.name))
+            words = name_words(name) if _TONED.search(name) is None else self._plain(name)
             self._variant(index, words, FULL)
             if len(words) == 2:
                 self._variant(index, (words[1], words[0]), REVERSED)
         for alias in contact.aliases:
-            if has_han(alias):
+            if not alias.isascii() and has_han(alias):
                 self._add_han(index, contact, alias, ALIAS)
             else:  # a pinyin alias may carry tone numbers: "li3 wei3"
-                self._variant(index, self._plain(name_words(alias)), ALIAS)
+                self._variant(index, self._plain(alias), ALIAS)
         if len(words) > 1 and contact.kind == "person":
             for word in words:
                 known = self._text_id.get(word)  # most name words are shared
@@ -133,25 +141,23 @@ class ContactIndex:
                 else:
                     self._owners[known].append((index, PARTIAL))
 
-    def _plain(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        if not any(ch.isdigit() or ch == "v" for w in words for ch in w):
-            return words  # nothing to do for almost every name: keep the build fast
+    def _plain(self, name: str) -> tuple[str, ...]:
+        """The words of a Latin name, pinyin tone numbers dropped and v read ü (lv -> lu)."""
+        words = name_words(name)
+        if _TONED.search(name) is None:
+            return words  # almost every name: one C call keeps the build fast
         return tuple(self.pinyin.strip_tones(w) for w in words)
-
-    def _given_name(self, chars: str) -> str:
-        """The given name of a name in characters (欧阳娜娜 -> 娜娜); "" if unsure."""
-        surname = 2 if chars[:2] in self._compound_surnames else 1
-        return chars[surname:] if len(chars) - surname >= 2 else ""
 
     def _add_han(self, index: int, contact: Contact, text: str, weight: float) -> None:
         """A name in characters: exactly, its given name alone, and its readings."""
         whole = is_han_name(text)
         chars = han_only(text)
         self._han[chars].append((index, weight))
-        if whole and contact.kind == "person":
-            given = self._given_name(chars)
-            if len(given) > 1:
-                self._han[given].append((index, PARTIAL))  # 大卫 for 张大卫
+        if whole and contact.kind == "person" and len(chars) > 1:
+            surname = 2 if chars[:2] in self._compound_surnames else 1
+            if len(chars) - surname >= 2:
+                self._han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
+            self._han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
         for number, reading in enumerate(self.pinyin.readings(chars)):
             self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
         latin = () if whole else tuple(w for w in name_words(text) if not has_han(w))
@@ -223,23 +229,39 @@ class ContactIndex:
         ) or self._han_qualifiers.names_department(words)
 
     def _lookup(self, query: str, qualifier: str | None) -> ContactResolution:
-        words = self._clean(tuple(self.pinyin.strip_tones(w) for w in tokenize(query).words))
+        words = tokenize(query).words
+        if _TONED.search(query) is not None:  # "li3 na4", "lv"
+            words = tuple(self.pinyin.strip_tones(w) for w in words)
+        words = self._clean(words)
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)
-        syllables = self.pinyin.syllables_of(words)
-        if len(syllables) > len(words):  # "lina", "ouyang nana": pinyin written glued
+        syllables = self._glued(words, scores)
+        if syllables:  # "lina", "ouyang nana": pinyin written glued
             for index, value in self._score(syllables).items():
                 scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
             scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
         return self._rank(query, scores)
 
+    def _glued(self, words: tuple[str, ...], scores: dict[int, float]) -> tuple[str, ...]:
+        """The syllables of glued pinyin, when names in characters may be meant by it.
+
+        Only when the directory has names in characters (their readings are
+        indexed syllable by syllable) and the words found no name as written.
+        """
+        if not self._han or (scores and max(scores.values()) >= READING):
+            return ()
+        syllables = self.pinyin.syllables_of(words)
+        return syllables if len(syllables) > len(words) else ()
+
     # -- names in characters ------------------------------------------------
 
     def _resolve_han(self, query: str, qualifier: str | None) -> ContactResolution:
         """A query holding Chinese characters, with or without a department in it."""
-        text = self._han_qualifiers.clean(_HAN_SPACE.sub("", fold(query).strip()))
+        if len(han_only(query)) > MAX_HAN_NAME:
+            return ContactResolution(query=query)  # a sentence, not a name: never look it up
+        text = self._han_qualifiers.clean(join_han(fold(query).strip()))
         if qualifier is not None:
             return self._lookup_han(text, self._han_qualifiers.terms(fold(qualifier)))
         whole = self._lookup_han(text, ())
@@ -257,6 +279,8 @@ class ContactIndex:
         chars = han_only(text)
         if not chars or not self.contacts:
             return ContactResolution(query=text)
+        if chars not in self._han:  # 李总, 王经理, 老王, 小林: the surname is the name
+            chars = self._han_qualifiers.surname_of(chars)
         scores: dict[int, float] = {}
         alike: set[int] = set()
         for index, weight in self._han.get(chars, ())[: MAX_OWNERS * 4]:
@@ -325,7 +349,9 @@ class ContactIndex:
         contacts of variants that are the same pinyin, or that are not
         pinyin and sound the same to an English ear (Lee Way for li wei),
         are added to it: English-ear keys are too coarse between pinyin
-        syllables (qin / xin, dan / tan) to call those the same sound.
+        syllables (qin / xin, dan / tan) to call those the same sound. Nor
+        does a name read from characters match a name's words reversed
+        (阎家 is not Jia Yan, though "yan jia" may be).
         """
         text = " ".join(words)
         key = self.sounds.name_key(words)
@@ -350,8 +376,10 @@ class ContactIndex:
             if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
                 continue  # another Chinese name, however alike in letters
             owners = self._owners[pool[position]][:MAX_OWNERS]
-            if alike is not None and self._alike(pool[position], spelled[position], same_ids):
-                alike.update(index for index, _ in owners)
+            if alike is not None:
+                owners = [(i, w) for i, w in owners if w != REVERSED]
+                if self._alike(pool[position], spelled[position], same_ids):
+                    alike.update(index for index, _ in owners)
             for index, weight in owners:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):
@@ -413,70 +441,3 @@ class ContactIndex:
             or (alike is not None and sum(i in alike for i, _ in top[:MAX_CANDIDATES]) > 1)
         )
         return ContactResolution(query=query, candidates=candidates, ambiguous=ambiguous)
-
-
-class _HanQualifiers:
-    """Departments spoken in Chinese around a name: 销售部的李伟, 李伟销售部的, 财务的李薇."""
-
-    def __init__(self, data: Mapping[str, Any], departments: Iterable[str]) -> None:
-        self._english = {fold(str(k)): str(v) for k, v in (data.get("departments") or {}).items()}
-        self._chinese: dict[str, tuple[str, ...]] = {}
-        for chinese, english in self._english.items():
-            self._chinese[english] = (*self._chinese.get(english, ()), chinese)
-        suffixes = sorted(data.get("department_suffixes") or (), key=len, reverse=True)
-        written = {d for d in departments if has_han(d)}
-        for department in list(written):  # 销售部 in the directory: 销售 is said too
-            for suffix in suffixes:
-                if department.endswith(suffix) and len(department) > len(suffix):
-                    written.add(department[: -len(suffix)])
-        self._directory = frozenset(written)
-        words = set(self._english) | written
-        names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        tails = "|".join(re.escape(s) for s in suffixes) or "(?!)"
-        glue = "|".join(
-            re.escape(p) for p in sorted(data.get("particles") or (), key=len, reverse=True)
-        )
-        glue = glue or "(?!)"
-        self._before = re.compile(rf"^(?P<dept>{names})(?:{tails})?(?:{glue})?(?P<name>.+)$")
-        self._after = re.compile(rf"^(?P<name>.+?)(?:{glue})?(?P<dept>{names})(?:{tails})?的?$")
-        self._prefixes = tuple(sorted(data.get("prefixes") or (), key=len, reverse=True))
-        self._groups = tuple(sorted(data.get("group_suffixes") or (), key=len, reverse=True))
-        self._suffixes = tuple(suffixes)
-        self._usable = bool(names)
-
-    def clean(self, text: str) -> str:
-        """The name without words around it that are not part of it (那个, 群)."""
-        for prefix in self._prefixes:
-            if text.startswith(prefix) and len(text) > len(prefix):
-                text = text[len(prefix) :]
-                break
-        for suffix in self._groups:
-            if text.endswith(suffix) and len(text) > len(suffix):
-                return text[: -len(suffix)]
-        return text
-
-    def terms(self, department: str) -> tuple[str, ...]:
-        """A department as said, and in the words an English directory uses."""
-        english = self._english.get(department)
-        for suffix in self._suffixes:
-            if english is None and department.endswith(suffix):
-                english = self._english.get(department[: -len(suffix)])
-        if english is None and department in self._chinese:  # "sales": 销售部 in the directory
-            english = department
-        if english is None:
-            return (department,)
-        return tuple(dict.fromkeys((department, english, *self._chinese.get(english, ()))))
-
-    def names_department(self, words: str) -> bool:
-        """Whether English words name a department the directory writes in Chinese."""
-        return words in self._chinese and any(w in self._directory for w in self._chinese[words])
-
-    def split(self, text: str) -> tuple[str, tuple[str, ...]] | None:
-        """(name, department terms) when a department is said around the name."""
-        if not self._usable:
-            return None
-        for pattern in (self._before, self._after):
-            found = pattern.match(text)
-            if found and has_han(found["name"]):
-                return found["name"], self.terms(found["dept"])
-        return None

@@ -144,6 +144,15 @@ class Parser:
                 found = alternative
         return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
 
+    def _time_restarted(self, tokens: Tokens, pieces: Sequence[Piece]) -> Tokens | None:
+        """ "明天不对后天下午": a time, a restart word, a time -- the first time is dropped."""
+        for first, second in zip(pieces, pieces[1:], strict=False):
+            between = tokens.words[first.end : second.start]
+            if between and between in self.preparer.restart_phrases:
+                drop = set(range(first.start, second.start))
+                return tokens.without(drop)
+        return None
+
     def _only_hesitation(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
         """Nothing but a hesitation: none, except a Chinese "嗯" asked yes or no (a yes)."""
         if self.characters and context.expect is Expect.YES_NO:
@@ -156,6 +165,11 @@ class Parser:
 
     def _prepare(self, tokens: Tokens) -> _Prepared:
         pieces = tuple(self.scanner.scan(tokens.words))
+        if self.characters and len(pieces) > 1:
+            restarted = self._time_restarted(tokens, pieces)
+            if restarted is not None:
+                tokens = restarted
+                pieces = tuple(self.scanner.scan(tokens.words))
         drop = {i for p in pieces for i in range(p.start, p.end)}
         return _Prepared(tokens, pieces, tokens.without(drop) if drop else tokens)
 

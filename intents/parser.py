@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
 from intents.contacts import ContactIndex
@@ -146,7 +147,7 @@ class Parser:
 
     def _time_restarted(self, tokens: Tokens, pieces: Sequence[Piece]) -> Tokens | None:
         """ "明天不对后天下午": a time, a restart word, a time -- the first time is dropped."""
-        for first, second in zip(pieces, pieces[1:], strict=False):
+        for first, second in pairwise(pieces):
             between = tokens.words[first.end : second.start]
             if between and between in self.preparer.restart_phrases:
                 drop = set(range(first.start, second.start))

@@ -57,8 +57,8 @@ class ZhTimeScanner:
             self._load(data)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"grammar zh/time.yaml is incomplete or malformed: {exc}") from exc
-        self.target_words = frozenset(data.get("move_targets", ()))
-        self.range_words = tuple(data.get("range_words", ()))
+        #: For intents.moving: the words before a move's new time, and inside a range.
+        self.target_words = frozenset(str(w) for w in data.get("move_targets", ()))
         self._starts = frozenset(
             ch for shape in self._shapes for ch in _first_chars(shape.regex.pattern)
         )
@@ -81,7 +81,7 @@ class ZhTimeScanner:
         self.month_ends = {str(k): int(v) for k, v in data["month_ends"].items()}
         self.recurrences = [str(w) for w in data["recurrences"]]
         self.repeat = [str(w) for w in data["repeat_words"]]
-        self.ranges = [str(w) for w in data["range_words"]]
+        self.range_words = tuple(str(w) for w in data["range_words"])
         self.no_one_oclock = frozenset(str(data["not_one_oclock_after"]))
         self._shapes = self._compile()
 
@@ -96,7 +96,7 @@ class ZhTimeScanner:
         shift = _alt(self.week_shifts)
         return (
             _Shape(
-                re.compile(rf"(?:从)?{clock}(?:{_alt(self.ranges)}){clock2}"),
+                re.compile(rf"(?:从)?{clock}(?:{_alt(self.range_words)}){clock2}"),
                 self._range,
             ),
             _Shape(
@@ -276,8 +276,7 @@ class ZhTimeScanner:
         clock = fields.get("clock")
         if clock is None or fields.get("clock_end") is not None:
             return False
-        said = match.group()
-        if not said.startswith("一点") or said not in ("一点", "一点钟"):
+        if match.group() not in ("一点", "一点钟"):
             return False
         before = words[i - 1] if i > 0 else ""
         after = words[i + 2] if i + 2 < len(words) else ""

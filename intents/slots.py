@@ -147,9 +147,10 @@ class SlotFiller:
         if self.characters and len(words) == 1 and is_cjk(words[0]):
             return True  # one character is part of a word (研发部), not a name
         if self.characters and "的" in words[1:] and not value.candidates:
-            # "客户成功部的高燕": the qualifier may be long, the name after it not.
-            name = words[len(words) - words[::-1].index("的") :]
-            return not name or len(name) > self.max_unknown
+            # "客户成功部的高燕": a department's name may be long, the name after it not.
+            cut = len(words) - words[::-1].index("的")
+            if words[cut - 2] in _QUALIFIER_MARKS:
+                return not words[cut:] or len(words) - cut > self.max_unknown
         if (
             not words
             or words[0] in self._pronouns
@@ -325,7 +326,7 @@ _EXACT_NAME = 0.95
 #: (two- and three-character names, four with a compound surname: 欧阳娜娜).
 _PLAIN_NAME_CHARACTERS = 4
 #: Characters of a qualifier ("销售部的李伟", "阿波罗项目组", "销售团队群").
-_QUALIFIER_MARKS = frozenset("的部组队群")
+_QUALIFIER_MARKS = frozenset("的部组队群司门")
 #: Particles that end what was said before them ("给李娜吧 …").
 _PARTICLES = frozenset("吧啊呀哈")
 _PAUSES = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])|[,，、;；]+\s*")

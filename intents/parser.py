@@ -145,6 +145,11 @@ class Parser:
                 found = alternative
         return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
 
+    def _scan(self, tokens: Tokens) -> list[Piece]:
+        if isinstance(self.scanner, ZhTimeScanner):
+            return self.scanner.scan(tokens.words, _pauses(tokens))
+        return self.scanner.scan(tokens.words)
+
     def _time_restarted(self, tokens: Tokens, pieces: Sequence[Piece]) -> Tokens | None:
         """ "明天不对后天下午": a time, a restart word, a time -- the first time is dropped."""
         for first, second in pairwise(pieces):
@@ -165,12 +170,12 @@ class Parser:
         return ParseResult(text, Intent.NONE, 0.0)
 
     def _prepare(self, tokens: Tokens) -> _Prepared:
-        pieces = tuple(self.scanner.scan(tokens.words))
+        pieces = tuple(self._scan(tokens))
         if self.characters and len(pieces) > 1:
             restarted = self._time_restarted(tokens, pieces)
             if restarted is not None:
                 tokens = restarted
-                pieces = tuple(self.scanner.scan(tokens.words))
+                pieces = tuple(self._scan(tokens))
         drop = {i for p in pieces for i in range(p.start, p.end)}
         return _Prepared(tokens, pieces, tokens.without(drop) if drop else tokens)
 
@@ -228,9 +233,11 @@ class Parser:
             if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
                 return None
         if self.characters and match.intent is Intent.CREATE_EVENT and "title" not in slots:
-            title = self._titles.title(prepared.timeless, _names_said(slots))
+            title, place = self._titles.title_and_place(prepared.timeless, _names_said(slots))
             if title:
                 slots["title"] = title
+            if place and "location" not in slots:
+                slots["location"] = place
         confidence = _confidence(match, filled.unresolved) * factor
         return ParseResult(text, match.intent, round(confidence, 3), slots)
 
@@ -316,6 +323,12 @@ class Parser:
                 hi -= len(phrase)
                 break
         return join_words(words[lo:hi])
+
+
+def _pauses(tokens: Tokens) -> frozenset[int]:
+    """Indices of the tokens said after a space or punctuation."""
+    spans = tokens.spans
+    return frozenset(i for i in range(1, len(spans)) if spans[i - 1][1] < spans[i][0])
 
 
 def _all_english(text: str) -> bool:

@@ -74,6 +74,9 @@ class SlotFiller:
                 (phrase_tokens(str(p)) for p in speech.get("body_leads", ())), key=len, reverse=True
             )
         )
+        self._attendee_trailing = tuple(
+            phrase_tokens(str(p)) for p in speech.get("attendee_trailing", ())
+        )
         #: Characters that start a sentence or a time phrase (an unknown name ends there).
         self._sentence_starts = (
             frozenset(speech.get("sentence_start_chars", ())) | self.body_starters
@@ -195,7 +198,7 @@ class SlotFiller:
         """Resolve "li wei and zhang san" into one resolution per person."""
         parts = [p.strip() for p in self._attendee_split.split(text) if p.strip()]
         if self.characters:
-            parts = [_pointing_removed(join_words(tokenize_cjk(p).words)) for p in parts]
+            parts = [self._attendee_name(p) for p in parts]
             parts = [p for p in parts if p]
         return tuple(self.resolve(p) for p in parts if p not in _NOT_ATTENDEES)
 
@@ -251,6 +254,18 @@ class SlotFiller:
         if cjk <= _PLAIN_NAME_CHARACTERS or len(words) > cjk:
             return True
         return any(w in _QUALIFIER_MARKS for w in words)
+
+    def _attendee_name(self, said: str) -> str:
+        """One attendee as said, without what followed the name ("黄敏讨论需求" ->
+        黄敏, "谢婷约个" -> 谢婷); "" when it starts as no name does (谈采购合同)."""
+        words = tokenize_cjk(said).words
+        if not words or words[0] in self.never_first:
+            return ""
+        for cut in range(2, len(words)):
+            if any(words[cut : cut + len(t)] == t for t in self._attendee_trailing):
+                words = words[:cut]
+                break
+        return _pointing_removed(join_words(words))
 
     def _past_lead(self, words: tuple[str, ...], start: int, hi: int) -> int:
         """Past the words between a Chinese name and its body ("吧 内容是", "就说")."""

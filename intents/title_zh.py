@@ -24,16 +24,39 @@ class TitleFinder:
         self._prefixes = _phrases(speech.get("title_frame_prefix", ()))
         self._suffixes = _phrases(speech.get("title_frame_suffix", ()))
         self._generic = frozenset(phrase_tokens(str(w)) for w in speech.get("title_generic", ()))
-        self._with = frozenset(speech.get("attendee_markers", ()))
+        self._with = _phrases(speech.get("attendee_markers", ()))
+        self._where = _phrases(speech.get("location_markers", ()))
+        self._places = tuple(str(w) for w in speech.get("location_nouns", ()))
 
     def title(self, tokens: Tokens, names: Sequence[str]) -> str | None:
         """The title said in ``tokens`` (time phrases already out), or None."""
-        found = []
+        return self.title_and_place(tokens, names)[0]
+
+    def title_and_place(
+        self, tokens: Tokens, names: Sequence[str]
+    ) -> tuple[str | None, str | None]:
+        """The title and the place ("在三号会议室") said in ``tokens``."""
+        found: list[str] = []
+        place = None
         for start, end in _stretches(tokens):
+            where = self._place(tokens, start, end)
+            if where is not None and place is None:
+                place = where
+                continue
             lo, hi = self._strip(tokens.words, start, end, names)
-            if lo < hi and tokens.words[lo:hi] not in self._generic:
-                found.append(tokens.surface(lo, hi))
-        return " ".join(found) if found else None
+            if lo >= hi or tokens.words[lo:hi] in self._generic:
+                continue
+            found.append(tokens.surface(lo, hi))
+        return (" ".join(found) if found else None), place
+
+    def _place(self, tokens: Tokens, lo: int, hi: int) -> str | None:
+        """ "在三号会议室", "地点在公司一楼会议室": a stretch that says where."""
+        for marker in self._where:
+            if tokens.words[lo : lo + len(marker)] == marker and lo + len(marker) < hi:
+                said = tokens.surface(lo + len(marker), hi)
+                if any(said.endswith(noun) for noun in self._places):
+                    return said
+        return None
 
     def _strip(
         self, words: tuple[str, ...], lo: int, hi: int, names: Sequence[str]
@@ -41,12 +64,17 @@ class TitleFinder:
         changed = True
         while changed and lo < hi:
             changed = False
-            if words[lo] in self._with:  # 跟孙丽 / 和王芳 李娜
+            for marker in self._with:  # 跟孙丽 / 和王芳 李娜 / 邀请陈慧
+                if words[lo : lo + len(marker)] != marker:
+                    continue
+                after = lo + len(marker)
                 for name in names:
                     size = len(tokenize_cjk(name).words)
-                    if join_words(words[lo + 1 : lo + 1 + size]) == name:
-                        lo, changed = lo + 1 + size, True
+                    if join_words(words[after : after + size]) == name:
+                        lo, changed = after + size, True
                         break
+                if changed:
+                    break
             for phrase in self._prefixes:
                 if words[lo : lo + len(phrase)] == phrase:
                     lo, changed = lo + len(phrase), True

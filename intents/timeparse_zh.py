@@ -304,12 +304,17 @@ def _dates_in_named_periods(pieces: list[Piece]) -> list[Piece]:
                 out[-1] = Piece(previous.start, previous.end)
                 out.append(folded)
                 continue
-        if piece.period is not None and piece.period[0] == "weekend":
-            later = pieces[index + 1 :]
-            if any(p.clock is not None or p.part is not None for p in later):
-                piece = replace(piece, period=None, weekday=5, week_shift=piece.period[1])
-        out.append(piece)
+        out.append(_weekend_day(piece, pieces[index + 1 :]))
     return out
+
+
+def _weekend_day(piece: Piece, later: Sequence[Piece]) -> Piece:
+    """A weekend said with a time of day is its Saturday."""
+    if piece.period is None or piece.period[0] != "weekend":
+        return piece
+    if any(p.clock is not None or p.part is not None for p in later):
+        return replace(piece, period=None, weekday=5, week_shift=piece.period[1])
+    return piece
 
 
 def _folded(period: tuple[str, int], piece: Piece) -> Piece | None:

@@ -232,6 +232,13 @@ class Parser:
             )
             if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
                 return None
+        if (
+            self.characters
+            and match.intent is Intent.CANCEL_EVENT
+            and "title" not in slots
+            and (title := self._titles.cancel_title(prepared.timeless))
+        ):
+            slots["title"] = title
         if self.characters and match.intent is Intent.CREATE_EVENT and "title" not in slots:
             title, place = self._titles.title_and_place(prepared.timeless, _names_said(slots))
             if title:

@@ -25,6 +25,8 @@ class TitleFinder:
         self._suffixes = _phrases(speech.get("title_frame_suffix", ()))
         self._generic = frozenset(phrase_tokens(str(w)) for w in speech.get("title_generic", ()))
         self._with = _phrases(speech.get("attendee_markers", ()))
+        self._cancel_prefixes = _phrases(speech.get("cancel_frame_prefix", ()))
+        self._cancel_suffixes = _phrases(speech.get("cancel_frame_suffix", ()))
         self._where = _phrases(speech.get("location_markers", ()))
         self._places = tuple(str(w) for w in speech.get("location_nouns", ()))
 
@@ -48,6 +50,45 @@ class TitleFinder:
                 continue
             found.append(tokens.surface(lo, hi))
         return (" ".join(found) if found else None), place
+
+    def cancel_title(self, tokens: Tokens) -> str | None:
+        """The meeting a cancel or a move names ("删除月底的季度复盘会" -> 季度复盘会).
+
+        Only a name: a bare calendar word (会议) or whose meeting it is (跟张三的会)
+        is no title.
+        """
+        found: list[str] = []
+        for start, end in _stretches(tokens):
+            lo, hi = self._strip_with(
+                tokens.words, start, end, self._cancel_prefixes, self._cancel_suffixes
+            )
+            if lo >= hi or tokens.words[lo:hi] in self._generic:
+                continue
+            if any(tokens.words[lo : lo + len(m)] == m for m in self._with):
+                continue
+            found.append(tokens.surface(lo, hi))
+        return " ".join(found) if found else None
+
+    def _strip_with(
+        self,
+        words: tuple[str, ...],
+        lo: int,
+        hi: int,
+        prefixes: tuple[tuple[str, ...], ...],
+        suffixes: tuple[tuple[str, ...], ...],
+    ) -> tuple[int, int]:
+        changed = True
+        while changed and lo < hi:
+            changed = False
+            for phrase in prefixes:
+                if words[lo : lo + len(phrase)] == phrase:
+                    lo, changed = lo + len(phrase), True
+                    break
+            for phrase in suffixes:
+                if hi - lo >= len(phrase) and words[hi - len(phrase) : hi] == phrase:
+                    hi, changed = hi - len(phrase), True
+                    break
+        return lo, hi
 
     def _place(self, tokens: Tokens, lo: int, hi: int) -> str | None:
         """ "在三号会议室", "地点在公司一楼会议室": a stretch that says where."""

@@ -77,9 +77,24 @@ def test_an_exact_match_in_characters_outranks_the_same_sound(
     assert scores["lw-fin"] > scores["li-wei-wu"]
 
 
+@pytest.mark.parametrize("query", ["李娜" * 3000, "lina" * 2000, "李 " * 500])
+def test_a_sentence_is_never_looked_up_as_a_name(
+    indexes: dict[str, ContactIndex], query: str
+) -> None:
+    assert indexes["main"].resolve(query).candidates == ()
+
+
 def test_the_zh_phonetics_load_with_the_english_keys_and_the_hanzi_section() -> None:
     from intents.grammar import GRAMMAR_ROOT, load_yaml
 
     data = load_yaml(GRAMMAR_ROOT / "zh" / "phonetics.yaml")
     index = ContactIndex(_directory("main"), data)
     assert index.resolve("李娜").best is not None
+
+
+def test_a_surname_reading_pypinyin_does_not_know_is_a_config_error() -> None:
+    from assistant.errors import ConfigError
+    from intents.phonetics import Pinyin
+
+    with pytest.raises(ConfigError, match="surname reading 'zhang' of '李'"):
+        Pinyin({"surname_readings": {"李": "zhang"}})

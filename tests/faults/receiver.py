@@ -58,6 +58,8 @@ class Receiver:
         self.release = threading.Event()
         self.hold_s = _HOLD_LIMIT_S
         self.recovered_at: float | None = None
+        #: Requests being held right now.
+        self.holding = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -154,7 +156,11 @@ class Receiver:
 
     def _answer(self, answer: str, key: str) -> tuple[int, dict[str, str], bytes] | None:
         if answer in ("hang", "take_then_hang"):
+            with self._lock:
+                self.holding += 1
             self.release.wait(self.hold_s)
+            with self._lock:
+                self.holding -= 1
             return None
         if answer == "500":
             return 500, {}, b'{"error": "internal error"}'

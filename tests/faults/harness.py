@@ -60,6 +60,12 @@ class Outcome:
     waits_after_429: list[tuple[str, float]] = field(default_factory=list)
 
 
+def write_messages(path: Path, messages: list[dict[str, Any]]) -> Path:
+    """A MESSAGES file for the child: OutgoingMessage fields per message."""
+    path.write_text(json.dumps(messages), encoding="utf-8")
+    return path
+
+
 def scenarios() -> list[Scenario]:
     """Every scenario of the table."""
     rows = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
@@ -69,12 +75,19 @@ def scenarios() -> list[Scenario]:
 class Child:
     """One run of :mod:`tests.servers.outbox_child`."""
 
-    def __init__(self, config: Path, mode: str, messages: Path | None, log: Path) -> None:
+    def __init__(
+        self,
+        config: Path,
+        mode: str,
+        messages: Path | None,
+        log: Path,
+        secrets: Mapping[str, str] | None = None,
+    ) -> None:
         args = [sys.executable, "-m", "tests.servers.outbox_child", str(config), mode]
         if messages is not None:
             args.append(str(messages))
         env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVETALK_")}
-        env["FAULT_RECEIVER_SECRET"] = SECRET
+        env |= secrets if secrets is not None else {"FAULT_RECEIVER_SECRET": SECRET}
         self.log = log
         with log.open("ab") as err:
             self.process = subprocess.Popen(

@@ -20,7 +20,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.config import Settings
 from assistant.models import OutgoingMessage
 from assistant.server.keys import KeyStore, default_key_store_path
 from connectors.outbox import OUTBOX_FILE, Outbox

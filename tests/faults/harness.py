@@ -54,7 +54,7 @@ class Outcome:
     lost: int
     doubled: int
     requests: int
-    #: Seconds from the receiver's recovery to the first delivery (None: no outage).
+    #: Seconds from the receiver's recovery until every message was delivered (None: no fault).
     recovery_to_delivery: float | None
     states: list[str] = field(default_factory=list)
     waits_after_429: list[tuple[str, float]] = field(default_factory=list)
@@ -185,14 +185,14 @@ def run_scenario(scenario: Scenario, scale: float, root: Path) -> Outcome:
             _outage(run, scenario)
         else:
             _answers(run)
-        since = receiver.recovered_at if scenario.outage else _last_failure(receiver)
+        since = receiver.recovered_at if scenario.outage else None
         lost, doubled = receiver.tally(run.bodies)
         return Outcome(
             name=scenario.name,
             lost=lost,
             doubled=doubled,
             requests=len(receiver.log),
-            recovery_to_delivery=None if since is None else receiver.first_delivery_after(since),
+            recovery_to_delivery=receiver.recovery_to_delivery(since),
             states=run.states(),
             waits_after_429=receiver.waits_after_429(),
         )
@@ -243,11 +243,6 @@ def _deliver_all(child: Child) -> None:
     child.expect("READY")
     child.expect("EMPTY")
     assert child.finish() == 0, child.log.read_text()
-
-
-def _last_failure(receiver: Receiver) -> float | None:
-    failures = [t for t, _, answer in receiver.log if answer != "ok"]
-    return max(failures) if failures else None
 
 
 def summary(outcome: Outcome) -> Mapping[str, Any]:

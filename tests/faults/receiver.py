@@ -113,10 +113,24 @@ class Receiver:
         doubled = sum(n - 1 for n in per_body.values() if n > 1)
         return lost, doubled
 
-    def first_delivery_after(self, since: float) -> float | None:
-        """Seconds from ``since`` to the first request answered ``ok`` at or after it."""
-        times = [t for t, _, answer in self.log if answer == "ok" and t >= since]
-        return min(times) - since if times else None
+    def recovery_to_delivery(self, since: float | None = None) -> float | None:
+        """Seconds until every message was delivered, from when the receiver recovered.
+
+        With ``since`` (the end of an outage) it is measured from there; else
+        per key from its last failed request, the slowest key counting.
+        None when nothing failed.
+        """
+        waits = []
+        for key in self.requests:
+            mine = [(t, answer) for t, k, answer in self.log if k == key]
+            failed = [t for t, answer in mine if answer != "ok"]
+            start = since if since is not None else (max(failed) if failed else None)
+            delivered = [
+                t for t, answer in mine if answer == "ok" and start is not None and t >= start
+            ]
+            if start is not None and delivered:
+                waits.append(min(delivered) - start)
+        return max(waits) if waits else None
 
     # -- handling ----------------------------------------------------------------
 

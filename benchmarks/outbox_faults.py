@@ -68,7 +68,7 @@ def main() -> None:
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; scale {args.scale}")  # fmt: skip
     rows = []
-    with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix="outbox-faults-") as tmp:
         for scenario in scenarios():
             if args.only and scenario.name not in args.only:
                 continue

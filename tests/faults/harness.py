@@ -133,6 +133,7 @@ class Run:
         self.config = root / "drivetalk.toml"
         self.messages = root / "messages.json"
         self.bodies = [f"{scenario.name} message {i}" for i in range(3)]
+        self.children: list[Child] = []
         self._write_files()
 
     def seconds(self, full: float) -> float:
@@ -164,7 +165,15 @@ class Run:
 
     def child(self, mode: str, *, with_messages: bool = True) -> Child:
         """Start the process under test."""
-        return Child(self.config, mode, self.messages if with_messages else None, self.log)
+        child = Child(self.config, mode, self.messages if with_messages else None, self.log)
+        self.children.append(child)
+        return child
+
+    def kill_leftovers(self) -> None:
+        """Kill any process a failed scenario left running."""
+        for child in self.children:
+            if child.process.poll() is None:
+                child.signal("KILL")
 
     def states(self) -> list[str]:
         """The outbox's states after the run."""
@@ -179,12 +188,15 @@ def run_scenario(scenario: Scenario, scale: float, root: Path) -> Outcome:
         run = Run(scenario, scale, root, receiver)
         hint = max(1, round(run.seconds(scenario.retry_after)))
         receiver.script.extend(a.format(retry_after=hint) for a in scenario.answers)
-        if scenario.kill:
-            _killed(run, scenario)
-        elif scenario.outage:
-            _outage(run, scenario)
-        else:
-            _answers(run)
+        try:
+            if scenario.kill:
+                _killed(run, scenario)
+            elif scenario.outage:
+                _outage(run, scenario)
+            else:
+                _answers(run)
+        finally:
+            run.kill_leftovers()
         since = receiver.recovered_at if scenario.outage else None
         lost, doubled = receiver.tally(run.bodies)
         return Outcome(

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 DEFAULT_IDLE_POLL_S = 60.0
 #: After an unexpected error the worker waits this long before it looks again.
 _ERROR_PAUSE_S = 5.0
+#: The shortest sleep between two looks at the schedule.
+_MIN_PAUSE_S = 0.02
 
 
 class DeliveryWorker:
@@ -80,15 +82,15 @@ class DeliveryWorker:
             except Exception:  # a connector bug must not end delivery for the drive
                 log.exception("outbox delivery failed unexpectedly; trying again later")
                 pause = _ERROR_PAUSE_S
-            if pause > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=pause)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=pause)
 
     async def _seconds_to_next(self) -> float:
         due = await asyncio.to_thread(self.outbox.next_due)
         if due is None:
             return self.idle_poll
-        return min(self.idle_poll, max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        # A floor, so that a clock disagreeing with the outbox's cannot make it spin.
+        return min(self.idle_poll, max(_MIN_PAUSE_S, (due - datetime.now(UTC)).total_seconds()))
 
     async def drain(self, timeout: float) -> bool:
         """Run until nothing is pending or ``timeout`` seconds passed; True if empty."""

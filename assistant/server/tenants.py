@@ -106,6 +106,7 @@ class Tenant:
         connector: Connector,
         outbox: Outbox,
         worker: DeliveryWorker | None = None,
+        *,
         locale: Locale = "en",
     ) -> None:
         self.name = name
@@ -209,7 +210,7 @@ class Tenants:
         )
         outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
         worker = worker_for(outbox, connector, self._settings.outbox)
-        return Tenant(tenant, root, connector, outbox, worker, locale)
+        return Tenant(tenant, root, connector, outbox, worker, locale=locale)
 
     def _claim_webhook_secret(self, tenant: str, choice: BackendChoice) -> None:
         """Refuse a webhook secret another open tenant already verifies pushes with."""

@@ -82,12 +82,8 @@ def _contact(where: str, row: Mapping[str, Any]) -> Contact:
     if isinstance(aliases, str):
         aliases = [a.strip() for a in aliases.split(";") if a.strip()]
     if not isinstance(aliases, list | tuple) or not all(isinstance(a, str) for a in aliases):
-<<<<<<< HEAD
-        raise InputFileError(f"contacts file {path}: entry {number} aliases must be strings")
-    aliases = [*_script_names(path, number, row), *aliases]
-=======
         raise InputFileError(f"contacts file {where}: aliases must be strings")
->>>>>>> main
+    aliases = [*_script_names(where, row), *aliases]
     texts = {f: str(row.get(f) or "") for f in _TEXT_FIELDS}
     return Contact(
         id=ident,
@@ -98,7 +94,7 @@ def _contact(where: str, row: Mapping[str, Any]) -> Contact:
     )
 
 
-def _script_names(path: Path, number: int, row: Mapping[str, Any]) -> list[str]:
+def _script_names(where: str, row: Mapping[str, Any]) -> list[str]:
     """The ``name_zh`` and ``pinyin`` columns as aliases (characters first)."""
     names = []
     for field in _SCRIPT_FIELDS:
@@ -107,6 +103,6 @@ def _script_names(path: Path, number: int, row: Mapping[str, Any]) -> list[str]:
             continue
         if not is_han_name(value) if field == "name_zh" else has_han(value):
             wanted = "written in Chinese characters" if field == "name_zh" else "in Latin letters"
-            raise InputFileError(f"contacts file {path}: entry {number} {field} must be {wanted}")
+            raise InputFileError(f"contacts file {where}: {field} must be {wanted}")
         names.append(value)
     return names

@@ -39,10 +39,13 @@ def pick_choice_zh(
     if ordinal is not None:
         index = len(choices) - 1 if ordinal == -1 else ordinal - 1
         return index if 0 <= index < len(choices) else None
-    content = {w for w in tokens.words if w not in stop}
+    variants = [_variant(choice, aliases) for choice in choices]
+    # Only what tells the choices apart counts: "财务的李伟" against choices
+    # written in English ("Li Wei, Finance") is decided by 财务.
+    content = {w for w in tokens.words if w not in stop} & frozenset().union(*variants)
     if not content:
         return None
-    scores = [_overlap(content, _variant(choice, aliases)) for choice in choices]
+    scores = [_overlap(content, variant) for variant in variants]
     ranked = sorted(range(len(choices)), key=lambda i: scores[i], reverse=True)
     best = ranked[0]
     runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0

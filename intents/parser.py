@@ -81,6 +81,7 @@ class Parser:
         }
         self._contact_prefixes = _phrase_list(speech.get("contact_answer_prefix", ()))
         self._contact_suffixes = _phrase_list(speech.get("contact_answer_suffix", ()))
+        self._title_prefixes = _phrase_list(speech.get("title_answer_prefix", ()))
 
     @classmethod
     def from_contacts(cls, contacts: Iterable[Contact], locale: str = "en") -> Parser:
@@ -306,6 +307,8 @@ class Parser:
                 spoken = raw.surface(0, len(raw)) or spoken
             return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"body": spoken})
         if expect is Expect.TITLE:
+            if self.characters:  # "就叫季度规划会": the name, not the words naming it
+                spoken = self._title_answer(prepared.tokens) or spoken
             return ParseResult(text, Intent.CREATE_EVENT, 0.9, {"title": spoken})
         if expect is Expect.TIME and prepared.pieces:
             slots = self._times(prepared.pieces, now, Intent.CREATE_EVENT, {})
@@ -315,6 +318,13 @@ class Parser:
             if resolution.candidates:
                 return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"recipient": resolution})
         return None
+
+    def _title_answer(self, tokens: Tokens) -> str:
+        words = tokens.words
+        for phrase in self._title_prefixes:
+            if len(words) > len(phrase) and words[: len(phrase)] == phrase:
+                return tokens.surface(len(phrase), len(words))
+        return ""
 
     def _contact_answer(self, words: tuple[str, ...]) -> str:
         """The name in a contact answer: "to li na" -> "li na", "发给李娜吧" -> "李娜"."""

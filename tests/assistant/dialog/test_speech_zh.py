@@ -95,3 +95,16 @@ def test_a_chinese_message_is_cut_after_the_same_time_of_speech_as_an_english_on
     assert speech.spoken_limit(220, "请David明天上午把合同发给我") == 66  # mostly Chinese
     with speaking("en"):
         assert speech.spoken_limit(220, chinese) == 220
+
+
+def test_every_localised_word_has_its_mandarin_namesake() -> None:
+    from assistant.dialog import speech_zh
+
+    localised = [
+        name
+        for name, value in vars(speech).items()
+        if callable(value) and hasattr(value, "__wrapped__") and not name.startswith("_")
+    ]
+    assert len(localised) >= 14
+    for name in localised:
+        assert callable(getattr(speech_zh, name, None)), name

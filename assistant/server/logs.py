@@ -148,7 +148,9 @@ def configure(settings: LoggingSettings, stream: IO[str] | None = None) -> loggi
     handler.setFormatter(JsonFormatter() if settings.format == "json" else TextFormatter())
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
-    for old in _INSTALLED:
+    # Replace ours from an earlier call and the CLI's basicConfig one (a plain
+    # StreamHandler); leave anything else (a test's capture handler) alone.
+    for old in [*_INSTALLED, *(h for h in root.handlers if type(h) is logging.StreamHandler)]:
         root.removeHandler(old)
     _INSTALLED[:] = [handler]
     root.addHandler(handler)

@@ -27,10 +27,11 @@ streams and ``--rounds`` utterances per stream, loopback only.
 
     .venv/bin/python benchmarks/server_load.py --capacity --levels 4,8,12,16,24,32
 
-Admission (``--admission C``): the server admits C real-time streams; N > C
-cars then ask at once and the rest are told ``busy`` (HTTP 503 on the
-WebSocket upgrade, ``Retry-After``) instead of queueing; reported: the
-admitted streams' p95 and how fast a refusal comes.
+Admission (``--admission C``): N > C cars talk at once, first against a
+server without admission control, then against one that admits C real-time
+streams and tells the rest ``busy`` (HTTP 503 on the WebSocket upgrade,
+``Retry-After``) instead of queueing them; reported side by side: the
+answered streams' p95 and how fast a refusal comes.
 
     .venv/bin/python benchmarks/server_load.py --admission 12 --sessions 24 --rounds 3
 """
@@ -338,7 +339,7 @@ async def _talk(ws: websockets.ClientConnection, pcm: bytes, rounds: int) -> Tal
     return talk
 
 
-def talk_row(streams: int, talks: list[Talk], wall: float) -> tuple[str, float | None]:
+def talk_row(label: str, streams: int, talks: list[Talk], wall: float) -> tuple[str, float | None]:
     """A Markdown row for one level, and its p95 (None if nothing was answered)."""
     late = [x for t in talks for x in t.latencies]
     refused = [t.refused_after for t in talks if t.refused_after is not None]
@@ -350,8 +351,8 @@ def talk_row(streams: int, talks: list[Talk], wall: float) -> tuple[str, float |
 
     p95 = percentile(late, 95) if late else None
     row = (
-        f"| {streams} | {streams / cores:.1f} | {len(late)} | {ms(late, 50)} | {ms(late, 95)} "
-        f"| {len(refused)} | {ms(refused, 95)} | {len(errors)} | {wall:.0f} |"
+        f"| {label} | {streams} | {streams / cores:.1f} | {len(late)} | {ms(late, 50)} "
+        f"| {ms(late, 95)} | {len(refused)} | {ms(refused, 95)} | {len(errors)} | {wall:.0f} |"
     )
     if errors:
         row += f"\n\nerrors: {errors[:3]}"
@@ -359,8 +360,8 @@ def talk_row(streams: int, talks: list[Talk], wall: float) -> tuple[str, float |
 
 
 TALK_HEADER = (
-    "| streams | per core | replies | speech_ended->reply p50 ms | p95 | busy | busy in p95 ms "
-    "| errors | wall s |\n|---|---|---|---|---|---|---|---|---|"
+    "| admission | streams | per core | replies | speech_ended->reply p50 ms | p95 | busy "
+    "| busy in p95 ms | errors | wall s |\n|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -415,7 +416,7 @@ def capacity(options: argparse.Namespace, root: Path, pcm: bytes) -> None:
     best = 0
     for level in levels:
         talks, wall = run_talkers(options, root / f"cap-{level}", pcm, level, UNLIMITED)
-        row, p95 = talk_row(level, talks, wall)
+        row, p95 = talk_row("off", level, talks, wall)
         print(row, flush=True)
         if p95 is None or p95 > 1.0 or any(t.error for t in talks):
             break
@@ -427,10 +428,12 @@ def capacity(options: argparse.Namespace, root: Path, pcm: bytes) -> None:
 def admission(options: argparse.Namespace, root: Path, pcm: bytes) -> None:
     """N cars against a server that admits ``--admission`` streams: who waits, who is told."""
     env = {"DRIVETALK_SERVER__ADMISSION__MAX_ACTIVE": str(options.admission)}
+    label = f"max_active={options.admission}"
     print(TALK_HEADER)
     for level in options.sessions or [2 * options.admission]:
-        talks, wall = run_talkers(options, root / f"adm-{level}", pcm, level, env)
-        print(talk_row(level, talks, wall)[0], flush=True)
+        for name, extra in (("off", UNLIMITED), (label, env)):
+            talks, wall = run_talkers(options, root / f"adm-{level}-{name}", pcm, level, extra)
+            print(talk_row(name, level, talks, wall)[0], flush=True)
 
 
 def run_talkers(

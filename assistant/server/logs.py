@@ -100,8 +100,11 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         for name, var in _IDS.items():
             setattr(record, name, var.get())
-        record.msg = scrub(record.getMessage())
-        record.args = None
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # bad %-args: emit() reports it as logging does
+            return True
+        record.msg, record.args = scrub(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
         return True

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from assistant.config import Settings
 from assistant.locales import Locale
+from assistant.server.admission import Admission
 from assistant.server.auth import Authenticator
 from assistant.server.conversation import Conversation
 from assistant.server.keys import KeyStore, Principal
@@ -38,3 +39,4 @@ class ServerState:
     make_conversation: ConversationFactory
     operator: OperatorToken
     revocations: RevocationWatch
+    admission: Admission

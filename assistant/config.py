@@ -100,6 +100,21 @@ class ASRSettings(BaseModel):
         le=3600,
         description="longest wait for a free decoder before the turn fails (seconds)",
     )
+    model_language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}$",
+        description=(
+            "ISO 639-1 language of the configured model when its name does not tell "
+            "(official names and the catalogue do)"
+        ),
+    )
+    language_check: bool = Field(
+        default=True,
+        description=(
+            "refuse a model whose language is not the locale's where words are understood "
+            "(chat, server, replay); off only to exercise the audio path with another language"
+        ),
+    )
 
 
 class DialogSettings(BaseModel):

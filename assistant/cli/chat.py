@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import sys
 import threading
@@ -230,7 +231,9 @@ async def _mic_loop(settings: Settings, runner: DialogRunner) -> None:
     microphone = Microphone(rate=_MIC_RATE)
     microphone.start()
     try:
-        transcriber, _choice = await asyncio.to_thread(transcriber_from_settings, settings)
+        transcriber, _choice = await asyncio.to_thread(
+            functools.partial(transcriber_from_settings, settings, locale=settings.locale)
+        )
         if transcriber.sample_rate != _MIC_RATE:
             microphone.close()
             microphone = Microphone(rate=transcriber.sample_rate)

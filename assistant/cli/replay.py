@@ -111,7 +111,7 @@ def _check_thresholds(thresholds: Sequence[Threshold], transcripts: bool) -> Non
 
 def _listener(settings: Settings, model: Path | None) -> tuple[Listener, str]:
     """Load the model (ModelNotFoundError says how to get one) and the endpointer."""
-    transcriber, choice = transcriber_from_settings(settings, model=model)
+    transcriber, choice = transcriber_from_settings(settings, locale=settings.locale, model=model)
     config = EndpointConfig.from_settings(settings.asr)
     return Listener(transcriber, config), f"audio mode, model {choice.path} ({choice.source})"
 

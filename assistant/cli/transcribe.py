@@ -1,5 +1,9 @@
 """``drivetalk transcribe FILE...``: one JSON object per file on stdout.
 
+Any installed model will do (nothing is understood here, only written
+down); each object carries the model's ``language`` (ISO 639-1, null when
+unknown), and the stderr line about the model names it too.
+
 A file that cannot be read or decoded gives ``{"file": ..., "error": ...,
 "error_type": ...}`` in its place; the other files are still transcribed and
 the command ends with one ``drivetalk: error: N of M files could not be
@@ -15,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from assistant.asr.catalogue import language_name
 from assistant.asr.factory import transcriber_from_settings
 from assistant.asr.filetranscribe import FileTranscript, transcribe_file, transcribe_source
 from assistant.asr.vosk_engine import VoskTranscriber
@@ -68,10 +73,12 @@ def command(
     """Transcribe WAV files (any PCM/float encoding) and print JSON lines."""
     raw = PcmFormat.parse(raw_spec) if raw_spec else None
     transcriber, choice = transcriber_from_settings(
-        settings_from(ctx), model=model, alternatives=alternatives
+        settings_from(ctx), locale=None, model=model, alternatives=alternatives
     )
+    language = choice.language
+    heard = f"{language_name(language)} ({language})" if language else "language unknown"
     click.echo(
-        f"drivetalk: model {choice.path} ({choice.source}) loaded in "
+        f"drivetalk: model {choice.path} ({choice.source}, {heard}) loaded in "
         f"{transcriber.model.load_seconds:.2f} s",
         err=True,
     )
@@ -79,6 +86,7 @@ def command(
     for file in files:
         try:
             result = _transcribe_one(transcriber, file, raw, grammar, max_seconds).to_dict()
+            result["language"] = language
         except DriveTalkError as exc:
             failed.append(exc)
             result = {"file": str(file), "error": str(exc), "error_type": type(exc).__name__}

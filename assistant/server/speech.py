@@ -34,7 +34,7 @@ def vosk_factory(settings: Settings) -> TranscriberFactory:
     def load() -> Transcriber:
         from assistant.asr.factory import transcriber_from_settings
 
-        return transcriber_from_settings(settings)[0]
+        return transcriber_from_settings(settings, locale=settings.locale)[0]
 
     return load
 

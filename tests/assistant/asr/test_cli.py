@@ -56,11 +56,13 @@ def test_transcribe_prints_one_json_object_per_file_and_keeps_going_after_a_bad_
         "audio_duration",
         "decode_time",
         "truncated",
+        "language",
     }
+    assert results[0]["language"] == "ko"
     assert results[0]["audio_duration"] == pytest.approx(0.6, abs=0.05)
     assert results[1]["error_type"] == "AudioFormatError"
     assert results[2]["error_type"] == "InputFileError"
-    assert "loaded in" in err
+    assert "(--model, Korean (ko)) loaded in" in err
     assert "drivetalk: error: 2 of 4 files could not be transcribed" in err
 
 

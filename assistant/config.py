@@ -67,9 +67,19 @@ class TTSSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
-    voice: str | None = None
+    voice: str | None = Field(default=None, description="English espeak voice (None: default)")
     rate: int = Field(default=175, ge=50, le=500, description="words per minute")
     volume: float = Field(default=1.0, ge=0.0, le=1.0)
+    voices: dict[str, str] = Field(
+        default_factory=lambda: {"zh": "cmn-latn-pinyin"},
+        description=(
+            "espeak voice per locale (id, name or language code); English falls back to "
+            "`voice`. A voice whose name says pinyin is given Chinese as tone-numbered pinyin"
+        ),
+    )
+    zh_rate: int | None = Field(
+        default=None, ge=50, le=500, description="Mandarin speaking rate (None: `rate`)"
+    )
 
 
 class ASRSettings(BaseModel):

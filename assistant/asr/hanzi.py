@@ -10,23 +10,14 @@ into the model's words by forward maximum matching against its vocabulary.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
-#: CJK unified ideographs (with extension A and the compatibility block).
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from assistant.scripts import has_han, is_han
+
+__all__ = ["has_han", "is_han", "join_words", "to_model_words", "uncovered"]
+
 #: Longest word tried when cutting a phrase (vosk cn lexicon words are short).
 _LONGEST = 8
-
-
-def is_han(char: str) -> bool:
-    """Whether ``char`` is a Chinese character."""
-    return bool(_HAN.fullmatch(char))
-
-
-def has_han(text: str) -> bool:
-    """Whether ``text`` holds any Chinese character."""
-    return _HAN.search(text) is not None
 
 
 def join_words(words: Iterable[str]) -> str:

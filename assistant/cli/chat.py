@@ -37,7 +37,7 @@ from assistant.config import Settings
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.session import open_session
 from assistant.errors import TTSUnavailableError
-from assistant.tts import Speaker, TextOnlySpeaker, Voice, open_speaker
+from assistant.tts import Speaker, TextOnlySpeaker, locale_voice, open_speaker
 
 PROMPT = "you> "
 _TICK = 0.2
@@ -149,9 +149,8 @@ async def _chat(settings: Settings, options: ChatOptions) -> None:
 
 
 def _speaker(settings: Settings, explicit: bool) -> Speaker:
-    tts = settings.tts
     try:
-        return open_speaker(Voice(tts.voice, tts.rate, tts.volume))
+        return open_speaker(locale_voice(settings.tts, settings.locale))
     except TTSUnavailableError as exc:
         if explicit:
             raise

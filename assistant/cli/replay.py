@@ -25,7 +25,8 @@ from assistant.replay.report import jsonl_report, junit_report, print_report, wr
 from assistant.replay.results import CaseResult
 from assistant.replay.runner import BackendFactory, replay
 from assistant.replay.speaker import TimingSpeaker
-from assistant.tts.synth import Synthesizer, Voice
+from assistant.tts.synth import Synthesizer
+from assistant.tts.voices import locale_voice
 
 
 @click.command("replay")
@@ -120,8 +121,7 @@ def _synthesizer(settings: Settings) -> Synthesizer | None:
     """The configured TTS voice, or None (with a note) when speech is unavailable."""
     if not settings.tts.enabled:
         return None
-    tts = settings.tts
-    synth = Synthesizer(Voice(tts.voice, tts.rate, tts.volume))
+    synth = Synthesizer(locale_voice(settings.tts, settings.locale))
     try:
         synth.start()
     except TTSUnavailableError as exc:

@@ -32,7 +32,7 @@ from assistant.server.ratelimit import RateLimiter
 from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import (
     SpeechService,
-    Synth,
+    SynthFactory,
     TranscriberFactory,
     VoiceService,
     tts_factory,
@@ -61,7 +61,7 @@ def create_app(
     settings: Settings,
     *,
     transcriber: TranscriberFactory | None = None,
-    synthesizer: Callable[[], Synth] | None = None,
+    synthesizer: SynthFactory | None = None,
     conversations: ConversationFactory | None = None,
     now: Callable[[], datetime] | None = None,
 ) -> FastAPI:
@@ -110,7 +110,7 @@ def _check_storage(settings: Settings) -> None:
 def _build_state(
     settings: Settings,
     transcriber: TranscriberFactory | None,
-    synthesizer: Callable[[], Synth] | None,
+    synthesizer: SynthFactory | None,
     conversations: ConversationFactory | None,
     now: Callable[[], datetime] | None,
 ) -> ServerState:
@@ -124,8 +124,10 @@ def _build_state(
         limiter=RateLimiter(limits.rate_per_key, limits.burst_per_key),
         tenants=Tenants(settings, clock),
         sessions=SessionRegistry(limits.sessions_per_key, settings.server.session_idle_seconds),
-        speech=SpeechService(transcriber or vosk_factory(settings)),
-        voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),
+        speech=SpeechService(transcriber or vosk_factory(settings), settings.locale),
+        voice=VoiceService(
+            synthesizer if synthesizer is not None else tts_factory(settings), settings.locale
+        ),
         metrics=Metrics(),
         make_conversation=conversations or dialog_conversations(settings, clock),
     )

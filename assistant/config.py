@@ -182,7 +182,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     backend: str = "local"
     timezone: ZoneName = "Asia/Shanghai"
-    locale: Literal["en"] = "en"
+    locale: Literal["en", "zh"] = "en"
     model: Path | None = Field(default=None, description="vosk model directory")
     asr: ASRSettings = ASRSettings()
     tts: TTSSettings = TTSSettings()

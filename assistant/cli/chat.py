@@ -28,6 +28,8 @@ import click
 from assistant.cli.options import (
     clock_from,
     data_dir_option,
+    locale_from,
+    locale_option,
     now_option,
     parse_zone,
     settings_from,
@@ -57,6 +59,7 @@ _MIC_RATE = 16000
     help="Speak replies (default: only when stdout is a terminal).",
 )
 @click.option("--mic", is_flag=True, help="Listen on the microphone instead of reading text.")
+@locale_option
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -67,6 +70,7 @@ def command(
     backend: str | None,
     speak: bool | None,
     mic: bool,
+    locale_name: str | None,
 ) -> None:
     """Talk to the assistant: send and read messages, check the calendar.
 
@@ -74,7 +78,8 @@ def command(
     stdin not a terminal, each line is one turn and each reply is printed
     as one "assistant: ..." line on stdout.
     """
-    settings = settings_from(ctx, data_dir=data_dir, backend=backend)
+    locale = locale_from(locale_name)
+    settings = settings_from(ctx, data_dir=data_dir, backend=backend, locale=locale)
     if isinstance(sys.stdin, io.TextIOWrapper):
         # A stray byte that is not UTF-8 is an unintelligible turn, not a crash.
         sys.stdin.reconfigure(errors="replace")

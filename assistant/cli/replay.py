@@ -72,7 +72,11 @@ def command(
     backend: str | None,
     no_tts: bool,
 ) -> int:
-    """Replay the cases of a manifest (PATH: the file, or a directory holding it)."""
+    """Replay the cases of a manifest (PATH: the file, or a directory holding it).
+
+    Each case is parsed and answered in its locale (the manifest's ``locale``,
+    en by default, or the case's own).
+    """
     thresholds = [parse_threshold(text) for text in fail_under]
     settings = settings_from(ctx)
     manifest = _select(load_manifest(path), case_ids)
@@ -102,7 +106,7 @@ def _select(manifest: Manifest, case_ids: Sequence[str]) -> Manifest:
     if unknown:
         raise UserInputError(f"no case {unknown[0]!r} in {manifest.path}")
     cases = tuple(c for c in manifest.cases if c.id in set(case_ids))
-    return Manifest(path=manifest.path, now=manifest.now, cases=cases)
+    return Manifest(path=manifest.path, now=manifest.now, cases=cases, locale=manifest.locale)
 
 
 def _check_thresholds(thresholds: Sequence[Threshold], transcripts: bool) -> None:
@@ -181,7 +185,8 @@ def _report(
     verdicts = {f"{t.metric}>={t.minimum:g}": t.check(figures) for t in thresholds}
     console = Console() if sys.stdout.isatty() else Console(width=160)
     count = f"{len(results)} case{'' if len(results) == 1 else 's'}"
-    header = f"replay of {count} from {manifest.path} ({mode})"
+    locales = ", ".join(manifest.locales())
+    header = f"replay of {count} from {manifest.path} ({mode}; locale {locales})"
     print_report(console, results, figures, audio=audio, header=header, verdicts=verdicts)
     if jsonl_file is not None:
         write_text(jsonl_file, jsonl_report(results, figures, verdicts))

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from assistant.dialog.actions import DialogAction, FetchUnread, MarkRead, Speak
-from assistant.dialog.common import Outcome, ask, finish, p, wait_for
+from assistant.dialog.common import Outcome, ask, finish, p, spoken, wait_for
 from assistant.dialog.contacts import first_resolution
 from assistant.dialog.events import Fetched, Utterance
 from assistant.dialog.send_flow import is_group_message, start_reply
@@ -77,7 +77,7 @@ def read_current(state: DialogState, reading: Reading, intro: str = "") -> Outco
         text = f"{text} {p('read.more')}"
         new = replace(reading, rest=rest)
         return ask(state, text, "rest", ParseContext(Expect.YES_NO), task=new)
-    return _after_message(state, replace(reading, rest=""), Speak(text))
+    return _after_message(state, replace(reading, rest=""), Speak(spoken(text)))
 
 
 def who_says(message: Message) -> str:

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -43,6 +43,7 @@ from assistant.dialog.events import (
     Timeout,
     Utterance,
 )
+from assistant.dialog.names import NameBook
 from assistant.dialog.prompts import vocabulary
 from assistant.dialog.state import DialogState
 from assistant.errors import ConnectorError, DialogError, DriveTalkError
@@ -109,6 +110,8 @@ class DialogRunner:
     timeouts: bool = True
     #: Directory names, offered to the recognizer when the question is "who?".
     names: tuple[str, ...] = ()
+    #: Names of senders and groups in the dialog's language (see NameBook).
+    name_book: NameBook = field(default_factory=NameBook)
     window: AnswerWindow = field(default_factory=lambda: AnswerWindow(0, ParseContext()))
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -205,6 +208,7 @@ class DialogRunner:
                 current = events.popleft()
                 if isinstance(current, Utterance):
                     self.window = AnswerWindow(self.window.turn, ParseContext())
+                current = self._renamed(current)
                 self.state, actions = step(self.state, current, self.clock())
                 for action in actions:
                     outcome = await self._execute(action)
@@ -213,6 +217,14 @@ class DialogRunner:
                         break
                     if outcome is not None:
                         events.append(outcome)
+
+    def _renamed(self, event: DialogEvent) -> DialogEvent:
+        """Messages named in the dialog's language before the engine sees them."""
+        if isinstance(event, Incoming):
+            return Incoming(self.name_book.messages(event.messages))
+        if isinstance(event, Fetched) and event.messages:
+            return replace(event, messages=self.name_book.messages(event.messages))
+        return event
 
     async def _execute(self, action: DialogAction) -> Any:
         if isinstance(action, Speak):
@@ -232,7 +244,8 @@ class DialogRunner:
             deadline = self.clock() + timedelta(seconds=action.timeout)
         words = action.vocabulary
         if not words and action.context.expect is Expect.CONTACT and self.names:
-            words = (*(n.lower() for n in self.names), *vocabulary("contact"))
+            locale = self.state.policy.locale
+            words = (*(n.lower() for n in self.names), *vocabulary("contact", locale))
         self.window = AnswerWindow(action.turn, action.context, words, deadline)
 
     async def _backend(self, action: DialogAction) -> DialogEvent | None:

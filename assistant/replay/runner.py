@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from assistant.asr.events import Final
 from assistant.asr.listener import Listener
 from assistant.dialog.events import Utterance
+from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
+from assistant.dialog.state import DialogState, Policy
 from assistant.errors import DriveTalkError, InputFileError
 from assistant.replay.backend import CaseBackend, fresh_local_backend
 from assistant.replay.frontend import Heard, hear_file
@@ -63,7 +65,7 @@ class Replayer:
         outcome: tuple[str, ...] | None = None
         running: Turn | None = None  # the turn an error happened in, for the message
         try:
-            async with self.backend(self.manifest.now) as backend:
+            async with self.backend(self.manifest.now, locale=case.locale) as backend:
                 runner = self._dialog(case, backend)
                 for index, running in enumerate(case.turns, start=1):
                     turns.append(await self._turn(runner, index, running))
@@ -98,8 +100,11 @@ class Replayer:
             clock=lambda: now,
             on_say=self.speaker.note_text,
             speaker=self.speaker,
+            state=DialogState(policy=Policy(locale=case.locale)),
             new_id=lambda: f"{case.id}-{next(counter)}",
             timeouts=False,
+            names=tuple(dict.fromkeys(display_name(c, case.locale) for c in backend.contacts)),
+            name_book=NameBook.build(backend.contacts, case.locale),
         )
 
     async def _turn(self, runner: DialogRunner, index: int, turn: Turn) -> TurnResult:

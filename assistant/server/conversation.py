@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.asr.events import Final
+from assistant.locales import Locale
 from intents.result import ParseResult
 
 
@@ -31,6 +32,13 @@ class Turn:
 
 class Conversation(Protocol):
     """One session's dialog with the assistant."""
+
+    @property
+    def locale(self) -> Locale:
+        """The language the conversation understands and speaks."""
+
+    async def use_locale(self, locale: Locale) -> None:
+        """Understand and speak ``locale`` from the next turn on."""
 
     def vocabulary(self) -> tuple[str, ...]:
         """Phrases expected next (for constrained recognition); empty for free speech."""

@@ -41,6 +41,7 @@ def _info(session: Session) -> SessionInfo:
         vehicle=session.owner.vehicle,
         created_at=session.created_at,
         stream_url=f"/v1/sessions/{session.id}/stream",
+        locale=session.conversation.locale,
     )
 
 
@@ -54,9 +55,13 @@ def _info(session: Session) -> SessionInfo:
 async def create_session(
     state: StateDep, who: PrincipalDep, options: SessionCreate | None = None
 ) -> SessionInfo:
-    """Open a session for the calling vehicle; at most ``sessions_per_key`` per key."""
+    """Open a session for the calling vehicle; at most ``sessions_per_key`` per key.
+
+    It speaks the requested ``locale``, else the tenant's, else the server's.
+    """
     tenant = await state.tenants.get(who.tenant)
-    session = await state.sessions.create(who, lambda: state.make_conversation(tenant, who))
+    locale = (options.locale if options else None) or tenant.locale
+    session = await state.sessions.create(who, lambda: state.make_conversation(tenant, who, locale))
     session.reply_audio = options.audio if options else True
     state.metrics.sessions.set(len(state.sessions))
     return _info(session)

@@ -94,6 +94,9 @@ class StreamHandler:
         session = self.state.sessions.get(who, self.session_id)
         if session.streaming:
             raise RequestRejectedError(409, "already_streaming", "this session already streams")
+        if start.locale is not None:
+            async with session.lock:  # never in the middle of a turn
+                await session.conversation.use_locale(start.locale)
         self.session = session
         return start
 
@@ -133,7 +136,12 @@ class StreamHandler:
         self.converter = PcmConverter(start.format, transcriber.sample_rate)
         listener = Listener(transcriber, self._endpointing(start.push_to_talk))
         self.out.event(
-            {"type": "ready", "session": self.session.id, "sample_rate": start.format.rate}
+            {
+                "type": "ready",
+                "session": self.session.id,
+                "sample_rate": start.format.rate,
+                "locale": self.session.conversation.locale,
+            }
         )
         tasks = {
             asyncio.create_task(self.out.run(), name="send"),

@@ -4,8 +4,9 @@ Protocol (see the README for the full table):
 
 * client -> server, first message, JSON text:
   ``{"type": "start", "format": {"rate": 48000, "channels": 1, "sample": "s16le"},
-  "mode": "vad" | "push_to_talk", "key": "dtk_..."}`` (``key`` only when the
-  upgrade request had no ``Authorization`` header, as in browsers);
+  "mode": "vad" | "push_to_talk", "key": "dtk_...", "locale": "en" | "zh"}``
+  (``key`` only when the upgrade request had no ``Authorization`` header, as
+  in browsers; ``locale`` optional: the session's language from now on);
 * then binary frames of PCM in that format, and JSON control messages
   ``{"type": "end"}`` (push-to-talk released), ``{"type": "text", "text": ...}``
   (typed fallback), ``{"type": "stop"}``;
@@ -31,6 +32,7 @@ from starlette.websockets import WebSocket
 
 from assistant.audio.formats import PcmFormat, SampleFormat
 from assistant.errors import DriveTalkError, RequestRejectedError
+from assistant.locales import Locale, is_locale, unknown_locale_message
 from assistant.server.schemas import error_body
 
 
@@ -49,6 +51,8 @@ class Start:
     format: PcmFormat
     push_to_talk: bool
     key: str | None
+    #: The language the session should speak from now on (None: unchanged).
+    locale: Locale | None = None
 
 
 def parse_json(text: str) -> dict[str, Any]:
@@ -65,7 +69,7 @@ def parse_json(text: str) -> dict[str, Any]:
 
 
 def parse_start(data: dict[str, Any]) -> Start:
-    """Validate the start message (format, mode, optional key)."""
+    """Validate the start message (format, mode, optional key and locale)."""
     if data.get("type") != "start":
         raise ProtocolError("expected_start", "the first message must be {'type': 'start', ...}")
     fmt = data.get("format")
@@ -83,7 +87,10 @@ def parse_start(data: dict[str, Any]) -> Start:
     if mode not in ("vad", "push_to_talk"):
         raise ProtocolError("bad_mode", "mode must be 'vad' or 'push_to_talk'")
     key = data.get("key")
-    return Start(pcm, mode == "push_to_talk", key if isinstance(key, str) else None)
+    locale = data.get("locale")
+    if locale is not None and not is_locale(locale):
+        raise ProtocolError("bad_locale", unknown_locale_message(locale))
+    return Start(pcm, mode == "push_to_talk", key if isinstance(key, str) else None, locale)
 
 
 def _int(value: object) -> int:

@@ -2,14 +2,15 @@
 
 Everything a tenant owns lives under ``<data_dir>/tenants/<tenant>/``: the
 embedded store (for the ``local`` backend), the outbox, and an optional
-``tenant.toml`` choosing the tenant's backend::
+``tenant.toml`` choosing the tenant's backend and language::
 
     backend = "matrix"
+    locale = "zh"          # en or zh; default: the server's locale
     [connectors.matrix]
     homeserver = "https://matrix.example.com"
     token_env = "ACME_MATRIX_TOKEN"
 
-Without that file the server-wide ``backend`` and ``[connectors.*]`` apply,
+Without that file the server-wide ``backend``, ``[connectors.*]`` and ``locale`` apply,
 but a ``local`` store is always the tenant's own: no tenant can read or write
 another's directory, messages or outbox.
 """
@@ -28,6 +29,7 @@ from assistant.backend import build_backend
 from assistant.config import Settings, read_config_file
 from assistant.dialog.session import all_contacts
 from assistant.errors import ConfigError, DriveTalkError, RequestRejectedError
+from assistant.locales import Locale, check_locale
 from assistant.models import Contact
 from assistant.server.keys import check_name
 from connectors.outbox import OUTBOX_FILE, Outbox
@@ -49,7 +51,7 @@ def backend_for(settings: Settings, tenant_dir: Path) -> BackendChoice:
     override = tenant_dir / "tenant.toml"
     if override.is_file():
         data = read_config_file(override)
-        unknown = set(data) - {"backend", "connectors"}
+        unknown = set(data) - {"backend", "connectors", "locale"}
         if unknown:
             raise ConfigError(f"unknown key(s) in {override}: {', '.join(sorted(unknown))}")
         name = str(data.get("backend", settings.backend))
@@ -62,14 +64,30 @@ def backend_for(settings: Settings, tenant_dir: Path) -> BackendChoice:
     return BackendChoice(name, config)
 
 
+def locale_for(settings: Settings, tenant_dir: Path) -> Locale:
+    """The tenant's ``locale`` from ``tenant.toml``, else the server-wide one."""
+    override = tenant_dir / "tenant.toml"
+    if not override.is_file():
+        return settings.locale
+    value = read_config_file(override).get("locale", settings.locale)
+    try:
+        return check_locale(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{override}: {exc}") from exc
+
+
 class Tenant:
     """One tenant's connector, outbox and contact list, opened lazily, closed once."""
 
-    def __init__(self, name: str, root: Path, connector: Connector, outbox: Outbox) -> None:
+    def __init__(
+        self, name: str, root: Path, connector: Connector, outbox: Outbox, locale: Locale = "en"
+    ) -> None:
         self.name = name
         self.root = root
         self.connector = connector
         self.outbox = outbox
+        #: The language of the tenant's sessions unless a session asks for another.
+        self.locale: Locale = locale
         self._contacts: list[Contact] | None = None
 
     def __repr__(self) -> str:
@@ -122,10 +140,11 @@ class Tenants:
         root = self.root(tenant)
         root.mkdir(parents=True, exist_ok=True)
         choice = backend_for(self._settings, root)
+        locale = locale_for(self._settings, root)
         connector = build_backend(
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
-        return Tenant(tenant, root, connector, Outbox.open(root / OUTBOX_FILE))
+        return Tenant(tenant, root, connector, Outbox.open(root / OUTBOX_FILE), locale)
 
     async def aclose(self) -> None:
         """Close every open tenant; one failing does not keep the others open."""

@@ -85,7 +85,11 @@ def join_runs(parts: Sequence[Audio], texts: Sequence[str]) -> Audio:
     rate = parts[0].sample_rate
     out = parts[0] if len(parts) == 1 else trim_silence(parts[0])
     for index in range(1, len(parts)):
-        ending = texts[index - 1].rstrip()[-1:]
-        gap = b"\x00\x00" * int(rate * _PAUSE_AFTER.get(ending, _PAUSE))
+        gap = b"\x00\x00" * int(rate * pause_after(texts[index - 1]))
         out = out + Audio(gap, rate) + trim_silence(parts[index])
     return out
+
+
+def pause_after(text: str) -> float:
+    """Seconds of silence after a run ending like ``text`` before the next voice speaks."""
+    return _PAUSE_AFTER.get(text.rstrip()[-1:], _PAUSE)

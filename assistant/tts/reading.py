@@ -30,14 +30,14 @@ Script = Literal["han", "latin"]
 #: Chinese punctuation as the pinyin voice (and espeak's pauses) understand it.
 _PUNCTUATION = str.maketrans(
     {
-        "，": ",",
-        "、": ",",
-        "；": ";",
-        "：": ":",
-        "。": ".",
-        "！": "!",
-        "？": "?",
-        "…": "...",
+        "，": ", ",
+        "、": ", ",
+        "；": "; ",
+        "：": ": ",
+        "。": ". ",
+        "！": "! ",
+        "？": "? ",
+        "…": "... ",
         "（": " ",
         "）": " ",
         "“": " ",
@@ -48,11 +48,10 @@ _PUNCTUATION = str.maketrans(
         "》": " ",
         "「": " ",
         "」": " ",
-        "—": ",",
+        "—": ", ",
         "～": " ",
     }
 )
-_CJK_PUNCTUATION = frozenset("，、；：。！？…（）“”‘’《》「」—～")
 #: Words counted with 两 rather than 二 (两个, 两点, 两位 ...).
 _MEASURES = "个点位天次条封件场小分周年岁本张"
 _DIGITS_1 = "零幺二三四五六七八九"  # phone numbers: 1 is read 幺 (yao)
@@ -103,8 +102,9 @@ def _clock(hour: int, minute: int) -> str:
 def split_runs(text: str) -> list[Run]:
     """``text`` cut into runs of Chinese characters and of everything else.
 
-    Spaces and ASCII punctuation stay with the run they follow (a sentence's
-    full stop ends its run); Chinese punctuation belongs to the Chinese run.
+    Spaces and punctuation stay with the run they follow (a sentence's full
+    stop ends its run), Chinese punctuation written the ASCII way (espeak
+    pauses at it); a run with no word in it is dropped.
     """
     runs: list[list[str]] = []  # [script, text]
     for char in text:
@@ -121,14 +121,14 @@ def split_runs(text: str) -> list[Run]:
         else:
             runs.append([script, char])
     return [
-        Run(body.strip(), "han" if kind == "han" else "latin")
+        Run(" ".join(body.translate(_PUNCTUATION).split()), "han" if kind == "han" else "latin")
         for kind, body in runs
-        if body.strip()
+        if _has_words(body)
     ]
 
 
 def _script_of(char: str) -> Script | None:
-    if is_han(char) or char in _CJK_PUNCTUATION:
+    if is_han(char):
         return "han"
     if char.isalnum():
         return "latin"
@@ -136,7 +136,7 @@ def _script_of(char: str) -> Script | None:
 
 
 def _has_words(text: str) -> bool:
-    return any(c.isalnum() for c in text)
+    return any(c.isalnum() for c in text)  # Chinese characters are alphanumeric too
 
 
 def to_pinyin(text: str) -> str:

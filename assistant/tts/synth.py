@@ -224,7 +224,14 @@ def _open_engine() -> Any:
     # The espeak driver prints "Audio saved to ..." after every file; stdout
     # belongs to our commands (``drivetalk chat`` prints only replies there).
     espeak_driver.print = _quiet
+    # Synthesizers with different voices share this engine: a Voice(None)
+    # must get espeak's default back, not whatever voice spoke last.
+    _DEFAULT_VOICE[id(engine)] = engine.getProperty("voice")
     return engine
+
+
+#: The voice each engine started with, by id(engine) (one engine per process).
+_DEFAULT_VOICE: dict[int, str] = {}
 
 
 def _quiet(*_args: object, **_kwargs: object) -> None:
@@ -243,6 +250,8 @@ def _apply_voice(engine: Any, voice: Voice) -> None:
     try:
         if voice.voice:
             engine.setProperty("voice", _voice_id(engine, voice.voice))
+        elif id(engine) in _DEFAULT_VOICE:
+            engine.setProperty("voice", _DEFAULT_VOICE[id(engine)])
         engine.setProperty("rate", voice.rate)
         engine.setProperty("volume", voice.volume)
     except (ValueError, KeyError) as exc:

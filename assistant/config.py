@@ -169,6 +169,11 @@ class ServerSettings(BaseModel):
     limits: ServerLimits = ServerLimits()
 
 
+#: The languages DriveTalk understands (``locale`` setting, ``--locale`` option).
+Locale = Literal["en", "zh"]
+LOCALES: tuple[str, ...] = ("en", "zh")
+
+
 class Settings(BaseSettings):
     """Everything DriveTalk can be configured with."""
 
@@ -182,7 +187,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     backend: str = "local"
     timezone: ZoneName = "Asia/Shanghai"
-    locale: Literal["en", "zh"] = "en"
+    #: Language of the installation: "en" (English) or "zh" (Mandarin, zh-CN).
+    locale: Locale = "en"
     model: Path | None = Field(default=None, description="vosk model directory")
     asr: ASRSettings = ASRSettings()
     tts: TTSSettings = TTSSettings()

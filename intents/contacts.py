@@ -9,20 +9,33 @@ sharing a (nearly) same-sounding word with the query, and scores only that
 block in C with ``rapidfuzz.process.cdist`` -- spelling and sound mixed --
 so it never walks the whole directory: a 100,000-person lookup stays around
 a millisecond.
+
+Names written in Chinese characters (a name or an alias: 李伟) are indexed
+twice: by their characters, and by their readings (pypinyin, surname
+readings first) as pinyin variants of the same Latin index, so "li wei"
+typed or heard in English finds 李伟. A query in characters is matched
+exactly, then by its own reading: a recogniser writes 李威 for 李伟, and
+everyone sharing that sound (李薇, Lee Way) is a candidate the dialog must ask
+about, ranked below an exact character match. A query in pinyin must match a
+Chinese name syllable by syllable (or by a confusable sound): "zhang san" is
+not Wang Fang.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from assistant.models import Contact
-from intents.phonetics import SoundKeys
+from intents.grammar import GRAMMAR_ROOT, load_yaml
+from intents.phonetics import Pinyin, SoundKeys, han_only, has_han, is_han_name
 from intents.result import ContactCandidate, ContactResolution
 from intents.text import fold, name_words, tokenize
 
@@ -44,6 +57,35 @@ ENOUGH = 4 * MAX_CANDIDATES
 MAX_OWNERS = 50
 #: Variants scored per lookup at most (a block larger than this is cut).
 MAX_POOL = 2000
+#: A name in characters read as pinyin is a variant this strong (its other
+#: surname readings a little less): "li wei" finds 李伟.
+READING, OTHER_READING = 0.97, 0.95
+#: A query in characters matching a contact by sound only (its reading, not
+#: its characters) scores the sound match times this: always below the
+#: exact characters.
+HEARD = 0.93
+#: Candidates of a query in characters scoring at least this share its sound:
+#: one of them may be meant as much as the best, so the dialog asks.
+HOMOPHONE = 0.85
+#: Syllables whose English sound keys are this alike sound the same to an
+#: English ear ("shao" / "xiao").
+NEAR_KEY = 85
+#: A pinyin query matches a name that is not pinyin only this closely or closer.
+FOREIGN_SOUND = 0.8
+_HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
+@cache
+def hanzi_data() -> Mapping[str, Any]:
+    """How names in Chinese characters are read and qualified (zh/phonetics.yaml)."""
+    data: Mapping[str, Any] = load_yaml(GRAMMAR_ROOT / "zh" / "phonetics.yaml")["hanzi"]
+    return data
+
+
+@cache
+def pinyin_reader() -> Pinyin:
+    """The one pinyin reader (its caches are shared by every index)."""
+    return Pinyin(hanzi_data())
 
 
 class ContactIndex:
@@ -60,23 +102,34 @@ class ContactIndex:
         self._text_id: dict[str, int] = {}
         self._by_key: dict[str, list[int]] = defaultdict(list)
         self._block: dict[str, list[int]] = defaultdict(list)
+        self.pinyin = pinyin_reader()
+        self._han: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._syllables: dict[int, tuple[str, ...]] = {}
         for index, contact in enumerate(self.contacts):
             self._add(index, contact)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
         self.departments: frozenset[str] = frozenset(
             fold(c.department) for c in self.contacts if c.department
         )
+        self._han_qualifiers = _HanQualifiers(hanzi_data(), self.departments)
 
     def __len__(self) -> int:
         return len(self.contacts)
 
     def _add(self, index: int, contact: Contact) -> None:
-        words = name_words(contact.name)
-        self._variant(index, words, FULL)
-        if len(words) == 2:
-            self._variant(index, (words[1], words[0]), REVERSED)
+        if has_han(contact.name):
+            self._add_han(index, contact, contact.name, FULL)
+            words: tuple[str, ...] = ()
+        else:
+            words = name_words(contact.name)
+            self._variant(index, words, FULL)
+            if len(words) == 2:
+                self._variant(index, (words[1], words[0]), REVERSED)
         for alias in contact.aliases:
-            self._variant(index, name_words(alias), ALIAS)
+            if has_han(alias):
+                self._add_han(index, contact, alias, ALIAS)
+            else:  # a pinyin alias may carry tone numbers: "li3 wei3"
+                self._variant(index, self._plain(name_words(alias)), ALIAS)
         if len(words) > 1 and contact.kind == "person":
             for word in words:
                 known = self._text_id.get(word)  # most name words are shared
@@ -84,6 +137,23 @@ class ContactIndex:
                     self._variant(index, (word,), PARTIAL)
                 else:
                     self._owners[known].append((index, PARTIAL))
+
+    def _plain(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        if not any(ch.isdigit() for w in words for ch in w):
+            return words
+        return tuple(self.pinyin.strip_tones(w) for w in words)
+
+    def _add_han(self, index: int, contact: Contact, text: str, weight: float) -> None:
+        """A name in characters: exactly, its given name alone, and its readings."""
+        chars = han_only(text)
+        self._han[chars].append((index, weight))
+        if contact.kind == "person" and len(chars) == 3 and is_han_name(text):
+            self._han[chars[1:]].append((index, PARTIAL))  # 大卫 for 张大卫
+        for number, reading in enumerate(self.pinyin.readings(chars)):
+            self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
+        latin = tuple(w for w in name_words(text) if not has_han(w))
+        if latin:  # "David 张": the Latin part is a name too
+            self._variant(index, latin, weight * ALIAS)
 
     def _variant(self, index: int, words: tuple[str, ...], weight: float) -> None:
         if not words:
@@ -111,6 +181,8 @@ class ContactIndex:
         Without an explicit ``qualifier``, one spoken inside the query is
         honoured: "li wei from sales", "the finance li wei".
         """
+        if has_han(query):
+            return replace(self._resolve_han(query, qualifier), query=query)
         if qualifier is not None:
             return self._lookup(query, qualifier)
         text = " ".join(w.removesuffix("'s") for w in fold(query).split())
@@ -145,16 +217,53 @@ class ContactIndex:
     def _is_department(self, words: str) -> bool:
         return any(
             fuzz.ratio(words, d) >= 85 or d.startswith(words + " ") for d in self.departments
-        )
+        ) or self._han_qualifiers.names_department(words)
 
     def _lookup(self, query: str, qualifier: str | None) -> ContactResolution:
-        words = self._clean(tokenize(query).words)
+        words = self._clean(tuple(self.pinyin.strip_tones(w) for w in tokenize(query).words))
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)
+        syllables = self.pinyin.syllables_of(words)
+        if len(syllables) > len(words):  # "lina", "ouyang nana": pinyin written glued
+            for index, value in self._score(syllables).items():
+                scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
-            scores = self._qualify(scores, fold(qualifier))
+            scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
         return self._rank(query, scores)
+
+    # -- names in characters ------------------------------------------------
+
+    def _resolve_han(self, query: str, qualifier: str | None) -> ContactResolution:
+        """A query holding Chinese characters, with or without a department in it."""
+        text = self._han_qualifiers.clean(_HAN_SPACE.sub("", fold(query).strip()))
+        if qualifier is not None:
+            return self._lookup_han(text, self._han_qualifiers.terms(fold(qualifier)))
+        whole = self._lookup_han(text, ())
+        split = self._han_qualifiers.split(text)
+        if split is None:
+            return whole
+        qualified = self._lookup_han(*split)
+        if not qualified.candidates or (
+            whole.candidates and whole.candidates[0].score > qualified.candidates[0].score
+        ):
+            return whole
+        return qualified
+
+    def _lookup_han(self, text: str, qualifiers: Sequence[str]) -> ContactResolution:
+        chars = han_only(text)
+        if not chars or not self.contacts:
+            return ContactResolution(query=text)
+        scores: dict[int, float] = {}
+        for index, weight in self._han.get(chars, ())[: MAX_OWNERS * 4]:
+            scores[index] = max(weight, scores.get(index, 0.0))
+        for reading in self.pinyin.readings(chars)[:2]:
+            for index, value in self._score(reading).items():
+                scores[index] = max(value * HEARD, scores.get(index, 0.0))
+        scores = {i: s for i, s in scores.items() if s >= MIN_SCORE}
+        if qualifiers:
+            scores = self._qualify(scores, qualifiers)
+        return self._rank(text, scores, homophones=True)
 
     def _clean(self, words: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = [w.removesuffix("'s") for w in words]
@@ -220,29 +329,64 @@ class ContactIndex:
         same_sound = np.fromiter((i in same_ids for i in pool), dtype=np.float32) * SAME_SOUND
         score = np.maximum(np.maximum(mixed, same_sound), (spelled >= 1.0).astype(np.float32))
         contacts: dict[int, float] = {}
+        syllables = self.pinyin.syllables_of(words)
         hits = np.nonzero(score >= MIN_SCORE)[0]
         for position in hits[np.argsort(-score[hits], kind="stable")]:
             base = float(score[position])
             if len(contacts) >= ENOUGH and base < sorted(contacts.values())[-MAX_CANDIDATES]:
                 break  # no later variant can enter the top candidates
+            if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
+                continue  # another Chinese name, however alike in letters
             for index, weight in self._owners[pool[position]][:MAX_OWNERS]:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):
                     contacts[index] = value
         return contacts
 
-    def _qualify(self, scores: dict[int, float], qualifier: str) -> dict[int, float]:
-        matching = {i: s for i, s in scores.items() if self._describes(self.contacts[i], qualifier)}
+    def _sounds_like(self, syllables: tuple[str, ...], text_id: int, score: float) -> bool:
+        """Whether a variant that is a pinyin name has the query's syllables, or near ones.
+
+        A variant that is not pinyin ("lee way", "david zhang") must sound
+        alike as a whole: "zhang fang" is not David Zhang.
+        """
+        theirs = self._syllables.get(text_id)
+        if theirs is None:
+            theirs = self.pinyin.syllables_of(self._texts[text_id].split())
+            self._syllables[text_id] = theirs
+        if not theirs:  # not a Chinese name: only if it sounds alike as a whole
+            return score >= FOREIGN_SOUND
+        if len(theirs) != len(syllables):
+            return False
+        return all(self._near(a, b) for a, b in zip(syllables, theirs, strict=True))
+
+    def _near(self, one: str, other: str) -> bool:
+        if self.pinyin.near(one, other):
+            return True
+        return fuzz.ratio(self.sounds.word_key(one), self.sounds.word_key(other)) >= NEAR_KEY
+
+    def _qualify(self, scores: dict[int, float], qualifiers: Sequence[str]) -> dict[int, float]:
+        matching = {
+            i: s for i, s in scores.items() if self._describes(self.contacts[i], qualifiers)
+        }
         return {i: min(1.0, s + 0.02) for i, s in matching.items()} if matching else scores
 
     @staticmethod
-    def _describes(contact: Contact, qualifier: str) -> bool:
+    def _describes(contact: Contact, qualifiers: Sequence[str]) -> bool:
         for value in (contact.department, contact.title):
-            if value and fuzz.partial_ratio(qualifier, fold(value)) >= 85:
-                return True
+            if not value:
+                continue
+            folded = fold(value)
+            for qualifier in qualifiers:
+                if len(qualifier) < 3 and qualifier.isascii():  # "it": the word itself
+                    if qualifier in folded.split():
+                        return True
+                elif fuzz.partial_ratio(qualifier, folded) >= 85:
+                    return True
         return False
 
-    def _rank(self, query: str, scores: dict[int, float]) -> ContactResolution:
+    def _rank(
+        self, query: str, scores: dict[int, float], *, homophones: bool = False
+    ) -> ContactResolution:
         top = sorted(scores.items(), key=lambda item: -item[1])[: MAX_CANDIDATES * 4]
         top.sort(key=lambda item: (-round(item[1], 4), self.contacts[item[0]].name, item[0]))
         candidates = tuple(
@@ -250,5 +394,73 @@ class ContactIndex:
         )
         ambiguous = len(candidates) > 1 and (
             candidates[0].score - candidates[1].score < AMBIGUITY_MARGIN
+            or (homophones and candidates[1].score >= HOMOPHONE)
         )
         return ContactResolution(query=query, candidates=candidates, ambiguous=ambiguous)
+
+
+class _HanQualifiers:
+    """Departments spoken in Chinese around a name: 销售部的李伟, 李伟销售部的, 财务的李薇."""
+
+    def __init__(self, data: Mapping[str, Any], departments: Iterable[str]) -> None:
+        self._english = {fold(str(k)): str(v) for k, v in (data.get("departments") or {}).items()}
+        self._chinese: dict[str, tuple[str, ...]] = {}
+        for chinese, english in self._english.items():
+            self._chinese[english] = (*self._chinese.get(english, ()), chinese)
+        suffixes = sorted(data.get("department_suffixes") or (), key=len, reverse=True)
+        written = {d for d in departments if has_han(d)}
+        for department in list(written):  # 销售部 in the directory: 销售 is said too
+            for suffix in suffixes:
+                if department.endswith(suffix) and len(department) > len(suffix):
+                    written.add(department[: -len(suffix)])
+        self._directory = frozenset(written)
+        words = set(self._english) | written
+        names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        tails = "|".join(re.escape(s) for s in suffixes) or "(?!)"
+        glue = "|".join(
+            re.escape(p) for p in sorted(data.get("particles") or (), key=len, reverse=True)
+        )
+        glue = glue or "(?!)"
+        self._before = re.compile(rf"^(?P<dept>{names})(?:{tails})?(?:{glue})?(?P<name>.+)$")
+        self._after = re.compile(rf"^(?P<name>.+?)(?:{glue})?(?P<dept>{names})(?:{tails})?的?$")
+        self._prefixes = tuple(sorted(data.get("prefixes") or (), key=len, reverse=True))
+        self._groups = tuple(sorted(data.get("group_suffixes") or (), key=len, reverse=True))
+        self._suffixes = tuple(suffixes)
+        self._usable = bool(names)
+
+    def clean(self, text: str) -> str:
+        """The name without words around it that are not part of it (那个, 群)."""
+        for prefix in self._prefixes:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix) :]
+                break
+        for suffix in self._groups:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                return text[: -len(suffix)]
+        return text
+
+    def terms(self, department: str) -> tuple[str, ...]:
+        """A department as said, and in the words an English directory uses."""
+        english = self._english.get(department)
+        for suffix in self._suffixes:
+            if english is None and department.endswith(suffix):
+                english = self._english.get(department[: -len(suffix)])
+        if english is None and department in self._chinese:  # "sales": 销售部 in the directory
+            english = department
+        if english is None:
+            return (department,)
+        return tuple(dict.fromkeys((department, english, *self._chinese.get(english, ()))))
+
+    def names_department(self, words: str) -> bool:
+        """Whether English words name a department the directory writes in Chinese."""
+        return words in self._chinese and any(w in self._directory for w in self._chinese[words])
+
+    def split(self, text: str) -> tuple[str, tuple[str, ...]] | None:
+        """(name, department terms) when a department is said around the name."""
+        if not self._usable:
+            return None
+        for pattern in (self._before, self._after):
+            found = pattern.match(text)
+            if found and has_han(found["name"]):
+                return found["name"], self.terms(found["dept"])
+        return None

@@ -18,15 +18,17 @@ from datetime import datetime
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
-from intents.grammar import Grammar, load_grammar
+from intents.context_zh import pick_choice_zh
+from intents.grammar import Grammar, load_grammar, phrase_tokens
 from intents.matcher import Match, Matcher
 from intents.moving import left_out, move_times
 from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
 from intents.slots import SlotFiller
-from intents.text import Tokens, tokenize
+from intents.text import Tokens, join_words, tokenize, tokenize_cjk
 from intents.timeparse import Piece, TimeScanner
+from intents.timeparse_zh import ZhTimeScanner
 from intents.when import resolve
 
 _CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
@@ -51,11 +53,25 @@ class Parser:
     def __init__(self, grammar: Grammar, contacts: ContactIndex) -> None:
         self.grammar = grammar
         self.contacts = contacts
+        speech = grammar.data["speech"]
         self.numbers = NumberWords.from_data(grammar.data["numbers"])
-        self.scanner = TimeScanner(grammar.data["time"], self.numbers)
-        self.preparer = Preparer(grammar.data["speech"], grammar.vocabulary)
+        #: Chinese is read character by character (see intents/README.md, "Chinese").
+        self.characters = speech.get("tokens") == "characters"
+        self.tokenize = tokenize_cjk if self.characters else tokenize
+        self.scanner: TimeScanner | ZhTimeScanner = (
+            ZhTimeScanner(grammar.data["time"])
+            if self.characters
+            else TimeScanner(grammar.data["time"], self.numbers)
+        )
+        self.preparer = Preparer(speech, grammar.vocabulary)
         self.matcher = Matcher(grammar)
-        self.filler = SlotFiller(contacts, grammar.data["speech"])
+        self.filler = SlotFiller(contacts, speech)
+        self._choice_stop = frozenset(speech.get("choice_stop", ()))
+        self._choice_aliases = {
+            str(k): str(v) for k, v in (speech.get("choice_aliases") or {}).items()
+        }
+        self._contact_prefixes = _phrase_list(speech.get("contact_answer_prefix", ()))
+        self._contact_suffixes = _phrase_list(speech.get("contact_answer_suffix", ()))
 
     @classmethod
     def from_contacts(cls, contacts: Iterable[Contact], locale: str = "en") -> Parser:
@@ -97,7 +113,7 @@ class Parser:
     # -- one text ----------------------------------------------------------
 
     def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
-        tokens = self.preparer.clean(tokenize(text))
+        tokens = self.preparer.clean(self.tokenize(text))
         if not tokens.words:
             return ParseResult(text, Intent.NONE, 0.0)
         prepared = self._prepare(tokens)
@@ -208,7 +224,13 @@ class Parser:
         if control is not None and control.intent in (Intent.CANCEL, Intent.REPEAT, Intent.HELP):
             return control
         if expect is Expect.CHOICE:
-            choice = pick_choice(prepared.tokens, context.choices, self.numbers)
+            choice = (
+                pick_choice_zh(
+                    prepared.tokens, context.choices, self._choice_stop, self._choice_aliases
+                )
+                if self.characters
+                else pick_choice(prepared.tokens, context.choices, self.numbers)
+            )
             if choice is not None:
                 return ParseResult(text, Intent.CONFIRM, 0.9, {"choice": choice})
             return control
@@ -228,11 +250,29 @@ class Parser:
             slots = self._times(prepared.pieces, now, Intent.CREATE_EVENT, {})
             return ParseResult(text, Intent.CREATE_EVENT, 0.9, slots) if slots else None
         if expect is Expect.CONTACT:
-            words = [w for w in prepared.tokens.words if w not in ("to", "send", "it", "for")]
-            resolution = self.filler.resolve(" ".join(words))
+            resolution = self.filler.resolve(self._contact_answer(prepared.tokens.words))
             if resolution.candidates:
                 return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"recipient": resolution})
         return None
+
+    def _contact_answer(self, words: tuple[str, ...]) -> str:
+        """The name in a contact answer: "to li na" -> "li na", "发给李娜吧" -> "李娜"."""
+        if not self.characters:
+            return " ".join(w for w in words if w not in ("to", "send", "it", "for"))
+        lo, hi = 0, len(words)
+        for phrase in self._contact_prefixes:
+            if hi - lo > len(phrase) and words[lo : lo + len(phrase)] == phrase:
+                lo += len(phrase)
+                break
+        for phrase in self._contact_suffixes:
+            if hi - lo > len(phrase) and words[hi - len(phrase) : hi] == phrase:
+                hi -= len(phrase)
+                break
+        return join_words(words[lo:hi])
+
+
+def _phrase_list(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted((phrase_tokens(str(p)) for p in phrases), key=len, reverse=True))
 
 
 def _better(

@@ -18,7 +18,7 @@ from intents.contacts import ContactIndex
 from intents.grammar import MAX_NAME_WORDS
 from intents.matcher import Match
 from intents.result import ContactResolution, SlotValue
-from intents.text import Tokens
+from intents.text import Tokens, is_cjk, join_words, tokenize_cjk
 
 _ATTENDEE_SPLIT = re.compile(r",| and | with | plus | & ")
 #: How much less an ambiguous name counts when choosing where a name ends.
@@ -55,6 +55,20 @@ class SlotFiller:
         self.person_nouns = frozenset(speech["person_nouns"])
         #: Words at which an unknown name has certainly ended.
         self._body_edge = self.connectors | self.body_starters | self.not_in_names
+        # Chinese counts characters: a name is written without spaces ("李娜",
+        # "销售部的李伟") and may take more tokens; English keeps its defaults.
+        self.characters = speech.get("tokens") == "characters"
+        self.join = join_words if self.characters else " ".join
+        self.max_name = int(speech.get("max_name_tokens", MAX_NAME_WORDS))
+        self.max_unknown = int(speech.get("max_unknown_name_tokens", MAX_UNKNOWN_NAME_WORDS))
+        separators = speech.get("attendee_separators")
+        self._attendee_split = (
+            re.compile("|".join(re.escape(s) for s in separators))
+            if separators
+            else _ATTENDEE_SPLIT
+        )
+        self._pronouns = frozenset(speech.get("pronouns", _PRONOUNS))
+        self._owners = tuple(speech.get("person_owners", ("my", "our")))
         # The index never changes, so a name heard twice resolves once.
         self._cache: dict[str, ContactResolution] = {}
 
@@ -78,7 +92,7 @@ class SlotFiller:
             elif kind == "contact":
                 slots[slot] = self._name(words)
             else:
-                slots[slot] = self.attendees(" ".join(words))
+                slots[slot] = self.attendees(self.join(words))
         for name, value in match.template.fixed_slots.items():
             slots.setdefault(name, value)
         unresolved = sum(
@@ -102,28 +116,46 @@ class SlotFiller:
 
     def _person_reference(self, query: str) -> bool:
         """ "my wife", "our team": someone to message even if the directory lacks them."""
+        if self.characters:  # 我老婆, 我们老板, 我的客户
+            for owner in sorted(self._owners, key=len, reverse=True):
+                if query.startswith(owner):
+                    rest = query[len(owner) :].removeprefix("的")
+                    return rest in self.person_nouns
+            return query in self.person_nouns
         words = query.split()
-        return 2 <= len(words) <= 3 and words[0] in ("my", "our") and words[-1] in self.person_nouns
+        return 2 <= len(words) <= 3 and words[0] in self._owners and words[-1] in self.person_nouns
 
     def _implausible(self, value: Any) -> bool:
         """A name capture that cannot be a contact: "me", or a sentence fragment."""
         if not isinstance(value, ContactResolution):
             return False
-        words = value.query.split()
-        if not words or words[0] in _PRONOUNS or words[0] in self.never_first or words == ["my"]:
+        if self.characters and self._person_reference(value.query):
+            return False  # 我老婆: someone to message, though no directory entry
+        words = self._query_words(value.query)
+        if (
+            not words
+            or words[0] in self._pronouns
+            or words[0] in self.never_first
+            or words == ["my"]
+        ):
             # "email me the lyrics" is not a message; "what mail do i have",
             # "email is a great invention", "the address of my <time>": no name
             return True
         if value.candidates:
             return False
-        return len(words) > MAX_UNKNOWN_NAME_WORDS or any(w in self.not_in_names for w in words[1:])
+        return len(words) > self.max_unknown or any(w in self.not_in_names for w in words[1:])
+
+    def _query_words(self, query: str) -> tuple[str, ...] | list[str]:
+        return tokenize_cjk(query).words if self.characters else query.split()
 
     def _name(self, words: tuple[str, ...]) -> ContactResolution:
         """A captured name; a capture running into a sentence ("li na i'm late")
         is no name at all, and is not looked up (the lookup is the costly part)."""
         if any(w in self.body_starters or w in self.connectors for w in words[1:]):
-            return ContactResolution(" ".join(words))
-        return self.resolve(" ".join(words))
+            return ContactResolution(self.join(words))
+        if self.characters:
+            return self.resolve(_pointing_removed(self.join(words)))
+        return self.resolve(self.join(words))
 
     def resolve(self, text: str) -> ContactResolution:
         """Resolve a spoken name, honouring a department/title qualifier (cached)."""
@@ -137,8 +169,8 @@ class SlotFiller:
 
     def attendees(self, text: str) -> tuple[ContactResolution, ...]:
         """Resolve "li wei and zhang san" into one resolution per person."""
-        parts = [p.strip() for p in _ATTENDEE_SPLIT.split(text) if p.strip()]
-        return tuple(self.resolve(p) for p in parts if p not in ("me", "us", "him", "her"))
+        parts = [p.strip() for p in self._attendee_split.split(text) if p.strip()]
+        return tuple(self.resolve(p) for p in parts if p not in _NOT_ATTENDEES)
 
     def _split(
         self, tokens: Tokens, name: tuple[int, int], body: tuple[int, int]
@@ -147,11 +179,11 @@ class SlotFiller:
         lo, hi = name[0], body[1]
         best_cut, best_score = self._fallback_cut(tokens, lo, hi), 0.0
         best_ids: set[str] = set()
-        for cut in range(lo + 1, min(hi, lo + MAX_NAME_WORDS + 1)):
+        for cut in range(lo + 1, min(hi, lo + self.max_name + 1)):
             last = tokens.words[cut - 1]
             if cut - 1 > lo and (last in self.body_starters or last in self.connectors):
                 break
-            resolution = self.resolve(" ".join(tokens.words[lo:cut]))
+            resolution = self.resolve(self.join(tokens.words[lo:cut]))
             if not resolution.candidates:
                 continue
             top = resolution.candidates[0]
@@ -177,12 +209,28 @@ class SlotFiller:
     def _fallback_cut(self, tokens: Tokens, lo: int, hi: int) -> int:
         """Unknown name: up to where the body visibly starts ("saying", "i'm",
         "the"), if a name's length away; else one word, two after "my"/"the"."""
-        for cut in range(lo + 1, min(hi - 1, lo + MAX_UNKNOWN_NAME_WORDS) + 1):
+        for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
             if tokens.words[cut] in self._body_edge:
                 return cut
+        if self.characters:
+            return self._fallback_cut_characters(tokens, lo, hi)
         if tokens.words[lo] in ("my", "the", "our") and lo + 2 < hi:
             return lo + 2
         return lo + 1
+
+    def _fallback_cut_characters(self, tokens: Tokens, lo: int, hi: int) -> int:
+        """Chinese: a Latin name is its Latin words ("David", "li na"); a name in
+        characters ends where the driver paused, else is taken as two characters
+        (the commonest length of a Chinese name)."""
+        for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
+            if tokens.spans[cut - 1][1] < tokens.spans[cut][0] and is_cjk(tokens.words[cut]):
+                return cut
+        cut = lo
+        while cut < hi - 1 and not is_cjk(tokens.words[cut]):
+            cut += 1
+        if cut > lo:
+            return cut
+        return min(lo + 2, hi - 1) if hi - lo > 1 else lo + 1
 
 
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
@@ -190,8 +238,21 @@ _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
 _PRONOUNS = frozenset({"me", "myself", "us", "ourselves", "i", "we", "you", "they", "it"})
 
 
+#: Who the driver is among attendees ("with me"): nobody to look up.
+_NOT_ATTENDEES = frozenset({"me", "us", "him", "her", "我", "我们", "咱们"})
 #: An unknown "name" longer than this is a sentence, not a name.
 MAX_UNKNOWN_NAME_WORDS = 3
+
+
+_POINTING = re.compile(r"的?那(?:个|位)(?=.)")
+
+
+def _pointing_removed(name: str) -> str:
+    """ "财务部那个李薇" -> "财务部的李薇": a pointing word inside a name is a "的"."""
+    if "那" not in name:
+        return name
+    cleaned = _POINTING.sub("的", name)
+    return cleaned.removeprefix("的")
 
 
 def _adjacent(spans: Mapping[str, tuple[int, int]], first: str, second: str) -> bool:

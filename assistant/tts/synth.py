@@ -148,6 +148,7 @@ class Synthesizer:
         )
         self.timeout = timeout
         self._worker: _Worker | None = None
+        self._warm = False
 
     def start(self) -> None:
         """Join (or start) the worker and check the voice settings (idempotent)."""
@@ -166,6 +167,11 @@ class Synthesizer:
         )
         for voice in dict.fromkeys(voices):
             self._call(functools.partial(_apply_with, voice))
+        if self.locale_voice.locale == "zh" and not self._warm:
+            # pypinyin's dictionaries and cn2an load on first use (~0.5 s): now,
+            # not while the driver waits for the first reply.
+            self.plan("你好，1点")
+            self._warm = True
 
     def synthesize(self, text: str) -> Audio:
         """Render ``text`` to audio (blocking; safe from any thread)."""

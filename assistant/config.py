@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from assistant.errors import ConfigError
+from assistant.locales import Locale
 
 APP_NAME = "drivetalk"
 
@@ -88,6 +89,25 @@ class ASRSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     alternatives: int = Field(default=5, ge=1, le=20, description="n-best list size")
+    vad: Literal["auto", "silero", "webrtc"] = Field(
+        default="auto",
+        description=(
+            "voice activity detector: silero (neural, needs onnxruntime), webrtc, "
+            "or auto (silero when onnxruntime is installed, else webrtc)"
+        ),
+    )
+    vad_threshold: float = Field(
+        default=0.5, gt=0, lt=1, description="silero speech probability that starts speech"
+    )
+    noise_margin_db: float | None = Field(
+        default=None,
+        ge=0,
+        le=30,
+        description=(
+            "speech must be this many dB above the adaptive noise floor "
+            "(0: no floor; unset: 3 for silero, 4 for webrtc)"
+        ),
+    )
     vad_aggressiveness: int = Field(default=2, ge=0, le=3, description="webrtcvad mode")
     speech_start_ms: int = Field(default=150, ge=10, le=2000)
     leading_silence_ms: int = Field(default=5000, ge=100, le=60000)
@@ -167,11 +187,6 @@ class ServerSettings(BaseModel):
     session_idle_seconds: float = Field(default=900.0, gt=0)
     drain_seconds: float = Field(default=10.0, ge=0)
     limits: ServerLimits = ServerLimits()
-
-
-#: The languages DriveTalk understands (``locale`` setting, ``--locale`` option).
-Locale = Literal["en", "zh"]
-LOCALES: tuple[str, ...] = ("en", "zh")
 
 
 class Settings(BaseSettings):

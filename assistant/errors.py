@@ -31,6 +31,7 @@ shows the traceback only with ``--verbose``.
         ├── RateLimitedError          429 / throttled; ``retry_after`` (retryable)
         ├── AuthenticationError       bad or expired credentials
         ├── RejectedError             the backend refused the request (4xx)
+        │   └── NotFoundError         ... because what it names does not exist (any more)
         └── ConnectorLoadError        a registered connector failed to load
 """
 
@@ -147,6 +148,10 @@ class AuthenticationError(ConnectorError):
 
 class RejectedError(ConnectorError):
     """The backend understood the request and refused it."""
+
+
+class NotFoundError(RejectedError):
+    """The backend refused because the user, group or event named does not exist (any more)."""
 
 
 class ConnectorLoadError(ConnectorError):

@@ -58,20 +58,20 @@ MAX_OWNERS = 50
 #: Variants scored per lookup at most (a block larger than this is cut).
 MAX_POOL = 2000
 #: A name in characters read as pinyin is a variant this strong (its other
-#: surname readings a little less): "li wei" finds 李伟.
-READING, OTHER_READING = 0.97, 0.95
+#: surname readings a little less): "li wei" finds 李伟. (Distinct from
+#: REVERSED: a reading from characters never matches a reversed name.)
+READING, OTHER_READING = 0.965, 0.95
+#: A surname alone (李总, 老王) is a weaker match still.
+SURNAME = 0.85
 #: A query in characters matching a contact by sound only (its reading, not
 #: its characters) scores the sound match times this: always below the
 #: exact characters.
 HEARD = 0.93
-#: Candidates of a query in characters scoring at least this share its sound:
-#: one of them may be meant as much as the best, so the dialog asks.
-HOMOPHONE = 0.85
-#: Syllables whose English sound keys are this alike sound the same to an
-#: English ear ("shao" / "xiao").
-NEAR_KEY = 85
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
+_TONED = re.compile(r"[v\d]")
+
+
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
@@ -105,6 +105,7 @@ class ContactIndex:
         self.pinyin = pinyin_reader()
         self._han: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._syllables: dict[int, tuple[str, ...]] = {}
+        self._compound_surnames = frozenset(hanzi_data().get("compound_surnames") or ())
         for index, contact in enumerate(self.contacts):
             self._add(index, contact)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
@@ -117,19 +118,21 @@ class ContactIndex:
         return len(self.contacts)
 
     def _add(self, index: int, contact: Contact) -> None:
-        if has_han(contact.name):
-            self._add_han(index, contact, contact.name, FULL)
+        # Inline checks: this runs for each of 100,000 contacts within the build budget.
+        name = contact.name
+        if not name.isascii() and has_han(name):
+            self._add_han(index, contact, name, FULL)
             words: tuple[str, ...] = ()
         else:
-            words = name_words(contact.name)
+            words = name_words(name) if _TONED.search(name) is None else self._plain(name)
             self._variant(index, words, FULL)
             if len(words) == 2:
                 self._variant(index, (words[1], words[0]), REVERSED)
         for alias in contact.aliases:
-            if has_han(alias):
+            if not alias.isascii() and has_han(alias):
                 self._add_han(index, contact, alias, ALIAS)
             else:  # a pinyin alias may carry tone numbers: "li3 wei3"
-                self._variant(index, self._plain(name_words(alias)), ALIAS)
+                self._variant(index, self._plain(alias), ALIAS)
         if len(words) > 1 and contact.kind == "person":
             for word in words:
                 known = self._text_id.get(word)  # most name words are shared
@@ -138,20 +141,26 @@ class ContactIndex:
                 else:
                     self._owners[known].append((index, PARTIAL))
 
-    def _plain(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        if not any(ch.isdigit() for w in words for ch in w):
-            return words
+    def _plain(self, name: str) -> tuple[str, ...]:
+        """The words of a Latin name, pinyin tone numbers dropped and v read ü (lv -> lu)."""
+        words = name_words(name)
+        if _TONED.search(name) is None:
+            return words  # almost every name: one C call keeps the build fast
         return tuple(self.pinyin.strip_tones(w) for w in words)
 
     def _add_han(self, index: int, contact: Contact, text: str, weight: float) -> None:
         """A name in characters: exactly, its given name alone, and its readings."""
+        whole = is_han_name(text)
         chars = han_only(text)
         self._han[chars].append((index, weight))
-        if contact.kind == "person" and len(chars) == 3 and is_han_name(text):
-            self._han[chars[1:]].append((index, PARTIAL))  # 大卫 for 张大卫
+        if whole and contact.kind == "person" and len(chars) > 1:
+            surname = 2 if chars[:2] in self._compound_surnames else 1
+            if len(chars) - surname >= 2:
+                self._han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
+            self._han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
         for number, reading in enumerate(self.pinyin.readings(chars)):
             self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
-        latin = tuple(w for w in name_words(text) if not has_han(w))
+        latin = () if whole else tuple(w for w in name_words(text) if not has_han(w))
         if latin:  # "David 张": the Latin part is a name too
             self._variant(index, latin, weight * ALIAS)
 
@@ -220,17 +229,31 @@ class ContactIndex:
         ) or self._han_qualifiers.names_department(words)
 
     def _lookup(self, query: str, qualifier: str | None) -> ContactResolution:
-        words = self._clean(tuple(self.pinyin.strip_tones(w) for w in tokenize(query).words))
+        words = tokenize(query).words
+        if _TONED.search(query) is not None:  # "li3 na4", "lv"
+            words = tuple(self.pinyin.strip_tones(w) for w in words)
+        words = self._clean(words)
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)
-        syllables = self.pinyin.syllables_of(words)
-        if len(syllables) > len(words):  # "lina", "ouyang nana": pinyin written glued
+        syllables = self._glued(words, scores)
+        if syllables:  # "lina", "ouyang nana": pinyin written glued
             for index, value in self._score(syllables).items():
                 scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
             scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
         return self._rank(query, scores)
+
+    def _glued(self, words: tuple[str, ...], scores: dict[int, float]) -> tuple[str, ...]:
+        """The syllables of glued pinyin, when names in characters may be meant by it.
+
+        Only when the directory has names in characters (their readings are
+        indexed syllable by syllable) and the words found no name as written.
+        """
+        if not self._han or (scores and max(scores.values()) >= READING):
+            return ()
+        syllables = self.pinyin.syllables_of(words)
+        return syllables if len(syllables) > len(words) else ()
 
     # -- names in characters ------------------------------------------------
 
@@ -254,16 +277,20 @@ class ContactIndex:
         chars = han_only(text)
         if not chars or not self.contacts:
             return ContactResolution(query=text)
+        if chars not in self._han:  # 李总, 王经理, 老王, 小林: the surname is the name
+            chars = self._han_qualifiers.surname_of(chars)
         scores: dict[int, float] = {}
+        alike: set[int] = set()
         for index, weight in self._han.get(chars, ())[: MAX_OWNERS * 4]:
             scores[index] = max(weight, scores.get(index, 0.0))
-        for reading in self.pinyin.readings(chars)[:2]:
-            for index, value in self._score(reading).items():
+            alike.add(index)
+        for reading in self.pinyin.readings(chars):
+            for index, value in self._score(reading, alike).items():
                 scores[index] = max(value * HEARD, scores.get(index, 0.0))
         scores = {i: s for i, s in scores.items() if s >= MIN_SCORE}
         if qualifiers:
             scores = self._qualify(scores, qualifiers)
-        return self._rank(text, scores, homophones=True)
+        return self._rank(text, scores, alike)
 
     def _clean(self, words: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = [w.removesuffix("'s") for w in words]
@@ -313,8 +340,17 @@ class ContactIndex:
         union = set().union(*per_word)
         return union if len(union) <= MAX_POOL // 4 else set(sorted(union)[: MAX_POOL // 4])
 
-    def _score(self, words: tuple[str, ...]) -> dict[int, float]:
-        """Best score per contact index among the pooled variants."""
+    def _score(self, words: tuple[str, ...], alike: set[int] | None = None) -> dict[int, float]:
+        """Best score per contact index among the pooled variants.
+
+        When ``alike`` is given (a query in characters, read as pinyin), the
+        contacts of variants that are the same pinyin, or that are not
+        pinyin and sound the same to an English ear (Lee Way for li wei),
+        are added to it: English-ear keys are too coarse between pinyin
+        syllables (qin / xin, dan / tan) to call those the same sound. Nor
+        does a name read from characters match a name's words reversed
+        (阎家 is not Jia Yan, though "yan jia" may be).
+        """
         text = " ".join(words)
         key = self.sounds.name_key(words)
         pool = self._pool(words, key)
@@ -337,11 +373,21 @@ class ContactIndex:
                 break  # no later variant can enter the top candidates
             if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
                 continue  # another Chinese name, however alike in letters
-            for index, weight in self._owners[pool[position]][:MAX_OWNERS]:
+            owners = self._owners[pool[position]][:MAX_OWNERS]
+            if alike is not None:
+                owners = [(i, w) for i, w in owners if w != REVERSED]
+                if self._alike(pool[position], spelled[position], same_ids):
+                    alike.update(index for index, _ in owners)
+            for index, weight in owners:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):
                     contacts[index] = value
         return contacts
+
+    def _alike(self, text_id: int, spelled: float, same_ids: set[int]) -> bool:
+        if spelled >= 1.0:
+            return True
+        return text_id in same_ids and not self._syllables.get(text_id)
 
     def _sounds_like(self, syllables: tuple[str, ...], text_id: int, score: float) -> bool:
         """Whether a variant that is a pinyin name has the query's syllables, or near ones.
@@ -357,12 +403,7 @@ class ContactIndex:
             return score >= FOREIGN_SOUND
         if len(theirs) != len(syllables):
             return False
-        return all(self._near(a, b) for a, b in zip(syllables, theirs, strict=True))
-
-    def _near(self, one: str, other: str) -> bool:
-        if self.pinyin.near(one, other):
-            return True
-        return fuzz.ratio(self.sounds.word_key(one), self.sounds.word_key(other)) >= NEAR_KEY
+        return all(self.pinyin.near(a, b) for a, b in zip(syllables, theirs, strict=True))
 
     def _qualify(self, scores: dict[int, float], qualifiers: Sequence[str]) -> dict[int, float]:
         matching = {
@@ -385,8 +426,9 @@ class ContactIndex:
         return False
 
     def _rank(
-        self, query: str, scores: dict[int, float], *, homophones: bool = False
+        self, query: str, scores: dict[int, float], alike: set[int] | None = None
     ) -> ContactResolution:
+        """The best candidates; ambiguous when too close, or when two share the sound heard."""
         top = sorted(scores.items(), key=lambda item: -item[1])[: MAX_CANDIDATES * 4]
         top.sort(key=lambda item: (-round(item[1], 4), self.contacts[item[0]].name, item[0]))
         candidates = tuple(
@@ -394,7 +436,7 @@ class ContactIndex:
         )
         ambiguous = len(candidates) > 1 and (
             candidates[0].score - candidates[1].score < AMBIGUITY_MARGIN
-            or (homophones and candidates[1].score >= HOMOPHONE)
+            or (alike is not None and sum(i in alike for i, _ in top[:MAX_CANDIDATES]) > 1)
         )
         return ContactResolution(query=query, candidates=candidates, ambiguous=ambiguous)
 
@@ -425,19 +467,34 @@ class _HanQualifiers:
         self._after = re.compile(rf"^(?P<name>.+?)(?:{glue})?(?P<dept>{names})(?:{tails})?的?$")
         self._prefixes = tuple(sorted(data.get("prefixes") or (), key=len, reverse=True))
         self._groups = tuple(sorted(data.get("group_suffixes") or (), key=len, reverse=True))
+        self._titles = tuple(sorted(data.get("titles") or (), key=len, reverse=True))
+        self._familiar = tuple(data.get("familiar") or ())
         self._suffixes = tuple(suffixes)
         self._usable = bool(names)
 
     def clean(self, text: str) -> str:
-        """The name without words around it that are not part of it (那个, 群)."""
+        """The name without words around it that are not part of it (那个, 群, 的)."""
         for prefix in self._prefixes:
             if text.startswith(prefix) and len(text) > len(prefix):
                 text = text[len(prefix) :]
                 break
+        if text.endswith("的") and len(text) > 2 and not self._after.match(text):
+            text = text[:-1]  # 李伟的 (电话): the name's, not a department after it
         for suffix in self._groups:
             if text.endswith(suffix) and len(text) > len(suffix):
                 return text[: -len(suffix)]
         return text
+
+    def surname_of(self, name: str) -> str:
+        """The surname in 李总 / 王经理 / 老王 / 小林 (a title or a familiar prefix
+        around it); the name itself otherwise."""
+        for title in self._titles:
+            if name.endswith(title) and 1 <= len(name) - len(title) <= 2:
+                return name[: -len(title)]
+        for familiar in self._familiar:
+            if name.startswith(familiar) and len(name) == len(familiar) + 1:
+                return name[len(familiar) :]
+        return name
 
     def terms(self, department: str) -> tuple[str, ...]:
         """A department as said, and in the words an English directory uses."""

@@ -138,6 +138,7 @@ def compile_grammar(locale: str, merged: Mapping[str, Any], side: Mapping[str, A
     vocabulary: set[str] = set()
     max_name = int(side["speech"].get("max_name_tokens", MAX_NAME_WORDS))
     characters = side["speech"].get("tokens") == "characters"
+    unsplit = _unsplit_guard(side["speech"].get("name_never_ends_inside", ()))
     for intent_name, spec in merged["intents"].items():
         try:
             intent = Intent(intent_name)
@@ -157,6 +158,7 @@ def compile_grammar(locale: str, merged: Mapping[str, Any], side: Mapping[str, A
                     times=times,
                     max_name=max_name,
                     longest_first=characters,
+                    unsplit=unsplit,
                 )
                 templates.append(compiled)
                 vocabulary |= RegexBuilder(rules, _no_slots).vocabulary(node)
@@ -204,6 +206,22 @@ def _slot_list(name: str, spec: Mapping[str, Any]) -> SlotList:
     return SlotList(name, "values", {" ".join(phrase_tokens(str(k))): v for k, v in values.items()})
 
 
+def _unsplit_guard(words: Any) -> str:
+    """A lookahead that stops a name capture from ending inside one of ``words``.
+
+    "给研发部的李文发消息": the name may not end after 研 (研|发部), so the
+    lazy capture goes on to 研发部的李文.
+    """
+    cases = []
+    for word in words:
+        tokens = phrase_tokens(str(word))
+        for cut in range(1, len(tokens)):
+            before = "".join(re.escape(t) + " " for t in tokens[:cut])
+            after = "".join(re.escape(t) + " " for t in tokens[cut:])
+            cases.append(f"(?<={before}){after}")
+    return f"(?!{'|'.join(cases)})" if cases else ""
+
+
 def phrase_tokens(phrase: str) -> tuple[str, ...]:
     """The tokens of a vocabulary phrase: words, and each Chinese character alone."""
     if phrase.isascii():
@@ -236,6 +254,7 @@ def _compile(
     times: TimeMode,
     max_name: int = MAX_NAME_WORDS,
     longest_first: bool = False,
+    unsplit: str = "",
 ) -> CompiledTemplate:
     used: dict[str, SlotList] = {}
 
@@ -251,7 +270,7 @@ def _compile(
         if slot_list.kind == "contact" and slot_list.possessive:
             return rf"(?P<{ref.slot}>(?:\S+ ){{0,{max_name - 1}}}?\S+'s )"
         if slot_list.kind == "contact":
-            return rf"(?P<{ref.slot}>(?:\S+ ){{1,{max_name}}}?)"
+            return rf"(?P<{ref.slot}>(?:\S+ ){{1,{max_name}}}?){unsplit}"
         start = ""
         if slot_list.starts:
             first = "|".join(re.escape(w) for w in sorted(slot_list.starts))

@@ -11,7 +11,7 @@ nothing matched, try again with misheard keywords corrected. A miss is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,9 +26,10 @@ from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
 from intents.slots import SlotFiller
-from intents.text import Tokens, join_words, tokenize, tokenize_cjk
+from intents.text import Tokens, join_words, tokenize, tokenize_cjk, unsegmented
 from intents.timeparse import Piece, TimeScanner
 from intents.timeparse_zh import ZhTimeScanner
+from intents.title_zh import TitleFinder
 from intents.when import resolve
 
 _CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
@@ -57,7 +58,7 @@ class Parser:
         self.numbers = NumberWords.from_data(grammar.data["numbers"])
         #: Chinese is read character by character (see intents/README.md, "Chinese").
         self.characters = speech.get("tokens") == "characters"
-        self.tokenize = tokenize_cjk if self.characters else tokenize
+        self.tokenize = _tokenize_chinese if self.characters else tokenize
         self.scanner: TimeScanner | ZhTimeScanner = (
             ZhTimeScanner(grammar.data["time"])
             if self.characters
@@ -66,6 +67,9 @@ class Parser:
         self.preparer = Preparer(speech, grammar.vocabulary)
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
+        self._titles = TitleFinder(speech)
+        #: Utterances longer than this (tokens) are no command (0: no limit).
+        self.max_tokens = int(speech.get("max_command_tokens", 0))
         self._choice_stop = frozenset(speech.get("choice_stop", ()))
         self._choice_aliases = {
             str(k): str(v) for k, v in (speech.get("choice_aliases") or {}).items()
@@ -115,11 +119,15 @@ class Parser:
     def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
         tokens = self.preparer.clean(self.tokenize(text))
         if not tokens.words:
-            return ParseResult(text, Intent.NONE, 0.0)
+            return self._only_hesitation(text, now, context)
         prepared = self._prepare(tokens)
         answer = self._contextual(text, prepared, now, context)
         if answer is not None:
             return answer
+        if self.max_tokens and len(tokens.words) > self.max_tokens:
+            # Far longer than any command (a dictated body is taken above, as
+            # the dialog expects it): not matched, so parsing stays bounded.
+            return ParseResult(text, Intent.NONE, 0.0)
         found = self._ranked(text, prepared, now, 1.0)
         corrected = self.preparer.corrected(tokens)
         if corrected is not None:
@@ -128,6 +136,16 @@ class Parser:
             if alternative is not None and (found is None or _better(alternative, found)):
                 found = alternative
         return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
+
+    def _only_hesitation(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+        """Nothing but a hesitation: none, except a Chinese "嗯" asked yes or no (a yes)."""
+        if self.characters and context.expect is Expect.YES_NO:
+            raw = self.tokenize(text)
+            if raw.words:
+                answer = self._match(text, self._prepare(raw), now, 1.0, _CONTROL)
+                if answer is not None:
+                    return answer
+        return ParseResult(text, Intent.NONE, 0.0)
 
     def _prepare(self, tokens: Tokens) -> _Prepared:
         pieces = tuple(self.scanner.scan(tokens.words))
@@ -187,6 +205,10 @@ class Parser:
             )
             if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
                 return None
+        if self.characters and match.intent is Intent.CREATE_EVENT and "title" not in slots:
+            title = self._titles.title(prepared.timeless, _names_said(slots))
+            if title:
+                slots["title"] = title
         confidence = _confidence(match, filled.unresolved) * factor
         return ParseResult(text, match.intent, round(confidence, 3), slots)
 
@@ -243,6 +265,9 @@ class Parser:
     ) -> ParseResult | None:
         spoken = prepared.tokens.surface(0, len(prepared.tokens)) or text.strip()
         if expect is Expect.BODY:
+            if self.characters:  # the driver's words as said, hesitations aside
+                raw = self.preparer.without_hesitations(self.tokenize(text))
+                spoken = raw.surface(0, len(raw)) or spoken
             return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"body": spoken})
         if expect is Expect.TITLE:
             return ParseResult(text, Intent.CREATE_EVENT, 0.9, {"title": spoken})
@@ -269,6 +294,19 @@ class Parser:
                 hi -= len(phrase)
                 break
         return join_words(words[lo:hi])
+
+
+def _tokenize_chinese(text: str) -> Tokens:
+    """Character tokens of the text as said (a recogniser's word spaces removed)."""
+    return tokenize_cjk(unsegmented(text))
+
+
+def _names_said(slots: Mapping[str, SlotValue]) -> list[str]:
+    """The attendees' names as said, longest first (to strip them from a title)."""
+    attendees = slots.get("attendees")
+    if not isinstance(attendees, tuple):
+        return []
+    return sorted((a.query for a in attendees), key=len, reverse=True)
 
 
 def _phrase_list(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:

@@ -17,6 +17,7 @@ from typing import Any
 import jellyfish
 from pypinyin import lazy_pinyin
 from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.phrases_dict import phrases_dict
 from pypinyin.pinyin_dict import pinyin_dict
 
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
@@ -47,7 +48,11 @@ class SoundKeys:
 
 # -- Chinese names --------------------------------------------------------
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN = re.compile(f"[{_HAN_RANGES}]")
+_ONLY_HAN = re.compile(f"[{_HAN_RANGES}]+")
+#: A name in characters may carry spaces and the middle dot of 阿里·木合塔尔.
+_HAN_NAME = re.compile(f"[ \u00b7\u30fb]*[{_HAN_RANGES}][ \u00b7\u30fb{_HAN_RANGES}]*")
 _TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5]")
 #: pypinyin's readings carry ü as "v"; names are matched the way they are
 #: typed and heard, where lü/lu and nü/nu are the same word.
@@ -61,24 +66,21 @@ def has_han(text: str) -> bool:
 
 def han_only(text: str) -> str:
     """The Chinese characters of ``text`` in order ("李 娜" -> "李娜")."""
-    return "".join(_HAN.findall(text))
+    return text if _ONLY_HAN.fullmatch(text) else "".join(_HAN.findall(text))
 
 
 def is_han_name(text: str) -> bool:
     """Whether a name is written wholly in Chinese characters (spaces and · aside)."""
-    rest = "".join(ch for ch in text if ch not in " \u00b7\u30fb")
-    return bool(rest) and _HAN.sub("", rest) == ""
+    return _HAN_NAME.fullmatch(text) is not None
 
 
 def _syllable_inventory() -> frozenset[str]:
     """Every toneless syllable pypinyin knows (ü written u), vowel-less interjections aside."""
-    found: set[str] = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            plain = to_normal(reading).translate(_U_UMLAUT)
-            if plain.isascii() and plain.isalpha() and any(v in plain for v in "aeiou"):
-                found.add(plain)
-    return frozenset(found)
+    marked = {reading for readings in set(pinyin_dict.values()) for reading in readings.split(",")}
+    plain = {to_normal(reading).translate(_U_UMLAUT) for reading in marked}
+    return frozenset(
+        p for p in plain if p.isascii() and p.isalpha() and any(v in p for v in "aeiou")
+    )
 
 
 class Pinyin:
@@ -98,6 +100,9 @@ class Pinyin:
         self._close_initials = {frozenset(p) for p in data.get("confusable_initials", ())}
         self._close_finals = {frozenset(p) for p in data.get("confusable_finals", ())}
         self.char_readings = lru_cache(maxsize=50_000)(self._char_readings)
+        self._char_readings = self.char_readings  # type: ignore[method-assign]
+        self._reading = lru_cache(maxsize=200_000)(self._read)
+        self._first: dict[str, str] = {}  # each character's common reading
         self.split = lru_cache(maxsize=200_000)(self._split)
 
     def _checked_surnames(self, table: Mapping[str, str]) -> dict[str, str]:
@@ -129,35 +134,52 @@ class Pinyin:
     def readings(self, name: str) -> tuple[tuple[str, ...], ...]:
         """The ways a name in characters is read, the likeliest first.
 
-        The rest of the name is read as pypinyin reads it (its phrase data
-        knows 欧阳 and many given names); the surname in every reading
-        pypinyin has for the character, the surname reading first.
+        The name is read as pypinyin reads it (its phrase data knows 欧阳
+        and many given names). A surname read otherwise (曾 zeng, 单 shan)
+        comes first in its surname reading, then in pypinyin's reading, so
+        "ceng xiao ming" still finds 曾小明; the other readings pypinyin has
+        for a character (白 bo, 夏 jia) are not how anyone says a name.
         """
         chars = han_only(name)
-        if not chars:
+        main = self._reading(chars) if chars else ()
+        if not main:
             return ()
-        main = tuple(
-            p.translate(_U_UMLAUT) for p in lazy_pinyin(chars, errors="ignore", v_to_u=False)
-        )
-        if len(main) != len(chars):
-            return (main,) if main else ()
-        first = chars[0]
-        options = list(self._char_readings(first))
-        preferred = self._surnames.get(first)
-        if preferred:
-            options.remove(preferred)
-            options.insert(0, preferred)
-        elif main[0] in options:
-            options.remove(main[0])
-            options.insert(0, main[0])
-        found = [(option, *main[1:]) for option in options[:4]] or [main]
-        return tuple(dict.fromkeys(found))
+        surname = self._surnames.get(chars[0])
+        if surname is None or len(main) != len(chars) or surname == main[0]:
+            return (main,)
+        return ((surname, *main[1:]), main)
+
+    def _read(self, chars: str) -> tuple[str, ...]:
+        """pypinyin's reading of ``chars``: by its phrase data where a phrase is
+        in the name, else each character's most common reading (what pypinyin
+        itself does then, without its segmentation's cost: a directory of
+        100,000 names is read in well under a second)."""
+        size = len(chars)
+        for start in range(size - 1):
+            for end in range(start + 2, size + 1):
+                if chars[start:end] in phrases_dict:
+                    read = lazy_pinyin(chars, errors="ignore", v_to_u=False)
+                    return tuple(p.translate(_U_UMLAUT) for p in read)
+        first = self._first
+        found = []
+        for char in chars:
+            reading = first.get(char)
+            if reading is None:
+                known = self.char_readings(char)
+                reading = first[char] = known[0] if known else ""
+            if reading:
+                found.append(reading)
+        return tuple(found)
 
     def strip_tones(self, word: str) -> str:
-        """ "li3" -> "li", "li3na4" -> "lina": tone numbers after pinyin letters dropped."""
-        if not any(ch.isdigit() for ch in word) or not word[:1].isalpha():
+        """Pinyin as typed, plain: "li3" -> "li", "li3na4" -> "lina", "lv" -> "lu".
+
+        Tone numbers after pinyin letters are dropped, and ü typed as v is u
+        (as everywhere here); a word that is not pinyin then stays as it is.
+        """
+        if "v" not in word and not any(ch.isdigit() for ch in word):
             return word
-        plain = _TONE_DIGIT.sub("", word)
+        plain = _TONE_DIGIT.sub("", word).replace("v", "u")
         return plain if plain.isalpha() and self.split(plain) else word
 
     def _split(self, word: str) -> tuple[str, ...]:
@@ -207,6 +229,9 @@ class Pinyin:
         if one == other:
             return True
         (i1, f1), (i2, f2) = self._parts(one), self._parts(other)
-        if f1 == f2:
-            return frozenset((i1, i2)) in self._close_initials
-        return i1 == i2 and frozenset((f1, f2)) in self._close_finals
+        if i1 == i2:
+            return frozenset((f1, f2)) in self._close_finals
+        if frozenset((i1, i2)) not in self._close_initials:
+            return False
+        # x/sh, q/ch, j/zh: the glide is heard with the initial (xiao / shao).
+        return f1 == f2 or f1 == "i" + f2 or f2 == "i" + f1

@@ -32,6 +32,7 @@ class Preparer:
         self._prefixes = _by_length(speech.get("strip_prefix", ()))
         self._suffixes = _by_length(speech.get("strip_suffix", ()))
         self._restarts = _by_length(speech.get("restarts", ()))
+        self._pause_fillers = _by_length(speech.get("fillers_between_pauses", ()))
         self._paused_restarts = _by_length(speech.get("restarts_after_pause", ()))
         self._respell = {k: tuple(str(v).split()) for k, v in (speech.get("respell") or {}).items()}
         self._vocabulary = vocabulary
@@ -44,6 +45,8 @@ class Preparer:
     def clean(self, tokens: Tokens) -> Tokens:
         """Drop hesitations, respell slips, strip frames at both ends."""
         keep = {i for i, w in enumerate(tokens.words) if w in self._drop}
+        if self._pause_fillers:
+            keep |= self._fillers(tokens)
         tokens = tokens.without(keep)
         tokens = self._respelled(tokens)
         tokens = self._strip(tokens)
@@ -52,6 +55,24 @@ class Preparer:
             if restarted is not tokens:
                 tokens = self._strip(restarted)
         return tokens
+
+    def _fillers(self, tokens: Tokens) -> set[int]:
+        """Fillers said on their own between pauses ("给张三 那个 发个消息")."""
+        found: set[int] = set()
+        words, size = tokens.words, len(tokens.words)
+        for start in range(size):
+            if start and not _paused(tokens, start):
+                continue
+            for phrase in self._pause_fillers:
+                end = start + len(phrase)
+                if words[start:end] == phrase and (end == size or _paused(tokens, end)):
+                    found.update(range(start, end))
+                    break
+        return found
+
+    def without_hesitations(self, tokens: Tokens) -> Tokens:
+        """The tokens minus hesitations only (a dictated body keeps everything else)."""
+        return tokens.without({i for i, w in enumerate(tokens.words) if w in self._drop})
 
     def _restarted(self, tokens: Tokens) -> Tokens:
         """The utterance as meant after a restart ("给李伟 不对 给李娜发消息").

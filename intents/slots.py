@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intents.contacts import ContactIndex
-from intents.grammar import MAX_NAME_WORDS
+from intents.grammar import MAX_NAME_WORDS, phrase_tokens
 from intents.matcher import Match
 from intents.result import ContactResolution, SlotValue
 from intents.text import Tokens, is_cjk, join_words, tokenize_cjk
@@ -69,6 +69,15 @@ class SlotFiller:
         )
         self._pronouns = frozenset(speech.get("pronouns", _PRONOUNS))
         self._owners = tuple(speech.get("person_owners", ("my", "our")))
+        self._body_leads = tuple(
+            sorted(
+                (phrase_tokens(str(p)) for p in speech.get("body_leads", ())), key=len, reverse=True
+            )
+        )
+        #: Characters that start a sentence or a time phrase (an unknown name ends there).
+        self._sentence_starts = (
+            frozenset(speech.get("sentence_start_chars", ())) | self.body_starters
+        )
         # The index never changes, so a name heard twice resolves once.
         self._cache: dict[str, ContactResolution] = {}
 
@@ -91,6 +100,9 @@ class SlotFiller:
                 slots[slot] = _clean_text(tokens, lo, hi)
             elif kind == "contact":
                 slots[slot] = self._name(words)
+            elif self.characters:
+                # Pauses separate names too ("跟朱强 林涛 何军"): split the text as said.
+                slots[slot] = self.attendees(_PAUSES.sub(" 和 ", tokens.surface(lo, hi)))
             else:
                 slots[slot] = self.attendees(self.join(words))
         for name, value in match.template.fixed_slots.items():
@@ -132,6 +144,12 @@ class SlotFiller:
         if self.characters and self._person_reference(value.query):
             return False  # 我老婆: someone to message, though no directory entry
         words = self._query_words(value.query)
+        if self.characters and len(words) == 1 and is_cjk(words[0]):
+            return True  # one character is part of a word (研发部), not a name
+        if self.characters and "的" in words[1:] and not value.candidates:
+            # "客户成功部的高燕": the qualifier may be long, the name after it not.
+            name = words[len(words) - words[::-1].index("的") :]
+            return not name or len(name) > self.max_unknown
         if (
             not words
             or words[0] in self._pronouns
@@ -154,6 +172,11 @@ class SlotFiller:
         if any(w in self.body_starters or w in self.connectors for w in words[1:]):
             return ContactResolution(self.join(words))
         if self.characters:
+            if words[0] in self.never_first or words[0] in self._pronouns:
+                # "给销售部…", "我…": a template's words, never a name; not looked up.
+                return ContactResolution(self.join(words))
+            if len(words) > self.max_unknown and not self._worth_looking_up(words):
+                return ContactResolution(self.join(words))
             return self.resolve(_pointing_removed(self.join(words)))
         return self.resolve(self.join(words))
 
@@ -170,6 +193,9 @@ class SlotFiller:
     def attendees(self, text: str) -> tuple[ContactResolution, ...]:
         """Resolve "li wei and zhang san" into one resolution per person."""
         parts = [p.strip() for p in self._attendee_split.split(text) if p.strip()]
+        if self.characters:
+            parts = [_pointing_removed(join_words(tokenize_cjk(p).words)) for p in parts]
+            parts = [p for p in parts if p]
         return tuple(self.resolve(p) for p in parts if p not in _NOT_ATTENDEES)
 
     def _split(
@@ -183,6 +209,10 @@ class SlotFiller:
             last = tokens.words[cut - 1]
             if cut - 1 > lo and (last in self.body_starters or last in self.connectors):
                 break
+            if self.characters and not self._worth_looking_up(tokens.words[lo:cut]):
+                if cut - lo > _PLAIN_NAME_CHARACTERS or _latin_then_cjk(tokens.words[lo:cut]):
+                    break
+                continue
             resolution = self.resolve(self.join(tokens.words[lo:cut]))
             if not resolution.candidates:
                 continue
@@ -201,36 +231,69 @@ class SlotFiller:
             if score > best_score or longer_same:
                 best_cut, best_score = cut, score
                 best_ids = {c.contact.id for c in resolution.candidates}
+            if self.characters and top.score >= _EXACT_NAME:
+                break  # a Chinese qualifier comes before the name: nothing longer is it
         body_start = best_cut
         while body_start < hi - 1 and tokens.words[body_start] in self.connectors:
             body_start += 1
+        if self.characters:
+            body_start = self._past_lead(tokens.words, body_start, hi)
         return (lo, best_cut), (body_start, hi)
+
+    def _worth_looking_up(self, words: tuple[str, ...]) -> bool:
+        """Whether Chinese tokens can be a name: not one character alone (part of
+        a word), and more than four characters only with a qualifier (的, 部) or
+        Latin words; the lookup is the costly part of a parse."""
+        cjk = sum(1 for w in words if is_cjk(w))
+        if (cjk == 1 and len(words) == 1) or _latin_then_cjk(words):
+            return False
+        if cjk <= _PLAIN_NAME_CHARACTERS or len(words) > cjk:
+            return True
+        return any(w in _QUALIFIER_MARKS for w in words)
+
+    def _past_lead(self, words: tuple[str, ...], start: int, hi: int) -> int:
+        """Past the words between a Chinese name and its body ("吧 内容是", "就说")."""
+        moved = True
+        while moved:
+            moved = False
+            for phrase in self._body_leads:
+                end = start + len(phrase)
+                if end < hi and words[start:end] == phrase:
+                    start, moved = end, True
+                    break
+        return start
 
     def _fallback_cut(self, tokens: Tokens, lo: int, hi: int) -> int:
         """Unknown name: up to where the body visibly starts ("saying", "i'm",
         "the"), if a name's length away; else one word, two after "my"/"the"."""
+        if self.characters:
+            return self._fallback_cut_characters(tokens, lo, hi)
         for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
             if tokens.words[cut] in self._body_edge:
                 return cut
-        if self.characters:
-            return self._fallback_cut_characters(tokens, lo, hi)
         if tokens.words[lo] in ("my", "the", "our") and lo + 2 < hi:
             return lo + 2
         return lo + 1
 
     def _fallback_cut_characters(self, tokens: Tokens, lo: int, hi: int) -> int:
         """Chinese: a Latin name is its Latin words ("David", "li na"); a name in
-        characters ends where the driver paused, else is taken as two characters
-        (the commonest length of a Chinese name)."""
-        for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
-            if tokens.spans[cut - 1][1] < tokens.spans[cut][0] and is_cjk(tokens.words[cut]):
-                return cut
+        characters ends where the driver paused, else before a character that
+        starts a sentence or a time (我, 你, 明, 下) two or three characters in,
+        else after two characters (the commonest length of a Chinese name)."""
+        if hi - lo <= 1:
+            return lo + 1
         cut = lo
         while cut < hi - 1 and not is_cjk(tokens.words[cut]):
             cut += 1
         if cut > lo:
             return cut
-        return min(lo + 2, hi - 1) if hi - lo > 1 else lo + 1
+        for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
+            if tokens.words[cut] in _PARTICLES or tokens.spans[cut - 1][1] < tokens.spans[cut][0]:
+                return cut
+        for cut in (lo + 2, lo + 3):
+            if cut < hi and tokens.words[cut] in self._sentence_starts:
+                return cut
+        return min(lo + 2, hi - 1)
 
 
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
@@ -244,14 +307,37 @@ _NOT_ATTENDEES = frozenset({"me", "us", "him", "her", "我", "我们", "咱们"}
 MAX_UNKNOWN_NAME_WORDS = 3
 
 
+def _latin_then_cjk(words: tuple[str, ...]) -> bool:
+    """ "susan brown会…": characters after a Latin name are no part of it."""
+    latin = False
+    for word in words:
+        if is_cjk(word):
+            if latin:
+                return True
+        else:
+            latin = True
+    return False
+
+
+#: A name heard as written in the directory: no longer stretch is that name.
+_EXACT_NAME = 0.95
+#: A Chinese name without a qualifier has at most this many characters
+#: (two- and three-character names, four with a compound surname: 欧阳娜娜).
+_PLAIN_NAME_CHARACTERS = 4
+#: Characters of a qualifier ("销售部的李伟", "阿波罗项目组", "销售团队群").
+_QUALIFIER_MARKS = frozenset("的部组队群")
+#: Particles that end what was said before them ("给李娜吧 …").
+_PARTICLES = frozenset("吧啊呀哈")
+_PAUSES = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])|[,，、;；]+\s*")
 _POINTING = re.compile(r"的?那(?:个|位)(?=.)")
+_POINTING_END = re.compile(r"(?:的?那(?:个|位)|这个)$")
 
 
 def _pointing_removed(name: str) -> str:
     """ "财务部那个李薇" -> "财务部的李薇": a pointing word inside a name is a "的"."""
-    if "那" not in name:
+    if "那" not in name and "这" not in name:
         return name
-    cleaned = _POINTING.sub("的", name)
+    cleaned = _POINTING.sub("的", _POINTING_END.sub("", name))
     return cleaned.removeprefix("的")
 
 

@@ -155,3 +155,25 @@ def join_words(words: tuple[str, ...] | list[str]) -> str:
         out.append(word)
         previous = word
     return "".join(out)
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_SPACE_BETWEEN_CJK = re.compile(
+    r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+)
+#: Chinese written with a space after every word or two is a recogniser's
+#: segmentation ("给 张三 发 消息"), not the pauses of a typist.
+SEGMENTED_RUN_LENGTH = 2.0
+
+
+def unsegmented(text: str) -> str:
+    """Chinese text without a recogniser's word spaces ("给 张三 发 消息" -> "给张三发消息").
+
+    Only when the text looks segmented (three or more runs of characters, on
+    average shorter than two); spaces a person typed between phrases ("今晚的饭局
+    我去不了了") and spaces next to Latin words are kept.
+    """
+    runs = _CJK_RUN.findall(text)
+    if len(runs) < 3 or sum(map(len, runs)) / len(runs) >= SEGMENTED_RUN_LENGTH:
+        return text
+    return _SPACE_BETWEEN_CJK.sub("", text)

@@ -12,7 +12,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("assistant", "intents", "connectors", "audio_samples")
-DATA_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".html", ".js", ".css", ".wav", ".toml"}
+DATA_SUFFIXES = {
+    ".yaml",
+    ".yml",
+    ".json",
+    ".jsonl",
+    ".html",
+    ".js",
+    ".css",
+    ".wav",
+    ".toml",
+    ".onnx",
+}
 
 
 def _data_files() -> set[str]:

@@ -18,7 +18,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from assistant.asr.aio import AsyncSession
 from assistant.asr.base import Transcriber
 from assistant.asr.events import BargeIn, Event, Final, SpeechEnded, SpeechStarted
-from assistant.audio.endpoint import Boundary, EndpointConfig, Endpointer
+from assistant.audio.endpoint import Boundary, EndpointConfig, EndpointStream
+from assistant.audio.vad import resolve_vad
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,14 @@ class PreRoll:
 
 
 class Listener:
-    """Turn a live PCM stream into one utterance's events at a time."""
+    """Turn a live PCM stream into one utterance's events at a time.
+
+    The endpointer is the configured VAD (``[asr] vad``) with its adaptive
+    noise floor; a missing VAD runtime is a ConfigError here, at once, not
+    at the first utterance. Event times count from the start of the stream:
+    listening to the same ``chunks`` object again continues its clock (and
+    its noise floor); another object is another stream, starting at 0.
+    """
 
     def __init__(
         self,
@@ -74,6 +82,9 @@ class Listener:
     ) -> None:
         self.transcriber = transcriber
         self.config = config or EndpointConfig()
+        resolve_vad(self.config.vad)
+        self._source: object = None
+        self._stream: EndpointStream | None = None
         #: Mid-utterance audio gap that ends the utterance (None: wait for ever,
         #: however slowly the audio comes).
         self.stall_seconds = stall_seconds
@@ -101,7 +112,8 @@ class Listener:
         :data:`SLOW_STREAM_FACTOR` times ``max_utterance_s`` of wall-clock time.
         """
         speaking = is_speaking or (lambda: self.assistant_speaking)
-        endpointer = Endpointer(self.transcriber.sample_rate, self.config)
+        stream = self._stream_of(chunks)
+        endpointer = stream.utterance()
         session = await AsyncSession.open(self.transcriber, grammar)
         preroll = PreRoll(self._preroll_bytes())
         deadline: float | None = None  # wall clock, once speech has started
@@ -114,6 +126,7 @@ class Listener:
                     boundaries = endpointer.finish()
                 else:
                     boundaries = endpointer.feed(chunk)
+                    stream.heard(chunk)
                     preroll.add(chunk)
                 if deadline is None and any(b.kind == "start" for b in boundaries):
                     deadline = self._utterance_deadline()
@@ -142,6 +155,13 @@ class Listener:
             yield final
         finally:
             await session.aclose()
+
+    def _stream_of(self, chunks: AsyncIterable[bytes]) -> EndpointStream:
+        """The endpointing of ``chunks``: the one begun before, or a new stream."""
+        if chunks is not self._source or self._stream is None:
+            self._source = chunks
+            self._stream = EndpointStream(self.transcriber.sample_rate, self.config)
+        return self._stream
 
     def _utterance_deadline(self) -> float:
         """When an utterance starting now must be over, however its audio comes."""

@@ -1,7 +1,9 @@
 """Endpointing: where an utterance starts and ends in a live audio stream.
 
-webrtcvad classifies fixed frames as speech or not; :class:`Endpointer`
-turns that into utterance boundaries with the limits a driver needs: give up
+A :class:`~.vad.VoiceDetector` (silero's neural VAD or webrtcvad, gated by an
+adaptive noise floor) classifies fixed frames as speech or not;
+:class:`Endpointer` turns that into utterance boundaries with the limits a
+driver needs: give up
 when nobody speaks (leading silence), stop after a pause (trailing silence),
 and never record forever (maximum length). In push-to-talk mode the button
 decides: the utterance starts with the first audio and ends when the stream
@@ -10,16 +12,13 @@ ends (button released) or at the maximum length.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-import webrtcvad
-
+from assistant.audio.vad import VAD_NAMES, VoiceDetector, make_classifier
 from assistant.config import ASRSettings
-from assistant.errors import AudioFormatError, ConfigError
-
-#: Rates webrtcvad accepts.
-VAD_RATES = (8000, 16000, 32000, 48000)
+from assistant.errors import ConfigError
 
 #: Why an utterance ended.
 EndReason = Literal["silence", "no_speech", "max_length", "end_of_stream"]
@@ -29,6 +28,13 @@ EndReason = Literal["silence", "no_speech", "max_length", "end_of_stream"]
 class EndpointConfig:
     """Endpointing limits; see ``[asr]`` in the configuration."""
 
+    #: Which VAD: ``auto`` (silero when onnxruntime is installed), ``silero``, ``webrtc``.
+    vad: str = "auto"
+    #: silero: speech probability that starts speech (mid-utterance bar is 0.15 lower).
+    speech_threshold: float = 0.5
+    #: A speech frame must be this many dB above the adaptive noise floor (0: no
+    #: floor; None: the VAD's own default, see :mod:`.vad`).
+    noise_margin_db: float | None = None
     vad_aggressiveness: int = 2
     frame_ms: int = 30
     #: webrtcvad keeps saying "speech" for ~90 ms after any burst, so a click
@@ -40,6 +46,11 @@ class EndpointConfig:
     push_to_talk: bool = False
 
     def __post_init__(self) -> None:
+        if self.vad not in VAD_NAMES:
+            known = ", ".join(VAD_NAMES)
+            raise ConfigError(f"unknown VAD {self.vad!r} (known: {known})")
+        if not 0.0 < self.speech_threshold < 1.0:
+            raise ConfigError("the VAD speech threshold must be between 0 and 1")
         if not 0 <= self.vad_aggressiveness <= 3:
             raise ConfigError("VAD aggressiveness must be 0, 1, 2 or 3")
         if self.frame_ms not in (10, 20, 30):
@@ -51,12 +62,33 @@ class EndpointConfig:
     def from_settings(cls, asr: ASRSettings) -> EndpointConfig:
         """The limits configured in ``[asr]``."""
         return cls(
+            vad=asr.vad,
+            speech_threshold=asr.vad_threshold,
+            noise_margin_db=asr.noise_margin_db,
             vad_aggressiveness=asr.vad_aggressiveness,
             speech_start_ms=asr.speech_start_ms,
             leading_silence_ms=asr.leading_silence_ms,
             trailing_silence_ms=asr.trailing_silence_ms,
             max_utterance_s=asr.max_utterance_s,
             push_to_talk=asr.push_to_talk,
+        )
+
+    def detector(self, sample_rate: int) -> VoiceDetector:
+        """A fresh voice detector for one stream at ``sample_rate``.
+
+        Raises ConfigError naming what to install when the chosen VAD's
+        runtime is missing, AudioFormatError for a rate no VAD takes.
+        """
+        classifier = make_classifier(
+            self.vad,
+            sample_rate,
+            aggressiveness=self.vad_aggressiveness,
+            frame_ms=self.frame_ms,
+            threshold=self.speech_threshold,
+        )
+        margin = self.noise_margin_db
+        return VoiceDetector(
+            classifier, sample_rate, classifier.default_margin_db if margin is None else margin
         )
 
 
@@ -70,15 +102,29 @@ class Boundary:
 
 
 class Endpointer:
-    """Feed int16 mono PCM; get at most one start and one end boundary per utterance."""
+    """Feed int16 mono PCM; get at most one start and one end boundary per utterance.
 
-    def __init__(self, sample_rate: int, config: EndpointConfig | None = None) -> None:
-        if sample_rate not in VAD_RATES:
-            raise AudioFormatError(f"VAD needs 8, 16, 32 or 48 kHz audio, not {sample_rate} Hz")
+    ``detector`` carries what was learnt about the stream so far (the noise
+    floor, the model's memory) from one utterance to the next; without one,
+    a fresh detector is made from ``config``. Boundary times count from the
+    start of the stream: ``offset`` is how many seconds of it came before
+    this utterance's first sample.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        config: EndpointConfig | None = None,
+        *,
+        detector: VoiceDetector | None = None,
+        offset: float = 0.0,
+    ) -> None:
         self.config = config or EndpointConfig()
         self.rate = sample_rate
-        self._vad = webrtcvad.Vad(self.config.vad_aggressiveness)
-        self._frame_bytes = sample_rate * self.config.frame_ms // 1000 * 2
+        self.detector = detector or self.config.detector(sample_rate)
+        self.offset = offset
+        self._frame_seconds = self.detector.frame_seconds
+        self._frame_bytes = self.detector.frame_bytes
         self._buffer = b""
         self._frames_seen = 0
         self._voiced_run = 0
@@ -116,14 +162,18 @@ class Endpointer:
         return [*found, Boundary("end", self._now(), "end_of_stream")]
 
     def _now(self) -> float:
-        return round(self._frames_seen * self.config.frame_ms / 1000, 3)
+        return self._at(self._frames_seen)
+
+    def _at(self, frames: int) -> float:
+        """Stream time at the end of the ``frames``-th frame of this utterance."""
+        return round(self.offset + frames * self._frame_seconds, 3)
 
     def _frame(self, frame: bytes) -> list[Boundary]:
         cfg = self.config
         self._frames_seen += 1
         if cfg.push_to_talk:
             return self._push_to_talk_frame()
-        voiced = self._vad.is_speech(frame, self.rate)
+        voiced = self.detector.is_speech(frame, in_speech=self._start is not None)
         self._voiced_run = self._voiced_run + 1 if voiced else 0
         self._silent_run = 0 if voiced else self._silent_run + 1
         if self._start is None:
@@ -132,27 +182,28 @@ class Endpointer:
 
     def _push_to_talk_frame(self) -> list[Boundary]:
         if self._start is None:
-            self._start = self._now() - self.config.frame_ms / 1000
+            self._start = self._at(self._frames_seen - 1)
             return [Boundary("start", self._start)]
         return self._max_length_check()
 
     def _waiting_frame(self) -> list[Boundary]:
         cfg = self.config
-        if self._voiced_run * cfg.frame_ms >= cfg.speech_start_ms:
-            self._start = self._now() - self._voiced_run * cfg.frame_ms / 1000
+        if self._voiced_run * self._frame_seconds * 1000 >= cfg.speech_start_ms:
+            self._start = self._at(self._frames_seen - self._voiced_run)
             return [Boundary("start", self._start)]
-        if self._now() * 1000 >= cfg.leading_silence_ms:
+        # Someone who began speaking just before the limit is not cut off:
+        # the limit waits for the voiced run to become speech or to stop.
+        waited = self._frames_seen * self._frame_seconds * 1000
+        if waited >= cfg.leading_silence_ms and self._voiced_run == 0:
             self.done = True
             return [Boundary("end", self._now(), "no_speech")]
         return []
 
     def _speech_frame(self) -> list[Boundary]:
         cfg = self.config
-        if self._silent_run * cfg.frame_ms >= cfg.trailing_silence_ms:
+        if self._silent_run * self._frame_seconds * 1000 >= cfg.trailing_silence_ms:
             self.done = True
-            return [
-                Boundary("end", self._now() - self._silent_run * cfg.frame_ms / 1000, "silence")
-            ]
+            return [Boundary("end", self._at(self._frames_seen - self._silent_run), "silence")]
         return self._max_length_check()
 
     def _max_length_check(self) -> list[Boundary]:
@@ -161,3 +212,50 @@ class Endpointer:
             self.done = True
             return [Boundary("end", self._now(), "max_length")]
         return []
+
+
+class EndpointStream:
+    """Endpointing of one whole audio stream, utterance after utterance.
+
+    Every utterance gets a fresh :class:`Endpointer`, but they share the
+    stream's voice detector (its noise floor and model memory carry over
+    the pauses) and its clock: boundary times count from the stream's first
+    sample. :class:`~assistant.asr.listener.Listener` runs one per stream;
+    :meth:`segment` does the same without a recognizer.
+    """
+
+    def __init__(self, sample_rate: int, config: EndpointConfig | None = None) -> None:
+        self.config = config or EndpointConfig()
+        self.rate = sample_rate
+        self.detector = self.config.detector(sample_rate)
+        self._samples = 0
+
+    @property
+    def seconds(self) -> float:
+        """Audio of the stream heard so far."""
+        return self._samples / self.rate
+
+    def utterance(self) -> Endpointer:
+        """The endpointer for the next utterance, starting at the current stream time."""
+        return Endpointer(self.rate, self.config, detector=self.detector, offset=self.seconds)
+
+    def heard(self, chunk: bytes) -> None:
+        """Count ``chunk`` (int16 mono) as heard, whether or not an endpointer saw it all."""
+        self._samples += len(chunk) // 2
+
+    def segment(self, chunks: Iterable[bytes]) -> Iterator[Boundary]:
+        """Every boundary of the stream, as a listener would find them.
+
+        As in the listener, an utterance that ends mid-chunk drops the rest
+        of that chunk and the next endpointer starts with the next chunk;
+        ``no_speech`` ends (nobody spoke within the leading silence) are
+        yielded too, so a caller can tell how long the stream was quiet.
+        """
+        endpointer = self.utterance()
+        for chunk in chunks:
+            found = endpointer.feed(chunk)
+            self.heard(chunk)
+            yield from found
+            if endpointer.done:
+                endpointer = self.utterance()
+        yield from endpointer.finish()

@@ -5,11 +5,15 @@ shows whether it loaded; a broken plugin is shown with its error (and makes
 the command exit 1), never hidden. ``check NAME`` builds the backend from the
 ``[connectors.NAME]`` table of the config file, with secrets from the
 environment, and runs its live authentication and reachability check.
+``check NAME --live`` runs the backend's end-to-end walk instead (DingTalk:
+token, send to self, calendar round trip, Stream connect), one line a step.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from typing import Any
 
 import click
 import httpx
@@ -17,7 +21,7 @@ import httpx
 from assistant.backend import build_backend
 from assistant.cli.options import settings_from
 from assistant.config import Settings
-from assistant.errors import DriveTalkError, UnknownBackendError
+from assistant.errors import DriveTalkError, UnknownBackendError, UserInputError
 from connectors import registry
 from connectors.ports import CheckResult
 
@@ -58,19 +62,57 @@ def list_command() -> int:
     type=click.FloatRange(min=0.1, max=600),
     default=DEFAULT_CHECK_TIMEOUT,
     show_default=True,
-    help="Seconds before the check counts as failed.",
+    help="Seconds before the check (with --live: each step) counts as failed.",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Walk the backend end to end for real (DingTalk: sends you one message and "
+    "creates and deletes one event); one line per step.",
 )
 @click.pass_context
-def check_command(ctx: click.Context, name: str, timeout: float) -> int:
+def check_command(ctx: click.Context, name: str, timeout: float, live: bool) -> int:
     """Build backend NAME from the config file and check it live (exit 0 = OK)."""
     if name not in registry.available():
         known = ", ".join(sorted(registry.available())) or "none"
         raise UnknownBackendError(f"unknown backend {name!r} (installed: {known})")
     settings = settings_from(ctx)
+    if live:
+        return _report_live(name, asyncio.run(_live(name, settings, timeout)))
     result = asyncio.run(_check(name, settings, timeout))
     verdict = "OK" if result.ok else "FAILED"
     click.echo(f"{name}: {verdict} - {result.detail}")
     return 0 if result.ok else 1
+
+
+def _report_live(name: str, steps: Sequence[Any] | CheckResult) -> int:
+    """Print one line per live step; exit 0 unless a step failed (skipped is shown, not failed)."""
+    if isinstance(steps, CheckResult):
+        click.echo(f"{name}: FAILED - {steps.detail}")
+        return 1
+    for step in steps:
+        click.echo(f"{name}: {step.status.upper():<8}{step.name} - {step.detail}")
+    failed = sum(step.status == "failed" for step in steps)
+    click.echo(f"{name}: {'FAILED' if failed else 'OK'} - live check, {failed} step(s) failed")
+    return 1 if failed else 0
+
+
+async def _live(name: str, settings: Settings, timeout: float) -> Sequence[Any] | CheckResult:
+    """Build one backend and run its ``live_check`` walk; failures to build become a verdict."""
+    config = settings.connectors.get(name, {})
+    async with httpx.AsyncClient(timeout=min(timeout, 30.0)) as http:  # TLS verification on
+        try:
+            connector = build_backend(settings, name, config=config, http=http)
+        except DriveTalkError as exc:
+            return CheckResult(False, str(exc))
+        try:
+            walk = getattr(connector, "live_check", None)
+            if walk is None:
+                raise UserInputError(f"backend {name!r} has no --live check")
+            steps: Sequence[Any] = await walk(step_timeout=timeout)
+            return steps
+        finally:
+            await connector.aclose()
 
 
 async def _check(name: str, settings: Settings, timeout: float) -> CheckResult:

@@ -16,8 +16,8 @@ from typing import TextIO
 import click
 
 from assistant.cli.options import clock_from, data_dir_option, now_option, settings_from, tz_option
-from assistant.config import LOCALES
 from assistant.errors import ConfigError
+from assistant.locales import LOCALES
 from assistant.models import Contact
 from intents.directory import read_contacts
 from intents.parser import Parser

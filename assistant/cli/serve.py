@@ -34,9 +34,13 @@ def command(  # noqa: PLR0917 - one parameter per click option
     """
     import uvicorn
 
+    from assistant.audio.vad import resolve_vad
     from assistant.server.app import create_app
 
     settings = settings_from(ctx, data_dir=data_dir, model=model)
+    # Every stream endpoints with the configured VAD: a missing runtime is
+    # one error now, not a failed stream per car later.
+    resolve_vad(settings.asr.vad)
     server = settings.server.model_copy(
         update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
     )

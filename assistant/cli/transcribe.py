@@ -9,6 +9,10 @@ A file that cannot be read or decoded gives ``{"file": ..., "error": ...,
 the command ends with one ``drivetalk: error: N of M files could not be
 transcribed`` line on stderr and a non-zero exit status (2 when every
 failure was bad input, 1 otherwise).
+
+With ``--segments`` each file is cut into utterances by the endpointer
+(:mod:`assistant.asr.segments`) and each utterance is one JSON line; a file
+without speech gives no line, and a note on stderr says so.
 """
 
 from __future__ import annotations
@@ -22,9 +26,13 @@ import click
 from assistant.asr.catalogue import language_name
 from assistant.asr.factory import transcriber_from_settings
 from assistant.asr.filetranscribe import FileTranscript, transcribe_file, transcribe_source
+from assistant.asr.listener import Listener
+from assistant.asr.segments import FileSegments, segment_file, segment_source
 from assistant.asr.vosk_engine import VoskTranscriber
+from assistant.audio.endpoint import EndpointConfig
 from assistant.audio.formats import PcmFormat
 from assistant.audio.sources import RawPcmSource
+from assistant.audio.vad import resolve_vad
 from assistant.cli.options import settings_from
 from assistant.errors import ASRError, DriveTalkError, UserInputError
 
@@ -59,6 +67,12 @@ from assistant.errors import ASRError, DriveTalkError, UserInputError
     show_default=True,
     help="Stop decoding a file after this much audio (0: no limit); cut files say truncated.",
 )
+@click.option(
+    "--segments",
+    is_flag=True,
+    help="Cut each file into utterances with the endpointer ([asr] vad): one JSON line each "
+    "with file, start, end, end_reason, text, alternatives.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -69,11 +83,18 @@ def command(
     grammar: tuple[str, ...],
     raw_spec: str | None,
     max_seconds: float,
+    segments: bool,
 ) -> None:
     """Transcribe WAV files (any PCM/float encoding) and print JSON lines."""
     raw = PcmFormat.parse(raw_spec) if raw_spec else None
+    settings = settings_from(ctx)
+    # The endpointer's VAD is checked before the model loads: a missing
+    # runtime fails in milliseconds, not after seconds of loading.
+    endpointing = EndpointConfig.from_settings(settings.asr) if segments else None
+    if endpointing is not None:
+        resolve_vad(endpointing.vad)
     transcriber, choice = transcriber_from_settings(
-        settings_from(ctx), locale=None, model=model, alternatives=alternatives
+        settings, locale=None, model=model, alternatives=alternatives
     )
     language = choice.language
     heard = f"{language_name(language)} ({language})" if language else "language unknown"
@@ -82,9 +103,15 @@ def command(
         f"{transcriber.model.load_seconds:.2f} s",
         err=True,
     )
+    listener = (
+        None if endpointing is None else Listener(transcriber, endpointing, stall_seconds=None)
+    )
     failed: list[DriveTalkError] = []
     for file in files:
         try:
+            if listener is not None:
+                _print_segments(_segment_one(listener, file, raw, grammar, max_seconds), language)
+                continue
             result = _transcribe_one(transcriber, file, raw, grammar, max_seconds).to_dict()
             result["language"] = language
         except DriveTalkError as exc:
@@ -114,6 +141,42 @@ def _transcribe_one(
     return transcribe_source(
         transcriber, source, "-", grammar=grammar or None, max_seconds=max_seconds
     )
+
+
+def _segment_one(
+    listener: Listener,
+    file: Path,
+    raw: PcmFormat | None,
+    grammar: tuple[str, ...],
+    max_seconds: float,
+) -> FileSegments:
+    if str(file) != "-":
+        return segment_file(
+            listener, file, raw=raw, grammar=grammar or None, max_seconds=max_seconds
+        )
+    if raw is None:
+        raise UserInputError("reading audio from stdin (-) needs --raw FORMAT:RATE[:CH]")
+    source = RawPcmSource(sys.stdin.buffer, raw)
+    return segment_source(listener, source, "-", grammar=grammar or None, max_seconds=max_seconds)
+
+
+def _print_segments(result: FileSegments, language: str | None) -> None:
+    """One JSON line per utterance; a note on stderr for no speech or a cut file."""
+    for segment in result.segments:
+        line = {**segment.to_dict(), "language": language}
+        click.echo(json.dumps(line, ensure_ascii=False))
+    sys.stdout.flush()
+    if not result.segments:
+        click.echo(
+            f"drivetalk: {result.file}: no speech detected in "
+            f"{result.audio_duration:.1f} s (0 segments)",
+            err=True,
+        )
+    if result.truncated:
+        click.echo(
+            f"drivetalk: {result.file}: stopped at {result.audio_duration:.1f} s (--max-seconds)",
+            err=True,
+        )
 
 
 class FilesFailedError(UserInputError):

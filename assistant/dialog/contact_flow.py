@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.dialog.common import Outcome, ask, finish, p, spoken
 from assistant.dialog.contacts import choice_question, first_resolution, pick, resolve, unknown_name
 from assistant.dialog.events import Utterance
-from assistant.dialog.names import department, display_name
+from assistant.dialog.names import department, display_name, job_title
 from assistant.dialog.prompts import phrase
 from assistant.dialog.speech import spoken_email, spoken_phone
 from assistant.dialog.state import ContactLookup, DialogState
@@ -44,18 +44,19 @@ def describe(contact: Contact, field: str) -> str:
     name = display_name(contact)
     if field not in _FIELDS:
         return _summary(contact)
-    value = department(contact) if field == "department" else getattr(contact, field)
+    value = _VALUES[field](contact) if field in _VALUES else getattr(contact, field)
     if not value:
         return p("contact.missing", name=name, field=phrase(f"field_{field}"))
     return p(f"contact.{field}", name=name, value=_spoken(field, value))
 
 
+#: Fields said in the conversation's language rather than as the directory has them.
+_VALUES = {"department": department, "title": job_title}
+
+
 def _summary(contact: Contact) -> str:
-    name, dept = display_name(contact), department(contact)
-    if contact.title and dept:
-        role = phrase("role", title=contact.title, department=dept)
-    else:
-        role = contact.title or dept
+    name, dept, title = display_name(contact), department(contact), job_title(contact)
+    role = phrase("role", title=title, department=dept) if title and dept else title or dept
     text = phrase("summary", name=name, role=role) if role else phrase("summary_name", name=name)
     if contact.phone:
         text += " " + p("contact.summary_phone", value=spoken_phone(contact.phone))

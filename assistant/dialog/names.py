@@ -4,7 +4,8 @@ In Chinese a colleague is called by the name written in characters: the
 contact's first alias written wholly in CJK characters (李娜 for "Li Na"),
 or the name itself when it is written so; people and groups without one
 keep their name (David Miller). Departments come from the directory in
-English and are said the usual Chinese way (销售部) from the catalogue.
+English and are said the usual Chinese way (销售部) from the catalogue, and
+so are the job titles the catalogue knows (客户经理).
 
 :class:`NameBook` does the same for messages, which carry only the names a
 backend gave them: the runner passes every fetched or pushed message
@@ -34,6 +35,13 @@ def display_name(contact: Contact, locale: Locale | None = None) -> str:
     if (locale or current()) == "zh":
         return chinese_name(contact) or contact.name
     return contact.name
+
+
+def job_title(contact: Contact, locale: Locale | None = None) -> str:
+    """The contact's job title as said in ``locale`` ("Account Manager" -> "客户经理")."""
+    if not contact.title:
+        return ""
+    return word("titles", contact.title, locale or current())
 
 
 def department(contact: Contact, locale: Locale | None = None) -> str:

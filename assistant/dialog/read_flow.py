@@ -16,7 +16,7 @@ from assistant.dialog.common import Outcome, ask, finish, p, spoken, wait_for
 from assistant.dialog.contacts import first_resolution
 from assistant.dialog.events import Fetched, Utterance
 from assistant.dialog.send_flow import is_group_message, start_reply
-from assistant.dialog.speech import count, split_for_speech
+from assistant.dialog.speech import count, split_for_speech, spoken_limit
 from assistant.dialog.state import DialogState, MessageDraft, Reading
 from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext, ParseResult
@@ -70,7 +70,7 @@ def start_reading(state: DialogState, messages: tuple[Message, ...], intro: str)
 def read_current(state: DialogState, reading: Reading, intro: str = "") -> Outcome:
     """Speak the current message (or its first part) and wait for what next."""
     message = reading.messages[reading.index]
-    head, rest = split_for_speech(message.body, state.policy.max_spoken_chars)
+    head, rest = split_for_speech(message.body, spoken_limit(state.policy.max_spoken_chars))
     text = " ".join(x for x in (intro, who_says(message), head) if x)
     state = replace(state, last_heard=message)
     if rest:
@@ -132,7 +132,7 @@ def answer(state: DialogState, reading: Reading, event: Utterance) -> Outcome:
 
 def _answer_rest(state: DialogState, reading: Reading, intent: Intent) -> Outcome:
     if intent in (Intent.CONFIRM, Intent.NEXT):
-        head, rest = split_for_speech(reading.rest, state.policy.max_spoken_chars)
+        head, rest = split_for_speech(reading.rest, spoken_limit(state.policy.max_spoken_chars))
         if rest:
             text = f"{head} {p('read.more')}"
             new = replace(reading, rest=rest)

@@ -210,6 +210,10 @@ class DialogRunner:
                     self.window = AnswerWindow(self.window.turn, ParseContext())
                 current = self._renamed(current)
                 self.state, actions = step(self.state, current, self.clock())
+                if self.state.task is None:
+                    # No question is open (e.g. a timeout ended the task): the
+                    # next utterance is a new request, not an answer to it.
+                    self.window = AnswerWindow(self.window.turn, ParseContext())
                 for action in actions:
                     outcome = await self._execute(action)
                     if outcome is _INTERRUPTED:

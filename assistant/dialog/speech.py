@@ -142,6 +142,16 @@ def _part_of_day(hour: int) -> str:
 
 
 @_localised
+def spoken_limit(chars: int) -> int:
+    """How many characters of a message to speak before offering the rest.
+
+    ``[dialog] max_spoken_chars`` counts English characters (220: about
+    fifteen seconds at 175 words a minute).
+    """
+    return chars
+
+
+@_localised
 def split_for_speech(text: str, limit: int) -> tuple[str, str]:
     """Cut ``text`` into a spoken head of at most ``limit`` characters and the rest.
 

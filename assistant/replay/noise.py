@@ -18,6 +18,9 @@ requested rate; the same seed gives the same samples on every machine
 * **rain**: drops on the roof and windscreen, Poisson-distributed impulses
   (a few hundred per second) each a short decaying burst, high-passed, over
   a pink hiss.
+* **wind**: air rushing past the mirrors and seals, pink noise band-limited
+  to about 30-1500 Hz whose loudness swells and fades with gusts (a slow,
+  smoothed random envelope of a few seconds).
 * **cabin**: engine + road + fan together, the usual motorway mix.
 
 Spectral shaping is done in the frequency domain (FFT of white noise times a
@@ -111,6 +114,16 @@ def rain(n: int, rate: int, rng: np.random.Generator) -> Samples:
     return _normalise(_normalise(bursts) + 0.4 * _normalise(pink))
 
 
+def wind(n: int, rate: int, rng: np.random.Generator) -> Samples:
+    """Wind: band-limited pink noise under a slow gusting envelope."""
+    low, high = _highpass(30.0), _lowpass(1500.0)
+    rush = _shaped(n, rate, rng, lambda f: low(f) * high(f) / np.sqrt(np.maximum(f, 30.0)))
+    # Gusts: white noise smoothed to below ~0.5 Hz, mapped to 0.4-1.6 x loudness.
+    gusts = _shaped(n, rate, rng, _lowpass(0.5, order=2))
+    gusts /= np.max(np.abs(gusts)) or 1.0
+    return _normalise(rush * (1.0 + 0.6 * gusts))
+
+
 def cabin(n: int, rate: int, rng: np.random.Generator) -> Samples:
     """The motorway mix: engine, road and fan together."""
     return _normalise(engine(n, rate, rng) + 0.8 * road(n, rate, rng) + 0.5 * fan(n, rate, rng))
@@ -122,6 +135,7 @@ NOISES: dict[str, Generator] = {
     "road": road,
     "fan": fan,
     "rain": rain,
+    "wind": wind,
     "cabin": cabin,
 }
 

@@ -3,8 +3,13 @@
 Every request carries an explicit timeout and goes through the shared
 ``httpx.AsyncClient`` (TLS verified). v1.0 APIs take the token in the
 ``x-acs-dingtalk-access-token`` header; the older ``oapi`` host takes it as
-the ``access_token`` query parameter. A request rejected for its token is
-retried once with a freshly fetched token.
+the ``access_token`` query parameter. A request rejected for its token (v1.0:
+HTTP 400 ``InvalidAuthentication``, or 401; oapi: errcode 40001/40014/42001)
+drops the cached token and is retried once with a freshly fetched one.
+
+User-detail lookups are paced to DingTalk's documented 20 calls a second per
+API (``codes.DOC_LIMITS``), and one that is throttled anyway (other cars of
+the same enterprise share the app's budget) is retried briefly.
 """
 
 from __future__ import annotations
@@ -18,14 +23,30 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr
 
-from assistant.errors import AuthenticationError, RateLimitedError, RejectedError
-from connectors.dingtalk.responses import check_api, check_errcode, transport_error
+from assistant.errors import AuthenticationError, NotFoundError, RateLimitedError, RejectedError
+from connectors.dingtalk.pacing import CallWindow
+from connectors.dingtalk.responses import (
+    Failure,
+    api_failure,
+    check_api,
+    errcode_failure,
+    json_body,
+    transport_error,
+)
 from connectors.dingtalk.settings import DingTalkSecrets, DingTalkSettings
 from connectors.dingtalk.token import AccessTokenCache
+from connectors.retry import RetryPolicy, call_with_retry
 
 log = logging.getLogger(__name__)
 
 ROBOT_TOPIC = "/v1.0/im/bot/messages/get"
+#: Documented: 20 calls a second per API per app. The window is a little
+#: longer than a second so network jitter cannot squeeze 21 into DingTalk's.
+API_CALLS_PER_WINDOW = 20
+API_WINDOW_S = 1.1
+#: A throttled lookup (the budget is shared by every car of the enterprise)
+#: is retried briefly; the dialog is waiting for it.
+LOOKUP_RETRY = RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=2.0, deadline=6.0)
 
 
 class DingTalkApi:
@@ -37,7 +58,7 @@ class DingTalkApi:
         settings: DingTalkSettings,
         secrets: DingTalkSecrets,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if settings.app_key is None or secrets.app_secret is None:
             raise AuthenticationError("DingTalk enterprise app is not configured")
@@ -46,6 +67,7 @@ class DingTalkApi:
         self._app_key = settings.app_key
         self._app_secret = secrets.app_secret
         self.tokens = AccessTokenCache(self._fetch_token, margin=settings.token_margin, clock=clock)
+        self._user_calls = CallWindow(API_CALLS_PER_WINDOW, API_WINDOW_S)
 
     def __repr__(self) -> str:
         return f"DingTalkApi(app_key={self._app_key!r}, api_base={self._settings.api_base!r})"
@@ -71,17 +93,25 @@ class DingTalkApi:
             raise AuthenticationError("DingTalk access token: malformed answer")
         return SecretStr(token), float(lifetime)
 
-    async def call(self, what: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    async def call(
+        self,
+        what: str,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """A v1.0 API call; ``path`` starts with ``/v1.0``."""
         url = f"{self._settings.api_base}{path}"
         for attempt in (1, 2):
             token = await self.tokens.get()
-            headers = {"x-acs-dingtalk-access-token": token.get_secret_value()}
-            response = await self._request(what, method, url, headers=headers, **kwargs)
-            if response.status_code == 401 and attempt == 1:
-                self.tokens.invalidate(token)
-                continue
-            return check_api(response, what)
+            sent = {**(headers or {}), "x-acs-dingtalk-access-token": token.get_secret_value()}
+            response = await self._request(what, method, url, headers=sent, **kwargs)
+            failure = api_failure(response)
+            if failure is None:
+                return json_body(response)
+            self._give_up_unless_token(failure, token, attempt, what)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def oapi(self, what: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -91,13 +121,20 @@ class DingTalkApi:
             token = await self.tokens.get()
             params = {"access_token": token.get_secret_value()}
             response = await self._request(what, "POST", url, params=params, json=body)
-            try:
-                return check_errcode(response, what)
-            except AuthenticationError:
-                if attempt == 2:
-                    raise
-                self.tokens.invalidate(token)
+            failure = errcode_failure(response, what)
+            if failure is None:
+                return json_body(response)
+            self._give_up_unless_token(failure, token, attempt, what)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _give_up_unless_token(
+        self, failure: Failure, token: SecretStr, attempt: int, what: str
+    ) -> None:
+        """Raise ``failure`` unless it is a first rejected token (then drop it)."""
+        if not failure.token_rejected or attempt == 2:
+            raise failure.error(what)
+        log.info("DingTalk %s: access token rejected; fetching a new one", what)
+        self.tokens.invalidate(token)
 
     # -- messaging -----------------------------------------------------------------
 
@@ -112,7 +149,7 @@ class DingTalkApi:
         answer = await self.call("1:1 send", "POST", "/v1.0/robot/oToMessages/batchSend", json=body)
         invalid = answer.get("invalidStaffIdList") or []
         if invalid:
-            raise RejectedError(f"DingTalk 1:1 send: unknown user id(s) {', '.join(invalid)}")
+            raise NotFoundError(f"DingTalk 1:1 send: unknown user id(s) {', '.join(invalid)}")
         throttled = answer.get("flowControlledStaffIdList") or []
         if throttled:
             raise RateLimitedError("DingTalk 1:1 send: recipient is flow-controlled", None)
@@ -138,9 +175,13 @@ class DingTalkApi:
     def _events_path(self, union_id: str) -> str:
         return f"/v1.0/calendar/users/{quote(union_id, safe='')}/calendars/primary/events"
 
-    async def create_event(self, union_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Create an event in the user's primary calendar."""
-        return await self.call("create event", "POST", self._events_path(union_id), json=body)
+    async def create_event(
+        self, union_id: str, body: dict[str, Any], client_token: str
+    ) -> dict[str, Any]:
+        """Create an event; the same ``client_token`` within a day creates it once."""
+        headers = {"x-client-token": client_token}
+        path = self._events_path(union_id)
+        return await self.call("create event", "POST", path, headers=headers, json=body)
 
     async def list_events(self, union_id: str, time_min: str, time_max: str) -> list[dict]:
         """Every event between the two ISO 8601 instants, following nextToken."""
@@ -154,24 +195,34 @@ class DingTalkApi:
                 return events
             params["nextToken"] = str(next_token)
 
-    async def delete_event(self, union_id: str, event_id: str) -> None:
-        """Delete one event."""
+    async def delete_event(self, union_id: str, event_id: str, client_token: str) -> None:
+        """Delete one event; the same ``client_token`` within a day deletes it once."""
         path = f"{self._events_path(union_id)}/{quote(event_id, safe='')}"
-        await self.call("delete event", "DELETE", path)
+        await self.call("delete event", "DELETE", path, headers={"x-client-token": client_token})
 
     # -- directory -----------------------------------------------------------------
 
     async def search_users(self, query: str, offset: int, size: int) -> tuple[list[str], bool]:
-        """User ids whose name matches ``query``, and whether more pages exist."""
+        """User ids whose name matches ``query``, and whether more exist after them.
+
+        ``offset`` counts users, not pages: the documented example starts at 0
+        and the next request starts where the previous page ended
+        (``codes.DOC_SEARCH``). ``size`` is at most 100.
+        """
         body = {"queryWord": query, "offset": offset, "size": size}
         page = await self.call("contact search", "POST", "/v1.0/contact/users/search", json=body)
         ids = [str(i) for i in page.get("list") or []]
         return ids, bool(page.get("hasMore"))
 
     async def user(self, user_id: str) -> dict[str, Any]:
-        """One user's details (name, unionid, title, mobile, email)."""
+        """One user's details (name, unionid, title, mobile, email); paced, see above."""
         body = {"userid": user_id, "language": "en_US"}
-        answer = await self.oapi("user detail", "/topapi/v2/user/get", body)
+
+        async def lookup() -> dict[str, Any]:
+            await self._user_calls.acquire()
+            return await self.oapi("user detail", "/topapi/v2/user/get", body)
+
+        answer = await call_with_retry(lookup, LOOKUP_RETRY)
         result = answer.get("result")
         return result if isinstance(result, dict) else {}
 

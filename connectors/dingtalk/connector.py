@@ -5,8 +5,11 @@ Messaging through the app robot: 1:1 messages go to a ``userId``, group
 messages to an ``openConversationId``. A group whose id matches the
 configured custom robot goes through that robot's signed webhook instead
 (urgent messages mention everyone). Incoming messages arrive over Stream
-mode and are kept in an in-memory :class:`~connectors.webhook.inbox.Inbox`,
-since DingTalk gives robots no history to read back.
+mode and are kept in an in-memory :class:`~connectors.webhook.inbox.Inbox`.
+DingTalk gives robots no history to read back, and Stream mode does not
+redeliver robot messages: what arrived while the car was offline is gone, and
+in groups the robot only receives messages that @-mention it. "Unread" with
+DingTalk therefore means "received since the car connected, not yet read".
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -32,9 +35,10 @@ from assistant.models import (
     OutgoingMessage,
     SendReceipt,
 )
-from connectors.dingtalk import convert, redact
+from connectors.dingtalk import convert, idempotency, live, redact
 from connectors.dingtalk.api import DingTalkApi
 from connectors.dingtalk.ledger import SentLedger
+from connectors.dingtalk.live import LiveStep
 from connectors.dingtalk.robot import CustomRobot
 from connectors.dingtalk.settings import (
     DingTalkSecrets,
@@ -54,8 +58,6 @@ redact.install()
 
 #: Documented page size limits: contact search 100, department members 100.
 MAX_PAGE = 100
-#: User-detail lookups in flight at once (DingTalk limits calls per second).
-DETAIL_CONCURRENCY = 8
 
 
 class DingTalkConnector:
@@ -73,7 +75,7 @@ class DingTalkConnector:
         data_dir: Path,
         zone: ZoneInfo,
         now: Callable[[], datetime],
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self._owns_http = http is None
@@ -125,6 +127,10 @@ class DingTalkConnector:
             parts.append("robot=configured")
         return f"DingTalkConnector({', '.join(parts)})"
 
+    def now(self) -> datetime:
+        """The current time in the configured zone (injected by tests)."""
+        return self._now()
+
     def _app(self, what: str) -> DingTalkApi:
         if self.api is None:
             raise ConfigError(f"DingTalk {what} needs the enterprise app (app_key) configured")
@@ -133,7 +139,7 @@ class DingTalkConnector:
     # -- lifecycle -----------------------------------------------------------------
 
     async def check(self) -> CheckResult:
-        """Fetch a token (app) and probe the robot's signature; never raises."""
+        """Fetch a token (app) and probe the robot's credentials; never raises."""
         details: list[str] = []
         try:
             if self.api is not None:
@@ -147,13 +153,19 @@ class DingTalkConnector:
         return CheckResult(ok=True, detail="; ".join(details))
 
     async def _probe_robot(self) -> None:
-        # DingTalk verifies the signature before the payload, so an empty
-        # payload proves the credentials without posting anything to the group.
+        # An empty payload proves token, signature and robot state without
+        # posting anything to the group (see CustomRobot.probe).
         assert self.robot is not None
-        try:
-            await self.robot.post({})
-        except RejectedError:
-            return
+        await self.robot.probe()
+
+    async def live_check(self, step_timeout: float = 30.0) -> list[LiveStep]:
+        """Walk token, send to self, calendar round trip and Stream connect for real.
+
+        What ``drivetalk connectors check dingtalk --live`` runs; it sends one
+        message to the configured ``user_id`` and creates and deletes one event.
+        Each step gets ``step_timeout`` seconds.
+        """
+        return await live.run(self, step_timeout)
 
     async def aclose(self) -> None:
         """Stop the stream and close the HTTP client if we created it."""
@@ -220,7 +232,8 @@ class DingTalkConnector:
             and robot
             and message.recipient_id == robot.conversation_id
         ):
-            await self.robot.send(message.body, at_all=message.urgent)
+            msg_uuid = idempotency.robot_msg_uuid(message.idempotency_key)
+            await self.robot.send(message.body, msg_uuid=msg_uuid, at_all=message.urgent)
             return f"robot:{message.idempotency_key}"
         key, param = convert.message_template(message)
         if message.to_group:
@@ -263,27 +276,40 @@ class DingTalkConnector:
         return self.settings.union_id
 
     async def events(self, start: datetime, end: datetime) -> Sequence[CalendarEvent]:
-        """Events overlapping ``[start, end)``, ordered by start."""
+        """Events overlapping ``[start, end)``, ordered by start.
+
+        DingTalk's ``timeMin``/``timeMax`` bound an event's *start*
+        (``codes.DOC_CAL_LIST``), so a meeting already under way at ``start``
+        would be missed: the query reaches ``calendar_lookback_hours`` further
+        back and the overlap is decided here.
+        """
+        since = start - timedelta(hours=self.settings.calendar_lookback_hours)
         raw = await self._app("calendar").list_events(
-            self._owner(), start.isoformat(), end.isoformat()
+            self._owner(), since.isoformat(), end.isoformat()
         )
         events = [
             convert.event_from_json(e, self._zone) for e in raw if e.get("status") != "cancelled"
         ]
         return sorted((e for e in events if e.start < end and e.end > start), key=lambda e: e.start)
 
-    async def create_event(self, draft: EventDraft) -> CalendarEvent:
-        """Create an event; attendee directory ids (userIds) become unionIds."""
+    async def create_event(
+        self, draft: EventDraft, *, idempotency_key: str | None = None
+    ) -> CalendarEvent:
+        """Create an event once (``x-client-token``); attendee userIds become unionIds."""
         if draft.end <= draft.start:
             raise RejectedError("DingTalk calendar: the event ends before it starts")
         union_ids = [await self._union_id(uid) for uid in draft.attendee_ids]
         body = convert.event_body(draft, union_ids)
-        created = await self._app("calendar").create_event(self._owner(), body)
+        owner = self._owner()
+        token = idempotency.create_token(owner, draft, idempotency_key)
+        created = await self._app("calendar").create_event(owner, body, token)
         return convert.event_from_json(created, self._zone)
 
     async def cancel_event(self, event_id: str) -> None:
-        """Delete an event by id."""
-        await self._app("calendar").delete_event(self._owner(), event_id)
+        """Delete an event by id (once: a retried delete carries the same token)."""
+        owner = self._owner()
+        token = idempotency.delete_token(owner, event_id)
+        await self._app("calendar").delete_event(owner, event_id, token)
 
     async def _union_id(self, user_id: str) -> str:
         if user_id not in self._union_ids:
@@ -310,18 +336,14 @@ class DingTalkConnector:
         ids: list[str] = []
         offset = 0
         while len(ids) < limit:
-            page, more = await api.search_users(query, offset, min(MAX_PAGE, limit - len(ids)))
-            ids.extend(page)
-            offset += len(page)
+            size = min(MAX_PAGE, limit - len(ids))
+            page, more = await api.search_users(query, offset, size)
+            ids.extend(uid for uid in page if uid not in ids)
+            offset += len(page)  # an item offset, as in the documented example
             if not more or not page:
                 break
-        gate = asyncio.Semaphore(DETAIL_CONCURRENCY)
-
-        async def detail(user_id: str) -> dict[str, Any]:
-            async with gate:
-                return await api.user(user_id)
-
-        users = await asyncio.gather(*(detail(uid) for uid in ids[:limit]))
+        # Lookups start together; DingTalkApi.user paces them to the documented limit.
+        users = await asyncio.gather(*(api.user(uid) for uid in ids[:limit]))
         return [self._remember(convert.contact_from_user(u), u) for u in users if u]
 
     def _remember(self, contact: Contact, user: dict[str, Any]) -> Contact:

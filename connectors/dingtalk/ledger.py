@@ -1,14 +1,16 @@
 """Which idempotency keys DingTalk has already accepted.
 
-DingTalk's robot APIs take no idempotency key, so the connector keeps one:
-a key is recorded (with DingTalk's processQueryKey) right after DingTalk
+A key is recorded (with DingTalk's processQueryKey) right after DingTalk
 accepts the message, and a later ``send`` with the same key returns the
-recorded receipt without calling DingTalk again. This is exactly-once for
-every retry that follows a known outcome. The one gap is a request whose
-answer is lost (timeout, crash between DingTalk's accept and our commit):
-nothing can tell whether DingTalk delivered it, and a retry may deliver it
-a second time. That is at-least-once, never lost; it is the best a sender
-can do against an API without idempotency keys.
+recorded receipt without calling DingTalk again: exactly-once for every retry
+that follows a known outcome, on every path.
+
+The remaining gap is a request whose answer is lost (timeout, crash between
+DingTalk's accept and our commit). For the custom robot it is closed by
+DingTalk itself: the message carries a ``msgUuid`` derived from the key, and
+DingTalk posts one message per ``msgUuid``. The enterprise-app robot's 1:1 and
+group sends take no idempotency key, so there a retry after a lost answer may
+deliver a second time: at-least-once, never lost.
 """
 
 from __future__ import annotations

@@ -1,41 +1,40 @@
-"""Translate DingTalk answers and transport failures into the error tree.
+"""Read DingTalk answers and transport failures into the error tree.
 
-Two error shapes exist: the v1.0 API answers non-2xx with
+Two answer shapes exist: the v1.0 API answers non-2xx with
 ``{"code": "...", "message": "..."}``; the old ``oapi`` host and the custom
-robot answer HTTP 200 with ``{"errcode": n, "errmsg": "..."}``. Messages are
-cut short and never include request URLs (the robot URL carries a token).
+robot answer HTTP 200 with ``{"errcode": n, "errmsg": "..."}``. What each code
+means is decided by the one table in :mod:`connectors.dingtalk.codes`.
+Messages are cut short and never include request URLs (the robot URL carries
+a token).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from assistant.errors import (
-    AuthenticationError,
-    BackendUnavailableError,
-    ConnectorError,
-    RateLimitedError,
-    RejectedError,
-)
+from assistant.errors import BackendUnavailableError, ConnectorError, RejectedError
+from connectors.dingtalk.codes import Rule, lookup, to_error
 
-#: Custom robot errcodes: throttled (documented: 20 a minute, then 10 minutes' penalty).
-ROBOT_THROTTLED = {130101, 410100}
-#: Robot errcodes about credentials: bad signature/timestamp, unknown or disabled token.
-ROBOT_AUTH = {310000, 300001, 300005, 400013}
-#: oapi errcodes about the access token.
-OAPI_AUTH = {40001, 40014, 42001, 88}
-#: Penalty the robot throttle imposes once exceeded (seconds).
-ROBOT_PENALTY_S = 600.0
 
-#: v1.0 codes about credentials, whatever the HTTP status they come with.
-_API_AUTH_CODES = {
-    "InvalidAuthentication",
-    "invalidAuthentication",
-    "Unauthorized",
-    "invalidClientIdOrSecret",
-}
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A failed answer: its rule (from the table), a short detail and a wait hint."""
+
+    rule: Rule
+    detail: str
+    retry_after: float | None = None
+
+    @property
+    def token_rejected(self) -> bool:
+        """Whether the access token was refused (drop it and retry once)."""
+        return self.rule.kind == "token"
+
+    def error(self, what: str) -> ConnectorError:
+        """The exception to raise for this failure."""
+        return to_error(self.rule, what, self.detail, self.retry_after)
 
 
 def transport_error(what: str, exc: httpx.HTTPError) -> ConnectorError:
@@ -45,7 +44,8 @@ def transport_error(what: str, exc: httpx.HTTPError) -> ConnectorError:
     return BackendUnavailableError(f"DingTalk {what}: unreachable ({type(exc).__name__})")
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def json_body(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object, or ``{}``."""
     try:
         body = response.json()
     except ValueError:
@@ -60,40 +60,44 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def check_api(response: httpx.Response, what: str) -> dict[str, Any]:
-    """Body of a 2xx v1.0 answer, else the matching ConnectorError."""
-    body = _json(response)
+def api_failure(response: httpx.Response) -> Failure | None:
+    """None for a 2xx v1.0 answer, else what went wrong."""
     status = response.status_code
     if 200 <= status < 300:
-        return body
-    code = str(body.get("code", ""))
+        return None
+    body = json_body(response)
+    code = str(body.get("code", "")) or None
     detail = f"{code}: {str(body.get('message', ''))[:160]}" if code else f"HTTP {status}"
-    if status == 429 or "QpsLimit" in code or "Throttl" in code:
-        raise RateLimitedError(f"DingTalk {what}: throttled ({detail})", _retry_after(response))
-    if status >= 500:
-        raise BackendUnavailableError(f"DingTalk {what}: server error ({detail})")
-    if status == 401 or code in _API_AUTH_CODES:
-        raise AuthenticationError(f"DingTalk {what}: authentication failed ({detail})")
-    raise RejectedError(f"DingTalk {what}: refused ({detail})")
+    return Failure(lookup(code, status), detail, _retry_after(response))
 
 
-def check_errcode(response: httpx.Response, what: str, *, robot: bool = False) -> dict[str, Any]:
-    """Body of an ``errcode == 0`` answer (oapi host and custom robot)."""
-    if response.status_code >= 500:
-        raise BackendUnavailableError(
-            f"DingTalk {what}: server error (HTTP {response.status_code})"
-        )
-    body = _json(response)
+def check_api(response: httpx.Response, what: str) -> dict[str, Any]:
+    """Body of a 2xx v1.0 answer, else the matching ConnectorError."""
+    failure = api_failure(response)
+    if failure is not None:
+        raise failure.error(what)
+    return json_body(response)
+
+
+def errcode_failure(response: httpx.Response, what: str) -> Failure | None:
+    """None for an ``errcode == 0`` answer (oapi host, custom robot), else what went wrong."""
+    if response.status_code >= 500 or response.status_code == 429:
+        rule = lookup(None, response.status_code)
+        return Failure(rule, f"HTTP {response.status_code}", _retry_after(response))
+    body = json_body(response)
     if response.status_code != 200 or "errcode" not in body:
         raise RejectedError(f"DingTalk {what}: unexpected answer (HTTP {response.status_code})")
     errcode = body.get("errcode")
     if errcode == 0:
-        return body
+        return None
     detail = f"errcode {errcode}: {str(body.get('errmsg', ''))[:160]}"
-    if errcode == -1:
-        raise BackendUnavailableError(f"DingTalk {what}: system busy ({detail})")
-    if robot and errcode in ROBOT_THROTTLED:
-        raise RateLimitedError(f"DingTalk {what}: throttled ({detail})", ROBOT_PENALTY_S)
-    if errcode in (ROBOT_AUTH if robot else OAPI_AUTH):
-        raise AuthenticationError(f"DingTalk {what}: authentication failed ({detail})")
-    raise RejectedError(f"DingTalk {what}: refused ({detail})")
+    code = errcode if isinstance(errcode, int) else None
+    return Failure(lookup(code), detail)
+
+
+def check_errcode(response: httpx.Response, what: str) -> dict[str, Any]:
+    """Body of an ``errcode == 0`` answer, else the matching ConnectorError."""
+    failure = errcode_failure(response, what)
+    if failure is not None:
+        raise failure.error(what)
+    return json_body(response)

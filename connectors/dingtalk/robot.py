@@ -5,6 +5,10 @@ ten minutes of refusals. The client paces itself locally (a sliding window)
 and refuses with :class:`RateLimitedError` before tripping the penalty; a
 robot shared with other senders can still be throttled by the server, which
 maps to the same error.
+
+Every message carries a ``msgUuid`` (documented on ``codes.DOC_ROBOT``):
+DingTalk posts a message once per ``msgUuid``, so a retry after a lost answer
+is not posted twice. The connector derives it from the outbox's idempotency key.
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ import httpx
 from pydantic import SecretStr
 
 from assistant.errors import RateLimitedError
-from connectors.dingtalk.responses import check_errcode, transport_error
+from connectors.dingtalk.codes import ROBOT_MISSING_PAYLOAD
+from connectors.dingtalk.responses import (
+    check_errcode,
+    errcode_failure,
+    json_body,
+    transport_error,
+)
 from connectors.dingtalk.signing import robot_sign_params
 
 log = logging.getLogger(__name__)
@@ -61,12 +71,32 @@ class CustomRobot:
                 f"DingTalk robot: {self._per_minute} messages a minute reached", round(wait, 3)
             )
 
-    async def send(self, body: str, *, at_all: bool = False) -> None:
-        """Post a text message; ``at_all`` mentions everyone (urgent messages)."""
-        payload = {"msgtype": "text", "text": {"content": body}, "at": {"isAtAll": at_all}}
-        await self.post(payload)
+    async def send(self, body: str, *, msg_uuid: str, at_all: bool = False) -> None:
+        """Post a text message once per ``msg_uuid``; ``at_all`` mentions everyone."""
+        payload = {
+            "msgtype": "text",
+            "text": {"content": body},
+            "at": {"isAtAll": at_all},
+            "msgUuid": msg_uuid,
+        }
+        check_errcode(await self._post(payload), "robot send")
 
-    async def post(self, payload: dict[str, Any]) -> None:
+    async def probe(self) -> None:
+        """Prove the webhook token and signature work, posting nothing.
+
+        DingTalk checks the token, the signature and the robot's state before
+        the payload, so an empty payload is refused for its missing content
+        only when everything else is right. Any other answer (bad token 400101,
+        robot disabled 400102, group dissolved 400013, ...) is raised.
+        """
+        response = await self._post({})
+        failure = errcode_failure(response, "robot check")
+        if failure is None:
+            return
+        if json_body(response).get("errcode") != ROBOT_MISSING_PAYLOAD:
+            raise failure.error("robot check")
+
+    async def _post(self, payload: dict[str, Any]) -> httpx.Response:
         """Sign and post any documented robot message payload."""
         now_s = self._now().timestamp()
         self._pace(now_s)
@@ -87,4 +117,4 @@ class CustomRobot:
             raise transport_error("robot send", exc) from exc
         log.debug("DingTalk robot send: HTTP %s", response.status_code)
         self._sent.append(now_s)  # the request reached DingTalk: it counts
-        check_errcode(response, "robot send", robot=True)
+        return response

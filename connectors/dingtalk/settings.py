@@ -47,6 +47,9 @@ class DingTalkSettings(BaseModel):
     timeout: float = Field(default=10.0, gt=0, le=120)
     token_margin: float = Field(default=300.0, ge=0, description="refresh this early (s)")
     reconnect_max: float = Field(default=60.0, gt=0, description="stream backoff cap (s)")
+    calendar_lookback_hours: float = Field(
+        default=168.0, ge=0, le=24 * 31, description="how far back a listing looks for events"
+    )
     robot: RobotSettings | None = None
     #: Group chats the app robot is in: openConversationId -> spoken name.
     groups: dict[str, str] = Field(default_factory=dict)

@@ -5,10 +5,18 @@ Protocol (DingTalk Open Platform, "Stream mode"): register with
 ``ticket``, open ``endpoint?ticket=...``, then receive JSON frames
 ``{specVersion, type, headers: {topic, messageId, ...}, data}``. Every
 CALLBACK/EVENT frame is acknowledged with ``{code: 200, headers: {contentType,
-messageId}, message: "OK", data}``, or DingTalk redelivers it. SYSTEM frames
-are ``ping`` (answered with the same data) and ``disconnect`` (the server is
-about to close: reconnect with a fresh ticket). Any drop is followed by a
-reconnect after an exponential backoff with jitter, reset once connected.
+messageId}, message: "OK", data}``. SYSTEM frames are ``ping`` (answered with
+the same data) and ``disconnect`` (the server is about to close: reconnect
+with a fresh ticket). Any drop is followed by a reconnect after an
+exponential backoff with jitter, reset once connected.
+
+What Stream mode does *not* do for robot messages (DingTalk's Stream FAQ,
+https://opensource.dingtalk.com/developerpedia/docs/learn/stream/faq, and
+"receive messages", https://open.dingtalk.com/document/orgapp/receive-message):
+an unacknowledged robot callback is not redelivered, a message sent while no
+connection is open is not kept for later, and in a group the robot receives
+only messages that @-mention it. No robot API reads back what was missed, so
+nothing here can fetch it after a reconnect; the docs say so plainly.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from assistant.errors import ConnectorError
+from assistant.errors import BackendUnavailableError, ConnectorError
 from connectors.webhook.urls import require_secure_url
 
 log = logging.getLogger(__name__)
@@ -88,9 +96,7 @@ class StreamClient:
 
     async def _connect_once(self) -> None:
         endpoint, ticket = await self._open()
-        require_secure_url(endpoint, "DingTalk stream endpoint")
-        joiner = "&" if urlsplit(endpoint).query else "?"
-        url = f"{endpoint}{joiner}{urlencode({'ticket': ticket.get_secret_value()})}"
+        url = ticket_url(endpoint, ticket)
         async with connect(url, open_timeout=self._timeout, close_timeout=self._timeout) as ws:
             self.connections += 1
             log.info("DingTalk stream: connected")
@@ -125,6 +131,25 @@ class StreamClient:
             log.warning("DingTalk stream: frame without a JSON object body; acknowledged")
             return
         await self._on_callback(payload)
+
+
+def ticket_url(endpoint: str, ticket: SecretStr) -> str:
+    """The WebSocket URL for one connection (the endpoint must be wss://, or loopback)."""
+    require_secure_url(endpoint, "DingTalk stream endpoint")
+    joiner = "&" if urlsplit(endpoint).query else "?"
+    return f"{endpoint}{joiner}{urlencode({'ticket': ticket.get_secret_value()})}"
+
+
+async def probe(open_connection: Opener, timeout: float) -> None:
+    """Open one Stream connection and close it again (``connectors check --live``)."""
+    url = ticket_url(*await open_connection())
+    try:
+        async with connect(url, open_timeout=timeout, close_timeout=timeout):
+            pass
+    except (OSError, WebSocketException, TimeoutError) as exc:
+        raise BackendUnavailableError(
+            f"DingTalk stream: could not connect ({type(exc).__name__})"
+        ) from exc
 
 
 def _parse(raw: str | bytes) -> dict[str, Any] | None:

@@ -5,6 +5,14 @@ limits how often one may be requested, so it is cached and shared. It is
 refreshed ``margin`` seconds early (at most half its lifetime, so very short
 lifetimes still refresh early), and concurrent callers wait for a single
 request instead of stampeding the token endpoint.
+
+Expiry is measured on the wall clock (``time.time``), not ``time.monotonic``:
+on Linux the monotonic clock stops while the system is suspended, so after a
+parked car wakes up an expired token would look fresh. DingTalk's clock keeps
+running, and so does the wall clock. A wall clock that jumped backwards (an
+NTP correction) cannot be trusted either: a token "fetched in the future" is
+refreshed. Whatever the clocks say, a token the server rejects is dropped by
+:meth:`AccessTokenCache.invalidate` and the call retried once.
 """
 
 from __future__ import annotations
@@ -27,23 +35,28 @@ class AccessTokenCache:
         fetch: TokenFetcher,
         *,
         margin: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._fetch = fetch
         self._margin = margin
-        self._clock = clock
+        #: Wall-clock seconds (``time.time``); injected by tests.
+        self.clock = clock
         self._lock = asyncio.Lock()
         self._token: SecretStr | None = None
+        self._fetched_at = 0.0
         self._refresh_at = 0.0
         #: How many tokens were fetched (for diagnostics and tests).
         self.fetches = 0
+        #: How many tokens the server rejected before their time.
+        self.rejections = 0
 
     def __repr__(self) -> str:
         state = "empty" if self._token is None else "cached"
         return f"AccessTokenCache({state}, fetches={self.fetches})"
 
     def _fresh(self) -> SecretStr | None:
-        if self._token is not None and self._clock() < self._refresh_at:
+        now = self.clock()
+        if self._token is not None and self._fetched_at <= now < self._refresh_at:
             return self._token
         return None
 
@@ -59,10 +72,12 @@ class AccessTokenCache:
             token, lifetime = await self._fetch()
             self.fetches += 1
             early = min(self._margin, lifetime / 2)
-            self._token, self._refresh_at = token, self._clock() + lifetime - early
+            now = self.clock()
+            self._token, self._fetched_at, self._refresh_at = token, now, now + lifetime - early
             return token
 
     def invalidate(self, token: SecretStr) -> None:
         """Forget ``token`` after the server rejected it (unless already replaced)."""
         if self._token is not None and self._token == token:
             self._token = None
+            self.rejections += 1

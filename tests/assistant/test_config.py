@@ -67,3 +67,13 @@ def test_bad_values_are_one_clear_config_error(tmp_path: Path, text: str, messag
 def test_a_missing_named_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_locale_is_english_or_mandarin(tmp_path: Path, locale: str) -> None:
+    assert load_settings(_write(tmp_path, f'locale = "{locale}"\n')).locale == locale
+
+
+def test_an_unknown_locale_is_one_clear_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'locale'.*'en' or 'zh'"):
+        load_settings(_write(tmp_path, 'locale = "fr"\n'))

@@ -182,3 +182,29 @@ async def test_only_speech_and_a_short_preroll_are_decoded(
     assert isinstance(events[-1], Final)
     assert events[-1].text == "네"
     assert 0 < counting.decoded < padded_bytes
+
+
+def _seconds(path: Path) -> float:
+    with open_audio(path) as source:
+        return sum(len(c) for c in ChunkReader(source, 16000)) / 2 / 16000
+
+
+async def test_event_times_count_from_the_start_of_the_stream_not_of_each_utterance(
+    ko: VoskTranscriber, padded: dict[str, Path]
+) -> None:
+    stream = _stream(padded["yes"], padded["cancel"])
+    listener = Listener(ko, QUICK)
+    starts, ends = [], []
+    for _ in range(2):
+        async for event in listener.listen(stream, grammar=GRAMMAR):
+            if isinstance(event, SpeechStarted):
+                starts.append(event.time)
+            elif isinstance(event, SpeechEnded):
+                ends.append(event.time)
+    # Each file has 0.5 s of silence before its speech (plus espeak-ng's own lead).
+    first_file = _seconds(padded["yes"])
+    assert 0.5 <= starts[0] < ends[0] < first_file
+    assert first_file + 0.5 <= starts[1] < ends[1] < first_file + _seconds(padded["cancel"])
+    # Another stream object is another stream: its clock starts again at 0.
+    again = [e async for e in listener.listen(_stream(padded["yes"]), grammar=GRAMMAR)]
+    assert next(e for e in again if isinstance(e, SpeechStarted)).time == starts[0]

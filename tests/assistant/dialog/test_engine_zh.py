@@ -146,12 +146,15 @@ def test_contact_fields_in_chinese_with_the_phone_digit_by_digit() -> None:
     assert d.spoken(out) == "李伟的电话是加八六，幺三八，零零零零，零幺零幺。"
     out = d.say(said(Intent.QUERY_CONTACT, contact=known(LI_WEI_SALES), field="department"))
     assert d.spoken(out) == "李伟在销售部。"
+    out = d.say(said(Intent.QUERY_CONTACT, contact=known(LI_WEI_SALES), field="title"))
+    assert d.spoken(out) == "李伟是客户经理。"
+    unknown_title = Contact("u-x", "Ma Li", title="Chief Dreamer", aliases=("马丽",))
+    out = d.say(said(Intent.QUERY_CONTACT, contact=known(unknown_title), field="title"))
+    assert d.spoken(out) == "马丽是Chief Dreamer。"  # a title the catalogue lacks: as written
     out = d.say(said(Intent.QUERY_CONTACT, contact=known(LI_NA), field="email"))
     assert d.spoken(out) == "没有李娜的邮箱。"
     out = d.say(said(Intent.QUERY_CONTACT, contact=known(LI_WEI_SALES)))
-    assert d.spoken(out) == (
-        "李伟，销售部的Account Manager。电话：加八六，幺三八，零零零零，零幺零幺。"
-    )
+    assert d.spoken(out) == ("李伟，销售部的客户经理。电话：加八六，幺三八，零零零零，零幺零幺。")
 
 
 def test_reading_counts_names_and_groups_in_chinese() -> None:
@@ -169,6 +172,19 @@ def test_reading_counts_names_and_groups_in_chinese() -> None:
     )
     out = d.say(said(Intent.NEXT, "下一条"))
     assert d.spoken(out) == "李娜说：我到了 消息都读完了。"
+
+
+def test_a_long_chinese_message_is_cut_at_a_sentence_and_the_rest_offered() -> None:
+    d = chinese()
+    out = d.say(said(Intent.READ_MESSAGES, "读消息"))
+    (fetch,) = [a for a in out if isinstance(a, FetchUnread)]
+    first = "客户刚才来电话说明天的演示要提前到上午九点，请你把设备和资料今晚准备好。"
+    second = "另外合同的第三页还需要法务部再看一遍，下午之前给我回个话，谢谢。"
+    long = message(LI_NA, first + second + "路上注意安全，到了给我发消息。", mid="m1")
+    out = d.event(Fetched(fetch.request, messages=BOOK.messages((long,))))
+    assert d.spoken(out) == f"你有一条未读消息。李娜说：{first}消息还没完，要听剩下的吗？"
+    out = d.say(said(Intent.CONFIRM, "好"))
+    assert d.spoken(out).startswith(second)
 
 
 def test_announcements_count_in_chinese() -> None:

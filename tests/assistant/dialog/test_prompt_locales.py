@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+import assistant.dialog
 from assistant.dialog.prompts import _catalogue, phrase, prompt, vocabulary, word
 from assistant.errors import DialogError
 from assistant.locales import LOCALES
@@ -84,6 +85,34 @@ def test_every_department_of_the_demo_organisation_has_a_chinese_name() -> None:
         assert chinese != department, department
         assert chinese.endswith("部"), chinese
     assert word("departments", "Sales", "en") == "Sales"
+
+
+def test_every_job_title_of_the_demo_organisation_has_a_chinese_name() -> None:
+    org = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    titles = {p["title"] for p in [org["me"], *org["people"]] if p.get("title")}
+    for title in titles:
+        chinese = word("titles", title, "zh")
+        assert not re.search(r"[a-z]", chinese), (title, chinese)
+
+
+SOURCES = list(Path(assistant.dialog.__file__).parent.glob("*.py"))
+PHRASES = sorted(
+    {
+        key
+        for path in SOURCES
+        for key in re.findall(r"""\bphrase\(\s*f?["']([a-z_]+)["']""", path.read_text())
+    }
+)
+
+
+def test_the_flows_build_sentences_from_phrases() -> None:
+    assert len(PHRASES) > 20
+
+
+@pytest.mark.parametrize("key", PHRASES)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_phrase_the_flows_use_exists(key: str, locale: str) -> None:
+    assert key in _catalogue(locale)["phrases"]  # type: ignore[arg-type]
 
 
 def test_the_locale_is_chosen_per_call() -> None:

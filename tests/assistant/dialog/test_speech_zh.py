@@ -85,3 +85,10 @@ def test_english_is_untouched_outside_a_chinese_step() -> None:
             "at 3:30 PM tomorrow"
         )
         assert speech.duration(90) == "an hour and a half"
+
+
+def test_a_chinese_message_is_cut_after_the_same_time_of_speech_as_an_english_one() -> None:
+    assert speech.spoken_limit(220) == 66
+    assert speech.spoken_limit(40) == 20  # never shorter than a sentence or two
+    with speaking("en"):
+        assert speech.spoken_limit(220) == 220

@@ -76,3 +76,11 @@ def test_unknown_noise_kind() -> None:
 def test_mixing_needs_equal_lengths() -> None:
     with pytest.raises(ValueError, match="same length"):
         mix_at_snr(np.zeros(10, np.float32), np.zeros(11, np.float32), 10, RATE)
+
+
+def test_wind_is_low_and_gusty() -> None:
+    wind = make_noise("wind", 12 * RATE, RATE, np.random.default_rng(6))
+    assert centroid(wind) < 600
+    windows = wind[: 12 * RATE].astype(np.float64).reshape(24, -1)  # half-second windows
+    loudness = np.sqrt(np.mean(windows**2, axis=1))
+    assert loudness.max() > 1.8 * loudness.min()  # gusts swell and fade

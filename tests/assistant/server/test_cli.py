@@ -89,3 +89,19 @@ def test_serve_answers_with_a_key_and_stops_cleanly_on_sigterm(
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit says why.
     assert code in (0, -signal.SIGTERM), log.read_text()
     assert "Traceback" not in log.read_text()
+
+
+def test_serve_without_the_configured_vads_runtime_is_one_line_naming_it(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # A package that fails to import stands in for onnxruntime not being installed.
+    blocked = tmp_path / "blocked" / "onnxruntime"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text('raise ImportError("no onnxruntime here")\n')
+    env = {**env, "PYTHONPATH": str(blocked.parent), "DRIVETALK_ASR__VAD": "silero"}
+    done = run(env, "serve", "--port", str(free_port()))
+    assert done.returncode == 2
+    assert done.stderr == (
+        'drivetalk: error: [asr] vad = "silero" needs onnxruntime: '
+        'install it (pip install onnxruntime) or set vad = "webrtc" in [asr]\n'
+    )

@@ -148,6 +148,25 @@ def test_spoken_utterance_gives_partials_final_intent_reply_and_audio(
         assert wav.getnframes() > 0
 
 
+def test_speech_event_times_count_from_the_start_of_the_stream(
+    live: Live, keys: dict[str, str], session: str, korean_wav: Path
+) -> None:
+    pcm = pcm_of(korean_wav)
+    seconds = len(pcm) / 2 / 22050
+    with open_stream(live, session, keys["a"]) as ws:
+        assert start(ws, mode="vad")["type"] == "ready"
+        send_pcm(ws, pcm + pcm)  # the same utterance twice, back to back
+        first = events_until(ws, "speech_ended")
+        second = events_until(ws, "speech_ended")
+    starts = [e["time"] for e in first + second if e["type"] == "speech_started"]
+    ends = [e["time"] for e in first + second if e["type"] == "speech_ended"]
+    # Each copy has 0.5 s of silence before its speech: the second utterance's
+    # times are past the first copy, not counted from its own listening window.
+    assert 0.5 <= starts[0] < ends[0] < seconds
+    assert seconds + 0.5 <= starts[1] < ends[1] < 2 * seconds
+    assert starts[1] - seconds == pytest.approx(starts[0], abs=0.1)
+
+
 def test_push_to_talk_with_the_key_in_the_start_message(
     live: Live, keys: dict[str, str], session: str, korean_wav: Path
 ) -> None:

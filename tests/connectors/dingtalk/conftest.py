@@ -96,6 +96,7 @@ async def make_connector(
         env: dict[str, str] | None = None,
         data: str = "data",
         skew: float = 0.0,
+        clock: Callable[[], float] | None = None,
         **overrides: Any,
     ) -> DingTalkConnector:
         settings = parse_settings(base_config(emulator, **overrides))
@@ -107,7 +108,7 @@ async def make_connector(
             data_dir=tmp_path / data,
             zone=ZONE,
             now=lambda: datetime.fromtimestamp(emulator.now() + skew, ZONE),
-            clock=emulator.now,
+            clock=clock or emulator.now,
         )
         built.append(connector)
         return connector

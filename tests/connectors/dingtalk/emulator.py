@@ -1,21 +1,24 @@
 """A DingTalk Open Platform emulator: a real HTTP + WebSocket server on loopback.
 
 DingTalk's cloud cannot be reached from here, so the tests run the connector
-against this server, which enforces the documented contract rather than
-echoing what the client sends:
+against this server. It answers as DingTalk's documentation says, not as the
+connector would like; each behaviour names its page (the ``DOC_*`` constants
+of :mod:`connectors.dingtalk.codes`, the URLs the connector cites too):
 
-* custom robot (``/robot/send``): known ``access_token``; ``timestamp`` in
-  milliseconds within one hour of the server clock; ``sign`` equal to
-  base64(HMAC-SHA256(secret, f"{timestamp}\\n{secret}")) (errcode 310000
-  otherwise); signature checked before the payload; at most 20 messages a
-  minute, then ten minutes of errcode 130101;
-* enterprise app: ``/v1.0/oauth2/accessToken`` issues tokens that really
-  expire after ``expireIn`` (401 ``InvalidAuthentication`` afterwards); the
-  oapi host answers a bad token with errcode 40014;
-* field limits and error codes of the robot, calendar and contact APIs
-  (msgParam <= 15,000 bytes, <= 20 userIds, size <= 100, ...);
-* Stream mode: one-time tickets, SYSTEM ping / disconnect frames, acks
-  recorded, sockets dropped on demand.
+* tokens really expire after ``expireIn``; a v1.0 API answers an expired or
+  unknown token with HTTP **400** ``InvalidAuthentication`` (DOC_TOKEN), the
+  oapi host with errcode 42001 (expired) or 40014 (unknown) (DOC_ERRCODES);
+* every API allows 20 calls a second per app (DOC_LIMITS): beyond that a v1.0
+  API answers HTTP 403 ``Forbidden.AccessDenied.QpsLimitForApi``, the oapi
+  host errcode 90018;
+* any documented failure can be injected for the next calls of one API
+  (:meth:`DingTalkEmulator.fail_next`), for the table-driven tests;
+* the custom robot (:mod:`emulator_robot`) signs, throttles and de-duplicates
+  on ``msgUuid``; the calendar (:mod:`emulator_calendar`) de-duplicates on
+  ``x-client-token`` and bounds listings by event start; Stream mode
+  (:mod:`emulator_stream`) never redelivers robot messages, drops what is sent
+  while no client is connected and passes on group messages only when they
+  @-mention the robot.
 
 The clock is ``time.time() + offset``; :meth:`advance` moves it forward.
 """
@@ -23,46 +26,35 @@ The clock is ``time.time() + offset``; :meth:`advance` moves it forward.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import time
 import uuid
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from tests.connectors.dingtalk import emulator_calendar
+from tests.connectors.dingtalk import emulator_calendar, emulator_robot, emulator_stream
+from tests.connectors.dingtalk.emulator_shapes import api_error, errcode, json_body
 
-ROBOT_TOPIC = "/v1.0/im/bot/messages/get"
+ROBOT_TOPIC = emulator_stream.ROBOT_TOPIC
 DIRECTORY = json.loads((Path(__file__).with_name("directory.json")).read_text())
 MSG_KEYS = {"sampleText": ("content",), "sampleMarkdown": ("title", "text")}
 MSG_PARAM_MAX_BYTES = 15_000
-ROBOT_PER_MINUTE = 20
-ROBOT_PENALTY_S = 600
+#: DOC_LIMITS: 20 calls a second per API per app.
+CALLS_PER_SECOND = 20
 
 
-def api_error(status: int, code: str, message: str) -> JSONResponse:
-    """The v1.0 error shape."""
-    return JSONResponse({"code": code, "message": message, "requestid": uuid.uuid4().hex}, status)
+@dataclass
+class Injected:
+    """A failure the next ``times`` calls of one API answer with."""
 
-
-def errcode(code: int, message: str, **extra: Any) -> JSONResponse:
-    """The oapi / robot error shape (always HTTP 200)."""
-    return JSONResponse({"errcode": code, "errmsg": message, **extra})
-
-
-async def json_body(request: Request) -> dict[str, Any] | None:
-    """The request's JSON object, or None."""
-    try:
-        body = await request.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+    times: int
+    status: int
+    code: str | int
 
 
 class DingTalkEmulator:
@@ -84,27 +76,26 @@ class DingTalkEmulator:
         self.base_url = ""
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
-        self.qps_storm = 0  # the next N app-API calls are throttled
-        self.lose_next_answer = 0.0  # delay the next 1:1 answer past the client's timeout
+        #: Calls refused for their access token (expired, unknown).
+        self.token_rejections = 0
+        #: Calls refused by the documented 20-a-second limit.
+        self.rate_limited = 0
+        #: Seconds to hold back the next answer of an API (past the client's timeout).
+        self.lose_next_answer: dict[str, float] = {}
         self.oto_messages: list[dict[str, Any]] = []
         self.group_messages: list[dict[str, Any]] = []
-        self.robot_messages: list[dict[str, Any]] = []
-        self._robot_sends: deque[float] = deque()
-        self._robot_blocked_until = 0.0
+        #: Bodies of contact-search requests, in order (paging checks).
+        self.search_requests: list[dict[str, Any]] = []
         self.users = {u["userid"]: u for u in DIRECTORY["users"]}
-        self.calendar = emulator_calendar.Calendars({u["unionid"] for u in DIRECTORY["users"]})
-        self.tickets: set[str] = set()
-        self.issued_tickets: list[str] = []
-        self.stream_opens = 0
-        self.acks: list[dict[str, Any]] = []
-        self._streams: list[asyncio.Queue[dict[str, Any] | None]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._calls: dict[str, deque[float]] = {}
+        self._injected: dict[str, Injected] = {}
         self.app = FastAPI()
         self._routes_app()
-        self._routes_robot()
         self._routes_oapi()
-        self._routes_stream()
-        emulator_calendar.add_routes(self)
+        self.robot = emulator_robot.Robot(self)
+        union_ids = {u["unionid"] for u in DIRECTORY["users"]}
+        self.calendar = emulator_calendar.Calendars(self, union_ids)
+        self.stream = emulator_stream.Stream(self)
 
     # -- clock ---------------------------------------------------------------------
 
@@ -116,24 +107,78 @@ class DingTalkEmulator:
         """Move the clock forward (token expiry, throttle windows)."""
         self.offset += seconds
 
-    # -- enterprise app ------------------------------------------------------------
+    # -- shared checks -------------------------------------------------------------
 
-    def check_token(self, request: Request) -> JSONResponse | None:
-        """401 unless the header carries a live token; 403 during a QPS storm."""
+    def fail_next(self, api: str, code: str | int, *, status: int = 400, times: int = 1) -> None:
+        """The next ``times`` calls of ``api`` fail with ``code`` (v1.0: with ``status``)."""
+        self._injected[api] = Injected(times, status, code)
+
+    def injected_failure(self, api: str) -> Injected | None:
+        failure = self._injected.get(api)
+        if failure is None or failure.times <= 0:
+            return None
+        failure.times -= 1
+        return failure
+
+    def _over_limit(self, api: str) -> bool:
+        # DOC_LIMITS: at most 20 calls of one API in any second.
+        now = self.now()
+        calls = self._calls.setdefault(api, deque())
+        while calls and now - calls[0] >= 1.0:
+            calls.popleft()
+        if len(calls) >= CALLS_PER_SECOND:
+            self.rate_limited += 1
+            return True
+        calls.append(now)
+        return False
+
+    def check_token(self, request: Request, api: str) -> JSONResponse | None:
+        """The v1.0 refusal for this call, if any: token, injected failure, rate limit."""
         token = request.headers.get("x-acs-dingtalk-access-token", "")
         expires = self.tokens.get(token)
         if expires is None or expires <= self.now():
-            return api_error(401, "InvalidAuthentication", "access token is invalid or expired")
-        if self.qps_storm > 0:
-            self.qps_storm -= 1
+            # DOC_TOKEN: an expired or invalid token is HTTP 400, not 401.
+            self.token_rejections += 1
+            return api_error(400, "InvalidAuthentication", "access token is invalid or expired")
+        if (failure := self.injected_failure(api)) is not None:
+            return api_error(failure.status, str(failure.code), "injected failure")
+        if self._over_limit(api):
             return api_error(403, "Forbidden.AccessDenied.QpsLimitForApi", "qps limit exceeded")
         return None
+
+    def check_oapi_token(self, request: Request, api: str) -> JSONResponse | None:
+        """The oapi refusal for this call, if any (always HTTP 200 with an errcode)."""
+        expires = self.tokens.get(request.query_params.get("access_token", ""))
+        if expires is None or expires <= self.now():
+            self.token_rejections += 1
+            # DOC_ERRCODES: 42001 access_token expired, 40014 invalid access_token.
+            if expires is None:
+                return errcode(40014, "invalid access_token")
+            return errcode(42001, "access_token expired")
+        if (failure := self.injected_failure(api)) is not None:
+            return errcode(int(failure.code), "injected failure")
+        if self._over_limit(api):
+            return errcode(90018, "too many calls per second for this API")
+        return None
+
+    async def hold_answer(self, api: str) -> None:
+        """Accepted, but the answer comes too late for the client (a lost answer)."""
+        delay = self.lose_next_answer.pop(api, 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+
+    def revoke_tokens(self) -> None:
+        """Invalidate every issued token server-side (e.g. the app secret was reset)."""
+        self.tokens.clear()
+
+    # -- enterprise app ------------------------------------------------------------
 
     def _routes_app(self) -> None:
         app = self.app
 
         @app.post("/v1.0/oauth2/accessToken")
         async def access_token(request: Request) -> JSONResponse:
+            # DOC_TOKEN: {appKey, appSecret} -> {accessToken, expireIn}.
             body = await json_body(request) or {}
             if body.get("appKey") != self.app_key or body.get("appSecret") != self.app_secret:
                 return api_error(400, "invalidClientIdOrSecret", "invalid appKey or appSecret")
@@ -144,7 +189,8 @@ class DingTalkEmulator:
 
         @app.post("/v1.0/robot/oToMessages/batchSend")
         async def batch_send(request: Request) -> JSONResponse:
-            if (denied := self.check_token(request)) is not None:
+            # DOC_OTO: <= 20 userIds, msgKey/msgParam templates; unknown ids listed back.
+            if (denied := self.check_token(request, "oto")) is not None:
                 return denied
             body = await json_body(request) or {}
             if (bad := self._check_robot_message(body)) is not None:
@@ -157,9 +203,7 @@ class DingTalkEmulator:
             invalid = [u for u in user_ids if u not in self.users]
             if len(invalid) < len(user_ids):
                 self.oto_messages.append(body)
-            if self.lose_next_answer:
-                delay, self.lose_next_answer = self.lose_next_answer, 0.0
-                await asyncio.sleep(delay)  # accepted, but the answer comes too late
+            await self.hold_answer("oto")
             return JSONResponse(
                 {
                     "processQueryKey": uuid.uuid4().hex,
@@ -170,7 +214,8 @@ class DingTalkEmulator:
 
         @app.post("/v1.0/robot/groupMessages/send")
         async def group_send(request: Request) -> JSONResponse:
-            if (denied := self.check_token(request)) is not None:
+            # DOC_GROUP: the robot must be in the openConversationId's group.
+            if (denied := self.check_token(request, "group")) is not None:
                 return denied
             body = await json_body(request) or {}
             if (bad := self._check_robot_message(body)) is not None:
@@ -182,9 +227,11 @@ class DingTalkEmulator:
 
         @app.post("/v1.0/contact/users/search")
         async def search(request: Request) -> JSONResponse:
-            if (denied := self.check_token(request)) is not None:
+            # DOC_SEARCH: offset counts users (the example starts at 0), size 1..100.
+            if (denied := self.check_token(request, "search")) is not None:
                 return denied
             body = await json_body(request) or {}
+            self.search_requests.append(body)
             word, offset, size = body.get("queryWord"), body.get("offset"), body.get("size")
             if not isinstance(word, str) or not word:
                 return api_error(400, "invalidParameter.queryWord", "queryWord is required")
@@ -214,63 +261,14 @@ class DingTalkEmulator:
             return api_error(400, "invalidParameter.msgParam.invalid", "msgParam lacks fields")
         return None
 
-    # -- custom robot --------------------------------------------------------------
-
-    def _routes_robot(self) -> None:
-        @self.app.post("/robot/send")
-        async def robot_send(request: Request) -> JSONResponse:
-            query = request.query_params
-            if query.get("access_token") != self.robot_token:
-                return errcode(300001, "token is not exist")
-            if (
-                bad := self._check_signature(query.get("timestamp"), query.get("sign"))
-            ) is not None:
-                return bad
-            if (throttled := self._robot_throttle()) is not None:
-                return throttled
-            body = await json_body(request)
-            if body is None or "msgtype" not in body:
-                return errcode(40035, "missing parameter json")
-            text = body.get("text")
-            if body["msgtype"] != "text" or not isinstance(text, dict) or not text.get("content"):
-                return errcode(40035, "missing parameter text.content")
-            self.robot_messages.append(body)
-            return errcode(0, "ok")
-
-    def _check_signature(self, timestamp: str | None, sign: str | None) -> JSONResponse | None:
-        if not timestamp or not timestamp.isdigit() or not sign:
-            return errcode(310000, "sign not match: timestamp and sign are required")
-        if abs(self.now() * 1000 - int(timestamp)) > 3600 * 1000:
-            return errcode(310000, "invalid timestamp: more than one hour away")
-        message = f"{timestamp}\n{self.robot_secret}".encode()
-        digest = hmac.new(self.robot_secret.encode(), message, hashlib.sha256).digest()
-        if not hmac.compare_digest(base64.b64encode(digest).decode(), sign):
-            return errcode(310000, "sign not match")
-        return None
-
-    def _robot_throttle(self) -> JSONResponse | None:
-        now = self.now()
-        if now < self._robot_blocked_until:
-            return errcode(130101, "send too fast, robot is limited for 10 minutes")
-        while self._robot_sends and now - self._robot_sends[0] >= 60:
-            self._robot_sends.popleft()
-        if len(self._robot_sends) >= ROBOT_PER_MINUTE:
-            self._robot_blocked_until = now + ROBOT_PENALTY_S
-            return errcode(130101, "send too fast, exceed 20 times per minute")
-        self._robot_sends.append(now)
-        return None
-
     # -- oapi ----------------------------------------------------------------------
-
-    def _oapi_token_ok(self, request: Request) -> bool:
-        expires = self.tokens.get(request.query_params.get("access_token", ""))
-        return expires is not None and expires > self.now()
 
     def _routes_oapi(self) -> None:
         @self.app.post("/topapi/v2/user/get")
         async def user_get(request: Request) -> JSONResponse:
-            if not self._oapi_token_ok(request):
-                return errcode(40014, "invalid access_token")
+            # DOC_USER: 60121 for an unknown userid.
+            if (denied := self.check_oapi_token(request, "user_get")) is not None:
+                return denied
             body = await json_body(request) or {}
             user = self.users.get(str(body.get("userid", "")))
             if user is None:
@@ -279,8 +277,10 @@ class DingTalkEmulator:
 
         @self.app.post("/topapi/v2/user/list")
         async def user_list(request: Request) -> JSONResponse:
-            if not self._oapi_token_ok(request):
-                return errcode(40014, "invalid access_token")
+            # Department members, cursor-paged, size 1..100:
+            # https://open.dingtalk.com/document/orgapp/queries-the-complete-information-of-a-department-user
+            if (denied := self.check_oapi_token(request, "user_list")) is not None:
+                return denied
             body = await json_body(request) or {}
             dept, cursor, size = body.get("dept_id"), body.get("cursor"), body.get("size")
             if not isinstance(cursor, int) or not isinstance(size, int) or not 1 <= size <= 100:
@@ -297,74 +297,50 @@ class DingTalkEmulator:
 
         @self.app.post("/topapi/v2/department/listsubid")
         async def sub_departments(request: Request) -> JSONResponse:
-            if not self._oapi_token_ok(request):
-                return errcode(40014, "invalid access_token")
+            # DOC_DEPT: 60003 for an unknown department.
+            if (denied := self.check_oapi_token(request, "departments")) is not None:
+                return denied
             body = await json_body(request) or {}
             children = DIRECTORY["departments"].get(str(body.get("dept_id")))
             if children is None:
                 return errcode(60003, "department not found")
             return errcode(0, "ok", result={"dept_id_list": children})
 
-    # -- stream mode ---------------------------------------------------------------
+    # -- stream mode (see emulator_stream) -------------------------------------------
 
-    def _routes_stream(self) -> None:
-        @self.app.post("/v1.0/gateway/connections/open")
-        async def open_connection(request: Request) -> JSONResponse:
-            body = await json_body(request) or {}
-            if body.get("clientId") != self.app_key or body.get("clientSecret") != self.app_secret:
-                return api_error(401, "InvalidAuthentication", "invalid clientId or clientSecret")
-            subs = body.get("subscriptions") or []
-            if not any(isinstance(s, dict) and s.get("topic") == ROBOT_TOPIC for s in subs):
-                return api_error(400, "invalidParameter.subscriptions", "no subscription")
-            ticket = uuid.uuid4().hex
-            self.tickets.add(ticket)
-            self.issued_tickets.append(ticket)
-            self.stream_opens += 1
-            endpoint = self.base_url.replace("http://", "ws://") + "/connect"
-            return JSONResponse({"endpoint": endpoint, "ticket": ticket})
-
-        @self.app.websocket("/connect")
-        async def connect(ws: WebSocket) -> None:
-            ticket = ws.query_params.get("ticket", "")
-            if ticket not in self.tickets:
-                await ws.close(code=1008)
-                return
-            self.tickets.discard(ticket)  # tickets are single-use
-            await ws.accept()
-            await self._serve_stream(ws)
-
-    async def _serve_stream(self, ws: WebSocket) -> None:
-        self._loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        self._streams.append(queue)
-        pump = asyncio.create_task(self._pump(ws, queue))
-        try:
-            while True:
-                self.acks.append(json.loads(await ws.receive_text()))
-        except WebSocketDisconnect:
-            pass
-        finally:
-            self._streams.remove(queue)
-            pump.cancel()
-
-    @staticmethod
-    async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
-        while (frame := await queue.get()) is not None:
-            await ws.send_text(json.dumps(frame))
-        await ws.close(code=1011)  # an abrupt server-side drop
+    @property
+    def acks(self) -> list[dict[str, Any]]:
+        """Acknowledgements received from Stream clients."""
+        return self.stream.acks
 
     @property
     def open_streams(self) -> int:
         """Connected Stream-mode clients."""
-        return len(self._streams)
+        return self.stream.open_streams
+
+    @property
+    def stream_opens(self) -> int:
+        """Stream connections registered so far."""
+        return self.stream.opens
+
+    @property
+    def tickets(self) -> set[str]:
+        """Tickets issued and not yet used."""
+        return self.stream.tickets
+
+    @property
+    def issued_tickets(self) -> list[str]:
+        """Every ticket ever issued."""
+        return self.stream.issued_tickets
 
     def push(self, frame: dict[str, Any] | None) -> None:
-        """Send ``frame`` to every connected client (None drops the connection)."""
-        loop = self._loop
-        if loop is None:
-            raise RuntimeError("no stream client has connected yet")
-        for queue in list(self._streams):
-            loop.call_soon_threadsafe(queue.put_nowait, frame)
+        """Send a raw frame to every connected client (None drops the connection)."""
+        self.stream.push(frame)
+
+    @property
+    def robot_messages(self) -> list[dict[str, Any]]:
+        """Messages the custom robot posted to its group."""
+        return self.robot.messages
 
 
 def _user_record(user: dict[str, Any]) -> dict[str, Any]:

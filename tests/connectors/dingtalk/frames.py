@@ -25,8 +25,13 @@ def frame(kind: str, topic: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def robot_message(text: str, sender: str, *, group: str | None = None) -> dict[str, Any]:
-    """A CALLBACK frame carrying a robot message from ``sender`` (a userid)."""
+def robot_message(
+    text: str, sender: str, *, group: str | None = None, mentioned: bool = True
+) -> dict[str, Any]:
+    """A CALLBACK frame carrying a robot message from ``sender`` (a userid).
+
+    ``mentioned``: whether a group message @-mentions the robot.
+    """
     user = DIRECTORY["users"]
     nick = next(u["name"] for u in user if u["userid"] == sender)
     data = {
@@ -40,6 +45,6 @@ def robot_message(text: str, sender: str, *, group: str | None = None) -> dict[s
         "senderStaffId": sender,
         "senderId": f"$:LWCP_v1:${sender}",
         "createAt": int(time.time() * 1000),
-        "isInAtList": True,
+        "isInAtList": mentioned,
     }
     return frame("CALLBACK", ROBOT_TOPIC, data)

@@ -129,7 +129,7 @@ async def test_a_token_the_server_dropped_is_replaced_once(
 ) -> None:
     connector = make_connector()
     await connector.send(outgoing("a"))
-    emulator.tokens.clear()  # revoked server-side: the next call gets 401
+    emulator.revoke_tokens()  # revoked server-side: the next call gets 400 InvalidAuthentication
     await connector.send(outgoing("b"))
     assert emulator.token_requests == 2
     assert len(emulator.oto_messages) == 2
@@ -147,7 +147,7 @@ async def test_qps_throttling_is_rate_limited(
     emulator: DingTalkEmulator, make_connector: ConnectorFactory
 ) -> None:
     connector = make_connector()
-    emulator.qps_storm = 1
+    emulator.fail_next("oto", "Forbidden.AccessDenied.QpsLimitForApi", status=403)
     with pytest.raises(RateLimitedError):
         await connector.send(outgoing("a"))
     await connector.send(outgoing("a"))  # the retry goes through, once

@@ -167,3 +167,56 @@ async def test_robot_only_configuration_has_no_calendar(make_connector: Connecto
     connector = make_connector(app_key=None, app_secret_env=None)
     with pytest.raises(ConfigError, match="app_key"):
         await connector.events(NOW, datetime.max.replace(tzinfo=NOW.tzinfo))
+
+
+async def test_a_meeting_already_under_way_is_found(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory
+) -> None:
+    connector = make_connector()
+    long = await connector.create_event(
+        EventDraft(title="Workshop", start=NOW.replace(hour=9), end=NOW.replace(hour=12))
+    )
+    now, soon = NOW.replace(hour=10, minute=30), NOW.replace(hour=11)
+    assert connector.api is not None
+    # DingTalk's timeMin/timeMax bound the start: asked as is, it is not listed...
+    assert await connector.api.list_events("un-zhangsan", now.isoformat(), soon.isoformat()) == []
+    # ...so the connector looks further back and decides the overlap itself.
+    assert [e.id for e in await connector.events(now, soon)] == [long.id]
+
+
+async def test_the_lookback_is_a_setting(make_connector: ConnectorFactory) -> None:
+    connector = make_connector(calendar_lookback_hours=1)
+    await connector.create_event(
+        EventDraft(title="All morning", start=NOW.replace(hour=8), end=NOW.replace(hour=13))
+    )
+    assert await connector.events(NOW.replace(hour=11), NOW.replace(hour=12)) == []
+
+
+async def test_search_asks_once_for_what_it_needs_with_an_item_offset(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory
+) -> None:
+    await make_connector().search_contacts("li", limit=5)
+    assert [(r["offset"], r["size"]) for r in emulator.search_requests] == [(0, 5)]
+
+
+async def test_search_pages_by_item_offset_as_the_documented_example(
+    emulator: DingTalkEmulator,
+    make_connector: ConnectorFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The documented example starts at offset 0 and the next page starts where
+    # the last one ended: offset counts users, not pages.
+    monkeypatch.setattr("connectors.dingtalk.connector.MAX_PAGE", 2)
+    found = await make_connector().search_contacts("li", limit=5)
+    assert [(r["offset"], r["size"]) for r in emulator.search_requests] == [(0, 2), (2, 2), (4, 1)]
+    assert len({c.id for c in found}) == 5
+
+
+async def test_more_lookups_than_the_per_second_limit_all_succeed(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory
+) -> None:
+    # 30 user details against DingTalk's 20 calls a second per API: the
+    # connector paces them (and would retry one throttled by other cars).
+    found = await make_connector().search_contacts("Fleet Driver", limit=30)
+    assert sorted(c.id for c in found) == [f"u-driver{i:02d}" for i in range(1, 31)]
+    assert all(c.title == "Driver" for c in found)

@@ -9,7 +9,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from assistant.errors import AuthenticationError, RateLimitedError
+from assistant.errors import AuthenticationError, NotFoundError, RateLimitedError
 from assistant.models import OutgoingMessage
 from connectors.dingtalk.signing import robot_sign_params, robot_signature
 from tests.connectors.dingtalk.conftest import ROBOT_GROUP, ConnectorFactory, robot_env
@@ -87,7 +87,7 @@ async def test_unknown_robot_token_is_an_authentication_error(
 ) -> None:
     unknown = f"{emulator.base_url}/robot/send?access_token=nope"
     env = {**robot_env(emulator), "DINGTALK_ROBOT_WEBHOOK": unknown}
-    with pytest.raises(AuthenticationError, match="300001"):
+    with pytest.raises(AuthenticationError, match="400101"):
         await make_connector(env=env).send(to_robot("a"))
 
 
@@ -135,3 +135,44 @@ async def test_check_probes_the_robot_without_posting(
     assert not bad.ok
     assert "sign not match" in bad.detail
     assert emulator.robot_messages == []
+
+
+def robot_only(emulator: DingTalkEmulator, **env: str) -> dict:
+    return {"env": {**robot_env(emulator), **env}, "app_key": None, "app_secret_env": None}
+
+
+@pytest.mark.parametrize(
+    ("breakage", "code", "verdict"),
+    [
+        ("unknown token", "400101", "authentication failed"),
+        ("robot disabled", "400102", "refused"),
+        ("group dissolved", "400013", "not found"),
+    ],
+)
+async def test_check_fails_on_a_broken_robot_with_the_reason(
+    emulator: DingTalkEmulator,
+    make_connector: ConnectorFactory,
+    breakage: str,
+    code: str,
+    verdict: str,
+) -> None:
+    setup = robot_only(emulator)
+    if breakage == "unknown token":
+        emulator.robot_token = "rotated"  # our webhook URL still carries the old one
+    elif breakage == "robot disabled":
+        emulator.robot.enabled = False
+    else:
+        emulator.robot.group_exists = False
+    result = await make_connector(**setup).check()
+    assert not result.ok
+    assert code in result.detail
+    assert verdict in result.detail
+    assert emulator.robot_messages == []
+
+
+async def test_sending_to_a_dissolved_group_is_not_found(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory
+) -> None:
+    emulator.robot.group_exists = False
+    with pytest.raises(NotFoundError, match="400013"):
+        await make_connector().send(to_robot("a"))

@@ -135,13 +135,15 @@ async def test_wrong_credentials_keep_retrying_without_crashing(
     await listener.stop()
 
 
-async def test_a_redelivered_message_is_acknowledged_but_kept_once(
+async def test_a_duplicate_frame_is_acknowledged_but_kept_once(
     emulator: DingTalkEmulator, make_connector: ConnectorFactory
 ) -> None:
+    # DingTalk does not redeliver robot messages, but a duplicate (same msgId)
+    # must still never be read out twice.
     connector, listener = await connected(emulator, make_connector)
     pushed = robot_message("Only once please", "u-lina")
     emulator.push(pushed)
-    emulator.push(pushed)  # DingTalk redelivers when it missed our ack
+    emulator.push(pushed)
     await eventually(lambda: len(emulator.acks) == 2)
     assert [m.body for m in listener.received] == ["Only once please"]
     assert len(await connector.unread_messages()) == 1
@@ -161,3 +163,44 @@ async def test_tickets_and_secrets_stay_out_of_debug_logs(
     assert "ticket=***" in caplog.text  # the handshake was logged, masked
     for secret in [*emulator.issued_tickets, emulator.app_secret]:
         assert secret not in caplog.text
+
+
+async def test_a_message_sent_while_the_car_was_offline_is_gone(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory
+) -> None:
+    # Stream mode keeps nothing for a client that is not connected, and no
+    # robot API reads history back: "unread" starts when the car connects.
+    emulator.stream.robot_message(robot_message("Sent while parked", "u-lina"))
+    connector, listener = await connected(emulator, make_connector)
+    emulator.stream.robot_message(robot_message("Sent while driving", "u-lina"))
+    await eventually(lambda: len(listener.received) == 1)
+    assert [m.body for m in await connector.unread_messages()] == ["Sent while driving"]
+    assert [json.loads(f["data"])["text"]["content"] for f in emulator.stream.dropped] == [
+        " Sent while parked"
+    ]
+    await listener.stop()
+
+
+async def test_in_a_group_only_messages_that_mention_the_robot_arrive(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory
+) -> None:
+    connector, listener = await connected(emulator, make_connector)
+    group = "cidApollo=="
+    chatter = robot_message("chatter", "u-davidz", group=group, mentioned=False)
+    emulator.stream.robot_message(chatter)
+    emulator.stream.robot_message(robot_message("@robot ping me", "u-davidz", group=group))
+    await eventually(lambda: len(listener.received) == 1)
+    assert [m.body for m in await connector.recent_messages(group)] == ["@robot ping me"]
+    assert len(emulator.stream.not_mentioned) == 1
+    await listener.stop()
+
+
+async def test_acknowledged_frames_leave_nothing_pending(
+    emulator: DingTalkEmulator, make_connector: ConnectorFactory
+) -> None:
+    _, listener = await connected(emulator, make_connector)
+    for text in ("one", "two", "three"):
+        emulator.stream.robot_message(robot_message(text, "u-lina"))
+    await eventually(lambda: len(emulator.acks) == 3)
+    assert emulator.stream.unacked == set()  # nothing DingTalk would consider lost
+    await listener.stop()

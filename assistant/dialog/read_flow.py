@@ -70,7 +70,8 @@ def start_reading(state: DialogState, messages: tuple[Message, ...], intro: str)
 def read_current(state: DialogState, reading: Reading, intro: str = "") -> Outcome:
     """Speak the current message (or its first part) and wait for what next."""
     message = reading.messages[reading.index]
-    head, rest = split_for_speech(message.body, spoken_limit(state.policy.max_spoken_chars))
+    limit = spoken_limit(state.policy.max_spoken_chars, message.body)
+    head, rest = split_for_speech(message.body, limit)
     text = " ".join(x for x in (intro, who_says(message), head) if x)
     state = replace(state, last_heard=message)
     if rest:
@@ -132,7 +133,8 @@ def answer(state: DialogState, reading: Reading, event: Utterance) -> Outcome:
 
 def _answer_rest(state: DialogState, reading: Reading, intent: Intent) -> Outcome:
     if intent in (Intent.CONFIRM, Intent.NEXT):
-        head, rest = split_for_speech(reading.rest, spoken_limit(state.policy.max_spoken_chars))
+        limit = spoken_limit(state.policy.max_spoken_chars, reading.rest)
+        head, rest = split_for_speech(reading.rest, limit)
         if rest:
             text = f"{head} {p('read.more')}"
             new = replace(reading, rest=rest)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import cn2an
 
 from assistant.dialog.prompts import word
+from assistant.locales import is_cjk
 
 _WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 #: Digits read one by one (telephone style: 1 is 幺 so it is not heard as 7).
@@ -135,8 +136,16 @@ def period(start: datetime, end: datetime, now: datetime) -> str:
 _CHARS_PER_ENGLISH = 0.3
 
 
-def spoken_limit(chars: int) -> int:
-    """The same time of speech as ``chars`` English characters: 220 -> 66 characters."""
+def spoken_limit(chars: int, text: str) -> int:
+    """The same time of speech as ``chars`` English characters: 220 -> 66 Chinese characters.
+
+    A message mostly in Latin letters (an English one read in a Chinese
+    session) is measured as English.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    chinese = sum(1 for ch in letters if is_cjk(ch))
+    if chinese * 2 <= len(letters):
+        return chars
     return max(round(chars * _CHARS_PER_ENGLISH), 20)
 
 

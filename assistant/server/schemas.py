@@ -34,20 +34,21 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {
-        400: "Malformed request (e.g. a body that is not UTF-8 JSON)",
-        401: "Missing, invalid or revoked API key",
+        400: "Malformed request (e.g. a body that is not UTF-8 JSON, or an empty audio body)",
+        401: "Missing, invalid or revoked API key (operator routes: not the operator token)",
         404: "No such session (or not yours)",
         413: "Request body or audio too large or too long",
         415: "Not a WAV file / unsupported audio encoding",
         422: "Request does not match the schema",
-        429: "Rate limit or session limit exceeded",
-        503: "Speech engine unavailable or server shutting down",
+        429: "Rate limit, session limit or failed-verification limit exceeded",
+        503: "Speech engine unavailable, server shutting down or too busy verifying keys",
     }
     return {s: {"model": ErrorResponse, "description": text[s]} for s in statuses}
 
 
-AUTH_ERRORS = _responses(400, 401, 413, 422, 429)
-SESSION_ERRORS = _responses(400, 401, 404, 413, 422, 429)
+AUTH_ERRORS = _responses(400, 401, 413, 422, 429, 503)
+OPERATOR_ERRORS = _responses(401, 413, 429)
+SESSION_ERRORS = _responses(400, 401, 404, 413, 422, 429, 503)
 AUDIO_ERRORS = _responses(400, 401, 404, 413, 415, 422, 429, 503)
 
 
@@ -58,13 +59,17 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Readiness: the speech model and the backend are usable."""
+    """Readiness: the speech model and the backend are usable.
+
+    ``model_error`` and ``sessions`` (the whole process's figures) are shown
+    to the operator token only; a vehicle key gets them as null.
+    """
 
     ready: bool
     model_loaded: bool
     model_error: str | None = None
     tts: bool
-    sessions: int
+    sessions: int | None = None
 
 
 class SessionCreate(BaseModel):

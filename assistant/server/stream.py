@@ -1,10 +1,14 @@
 """One WebSocket audio stream from accept to close (protocol in :mod:`.stream_protocol`).
 
-Five tasks run side by side: the receiver (PCM and control messages from the
+Six tasks run side by side: the receiver (PCM and control messages from the
 client), the listener (endpointing + recognition), the answerer (dialog turns,
-one at a time), the announcer (what the assistant says unprompted) and the
-sender (the bounded queue to the client). The first to finish decides how the
-socket closes.
+one at a time), the announcer (what the assistant says unprompted), the
+sender (the bounded queue to the client) and the guard (idle timeout, key
+revocation). The first to finish decides how the socket closes.
+
+Nothing heavy runs on the event loop: the key is verified (scrypt) and
+every frame converted and resampled in worker threads, and a frame is
+bounded by the seconds of audio it carries, not only by its bytes.
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ from assistant.server.schemas import error_body, understanding_of
 from assistant.server.sessions import Session
 from assistant.server.state import ServerState
 from assistant.server.stream_protocol import (
+    MAX_CHARS,
     AudioFeed,
     Outgoing,
     ProtocolError,
     Start,
+    check_frame,
     parse_json,
     parse_start,
 )
@@ -60,7 +66,11 @@ class StreamHandler:
         self.feed = AudioFeed(capacity=2000)
         self.turns: asyncio.Queue[Final | str] = asyncio.Queue(8)
         self.session: Session | None = None
+        self.who: Principal | None = None
         self.converter: PcmConverter | None = None
+        self.revoked = asyncio.Event()
+        self.last_heard = time.monotonic()
+        self._max_chars = max(MAX_CHARS, 8 * limits.text_chars + 1024)
         self.speaking_until = 0.0
         self._window_start = time.monotonic()
         self._frames_in_window = 0
@@ -89,22 +99,27 @@ class StreamHandler:
         text = message.get("text")
         if text is None:
             raise ProtocolError("expected_start", "send the JSON start message before audio")
-        start = parse_start(parse_json(text))
-        who = self._authenticate(start.key)
+        start = parse_start(self._parse(text))
+        who = await self._authenticate(start.key)
         session = self.state.sessions.get(who, self.session_id)
         if session.streaming:
             raise RequestRejectedError(409, "already_streaming", "this session already streams")
         if start.locale is not None:
             async with session.lock:  # never in the middle of a turn
                 await session.conversation.use_locale(start.locale)
-        self.session = session
+        self.session, self.who = session, who
         return start
 
-    def _authenticate(self, key: str | None) -> Principal:
+    async def _authenticate(self, key: str | None) -> Principal:
+        client = self.ws.client.host if self.ws.client else None
         header = self.ws.headers.get("authorization")
-        who = self.state.auth.from_header(header) if header else self.state.auth.verify(key or "")
+        who = await self.state.auth.averify(key, client, header=header)
         self.state.limiter.take(who.key_id)
         return who
+
+    def _parse(self, text: str) -> dict[str, Any]:
+        depth = self.state.settings.server.limits.json_depth
+        return parse_json(text, max_depth=depth, max_chars=self._max_chars)
 
     async def _refuse(self, exc: BaseException) -> None:
         if isinstance(exc, WebSocketDisconnect):
@@ -123,13 +138,17 @@ class StreamHandler:
     async def _pump(self, start: Start) -> None:
         assert self.session is not None
         session = self.session
+        assert self.who is not None
         session.streaming = True
         try:
             transcriber = await self._transcriber()
             if transcriber is not None:
-                await self._run_tasks(start, transcriber)
+                with self.state.revocations.watching(self.who.key_id) as revoked:
+                    self.revoked = revoked
+                    await self._run_tasks(start, transcriber)
         finally:
             session.streaming = False
+            session.touch()
 
     async def _run_tasks(self, start: Start, transcriber: Transcriber) -> None:
         assert self.session is not None
@@ -150,6 +169,7 @@ class StreamHandler:
             asyncio.create_task(self._answer(), name="answer"),
             asyncio.create_task(self._announce(), name="announce"),
             asyncio.create_task(self.out.overflowed.wait(), name="overflow"),
+            asyncio.create_task(self._guard(), name="guard"),
         }
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -210,34 +230,53 @@ class StreamHandler:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.ws.close(code=code, reason=reason), 2.0)
 
+    # -- guard -----------------------------------------------------------------
+
+    async def _guard(self) -> None:
+        """End the stream when its key is revoked or its client has been silent too long."""
+        idle = self.state.settings.server.stream_idle_seconds
+        while True:
+            self._check_revoked()
+            remaining = self.last_heard + idle - time.monotonic()
+            if remaining <= 0:
+                raise RequestRejectedError(
+                    408, "idle_timeout", f"nothing received for {idle:g} s; reconnect to go on"
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.revoked.wait(), remaining)
+
+    def _check_revoked(self) -> None:
+        if self.revoked.is_set():
+            raise RequestRejectedError(401, "key_revoked", "the API key of this stream was revoked")
+
     # -- client -> server ----------------------------------------------------
 
     async def _receive(self) -> None:
+        assert self.session is not None
         while True:
             message = await self.ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
+            self._check_revoked()  # no frame is acted on once the watch saw the revocation
+            self.last_heard = time.monotonic()
+            self.session.touch()
             if message.get("bytes") is not None:
-                self._audio(message["bytes"])
+                await self._audio(message["bytes"])
             elif message.get("text") is not None and self._control(message["text"]) == "stop":
                 self.out.close()
                 return
+            # Messages already buffered are received without yielding: let the
+            # sender drain the answers to a flood before reading on, or a client
+            # that reads would look like one that does not (1008).
+            await asyncio.sleep(0)
 
-    def _audio(self, data: bytes) -> None:
+    async def _audio(self, data: bytes) -> None:
         assert self.converter is not None
         self._count_frame()
-        if len(data) > self.state.settings.server.limits.request_bytes:
-            raise ProtocolError("frame_too_large", "an audio frame is over the request size limit")
-        if len(data) % self.converter.format.frame_bytes:
-            raise ProtocolError(
-                "bad_frame",
-                f"a binary frame of {len(data)} bytes is not whole {self.converter.format} frames",
-            )
-        pcm = self.converter.convert(data)
+        seconds = check_frame(data, self.converter.format, self.state.settings.server.limits)
+        pcm = await asyncio.to_thread(self.converter.convert, data)
         if pcm:
-            self.state.metrics.audio_seconds.inc(
-                len(data) / self.converter.format.frame_bytes / self.converter.format.rate
-            )
+            self.state.metrics.audio_seconds.inc(seconds)
             self.feed.push(pcm)
 
     def _count_frame(self) -> None:
@@ -253,7 +292,7 @@ class StreamHandler:
 
     def _control(self, text: str) -> str | None:
         try:
-            data = parse_json(text)
+            data = self._parse(text)
         except ProtocolError as exc:
             self.out.error(exc.code, str(exc))
             return None
@@ -262,6 +301,8 @@ class StreamHandler:
             self.feed.end()
         elif kind == "text":
             self._typed(data.get("text"))
+        elif kind == "ping":
+            self.out.event({"type": "pong"})
         elif kind == "stop":
             return "stop"
         else:
@@ -275,8 +316,13 @@ class StreamHandler:
         elif len(text) > limit:
             self.out.error("text_too_long", f"text is over the limit of {limit} characters")
         else:
+            assert self.who is not None
             try:
+                # A typed turn costs what a REST text turn costs (rate_per_key).
+                self.state.limiter.take(self.who.key_id)
                 self.turns.put_nowait(text)
+            except RequestRejectedError as exc:
+                self.out.error(exc.code, str(exc))
             except asyncio.QueueFull:
                 self.out.error("busy", "too many turns waiting; wait for the replies")
 

@@ -18,7 +18,9 @@ another's directory, messages or outbox.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,6 +78,21 @@ def locale_for(settings: Settings, tenant_dir: Path) -> Locale:
         raise ConfigError(f"{override}: {exc}") from exc
 
 
+def inbound_secret_env(choice: BackendChoice) -> str | None:
+    """The environment variable holding a webhook tenant's inbound secret (None otherwise)."""
+    if choice.name != "webhook":
+        return None
+    name = choice.config.get("inbound_secret_env") or choice.config.get("secret_env")
+    return str(name) if name else None
+
+
+def secret_fingerprint(choice: BackendChoice, env: Mapping[str, str]) -> bytes | None:
+    """SHA-256 of the tenant's inbound secret, to compare tenants without keeping secrets."""
+    name = inbound_secret_env(choice)
+    value = env.get(name, "").strip() if name else ""
+    return hashlib.sha256(value.encode()).digest() if value else None
+
+
 class Tenant:
     """One tenant's connector, outbox and contact list, opened lazily, closed once."""
 
@@ -114,6 +131,7 @@ class Tenants:
         self._settings = settings
         self._now = now
         self._open: dict[str, Tenant] = {}
+        self._webhook_secrets: dict[bytes, str] = {}
         self._lock = asyncio.Lock()
 
     def root(self, tenant: str) -> Path:
@@ -141,10 +159,22 @@ class Tenants:
         root.mkdir(parents=True, exist_ok=True)
         choice = backend_for(self._settings, root)
         locale = locale_for(self._settings, root)
+        self._claim_webhook_secret(tenant, choice)
         connector = build_backend(
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
         return Tenant(tenant, root, connector, Outbox.open(root / OUTBOX_FILE), locale)
+
+    def _claim_webhook_secret(self, tenant: str, choice: BackendChoice) -> None:
+        """Refuse a webhook secret another open tenant already verifies pushes with."""
+        digest = secret_fingerprint(choice, os.environ)
+        if digest is None:
+            return
+        if choice.name == "webhook" and self._settings.backend == "webhook":
+            raise ConfigError("the webhook backend must be chosen per tenant, in tenant.toml")
+        owner = self._webhook_secrets.setdefault(digest, tenant)
+        if owner != tenant:
+            raise ConfigError(f"tenant {tenant!r} shares its webhook secret with {owner!r}")
 
     async def aclose(self) -> None:
         """Close every open tenant; one failing does not keep the others open."""

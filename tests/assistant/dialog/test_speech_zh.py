@@ -88,7 +88,10 @@ def test_english_is_untouched_outside_a_chinese_step() -> None:
 
 
 def test_a_chinese_message_is_cut_after_the_same_time_of_speech_as_an_english_one() -> None:
-    assert speech.spoken_limit(220) == 66
-    assert speech.spoken_limit(40) == 20  # never shorter than a sentence or two
+    chinese, english = "客户明天上午九点到。", "The client arrives at nine tomorrow."
+    assert speech.spoken_limit(220, chinese) == 66
+    assert speech.spoken_limit(40, chinese) == 20  # never shorter than a sentence or two
+    assert speech.spoken_limit(220, english) == 220  # English read in a Chinese session
+    assert speech.spoken_limit(220, "请David明天上午把合同发给我") == 66  # mostly Chinese
     with speaking("en"):
-        assert speech.spoken_limit(220) == 220
+        assert speech.spoken_limit(220, chinese) == 220

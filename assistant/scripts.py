@@ -1,11 +1,16 @@
-"""Writing systems: telling Chinese characters from the rest (used by speech in and out)."""
+"""Writing systems: telling Chinese characters from the rest (speech in and out, locales).
+
+The one definition of "a Chinese character" in DriveTalk: CJK unified
+ideographs with extension A, extensions B-F and the compatibility block.
+"""
 
 from __future__ import annotations
 
 import re
 
-#: CJK unified ideographs (with extension A and the compatibility block).
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: A regular-expression character class matching one Chinese character.
+HAN_CLASS = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]"
+_HAN = re.compile(HAN_CLASS)
 
 
 def is_han(char: str) -> bool:

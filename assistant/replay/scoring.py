@@ -30,8 +30,10 @@ from typing import Any
 
 import jiwer
 
+from assistant.scripts import HAN_CLASS
+
 _NOT_WORD = re.compile(r"[^\w']+")
-_HAN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+_HAN = re.compile(f"({HAN_CLASS})")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

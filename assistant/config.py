@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -165,6 +165,28 @@ class DialogSettings(BaseModel):
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
 
 
+class OutboxSettings(BaseModel):
+    """Delivery of confirmed messages (``[outbox]``, ``DRIVETALK_OUTBOX__*``); seconds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ttl_s: float = Field(
+        default=86400.0, gt=0, le=30 * 86400, description="transient errors fail after this"
+    )
+    max_delay_s: float = Field(default=300.0, gt=0, le=86400, description="backoff cap")
+    base_delay_s: float = Field(default=1.0, gt=0, le=3600, description="first backoff")
+    answer_within_s: float = Field(
+        default=10.0, gt=0, le=120, description="the driver hears 'queued' after this"
+    )
+    idle_poll_s: float = Field(default=60.0, gt=0, le=3600, description="worker's idle look")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutboxSettings:
+        if self.base_delay_s > self.max_delay_s:
+            raise ValueError("outbox.base_delay_s must not exceed outbox.max_delay_s")
+        return self
+
+
 class ServerLimits(BaseModel):
     """Per-request and per-key limits of the fleet server; each breach is a clear 4xx."""
 
@@ -231,6 +253,7 @@ class Settings(BaseSettings):
     asr: ASRSettings = ASRSettings()
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
+    outbox: OutboxSettings = OutboxSettings()
     server: ServerSettings = ServerSettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -35,7 +35,8 @@ from rapidfuzz import fuzz, process
 
 from assistant.models import Contact
 from intents.grammar import GRAMMAR_ROOT, load_yaml
-from intents.phonetics import Pinyin, SoundKeys, han_only, has_han, is_han_name
+from intents.han_names import HanQualifiers
+from intents.phonetics import Pinyin, SoundKeys, han_only, has_han, is_han_name, join_han
 from intents.result import ContactCandidate, ContactResolution
 from intents.text import fold, name_words, tokenize
 
@@ -61,18 +62,20 @@ MAX_POOL = 2000
 #: surname readings a little less): "li wei" finds 李伟. (Distinct from
 #: REVERSED: a reading from characters never matches a reversed name.)
 READING, OTHER_READING = 0.965, 0.95
+#: Characters in a query beyond which it is not a name (销售部的那个欧阳娜娜 has 10).
+MAX_HAN_NAME = 16
 #: A surname alone (李总, 老王) is a weaker match still.
 SURNAME = 0.85
 #: A query in characters matching a contact by sound only (its reading, not
 #: its characters) scores the sound match times this: always below the
 #: exact characters.
 HEARD = 0.93
+#: Per character shared in its place with a query in characters (ranks
+#: homophones; too little to change who is asked about).
+OVERLAP = 0.002
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
 _TONED = re.compile(r"[v\d]")
-
-
-_HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
 @cache
@@ -112,7 +115,7 @@ class ContactIndex:
         self.departments: frozenset[str] = frozenset(
             fold(c.department) for c in self.contacts if c.department
         )
-        self._han_qualifiers = _HanQualifiers(hanzi_data(), self.departments)
+        self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
 
     def __len__(self) -> int:
         return len(self.contacts)
@@ -259,7 +262,9 @@ class ContactIndex:
 
     def _resolve_han(self, query: str, qualifier: str | None) -> ContactResolution:
         """A query holding Chinese characters, with or without a department in it."""
-        text = self._han_qualifiers.clean(_HAN_SPACE.sub("", fold(query).strip()))
+        if len(han_only(query)) > MAX_HAN_NAME:
+            return ContactResolution(query=query)  # a sentence, not a name: never look it up
+        text = self._han_qualifiers.clean(join_han(fold(query).strip()))
         if qualifier is not None:
             return self._lookup_han(text, self._han_qualifiers.terms(fold(qualifier)))
         whole = self._lookup_han(text, ())
@@ -287,10 +292,21 @@ class ContactIndex:
         for reading in self.pinyin.readings(chars):
             for index, value in self._score(reading, alike).items():
                 scores[index] = max(value * HEARD, scores.get(index, 0.0))
-        scores = {i: s for i, s in scores.items() if s >= MIN_SCORE}
+        scores = {i: s + self._overlap(chars, i) for i, s in scores.items() if s >= MIN_SCORE}
         if qualifiers:
             scores = self._qualify(scores, qualifiers)
         return self._rank(text, scores, alike)
+
+    def _overlap(self, chars: str, index: int) -> float:
+        """A little for each character in its place shared with the query: of those
+        who sound alike, 李伟 and 黎威 are likelier meant by 李威 than 礼薇 is."""
+        contact = self.contacts[index]
+        best = 0
+        for name in (contact.name, *contact.aliases):
+            if not name.isascii():
+                theirs = han_only(name)
+                best = max(best, sum(a == b for a, b in zip(chars, theirs, strict=False)))
+        return best * OVERLAP
 
     def _clean(self, words: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = [w.removesuffix("'s") for w in words]
@@ -439,85 +455,3 @@ class ContactIndex:
             or (alike is not None and sum(i in alike for i, _ in top[:MAX_CANDIDATES]) > 1)
         )
         return ContactResolution(query=query, candidates=candidates, ambiguous=ambiguous)
-
-
-class _HanQualifiers:
-    """Departments spoken in Chinese around a name: 销售部的李伟, 李伟销售部的, 财务的李薇."""
-
-    def __init__(self, data: Mapping[str, Any], departments: Iterable[str]) -> None:
-        self._english = {fold(str(k)): str(v) for k, v in (data.get("departments") or {}).items()}
-        self._chinese: dict[str, tuple[str, ...]] = {}
-        for chinese, english in self._english.items():
-            self._chinese[english] = (*self._chinese.get(english, ()), chinese)
-        suffixes = sorted(data.get("department_suffixes") or (), key=len, reverse=True)
-        written = {d for d in departments if has_han(d)}
-        for department in list(written):  # 销售部 in the directory: 销售 is said too
-            for suffix in suffixes:
-                if department.endswith(suffix) and len(department) > len(suffix):
-                    written.add(department[: -len(suffix)])
-        self._directory = frozenset(written)
-        words = set(self._english) | written
-        names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        tails = "|".join(re.escape(s) for s in suffixes) or "(?!)"
-        glue = "|".join(
-            re.escape(p) for p in sorted(data.get("particles") or (), key=len, reverse=True)
-        )
-        glue = glue or "(?!)"
-        self._before = re.compile(rf"^(?P<dept>{names})(?:{tails})?(?:{glue})?(?P<name>.+)$")
-        self._after = re.compile(rf"^(?P<name>.+?)(?:{glue})?(?P<dept>{names})(?:{tails})?的?$")
-        self._prefixes = tuple(sorted(data.get("prefixes") or (), key=len, reverse=True))
-        self._groups = tuple(sorted(data.get("group_suffixes") or (), key=len, reverse=True))
-        self._titles = tuple(sorted(data.get("titles") or (), key=len, reverse=True))
-        self._familiar = tuple(data.get("familiar") or ())
-        self._suffixes = tuple(suffixes)
-        self._usable = bool(names)
-
-    def clean(self, text: str) -> str:
-        """The name without words around it that are not part of it (那个, 群, 的)."""
-        for prefix in self._prefixes:
-            if text.startswith(prefix) and len(text) > len(prefix):
-                text = text[len(prefix) :]
-                break
-        if text.endswith("的") and len(text) > 2 and not self._after.match(text):
-            text = text[:-1]  # 李伟的 (电话): the name's, not a department after it
-        for suffix in self._groups:
-            if text.endswith(suffix) and len(text) > len(suffix):
-                return text[: -len(suffix)]
-        return text
-
-    def surname_of(self, name: str) -> str:
-        """The surname in 李总 / 王经理 / 老王 / 小林 (a title or a familiar prefix
-        around it); the name itself otherwise."""
-        for title in self._titles:
-            if name.endswith(title) and 1 <= len(name) - len(title) <= 2:
-                return name[: -len(title)]
-        for familiar in self._familiar:
-            if name.startswith(familiar) and len(name) == len(familiar) + 1:
-                return name[len(familiar) :]
-        return name
-
-    def terms(self, department: str) -> tuple[str, ...]:
-        """A department as said, and in the words an English directory uses."""
-        english = self._english.get(department)
-        for suffix in self._suffixes:
-            if english is None and department.endswith(suffix):
-                english = self._english.get(department[: -len(suffix)])
-        if english is None and department in self._chinese:  # "sales": 销售部 in the directory
-            english = department
-        if english is None:
-            return (department,)
-        return tuple(dict.fromkeys((department, english, *self._chinese.get(english, ()))))
-
-    def names_department(self, words: str) -> bool:
-        """Whether English words name a department the directory writes in Chinese."""
-        return words in self._chinese and any(w in self._directory for w in self._chinese[words])
-
-    def split(self, text: str) -> tuple[str, tuple[str, ...]] | None:
-        """(name, department terms) when a department is said around the name."""
-        if not self._usable:
-            return None
-        for pattern in (self._before, self._after):
-            found = pattern.match(text)
-            if found and has_han(found["name"]):
-                return found["name"], self.terms(found["dept"])
-        return None

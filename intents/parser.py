@@ -11,9 +11,11 @@ nothing matched, try again with misheard keywords corrected. A miss is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
 from intents.contacts import ContactIndex
@@ -68,6 +70,9 @@ class Parser:
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
         self._titles = TitleFinder(speech)
+        #: English, for a whole sentence said in English to a Chinese parser
+        #: (same directory; built with it, so parse stays cheap).
+        self._english = Parser(load_grammar("en"), contacts) if self.characters else None
         #: Utterances longer than this (tokens) are no command (0: no limit).
         self.max_tokens = int(speech.get("max_command_tokens", 0))
         self._choice_stop = frozenset(speech.get("choice_stop", ()))
@@ -117,6 +122,9 @@ class Parser:
     # -- one text ----------------------------------------------------------
 
     def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+        if self.characters and self._english is not None and _all_english(text):
+            # A Chinese driver may say a whole command in English.
+            return self._english._parse_text(text, now, context)
         tokens = self.preparer.clean(self.tokenize(text))
         if not tokens.words:
             return self._only_hesitation(text, now, context)
@@ -137,6 +145,20 @@ class Parser:
                 found = alternative
         return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
 
+    def _scan(self, tokens: Tokens) -> list[Piece]:
+        if isinstance(self.scanner, ZhTimeScanner):
+            return self.scanner.scan(tokens.words, _pauses(tokens))
+        return self.scanner.scan(tokens.words)
+
+    def _time_restarted(self, tokens: Tokens, pieces: Sequence[Piece]) -> Tokens | None:
+        """ "明天不对后天下午": a time, a restart word, a time -- the first time is dropped."""
+        for first, second in pairwise(pieces):
+            between = tokens.words[first.end : second.start]
+            if between and between in self.preparer.restart_phrases:
+                drop = set(range(first.start, second.start))
+                return tokens.without(drop)
+        return None
+
     def _only_hesitation(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
         """Nothing but a hesitation: none, except a Chinese "嗯" asked yes or no (a yes)."""
         if self.characters and context.expect is Expect.YES_NO:
@@ -148,7 +170,12 @@ class Parser:
         return ParseResult(text, Intent.NONE, 0.0)
 
     def _prepare(self, tokens: Tokens) -> _Prepared:
-        pieces = tuple(self.scanner.scan(tokens.words))
+        pieces = tuple(self._scan(tokens))
+        if self.characters and len(pieces) > 1:
+            restarted = self._time_restarted(tokens, pieces)
+            if restarted is not None:
+                tokens = restarted
+                pieces = tuple(self._scan(tokens))
         drop = {i for p in pieces for i in range(p.start, p.end)}
         return _Prepared(tokens, pieces, tokens.without(drop) if drop else tokens)
 
@@ -205,10 +232,19 @@ class Parser:
             )
             if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
                 return None
+        if (
+            self.characters
+            and match.intent is Intent.CANCEL_EVENT
+            and "title" not in slots
+            and (title := self._titles.cancel_title(prepared.timeless))
+        ):
+            slots["title"] = title
         if self.characters and match.intent is Intent.CREATE_EVENT and "title" not in slots:
-            title = self._titles.title(prepared.timeless, _names_said(slots))
+            title, place = self._titles.title_and_place(prepared.timeless, _names_said(slots))
             if title:
                 slots["title"] = title
+            if place and "location" not in slots:
+                slots["location"] = place
         confidence = _confidence(match, filled.unresolved) * factor
         return ParseResult(text, match.intent, round(confidence, 3), slots)
 
@@ -294,6 +330,21 @@ class Parser:
                 hi -= len(phrase)
                 break
         return join_words(words[lo:hi])
+
+
+def _pauses(tokens: Tokens) -> frozenset[int]:
+    """Indices of the tokens said after a space or punctuation."""
+    spans = tokens.spans
+    return frozenset(i for i in range(1, len(spans)) if spans[i - 1][1] < spans[i][0])
+
+
+def _all_english(text: str) -> bool:
+    """No Chinese character and at least two words: a sentence said in English."""
+    return not _HAS_CJK.search(text) and len(_LATIN_WORD.findall(text)) >= 2
+
+
+_HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 def _tokenize_chinese(text: str) -> Tokens:

@@ -53,6 +53,9 @@ _HAN = re.compile(f"[{_HAN_RANGES}]")
 _ONLY_HAN = re.compile(f"[{_HAN_RANGES}]+")
 #: A name in characters may carry spaces and the middle dot of 阿里·木合塔尔.
 _HAN_NAME = re.compile(f"[ \u00b7\u30fb]*[{_HAN_RANGES}][ \u00b7\u30fb{_HAN_RANGES}]*")
+#: Letters of glued pinyin beyond which a word is not a name (zhuangshuangshuang: 18).
+MAX_GLUED = 30
+_HAN_SPACE = re.compile(f"(?<=[{_HAN_RANGES}])\\s+(?=[{_HAN_RANGES}])")
 _TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5]")
 #: pypinyin's readings carry ü as "v"; names are matched the way they are
 #: typed and heard, where lü/lu and nü/nu are the same word.
@@ -67,6 +70,11 @@ def has_han(text: str) -> bool:
 def han_only(text: str) -> str:
     """The Chinese characters of ``text`` in order ("李 娜" -> "李娜")."""
     return text if _ONLY_HAN.fullmatch(text) else "".join(_HAN.findall(text))
+
+
+def join_han(text: str) -> str:
+    """Spaces between Chinese characters removed, as a tokenizer may have put them ("李 娜")."""
+    return _HAN_SPACE.sub("", text)
 
 
 def is_han_name(text: str) -> bool:
@@ -189,7 +197,7 @@ class Pinyin:
         apostrophe before any other: xi'an), so "lina" is li-na, not lin-a,
         and "lee" is not pinyin; of the cuts left, the fewest syllables.
         """
-        if not word.isascii() or not word.isalpha():
+        if not word.isascii() or not word.isalpha() or len(word) > MAX_GLUED:
             return ()
         best: list[tuple[int, tuple[str, ...]] | None] = [None] * (len(word) + 1)
         best[0] = (0, ())

@@ -33,6 +33,9 @@ class Preparer:
         self._suffixes = _by_length(speech.get("strip_suffix", ()))
         self._restarts = _by_length(speech.get("restarts", ()))
         self._pause_fillers = _by_length(speech.get("fillers_between_pauses", ()))
+        #: A restart followed by a time is left to the parser, which replaces
+        #: only the time said before it ("明天三点 不对 四点").
+        self._time_starts = frozenset(str(speech.get("restart_time_starts", "")))
         self._paused_restarts = _by_length(speech.get("restarts_after_pause", ()))
         self._respell = {k: tuple(str(v).split()) for k, v in (speech.get("respell") or {}).items()}
         self._vocabulary = vocabulary
@@ -70,6 +73,11 @@ class Preparer:
                     break
         return found
 
+    @property
+    def restart_phrases(self) -> tuple[tuple[str, ...], ...]:
+        """Every restart phrase, longest first (also the ambiguous ones)."""
+        return tuple(sorted((*self._restarts, *self._paused_restarts), key=len, reverse=True))
+
     def without_hesitations(self, tokens: Tokens) -> Tokens:
         """The tokens minus hesitations only (a dictated body keeps everything else)."""
         return tokens.without({i for i, w in enumerate(tokens.words) if w in self._drop})
@@ -89,6 +97,8 @@ class Preparer:
             for phrase in (*self._restarts, *self._paused_restarts):
                 end = start + len(phrase)
                 if end >= len(words) or words[start:end] != phrase:
+                    continue
+                if words[end][0] in self._time_starts:
                     continue
                 repeat = _last_index(words, words[end], start)
                 paused = _paused(tokens, start)

@@ -74,6 +74,9 @@ class SlotFiller:
                 (phrase_tokens(str(p)) for p in speech.get("body_leads", ())), key=len, reverse=True
             )
         )
+        self._attendee_trailing = tuple(
+            phrase_tokens(str(p)) for p in speech.get("attendee_trailing", ())
+        )
         #: Characters that start a sentence or a time phrase (an unknown name ends there).
         self._sentence_starts = (
             frozenset(speech.get("sentence_start_chars", ())) | self.body_starters
@@ -147,9 +150,10 @@ class SlotFiller:
         if self.characters and len(words) == 1 and is_cjk(words[0]):
             return True  # one character is part of a word (研发部), not a name
         if self.characters and "的" in words[1:] and not value.candidates:
-            # "客户成功部的高燕": the qualifier may be long, the name after it not.
-            name = words[len(words) - words[::-1].index("的") :]
-            return not name or len(name) > self.max_unknown
+            # "客户成功部的高燕": a department's name may be long, the name after it not.
+            cut = len(words) - words[::-1].index("的")
+            if words[cut - 2] in _QUALIFIER_MARKS:
+                return not words[cut:] or len(words) - cut > self.max_unknown
         if (
             not words
             or words[0] in self._pronouns
@@ -194,7 +198,7 @@ class SlotFiller:
         """Resolve "li wei and zhang san" into one resolution per person."""
         parts = [p.strip() for p in self._attendee_split.split(text) if p.strip()]
         if self.characters:
-            parts = [_pointing_removed(join_words(tokenize_cjk(p).words)) for p in parts]
+            parts = [self._attendee_name(p) for p in parts]
             parts = [p for p in parts if p]
         return tuple(self.resolve(p) for p in parts if p not in _NOT_ATTENDEES)
 
@@ -250,6 +254,18 @@ class SlotFiller:
         if cjk <= _PLAIN_NAME_CHARACTERS or len(words) > cjk:
             return True
         return any(w in _QUALIFIER_MARKS for w in words)
+
+    def _attendee_name(self, said: str) -> str:
+        """One attendee as said, without what followed the name ("黄敏讨论需求" ->
+        黄敏, "谢婷约个" -> 谢婷); "" when it starts as no name does (谈采购合同)."""
+        words = tokenize_cjk(said).words
+        if not words or words[0] in self.never_first:
+            return ""
+        for cut in range(2, len(words)):
+            if any(words[cut : cut + len(t)] == t for t in self._attendee_trailing):
+                words = words[:cut]
+                break
+        return _pointing_removed(join_words(words))
 
     def _past_lead(self, words: tuple[str, ...], start: int, hi: int) -> int:
         """Past the words between a Chinese name and its body ("吧 内容是", "就说")."""
@@ -325,7 +341,7 @@ _EXACT_NAME = 0.95
 #: (two- and three-character names, four with a compound surname: 欧阳娜娜).
 _PLAIN_NAME_CHARACTERS = 4
 #: Characters of a qualifier ("销售部的李伟", "阿波罗项目组", "销售团队群").
-_QUALIFIER_MARKS = frozenset("的部组队群")
+_QUALIFIER_MARKS = frozenset("的部组队群司门")
 #: Particles that end what was said before them ("给李娜吧 …").
 _PARTICLES = frozenset("吧啊呀哈")
 _PAUSES = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])|[,，、;；]+\s*")

@@ -117,7 +117,7 @@ def name_words(name: str) -> tuple[str, ...]:
 
 #: One token per CJK character; Latin letters/digits (with inner apostrophes) as words.
 _CJK_TOKEN = re.compile(
-    r"\d{1,2}:\d{2}(?!\d)|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]|[a-z]+(?:'[a-z]+)*|\d+"
+    r"\d{1,2}:\d{2}(?!\d)|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]|[a-z]+(?:'[a-z]+)*|\d+|@"
 )
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
@@ -140,7 +140,7 @@ def tokenize_cjk(text: str) -> Tokens:
     words: list[str] = []
     spans: list[tuple[int, int]] = []
     for match in _CJK_TOKEN.finditer(lowered):
-        words.append(match.group())
+        words.append(_ALIASES.get(match.group(), match.group()))
         spans.append((match.start(), match.end()))
     return Tokens(original, tuple(words), tuple(spans))
 

@@ -57,8 +57,8 @@ class ZhTimeScanner:
             self._load(data)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"grammar zh/time.yaml is incomplete or malformed: {exc}") from exc
-        self.target_words = frozenset(data.get("move_targets", ()))
-        self.range_words = tuple(data.get("range_words", ()))
+        #: For intents.moving: the words before a move's new time, and inside a range.
+        self.target_words = frozenset(str(w) for w in data.get("move_targets", ()))
         self._starts = frozenset(
             ch for shape in self._shapes for ch in _first_chars(shape.regex.pattern)
         )
@@ -81,7 +81,7 @@ class ZhTimeScanner:
         self.month_ends = {str(k): int(v) for k, v in data["month_ends"].items()}
         self.recurrences = [str(w) for w in data["recurrences"]]
         self.repeat = [str(w) for w in data["repeat_words"]]
-        self.ranges = [str(w) for w in data["range_words"]]
+        self.range_words = tuple(str(w) for w in data["range_words"])
         self.no_one_oclock = frozenset(str(data["not_one_oclock_after"]))
         self._shapes = self._compile()
 
@@ -96,7 +96,7 @@ class ZhTimeScanner:
         shift = _alt(self.week_shifts)
         return (
             _Shape(
-                re.compile(rf"(?:从)?{clock}(?:{_alt(self.ranges)}){clock2}"),
+                re.compile(rf"(?:从)?{clock}(?:{_alt(self.range_words)}){clock2}"),
                 self._range,
             ),
             _Shape(
@@ -119,7 +119,7 @@ class ZhTimeScanner:
             _Shape(
                 re.compile(
                     rf"(?:(?P<y>\d{{4}}|[零〇一二三四五六七八九]{{4}})年)?"
-                    rf"(?:(?P<mo>{NUM})月份?)?(?P<d>{NUM})(?:号|日)"
+                    rf"(?:(?P<mo>{NUM})月份?)?(?P<d>{NUM})(?:号|日)(?![会楼线房门车位口机厅桌院])"
                 ),
                 self._date,
             ),
@@ -134,7 +134,7 @@ class ZhTimeScanner:
             rf"(?P<m{tag}>{NUM})(?:分(?!钟)|(?![个小钟天周号月刻分])))"
         )
         return (
-            rf"(?:(?P<hm{tag}>\d{{1,2}}:\d{{2}})|(?P<h{tag}>{NUM})(?:点钟|点|時|时)(?:{minutes})?)"
+            rf"(?:(?P<hm{tag}>\d{{1,2}}:\d{{2}})|(?P<h{tag}>{NUM})(?:点钟|点|時(?![间候刻])|时(?![间候刻]))(?:{minutes})?)"
             rf"(?P<mer{tag}>am|pm)?"
         )
 
@@ -234,10 +234,14 @@ class ZhTimeScanner:
 
     # -- scanning ------------------------------------------------------------
 
-    def scan(self, words: Sequence[str]) -> list[Piece]:
-        """All date/time phrases in ``words`` (character tokens), left to right."""
-        text, starts = _joined(words)
-        ends = {offset: index for index, offset in enumerate(starts[1:], start=1)}
+    def scan(self, words: Sequence[str], breaks: frozenset[int] = frozenset()) -> list[Piece]:
+        """All date/time phrases in ``words`` (character tokens), left to right.
+
+        ``breaks``: indices of tokens said after a pause; no phrase spans one
+        ("记一下 下周一" is not 下下周一).
+        """
+        text, starts, token_ends = _joined(words, breaks)
+        ends = {offset: index + 1 for index, offset in enumerate(token_ends)}
         pieces: list[Piece] = []
         i = 0
         while i < len(words):
@@ -250,7 +254,7 @@ class ZhTimeScanner:
             end, fields = best
             pieces.append(Piece(i, end, **fields))
             i = end
-        return _weeks_named(pieces)
+        return _dates_in_named_periods(pieces)
 
     def _longest(
         self, text: str, offset: int, ends: Mapping[int, int], words: Sequence[str], i: int
@@ -276,50 +280,77 @@ class ZhTimeScanner:
         clock = fields.get("clock")
         if clock is None or fields.get("clock_end") is not None:
             return False
-        said = match.group()
-        if not said.startswith("一点") or said not in ("一点", "一点钟"):
+        if match.group() not in ("一点", "一点钟"):
             return False
         before = words[i - 1] if i > 0 else ""
         after = words[i + 2] if i + 2 < len(words) else ""
         return before in self.no_one_oclock or after == "儿"
 
 
-def _weeks_named(pieces: list[Piece]) -> list[Piece]:
-    """ "下周的周一", "下个星期 周三": the weekday is in the week named before it."""
+def _dates_in_named_periods(pieces: list[Piece]) -> list[Piece]:
+    """A day said inside a period named before it.
+
+    "下周的周一", "下个星期 周三": the weekday of that week; "下个月1号": the 1st
+    of that month; "这周末上午十点": Saturday at ten (a weekend with a time).
+    The period's own piece stays (its words are still taken out) but says nothing.
+    """
     out: list[Piece] = []
-    for piece in pieces:
+    for index, piece in enumerate(pieces):
         previous = out[-1] if out else None
-        if (
-            previous is not None
-            and previous.period is not None
-            and previous.period[0] == "week"
-            and piece.weekday is not None
-            and piece.week_shift == 0
-        ):
-            out[-1] = Piece(previous.start, previous.end)  # said, but only names the week
-            out.append(replace(piece, week_shift=previous.period[1]))
-            continue
-        out.append(piece)
+        period = previous.period if previous is not None else None
+        if previous is not None and period is not None:
+            folded = _folded(period, piece)
+            if folded is not None:
+                out[-1] = Piece(previous.start, previous.end)
+                out.append(folded)
+                continue
+        out.append(_weekend_day(piece, pieces[index + 1 :]))
     return out
+
+
+def _weekend_day(piece: Piece, later: Sequence[Piece]) -> Piece:
+    """A weekend said with a time of day is its Saturday."""
+    if piece.period is None or piece.period[0] != "weekend":
+        return piece
+    if any(p.clock is not None or p.part is not None for p in later):
+        return replace(piece, period=None, weekday=5, week_shift=piece.period[1])
+    return piece
+
+
+def _folded(period: tuple[str, int], piece: Piece) -> Piece | None:
+    unit, shift = period
+    if unit == "week" and piece.weekday is not None and piece.week_shift == 0:
+        return replace(piece, week_shift=shift)
+    if unit == "month" and piece.month_day is not None and piece.month is None:
+        return replace(piece, month_shift=shift)
+    return None
 
 
 _YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
 
 
-def _joined(words: Sequence[str]) -> tuple[str, list[int]]:
-    """The tokens as one string (non-CJK neighbours spaced) and each token's offset."""
+def _joined(
+    words: Sequence[str], breaks: frozenset[int] = frozenset()
+) -> tuple[str, list[int], list[int]]:
+    """The tokens as one string, with each token's start and end offset.
+
+    Neighbouring non-CJK words are spaced; a "|" marks a pause (``breaks``),
+    which no phrase pattern matches across.
+    """
     starts: list[int] = []
+    ends: list[int] = []
     parts: list[str] = []
     position = 0
     for index, word in enumerate(words):
-        if index and len(word) > 1 and len(words[index - 1]) > 1:
-            parts.append(" ")
+        if index and (index in breaks or (len(word) > 1 and len(words[index - 1]) > 1)):
+            parts.append("|" if index in breaks else " ")
             position += 1
         starts.append(position)
         parts.append(word)
         position += len(word)
+        ends.append(position)
     starts.append(position)
-    return "".join(parts), starts
+    return "".join(parts), starts, ends
 
 
 def _alt(words: Mapping[str, Any] | Sequence[str]) -> str:

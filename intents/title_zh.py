@@ -24,16 +24,80 @@ class TitleFinder:
         self._prefixes = _phrases(speech.get("title_frame_prefix", ()))
         self._suffixes = _phrases(speech.get("title_frame_suffix", ()))
         self._generic = frozenset(phrase_tokens(str(w)) for w in speech.get("title_generic", ()))
-        self._with = frozenset(speech.get("attendee_markers", ()))
+        self._with = _phrases(speech.get("attendee_markers", ()))
+        self._cancel_prefixes = _phrases(speech.get("cancel_frame_prefix", ()))
+        self._cancel_suffixes = _phrases(speech.get("cancel_frame_suffix", ()))
+        self._where = _phrases(speech.get("location_markers", ()))
+        self._places = tuple(str(w) for w in speech.get("location_nouns", ()))
 
     def title(self, tokens: Tokens, names: Sequence[str]) -> str | None:
         """The title said in ``tokens`` (time phrases already out), or None."""
-        found = []
+        return self.title_and_place(tokens, names)[0]
+
+    def title_and_place(
+        self, tokens: Tokens, names: Sequence[str]
+    ) -> tuple[str | None, str | None]:
+        """The title and the place ("在三号会议室") said in ``tokens``."""
+        found: list[str] = []
+        place = None
         for start, end in _stretches(tokens):
+            where = self._place(tokens, start, end)
+            if where is not None and place is None:
+                place = where
+                continue
             lo, hi = self._strip(tokens.words, start, end, names)
-            if lo < hi and tokens.words[lo:hi] not in self._generic:
-                found.append(tokens.surface(lo, hi))
+            if lo >= hi or tokens.words[lo:hi] in self._generic:
+                continue
+            found.append(tokens.surface(lo, hi))
+        return (" ".join(found) if found else None), place
+
+    def cancel_title(self, tokens: Tokens) -> str | None:
+        """The meeting a cancel or a move names ("删除月底的季度复盘会" -> 季度复盘会).
+
+        Only a name: a bare calendar word (会议) or whose meeting it is (跟张三的会)
+        is no title.
+        """
+        found: list[str] = []
+        for start, end in _stretches(tokens):
+            lo, hi = self._strip_with(
+                tokens.words, start, end, self._cancel_prefixes, self._cancel_suffixes
+            )
+            if lo >= hi or tokens.words[lo:hi] in self._generic:
+                continue
+            if any(tokens.words[lo : lo + len(m)] == m for m in self._with):
+                continue
+            found.append(tokens.surface(lo, hi))
         return " ".join(found) if found else None
+
+    def _strip_with(
+        self,
+        words: tuple[str, ...],
+        lo: int,
+        hi: int,
+        prefixes: tuple[tuple[str, ...], ...],
+        suffixes: tuple[tuple[str, ...], ...],
+    ) -> tuple[int, int]:
+        changed = True
+        while changed and lo < hi:
+            changed = False
+            for phrase in prefixes:
+                if words[lo : lo + len(phrase)] == phrase:
+                    lo, changed = lo + len(phrase), True
+                    break
+            for phrase in suffixes:
+                if hi - lo >= len(phrase) and words[hi - len(phrase) : hi] == phrase:
+                    hi, changed = hi - len(phrase), True
+                    break
+        return lo, hi
+
+    def _place(self, tokens: Tokens, lo: int, hi: int) -> str | None:
+        """ "在三号会议室", "地点在公司一楼会议室": a stretch that says where."""
+        for marker in self._where:
+            if tokens.words[lo : lo + len(marker)] == marker and lo + len(marker) < hi:
+                said = tokens.surface(lo + len(marker), hi)
+                if any(said.endswith(noun) for noun in self._places):
+                    return said
+        return None
 
     def _strip(
         self, words: tuple[str, ...], lo: int, hi: int, names: Sequence[str]
@@ -41,12 +105,17 @@ class TitleFinder:
         changed = True
         while changed and lo < hi:
             changed = False
-            if words[lo] in self._with:  # 跟孙丽 / 和王芳 李娜
+            for marker in self._with:  # 跟孙丽 / 和王芳 李娜 / 邀请陈慧
+                if words[lo : lo + len(marker)] != marker:
+                    continue
+                after = lo + len(marker)
                 for name in names:
                     size = len(tokenize_cjk(name).words)
-                    if join_words(words[lo + 1 : lo + 1 + size]) == name:
-                        lo, changed = lo + 1 + size, True
+                    if join_words(words[after : after + size]) == name:
+                        lo, changed = after + size, True
                         break
+                if changed:
+                    break
             for phrase in self._prefixes:
                 if words[lo : lo + len(phrase)] == phrase:
                     lo, changed = lo + len(phrase), True

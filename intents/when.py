@@ -160,6 +160,8 @@ def _weekday(index: int, back: bool = False) -> weekday:
 def _calendar_date(piece: Piece, today: date) -> date | None:
     assert piece.month_day is not None
     try:
+        if piece.month is None and piece.month_shift:
+            return today + relativedelta(months=piece.month_shift, day=piece.month_day)
         if piece.month is None:
             candidate = today + relativedelta(day=piece.month_day)
             if candidate.day != piece.month_day or candidate < today:

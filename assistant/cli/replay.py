@@ -78,8 +78,8 @@ def command(
     en by default, or the case's own).
     """
     thresholds = [parse_threshold(text) for text in fail_under]
-    settings = settings_from(ctx)
     manifest = _select(load_manifest(path), case_ids)
+    settings = _in_locale_of(settings_from(ctx), manifest)
     _check_thresholds(thresholds, transcripts)
     if not transcripts:
         manifest.require_audio()
@@ -99,6 +99,14 @@ def command(
         jsonl_file=jsonl_file,
         junit_file=junit_file,
     )
+
+
+def _in_locale_of(settings: Settings, manifest: Manifest) -> Settings:
+    """The settings speaking the manifest's language (speech model, voice) when it has one."""
+    locales = manifest.locales()
+    if len(locales) != 1 or locales[0] == settings.locale:
+        return settings
+    return settings.model_copy(update={"locale": locales[0]})
 
 
 def _select(manifest: Manifest, case_ids: Sequence[str]) -> Manifest:

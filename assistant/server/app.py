@@ -91,6 +91,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         del app
         await open_webhook_tenants(state)
+        # Deliver what an earlier run left behind now, not when a car next connects.
+        await state.tenants.open_pending()
         sweeper = asyncio.create_task(_sweep_idle(state))
         watcher = asyncio.create_task(state.revocations.run())
         try:

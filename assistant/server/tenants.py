@@ -18,9 +18,11 @@ another's directory, messages or outbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,12 +31,13 @@ from typing import Any
 
 from assistant.backend import build_backend
 from assistant.config import Settings, read_config_file
+from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.session import all_contacts
 from assistant.errors import ConfigError, DriveTalkError, RequestRejectedError
 from assistant.locales import Locale, check_locale
 from assistant.models import Contact
 from assistant.server.keys import check_name
-from connectors.outbox import OUTBOX_FILE, Outbox
+from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
 from connectors.ports import Connector
 
 log = logging.getLogger(__name__)
@@ -97,15 +100,30 @@ class Tenant:
     """One tenant's connector, outbox and contact list, opened lazily, closed once."""
 
     def __init__(
-        self, name: str, root: Path, connector: Connector, outbox: Outbox, locale: Locale = "en"
+        self,
+        name: str,
+        root: Path,
+        connector: Connector,
+        outbox: Outbox,
+        worker: DeliveryWorker | None = None,
+        *,
+        locale: Locale = "en",
     ) -> None:
         self.name = name
         self.root = root
         self.connector = connector
         self.outbox = outbox
+        #: Delivers the tenant's outbox for as long as the tenant is open.
+        self.worker = worker
+        self._delivering: asyncio.Task[None] | None = None
         #: The language of the tenant's sessions unless a session asks for another.
         self.locale: Locale = locale
         self._contacts: list[Contact] | None = None
+
+    def start_delivery(self) -> None:
+        """Start the tenant's delivery worker (idempotent; needs a running loop)."""
+        if self.worker is not None and self._delivering is None:
+            self._delivering = asyncio.create_task(self.worker.run())
 
     def __repr__(self) -> str:
         return f"Tenant({self.name!r}, backend={type(self.connector).__name__})"
@@ -117,7 +135,11 @@ class Tenant:
         return self._contacts
 
     async def aclose(self) -> None:
-        """Close the connector, then the outbox (confirmed messages stay on disk)."""
+        """Stop delivering, close the connector, then the outbox (messages stay on disk)."""
+        if self._delivering is not None:
+            self._delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivering
         try:
             await self.connector.aclose()
         finally:
@@ -152,7 +174,30 @@ class Tenants:
                         503, "backend_unavailable", "this tenant's backend cannot be opened"
                     ) from exc
                 self._open[tenant] = found
+                found.start_delivery()
             return found
+
+    async def open_pending(self) -> list[str]:
+        """Open every tenant whose outbox holds undelivered messages (at server start).
+
+        Their workers start delivering at once, whether or not a car ever
+        opens a session; a tenant that cannot be opened is logged and skipped.
+        """
+        opened = []
+        for name in await asyncio.to_thread(self._with_pending):
+            try:
+                await self.get(name)
+            except RequestRejectedError:
+                continue  # logged by get()
+            opened.append(name)
+        return opened
+
+    def _with_pending(self) -> list[str]:
+        names = []
+        for path in sorted((self._settings.data_dir / "tenants").glob(f"*/{OUTBOX_FILE}")):
+            if _has_pending(path):
+                names.append(path.parent.name)
+        return names
 
     def _open_tenant(self, tenant: str) -> Tenant:
         root = self.root(tenant)
@@ -163,7 +208,9 @@ class Tenants:
         connector = build_backend(
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
-        return Tenant(tenant, root, connector, Outbox.open(root / OUTBOX_FILE), locale)
+        outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
+        worker = worker_for(outbox, connector, self._settings.outbox)
+        return Tenant(tenant, root, connector, outbox, worker, locale=locale)
 
     def _claim_webhook_secret(self, tenant: str, choice: BackendChoice) -> None:
         """Refuse a webhook secret another open tenant already verifies pushes with."""
@@ -189,3 +236,17 @@ class Tenants:
     def opened(self) -> list[Tenant]:
         """Tenants opened so far."""
         return list(self._open.values())
+
+
+def _has_pending(path: Path) -> bool:
+    """Whether the outbox file at ``path`` holds undelivered messages (read-only look)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("cannot read the outbox %s: %s", path, exc)
+        return False
+    return row is not None

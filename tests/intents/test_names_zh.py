@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assistant.models import Contact
 from intents.contacts import ContactIndex, pinyin_reader
@@ -77,9 +79,59 @@ def test_an_exact_match_in_characters_outranks_the_same_sound(
     assert scores["lw-fin"] > scores["li-wei-wu"]
 
 
+@pytest.mark.parametrize("query", ["李娜" * 3000, "lina" * 2000, "李 " * 500])
+def test_a_sentence_is_never_looked_up_as_a_name(
+    indexes: dict[str, ContactIndex], query: str
+) -> None:
+    assert indexes["main"].resolve(query).candidates == ()
+
+
 def test_the_zh_phonetics_load_with_the_english_keys_and_the_hanzi_section() -> None:
     from intents.grammar import GRAMMAR_ROOT, load_yaml
 
     data = load_yaml(GRAMMAR_ROOT / "zh" / "phonetics.yaml")
     index = ContactIndex(_directory("main"), data)
     assert index.resolve("李娜").best is not None
+
+
+def test_a_surname_reading_pypinyin_does_not_know_is_a_config_error() -> None:
+    from assistant.errors import ConfigError
+    from intents.phonetics import Pinyin
+
+    with pytest.raises(ConfigError, match="surname reading 'zhang' of '李'"):
+        Pinyin({"surname_readings": {"李": "zhang"}})
+
+
+SURNAMES = "李王张刘陈杨赵黄周吴曾单解仇区"
+GIVEN = "伟薇威维芳方娜纳敏静晶丽力强磊军君洋阳杰洁涛滔明鸣"
+
+
+def _generated() -> tuple[ContactIndex, list[Contact]]:
+    people = [
+        Contact(id=f"g{i}", name=s + g1 + g2)
+        for i, (s, g1, g2) in enumerate(
+            (s, g1, g2) for s in SURNAMES for g1 in GIVEN[::3] for g2 in ("", *GIVEN[1::5])
+        )
+    ]
+    return ContactIndex(people, load_grammar("en").data["phonetics"]), people
+
+
+GENERATED = _generated()
+
+
+@given(
+    st.integers(min_value=0, max_value=len(GENERATED[1]) - 1), st.sampled_from(["chars", "pinyin"])
+)
+def test_a_name_is_found_or_asked_about_never_mistaken(number: int, kind: str) -> None:
+    """Written in characters or read as pinyin, a directory name is its contact, or
+    asked about exactly when others share its sound (the characters ranked first)."""
+    index, people = GENERATED
+    target = people[number]
+    reading = " ".join(pinyin_reader().readings(target.name)[0])
+    resolution = index.resolve(target.name if kind == "chars" else reading)
+    ids = [c.contact.id for c in resolution.candidates]
+    assert resolution.best is None or resolution.best.id == target.id, ids
+    if kind == "chars":
+        assert ids[0] == target.id, ids
+    sharing = sum(" ".join(pinyin_reader().readings(p.name)[0]) == reading for p in people)
+    assert resolution.ambiguous == (sharing > 1), (reading, sharing, ids)

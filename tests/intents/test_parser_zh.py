@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 
+from assistant.errors import ConfigError
 from assistant.models import ACTION_INTENTS, Contact, Intent
 from intents.parser import Parser
 from intents.result import Expect, ParseContext
 from intents.text import join_words, tokenize_cjk
+from intents.timeparse_zh import ZhTimeScanner, number
 
 from .conftest import check_slots, load, now_of
 
@@ -115,3 +117,16 @@ def test_an_utterance_far_longer_than_a_command_is_none_and_a_long_body_is_kept(
     body = zh_parser.parse(rambling, now=now, context=ParseContext(Expect.BODY))
     assert body.intent is Intent.SEND_MESSAGE
     assert body.slots["body"] == rambling
+
+
+def test_incomplete_chinese_time_vocabulary_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"zh/time\.yaml"):
+        ZhTimeScanner({"working_hours_start": 8})
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [("三", 3), ("十五", 15), ("两", 2), ("二十五", 25), ("零五", 5), ("30", 30), ("半", None)],
+)
+def test_numbers_in_characters_or_digits_are_read_by_cn2an(said: str, value: int | None) -> None:
+    assert number(said) == value

@@ -75,9 +75,19 @@ class TTSSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
-    voice: str | None = None
+    voice: str | None = Field(default=None, description="English espeak voice (None: default)")
     rate: int = Field(default=175, ge=50, le=500, description="words per minute")
     volume: float = Field(default=1.0, ge=0.0, le=1.0)
+    voices: dict[str, str] = Field(
+        default_factory=lambda: {"zh": "cmn-latn-pinyin"},
+        description=(
+            "espeak voice per locale (id, name or language code); English falls back to "
+            "`voice`. A voice whose name says pinyin is given Chinese as tone-numbered pinyin"
+        ),
+    )
+    zh_rate: int | None = Field(
+        default=None, ge=50, le=500, description="Mandarin speaking rate (None: `rate`)"
+    )
 
 
 class ASRSettings(BaseModel):
@@ -126,6 +136,21 @@ class ASRSettings(BaseModel):
         gt=0,
         le=3600,
         description="longest wait for a free decoder before the turn fails (seconds)",
+    )
+    model_language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}$",
+        description=(
+            "ISO 639-1 language of the configured model when its name does not tell "
+            "(official names and the catalogue do)"
+        ),
+    )
+    language_check: bool = Field(
+        default=True,
+        description=(
+            "refuse a model whose language is not the locale's where words are understood "
+            "(chat, server, replay); off only to exercise the audio path with another language"
+        ),
     )
 
 

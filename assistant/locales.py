@@ -12,6 +12,7 @@ import unicodedata
 from typing import Literal, TypeGuard, get_args
 
 from assistant.errors import ConfigError
+from assistant.scripts import is_han
 
 Locale = Literal["en", "zh"]
 
@@ -65,5 +66,4 @@ def is_cjk(text: str) -> bool:
 
 
 def _cjk_char(ch: str) -> bool:
-    code = ord(ch)
-    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2EBEF
+    return is_han(ch)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import sys
 import threading
@@ -38,7 +39,7 @@ from assistant.config import Settings
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.session import open_session
 from assistant.errors import TTSUnavailableError
-from assistant.tts import Speaker, TextOnlySpeaker, Voice, open_speaker
+from assistant.tts import Speaker, TextOnlySpeaker, locale_voice, open_speaker
 
 PROMPT = "you> "
 _TICK = 0.2
@@ -156,9 +157,8 @@ async def _chat(settings: Settings, options: ChatOptions) -> None:
 
 
 def _speaker(settings: Settings, explicit: bool) -> Speaker:
-    tts = settings.tts
     try:
-        return open_speaker(Voice(tts.voice, tts.rate, tts.volume))
+        return open_speaker(locale_voice(settings.tts, settings.locale))
     except TTSUnavailableError as exc:
         if explicit:
             raise
@@ -238,7 +238,9 @@ async def _mic_loop(settings: Settings, runner: DialogRunner) -> None:
     microphone = Microphone(rate=_MIC_RATE)
     microphone.start()
     try:
-        transcriber, _choice = await asyncio.to_thread(transcriber_from_settings, settings)
+        transcriber, _choice = await asyncio.to_thread(
+            functools.partial(transcriber_from_settings, settings, locale=settings.locale)
+        )
         if transcriber.sample_rate != _MIC_RATE:
             microphone.close()
             microphone = Microphone(rate=transcriber.sample_rate)

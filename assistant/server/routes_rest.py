@@ -112,7 +112,8 @@ async def text_turn(body: TextTurn, session: SessionDep, state: StateDep) -> Tur
     async with session.lock:
         turn = await session.conversation.hear_text(body.text)
         notices = session.conversation.take_notices()
-    audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
+    locale = session.conversation.locale
+    audio = await state.voice.speak(turn.reply_text, locale) if session.reply_audio else None
     state.metrics.turns.labels("text").observe(time.perf_counter() - started)
     return turn_response(turn, audio, notices=notices)
 
@@ -130,14 +131,17 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
     if not data:
         raise RequestRejectedError(400, "empty_body", "send the WAV file as the request body")
     started = time.perf_counter()
+    locale = session.conversation.locale
     with state.admission.admit():
-        decoded = await state.speech.decode_wav(data, state.settings.server.limits.audio_seconds)
+        decoded = await state.speech.decode_wav(
+            data, state.settings.server.limits.audio_seconds, locale
+        )
     state.metrics.model_loaded.set(1)
     state.metrics.audio_seconds.inc(decoded.seconds)
     async with session.lock:
         turn = await session.conversation.hear(decoded.final)
         notices = session.conversation.take_notices()
-    audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
+    audio = await state.voice.speak(turn.reply_text, locale) if session.reply_audio else None
     state.metrics.turns.labels("audio").observe(time.perf_counter() - started)
     return turn_response(turn, audio, decoded.final, decoded.seconds, notices)
 

@@ -207,8 +207,9 @@ class StreamHandler:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _transcriber(self) -> Transcriber | None:
+        assert self.session is not None
         try:
-            transcriber = await self.state.speech.transcriber()
+            transcriber = await self.state.speech.transcriber(self.session.conversation.locale)
         except RequestRejectedError as exc:
             await self._refuse(exc)
             return None
@@ -416,7 +417,8 @@ class StreamHandler:
         await self._say("reply", turn.reply_text, session, replies=list(turn.replies))
 
     async def _say(self, kind: str, text: str, session: Session, **extra: Any) -> None:
-        audio = await self.state.voice.speak(text) if session.reply_audio else None
+        locale = session.conversation.locale
+        audio = await self.state.voice.speak(text, locale) if session.reply_audio else None
         self.out.event({"type": kind, "text": text, "audio": audio is not None, **extra})
         if audio is not None:
             self.speaking_until = time.monotonic() + audio.duration

@@ -48,7 +48,9 @@ async def listen_loop(
     while not source.exhausted:
         final: Final | None = None
         grammar = runner.vocabulary or None
-        async for event in listener.listen(source, grammar=grammar, is_speaking=speaking):
+        async for event in listener.listen(
+            source, grammar=grammar, is_speaking=speaking, complete=runner.complete_enough
+        ):
             if isinstance(event, AsrBargeIn):
                 runner.barge_in()
             elif isinstance(event, Final):

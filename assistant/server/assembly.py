@@ -72,6 +72,10 @@ class DialogConversation:
         """Phrases the open question expects."""
         return self.runner.vocabulary
 
+    def complete_enough(self, partial: str) -> bool:
+        """Whether ``partial`` already answers the open question (the listener's early end)."""
+        return self.runner.complete_enough(partial)
+
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (its n-best list)."""
         heard: str | Sequence[Hypothesis] = final.alternatives or final.text

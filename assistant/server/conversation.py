@@ -35,6 +35,9 @@ class Conversation(Protocol):
     def vocabulary(self) -> tuple[str, ...]:
         """Phrases expected next (for constrained recognition); empty for free speech."""
 
+    def complete_enough(self, partial: str) -> bool:
+        """Whether ``partial`` already answers the open question (ends the utterance early)."""
+
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (n-best) and return the assistant's replies."""
 

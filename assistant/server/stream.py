@@ -279,7 +279,10 @@ class StreamHandler:
         while True:
             vocabulary = conversation.vocabulary()
             async for event in listener.listen(
-                self.feed, grammar=vocabulary or None, is_speaking=self._speaking
+                self.feed,
+                grammar=vocabulary or None,
+                is_speaking=self._speaking,
+                complete=conversation.complete_enough,
             ):
                 self._forward(event)
                 if isinstance(event, Final) and event.text.strip():

@@ -149,7 +149,7 @@ def test_a_complete_answer_ends_at_the_short_pause(answer_then_more: Path) -> No
 def test_an_incomplete_answer_keeps_the_long_pause_and_hears_everything(
     answer_then_more: Path,
 ) -> None:
-    start, end = _run_hurried(answer_then_more, EndpointConfig(), complete=False)
+    _start, end = _run_hurried(answer_then_more, EndpointConfig(), complete=False)
     assert end.reason == "silence"
     assert end.time > 2.5  # the pause was bridged: the second sentence is in the utterance
 

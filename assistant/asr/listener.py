@@ -104,6 +104,7 @@ class Listener:
         grammar: Sequence[str] | None = None,
         is_speaking: Callable[[], bool] | None = None,
         complete: Callable[[str], bool] | None = None,
+        leading_silence_ms: int | None = None,
     ) -> AsyncIterator[Event]:
         """Yield the events of the next utterance in ``chunks``, ending with a Final.
 
@@ -120,10 +121,12 @@ class Listener:
         ``complete(partial_text)`` says whether what was heard so far is a
         complete answer; each new partial asks again (see
         :meth:`~assistant.audio.endpoint.Endpointer.hurry`).
+        ``leading_silence_ms`` overrides, for this utterance, how long to wait
+        for speech before ending with ``no_speech``.
         """
         speaking = is_speaking or (lambda: self.assistant_speaking)
         stream = self._stream_of(chunks)
-        endpointer = stream.utterance()
+        endpointer = stream.utterance(leading_silence_ms)
         session = await AsyncSession.open(self.transcriber, grammar)
         preroll = PreRoll(self._preroll_bytes())
         deadline: float | None = None  # wall clock, once speech has started

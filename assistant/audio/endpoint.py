@@ -13,7 +13,7 @@ ends (button released) or at the maximum length.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from assistant.audio.vad import VAD_NAMES, VoiceDetector, make_classifier
@@ -267,9 +267,16 @@ class EndpointStream:
         """Audio of the stream heard so far."""
         return self._samples / self.rate
 
-    def utterance(self) -> Endpointer:
-        """The endpointer for the next utterance, starting at the current stream time."""
-        return Endpointer(self.rate, self.config, detector=self.detector, offset=self.seconds)
+    def utterance(self, leading_silence_ms: int | None = None) -> Endpointer:
+        """The endpointer for the next utterance, starting at the current stream time.
+
+        ``leading_silence_ms`` overrides how long it waits for speech (after
+        a wake phrase, the driver has its own time to start the command).
+        """
+        config = self.config
+        if leading_silence_ms is not None:
+            config = replace(config, leading_silence_ms=leading_silence_ms)
+        return Endpointer(self.rate, config, detector=self.detector, offset=self.seconds)
 
     def heard(self, chunk: bytes) -> None:
         """Count ``chunk`` (int16 mono) as heard, whether or not an endpointer saw it all."""

@@ -129,6 +129,16 @@ class DialogRunner:
         """Parse what the driver said in the context of the last question."""
         return self.parser.parse(heard, now=self.clock(), context=self.window.context)
 
+    @property
+    def awaiting_answer(self) -> bool:
+        """Whether the assistant asked something and waits for the answer.
+
+        With a wake phrase, the answer to a question needs none: the
+        listening window stays open while this holds.
+        """
+        window = self.window
+        return window.context != ParseContext() or bool(window.vocabulary)
+
     def complete_enough(self, heard: str) -> bool:
         """Whether ``heard`` (a partial transcript) already answers the open question.
 

@@ -72,6 +72,10 @@ class DialogConversation:
         """Phrases the open question expects."""
         return self.runner.vocabulary
 
+    def awaiting_answer(self) -> bool:
+        """Whether the open question waits for an answer (no wake phrase needed for it)."""
+        return self.runner.awaiting_answer
+
     def complete_enough(self, partial: str) -> bool:
         """Whether ``partial`` already answers the open question (the listener's early end)."""
         return self.runner.complete_enough(partial)

@@ -20,12 +20,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from assistant.asr.base import Transcriber
 from assistant.asr.events import BargeIn as AsrBargeIn
-from assistant.asr.events import Event, Final, Partial, SpeechEnded, SpeechStarted
+from assistant.asr.events import Event, Final, Partial, SpeechEnded, SpeechStarted, WakeHeard
 from assistant.asr.listener import Listener
+from assistant.asr.wake import WakePhrase, wait_for_wake
 from assistant.audio.convert import PcmConverter
 from assistant.audio.endpoint import EndpointConfig
 from assistant.errors import DriveTalkError, RequestRejectedError
-from assistant.server.conversation import Turn
+from assistant.server.conversation import Conversation, Turn
 from assistant.server.handlers import status_of
 from assistant.server.keys import Principal
 from assistant.server.schemas import error_body, understanding_of
@@ -62,6 +63,9 @@ class StreamHandler:
         self.session: Session | None = None
         self.converter: PcmConverter | None = None
         self.speaking_until = 0.0
+        self.wake: WakePhrase | None = None
+        #: A turn is being answered (its speech needs no wake phrase after it).
+        self.answering = False
         self._window_start = time.monotonic()
         self._frames_in_window = 0
 
@@ -132,6 +136,7 @@ class StreamHandler:
         assert self.session is not None
         self.converter = PcmConverter(start.format, transcriber.sample_rate)
         listener = Listener(transcriber, self._endpointing(start.push_to_talk))
+        self.wake = self._wake_phrase(start)
         self.out.event(
             {"type": "ready", "session": self.session.id, "sample_rate": start.format.rate}
         )
@@ -167,6 +172,14 @@ class StreamHandler:
             push_to_talk=push_to_talk,
             max_utterance_s=min(settings.asr.max_utterance_s, settings.server.limits.audio_seconds),
         )
+
+    def _wake_phrase(self, start: Start) -> WakePhrase | None:
+        """The wake phrase this stream waits for, if any (never in push-to-talk)."""
+        settings = self.state.settings
+        wanted = settings.wake.enabled if start.wake is None else start.wake
+        if start.push_to_talk or not wanted:
+            return None
+        return WakePhrase.from_settings(settings.wake, settings.locale)
 
     async def _finish(self, done: set[asyncio.Task[Any]]) -> None:
         """Close the socket with the reason the first task ended for."""
@@ -276,17 +289,37 @@ class StreamHandler:
     async def _listen(self, listener: Listener) -> None:
         assert self.session is not None
         conversation = self.session.conversation
+        woken = False
         while True:
+            if self.wake is not None and not (woken or self._busy(conversation)):
+                woken = await wait_for_wake(listener, self.feed, self.wake, self._woken)
+                continue
+            leading = int(self.wake.listen_seconds * 1000) if self.wake and woken else None
+            woken = False
             vocabulary = conversation.vocabulary()
             async for event in listener.listen(
                 self.feed,
                 grammar=vocabulary or None,
                 is_speaking=self._speaking,
                 complete=conversation.complete_enough,
+                leading_silence_ms=leading,
             ):
                 self._forward(event)
                 if isinstance(event, Final) and event.text.strip():
                     await self.turns.put(event)
+
+    def _busy(self, conversation: Conversation) -> bool:
+        """Whether speech needs no wake phrase now: a turn is under way or a question open."""
+        return (
+            not self.turns.empty()
+            or self._speaking()
+            or self.answering
+            or conversation.awaiting_answer()
+        )
+
+    def _woken(self, heard: WakeHeard) -> None:
+        self.speaking_until = 0.0
+        self.out.event(heard.to_dict())
 
     def _speaking(self) -> bool:
         return time.monotonic() < self.speaking_until
@@ -308,6 +341,7 @@ class StreamHandler:
         session = self.session
         while True:
             heard = await self.turns.get()
+            self.answering = True
             try:
                 # Shielded: a disconnect must not cut a turn in half after the
                 # driver confirmed (the message is in the outbox either way).
@@ -316,7 +350,10 @@ class StreamHandler:
                 _, code = status_of(exc)
                 self.out.error(code, str(exc))
                 continue
-            await self._reply(turn, session)
+            else:
+                await self._reply(turn, session)
+            finally:
+                self.answering = False
 
     async def _turn(self, session: Session, heard: Final | str) -> Turn:
         started = time.perf_counter()

@@ -4,14 +4,15 @@ Protocol (see the README for the full table):
 
 * client -> server, first message, JSON text:
   ``{"type": "start", "format": {"rate": 48000, "channels": 1, "sample": "s16le"},
-  "mode": "vad" | "push_to_talk", "key": "dtk_..."}`` (``key`` only when the
-  upgrade request had no ``Authorization`` header, as in browsers);
+  "mode": "vad" | "push_to_talk", "wake": true | false, "key": "dtk_..."}`` (``key``
+  only when the upgrade request had no ``Authorization`` header, as in browsers;
+  ``wake``, in ``vad`` mode, overrides ``[wake] enabled``);
 * then binary frames of PCM in that format, and JSON control messages
   ``{"type": "end"}`` (push-to-talk released), ``{"type": "text", "text": ...}``
   (typed fallback), ``{"type": "stop"}``;
 * server -> client: JSON events ``ready``, ``speech_started``, ``partial``,
   ``speech_ended``, ``final``, ``barge_in``, ``intent``, ``reply``,
-  ``announcement``, ``error``; after a ``reply`` with ``"audio": true`` one
+  ``announcement``, ``wake``, ``error``; after a ``reply`` with ``"audio": true`` one
   binary frame holding the reply as a WAV file.
 
 Everything the server sends goes through one bounded queue: partials are
@@ -49,6 +50,8 @@ class Start:
     format: PcmFormat
     push_to_talk: bool
     key: str | None
+    #: Whether commands need the wake phrase first (None: as configured).
+    wake: bool | None = None
 
 
 def parse_json(text: str) -> dict[str, Any]:
@@ -83,7 +86,10 @@ def parse_start(data: dict[str, Any]) -> Start:
     if mode not in ("vad", "push_to_talk"):
         raise ProtocolError("bad_mode", "mode must be 'vad' or 'push_to_talk'")
     key = data.get("key")
-    return Start(pcm, mode == "push_to_talk", key if isinstance(key, str) else None)
+    wake = data.get("wake")
+    if wake is not None and not isinstance(wake, bool):
+        raise ProtocolError("bad_wake", "start.wake must be true or false")
+    return Start(pcm, mode == "push_to_talk", key if isinstance(key, str) else None, wake)
 
 
 def _int(value: object) -> int:

@@ -79,14 +79,6 @@ class Microphone:
         except queue.Empty:
             return b""
 
-    def drain(self) -> None:
-        """Drop the audio buffered so far (heard while nobody was listening)."""
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                return
-
     def __iter__(self) -> Iterator[bytes]:
         while self._stream is not None:
             chunk = self.read()

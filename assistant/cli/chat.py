@@ -289,7 +289,6 @@ async def _mic_loop(settings: Settings, runner: DialogRunner, options: ChatOptio
             transcriber=transcriber,
             audio=aiter(microphone),
             wake=wake,
-            drain=microphone.drain,
         )
     finally:
         microphone.close()
@@ -303,7 +302,6 @@ async def _speech_turns(
     transcriber: Transcriber,
     audio: AsyncIterator[bytes],
     wake: WakePhrase | None,
-    drain: Callable[[], None] = lambda: None,
 ) -> None:
     from assistant.asr.listener import Listener
     from assistant.audio.endpoint import EndpointConfig
@@ -314,7 +312,7 @@ async def _speech_turns(
     if options.push_to_talk:
         listener = Listener(transcriber, replace(endpointing, push_to_talk=True))
         with KeyPresses() as keys:
-            await push_to_talk_loop(runner, listener, audio, keys, tell=_tell, drain=drain)
+            await push_to_talk_loop(runner, listener, audio, keys, tell=_tell)
         return
     if wake is not None:
         _tell(f'say "{wake.phrase}" to talk (Ctrl-C to stop)')

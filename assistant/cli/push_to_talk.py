@@ -83,11 +83,48 @@ class KeyPresses:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)  # type: ignore[arg-type]
 
 
+class AudioPump:
+    """Reads the audio source without pause into a queue that waiting can safely give up on.
+
+    Cancelling a pending ``anext`` of an async generator (a microphone, a
+    recording) would close it; a queue's ``get`` can be cancelled freely.
+    """
+
+    def __init__(self, audio: AsyncIterator[bytes], limit: int = 100) -> None:
+        self._audio = audio
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(limit)
+        self._task: asyncio.Task[None] | None = None
+
+    def __enter__(self) -> AudioPump:
+        self._task = asyncio.ensure_future(self._run())
+        return self
+
+    async def _run(self) -> None:
+        async for chunk in self._audio:
+            if self.queue.full():
+                self.queue.get_nowait()  # nobody reads: the oldest audio goes
+            self.queue.put_nowait(chunk)
+        if self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(b"")  # the end of the audio
+
+    def drain(self) -> None:
+        """Drop what was heard so far, keeping an end-of-audio mark."""
+        while not self.queue.empty():
+            if not self.queue.get_nowait():
+                self.queue.put_nowait(b"")
+                return
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
 class HeldAudio:
     """The audio from now until the next talk key press, or until the audio ends."""
 
-    def __init__(self, audio: AsyncIterator[bytes], keys: KeyPresses) -> None:
-        self._audio = audio
+    def __init__(self, pump: AudioPump, keys: KeyPresses) -> None:
+        self._pump = pump
         self._keys = keys
         #: Whether the audio itself ran out (a recording played to its end).
         self.audio_ended = False
@@ -96,12 +133,10 @@ class HeldAudio:
         released = asyncio.ensure_future(self._keys.next_talk_key())
         try:
             while True:
-                chunk = asyncio.ensure_future(anext(self._audio, b""))
+                chunk = asyncio.ensure_future(self._pump.queue.get())
                 await asyncio.wait({chunk, released}, return_when=asyncio.FIRST_COMPLETED)
                 if not chunk.done():
                     chunk.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await chunk
                     return
                 data = chunk.result()
                 if not data:
@@ -119,28 +154,45 @@ async def push_to_talk_loop(
     keys: KeyPresses,
     *,
     tell: Callable[[str], None],
-    drain: Callable[[], None] = lambda: None,
 ) -> None:
     """Turns from ``audio``, one per press of the talk key, until Ctrl-D or the audio ends.
 
     ``listener`` must be in push-to-talk mode (``EndpointConfig(push_to_talk=True)``):
-    the utterance is all the audio between the two presses. ``drain`` drops
-    audio that was buffered while nobody talked (a microphone's queue).
+    the utterance is all the audio between the two presses; audio heard
+    between utterances is dropped.
     """
     turn: asyncio.Task[None] | None = None
     tell("press space to talk, space again to stop (Ctrl-D to quit)")
-    held: HeldAudio | None = None
-    while not (held is not None and held.audio_ended) and await keys.next_talk_key():
-        runner.barge_in()
-        drain()
-        tell("talking... (space to stop)")
-        held = HeldAudio(audio, keys)
-        final = await utterance_for(runner, listener, held, lambda: False)
-        if final is None or not final.text.strip():
-            tell("heard nothing")
-            continue
-        if turn is not None:
-            await turn
-        turn = asyncio.create_task(runner.hear(final.alternatives or final.text))
+    with AudioPump(audio) as pump:
+        while await _talk_pressed(pump, keys):
+            runner.barge_in()
+            pump.drain()
+            tell("talking... (space to stop)")
+            held = HeldAudio(pump, keys)
+            final = await utterance_for(runner, listener, held, lambda: False)
+            if final is not None and final.text.strip():
+                if turn is not None:
+                    await turn
+                turn = asyncio.create_task(runner.hear(final.alternatives or final.text))
+            else:
+                tell("heard nothing")
+            if held.audio_ended:
+                break
     if turn is not None:
         await turn
+
+
+async def _talk_pressed(pump: AudioPump, keys: KeyPresses) -> bool:
+    """Wait for the talk key, dropping the audio meanwhile; False on Ctrl-D or end of audio."""
+    pressed = asyncio.ensure_future(keys.next_talk_key())
+    try:
+        while not pressed.done():
+            chunk = asyncio.ensure_future(pump.queue.get())
+            await asyncio.wait({chunk, pressed}, return_when=asyncio.FIRST_COMPLETED)
+            if not chunk.done():
+                chunk.cancel()
+            elif not chunk.result():
+                return False  # a recording played out with nobody talking
+        return pressed.result()
+    finally:
+        pressed.cancel()

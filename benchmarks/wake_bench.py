@@ -35,13 +35,15 @@ from pathlib import Path
 from assistant.asr import Final, Listener, VoskTranscriber
 from assistant.asr.locate import package_models
 from assistant.asr.wake import WakePhrase
+from assistant.replay.manifest import load_manifest
 from assistant.replay.noise import Samples
 from assistant.replay.scenes import Scene, build_scene, noise_only
 from assistant.replay.synth import OUT_RATE, speak
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vad_bench import NOISES, chunks, replay_utterances
+from vad_bench import NOISES, chunks, read_float
 
+ROOT = Path(__file__).resolve().parent.parent
 RATE = OUT_RATE
 SNRS: tuple[float | None, ...] = (None, 20.0, 10.0, 5.0)
 VOICES = ("ko", "ko+f1", "ko+f2", "ko+f3", "ko+f4", "ko+m1", "ko+m2", "ko+m3", "ko+m4")
@@ -137,6 +139,12 @@ async def misses(transcriber: VoskTranscriber, wake: WakePhrase) -> dict[str, li
     return table
 
 
+def replay_turns() -> list[Samples]:
+    """Every turn of the shipped replay set (clean and noisy recordings alike)."""
+    manifest = load_manifest(ROOT / "audio_samples" / "manifest.yaml")
+    return [read_float(t.audio) for c in manifest.cases for t in c.turns if t.audio is not None]
+
+
 def speech_scenes(utterances: list[Samples], per_scene: int, **kwargs: object) -> list[Scene]:
     out = []
     for index in range(0, len(utterances), per_scene):
@@ -157,9 +165,7 @@ async def main() -> None:
     transcriber = VoskTranscriber.from_path(model, alternatives=1)
     wake = WakePhrase.for_locale("ko")
     table = await misses(transcriber, wake)
-    replay = await run(
-        speech_scenes(replay_utterances(), 6, noise=None, snr_db=None), transcriber, wake
-    )
+    replay = await run(speech_scenes(replay_turns(), 6, noise=None, snr_db=None), transcriber, wake)
     talk = await run(
         speech_scenes(radio(), 6, noise="cabin", snr_db=10.0, gaps_s=(0.3, 0.6)), transcriber, wake
     )
@@ -185,9 +191,11 @@ async def main() -> None:
         rates = [per_hour(t.accepts(strict), t.seconds) for t in (replay, talk, noise)]
         print(f"| {threshold:g} | " + " | ".join(cells + rates) + " |")
     for name, tally in (("replay set", replay), ("radio-like", talk), ("noise", noise)):
+        accepted = [f.text for f in tally.finals if wake.heard_in(f)]
         print(
             f"\n{name}: {tally.seconds / 60:.1f} min of audio, {len(tally.finals)} utterances "
-            f"decoded, {tally.wall:.1f} s wall ({tally.wall / tally.seconds:.3f} x real time)"
+            f"decoded, {tally.wall:.1f} s wall ({tally.wall / tally.seconds:.3f} x real time); "
+            f"accepted at {wake.min_confidence:g}: {accepted}"
         )
 
 

@@ -21,23 +21,26 @@ from intents.result import ContactResolution, Expect, ParseContext, ParseResult
 #: A parse must be at least this sure before the utterance may end early (the
 #: parser gives in-domain commands 0.75-0.99, out-of-domain speech 0.55-0.65).
 MIN_CONFIDENCE = 0.75
-#: Answers to a yes/no question that are whole as soon as they are parsed.
-_YES_NO = frozenset({Intent.CONFIRM, Intent.DENY, Intent.CANCEL})
+#: Answers to a yes/no question that are whole as soon as they are parsed. Not
+#: "no": it may begin a correction ("no, to Li Na"), which must not be cut.
+_YES_NO = frozenset({Intent.CONFIRM, Intent.CANCEL})
 #: Commands with no free-text slot: nothing the driver adds after a pause
-#: could be a message body or a title that a cut would lose.
+#: could be a message body or a title that a cut would lose. Not confirm,
+#: deny or cancel: with no question open, "send" parses as a confirmation and
+#: "cancel" may begin "cancel my three o'clock".
 _COMMANDS = frozenset(
     {
         Intent.READ_MESSAGES,
         Intent.QUERY_CALENDAR,
         Intent.QUERY_CONTACT,
-        Intent.CONFIRM,
-        Intent.DENY,
-        Intent.CANCEL,
         Intent.REPEAT,
         Intent.NEXT,
         Intent.HELP,
     }
 )
+#: A command of one word is complete only if it is one of these: "what" alone
+#: parses as "repeat", but usually begins a question.
+_ONE_WORD_COMMANDS = frozenset({Intent.HELP})
 #: Expectations whose answer is free text: always the long pause. A body or a
 #: title is whole only when the driver stops talking, which only silence tells.
 _DICTATION = frozenset({Expect.BODY, Expect.TITLE, Expect.TIME})
@@ -59,6 +62,8 @@ def is_complete(result: ParseResult, context: ParseContext) -> bool:
         return result.intent is Intent.CONFIRM and "choice" in result.slots
     if context.expect is Expect.CONTACT:
         return _names_one_contact(result)
+    if len(result.text.split()) < 2 and result.intent not in _ONE_WORD_COMMANDS:
+        return False
     return result.intent in _COMMANDS
 
 

@@ -5,8 +5,8 @@ phrase only what follows it is a command. The phrase is spotted offline, one
 utterance at a time, by the recognizer already loaded for the locale: each
 utterance is decoded with a small grammar made of the phrase and filler
 words (the competitors that let other speech be heard as something else),
-and the phrase counts when its words appear in order, each heard at least
-``min_confidence`` surely. Nothing here knows a language: phrases and
+and the phrase counts when its words open the utterance in order, each
+heard at least ``min_confidence`` surely. Nothing here knows a language: phrases and
 fillers are data per locale (``wake_phrases.yaml``) or settings (``[wake]``),
 and an engine that cannot constrain recognition decodes freely, which the
 match works on too.
@@ -37,6 +37,12 @@ def _catalogue() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("wake_phrases.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     return data if isinstance(data, dict) else {}
+
+
+#: Words the spotter may hear before the phrase in the same utterance (a breath or
+#: a click comes out as a filler). The phrase opens what the driver says to the
+#: assistant; in radio speech or a conversation its words turn up mid-sentence.
+MAX_LEAD_WORDS = 1
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -101,13 +107,16 @@ class WakePhrase:
         return words[-len(phrase) :] == phrase
 
     def heard_in(self, final: Final) -> bool:
-        """Whether the utterance's best hypothesis holds the phrase, every word surely heard."""
+        """Whether the best hypothesis opens with the phrase, every word surely heard.
+
+        At most :data:`MAX_LEAD_WORDS` words may come before it.
+        """
         phrase = _words(self.phrase)
         if final.words:
             heard = [(w.word.lower(), w.confidence) for w in final.words]
         else:  # an engine without word details: the text alone
             heard = [(w, 1.0) for w in _words(final.text)]
-        for start in range(len(heard) - len(phrase) + 1):
+        for start in range(min(len(heard) - len(phrase), MAX_LEAD_WORDS) + 1):
             window = heard[start : start + len(phrase)]
             if tuple(w for w, _ in window) == phrase and all(
                 c >= self.min_confidence for _, c in window

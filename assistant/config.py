@@ -10,7 +10,10 @@ sections name the environment variable that holds them.
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,12 +33,16 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
 from assistant.errors import ConfigError
 
 APP_NAME = "drivetalk"
+#: Environment variables: ``DRIVETALK_TTS__RATE`` sets ``[tts] rate``.
+ENV_PREFIX = "DRIVETALK_"
+ENV_DELIMITER = "__"
 
 #: The TOML file the next Settings() reads; set only inside load_settings.
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("drivetalk_config_file", default=None)
@@ -200,6 +207,28 @@ class DialogSettings(BaseModel):
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
 
 
+class OutboxSettings(BaseModel):
+    """Delivery of confirmed messages (``[outbox]``, ``DRIVETALK_OUTBOX__*``); seconds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ttl_s: float = Field(
+        default=86400.0, gt=0, le=30 * 86400, description="transient errors fail after this"
+    )
+    max_delay_s: float = Field(default=300.0, gt=0, le=86400, description="backoff cap")
+    base_delay_s: float = Field(default=1.0, gt=0, le=3600, description="first backoff")
+    answer_within_s: float = Field(
+        default=10.0, gt=0, le=120, description="the driver hears 'queued' after this"
+    )
+    idle_poll_s: float = Field(default=60.0, gt=0, le=3600, description="worker's idle look")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutboxSettings:
+        if self.base_delay_s > self.max_delay_s:
+            raise ValueError("outbox.base_delay_s must not exceed outbox.max_delay_s")
+        return self
+
+
 class ServerLimits(BaseModel):
     """Per-request and per-key limits of the fleet server; each breach is a clear 4xx."""
 
@@ -213,6 +242,18 @@ class ServerLimits(BaseModel):
     burst_per_key: int = Field(default=40, ge=1, description="token bucket size")
     text_chars: int = Field(default=1000, ge=1, le=100_000)
     send_queue: int = Field(default=64, ge=1, description="WebSocket messages buffered")
+    frame_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="longest audio one WebSocket frame may carry"
+    )
+    json_depth: int = Field(
+        default=16, ge=2, le=200, description="deepest nesting of a WebSocket JSON message"
+    )
+    auth_rate: float = Field(
+        default=1.0,
+        gt=0,
+        description="failed key verifications a second, per key id and per client address",
+    )
+    auth_burst: int = Field(default=10, ge=1, description="failed verifications saved up")
 
 
 class ServerSettings(BaseModel):
@@ -227,6 +268,10 @@ class ServerSettings(BaseModel):
     #: Where sessions and outboxes live for scale-out; ``None`` = SQLite under data_dir.
     database_url: str | None = Field(default=None, repr=False)
     session_idle_seconds: float = Field(default=900.0, gt=0)
+    #: A WebSocket stream with no message from its client for this long is closed.
+    stream_idle_seconds: float = Field(default=900.0, gt=0)
+    #: Environment variable holding the operator token (``/metrics``, ``/readyz`` details).
+    operator_token_env: str = Field(default="DRIVETALK_OPERATOR_TOKEN", min_length=1)
     drain_seconds: float = Field(default=10.0, ge=0)
     limits: ServerLimits = ServerLimits()
 
@@ -235,8 +280,8 @@ class Settings(BaseSettings):
     """Everything DriveTalk can be configured with."""
 
     model_config = SettingsConfigDict(
-        env_prefix="DRIVETALK_",
-        env_nested_delimiter="__",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
         extra="forbid",
         frozen=True,
     )
@@ -250,6 +295,7 @@ class Settings(BaseSettings):
     wake: WakeSettings = WakeSettings()
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
+    outbox: OutboxSettings = OutboxSettings()
     server: ServerSettings = ServerSettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -285,6 +331,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {exc.start}): is it a TOML file?"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
 
@@ -293,26 +343,96 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     """Build settings from the file, the environment and explicit overrides.
 
     ``overrides`` with value None are ignored, so CLI options can be passed
-    straight through.
+    straight through. A bad value is a ConfigError naming where it came from:
+    the environment variable, the file and line, or the command-line option.
     """
     path = Path(config_file) if config_file else default_config_file()
+    used: Path | None = None
     if config_file or path.exists():
         read_config_file(path)  # clear errors for a missing or malformed file
-        token = _CONFIG_FILE.set(path)
-    else:
-        token = _CONFIG_FILE.set(None)
+        used = path
+    token = _CONFIG_FILE.set(used)
+    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return Settings(**given)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from exc
+        raise ConfigError(_describe(exc, used, given)) from None
+    except SettingsError as exc:
+        raise ConfigError(_describe_env(exc)) from None
     finally:
         _CONFIG_FILE.reset(token)
 
 
-def _describe(exc: ValidationError, path: Path) -> str:
+def _describe(exc: ValidationError, path: Path | None, given: Mapping[str, Any]) -> str:
     first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "config"
+    loc = tuple(str(p) for p in first["loc"])
+    where = ".".join(loc) or "config"
+    reason = first["msg"].removeprefix("Value error, ")
+    return f"bad configuration value for {where!r}: {reason} ({config_source(loc, path, given)})"
+
+
+def config_source(loc: Sequence[str], path: Path | None, given: Mapping[str, Any]) -> str:
+    """Where the value at ``loc`` came from, in the order settings are layered."""
+    if loc and loc[0] in given:
+        return f"from the command-line option for {loc[0]}"
+    env = _env_variable(loc)
+    if env is not None:
+        return f"from environment variable {env}"
+    if path is not None:
+        line = toml_line(path, loc)
+        return f"from {path}:{line}" if line else f"from {path}"
+    return "from the defaults"
+
+
+def _env_variable(loc: Sequence[str]) -> str | None:
+    """The ``DRIVETALK_*`` variable that set ``loc`` (or a table holding it), if any."""
+    present = {name.upper(): name for name in os.environ}
+    for end in range(len(loc), 0, -1):
+        name = ENV_PREFIX + ENV_DELIMITER.join(loc[:end]).upper()
+        if name in present:
+            return present[name]
+    return None
+
+
+_TABLE = re.compile(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+
+
+def toml_line(path: Path, loc: Sequence[str]) -> int | None:
+    """The line of ``path`` that sets ``loc`` (or a table or inline table holding it)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    target, best = tuple(loc), None
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(lines, start=1):
+        header = _TABLE.match(line)
+        if header:
+            table = _dotted(header.group(1))
+            if target[: len(table)] == table and best is None:
+                best = number  # the table itself, if no key of it matches
+            continue
+        assign = _ASSIGN.match(line)
+        if assign:
+            key = table + _dotted(assign.group(1))
+            if target[: len(key)] == key:
+                return number
+    return best
+
+
+def _dotted(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in text.split("."))
+
+
+def _describe_env(exc: SettingsError) -> str:
+    """pydantic-settings' 'error parsing value for field X from source Y' as one line."""
+    match = re.search(r'field "([^"]+)"', str(exc))
+    field = match.group(1) if match else None
+    env = _env_variable((field,)) if field else None
+    if env is None:
+        return f"bad configuration: {exc}"
     return (
-        f"bad configuration value for {where!r}: {first['msg']} "
-        f"(from {path} or a DRIVETALK_* environment variable)"
+        f"environment variable {env} is not valid JSON: set a table as a JSON object, "
+        f"or one value as {env}{ENV_DELIMITER}<NAME>"
     )

@@ -22,12 +22,21 @@ _TEXT_FIELDS = ("department", "title", "phone", "email")
 def read_contacts(path: Path) -> list[Contact]:
     """Contacts from a ``.json`` or ``.csv`` file (by suffix, else by content)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read contacts file {path}: {exc}") from exc
+        # utf-8-sig: spreadsheet programs start CSV files with a byte order mark.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"contacts file {path} is not UTF-8 text (byte {exc.start});"
+            " save it as UTF-8 CSV or JSON"
+        ) from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read contacts file {path}: {exc.strerror or exc}") from exc
     is_json = path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{"))
-    rows = _json_rows(path, text) if is_json else _csv_rows(path, text)
-    return [_contact(path, number, row) for number, row in enumerate(rows, start=1)]
+    if is_json:
+        rows = _json_rows(path, text)
+        return [_contact(f"{path}: entry {n}", row) for n, row in enumerate(rows, start=1)]
+    # Line numbers as an editor shows them: the header is line 1.
+    return [_contact(f"{path}:{line}", row) for line, row in _csv_rows(path, text)]
 
 
 def _json_rows(path: Path, text: str) -> list[Mapping[str, Any]]:
@@ -40,29 +49,34 @@ def _json_rows(path: Path, text: str) -> list[Mapping[str, Any]]:
     return data
 
 
-def _csv_rows(path: Path, text: str) -> list[Mapping[str, Any]]:
+def _csv_rows(path: Path, text: str) -> list[tuple[int, Mapping[str, Any]]]:
+    reader = csv.DictReader(text.splitlines())
     try:
-        reader = csv.DictReader(text.splitlines())
-        if not reader.fieldnames or "name" not in reader.fieldnames:
-            raise InputFileError(f"contacts file {path} needs a CSV header with id and name")
-        return list(reader)
+        fields = [f.strip() for f in reader.fieldnames or ()]
+        if "id" not in fields or "name" not in fields:
+            raise InputFileError(
+                f"contacts file {path}:1: the CSV header needs 'id' and 'name' columns"
+                f" (found: {', '.join(fields) or 'nothing'})"
+            )
+        reader.fieldnames = fields
+        return [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        raise InputFileError(f"contacts file {path} is not valid CSV: {exc}") from exc
+        raise InputFileError(f"contacts file {path}:{reader.line_num}: bad CSV: {exc}") from exc
 
 
-def _contact(path: Path, number: int, row: Mapping[str, Any]) -> Contact:
+def _contact(where: str, row: Mapping[str, Any]) -> Contact:
     name = str(row.get("name") or "").strip()
     ident = str(row.get("id") or "").strip()
     if not name or not ident:
-        raise InputFileError(f"contacts file {path}: entry {number} needs an id and a name")
+        raise InputFileError(f"contacts file {where}: needs an id and a name")
     kind = str(row.get("kind") or "person").strip()
     if kind not in ("person", "group"):
-        raise InputFileError(f"contacts file {path}: entry {number} has unknown kind {kind!r}")
+        raise InputFileError(f"contacts file {where}: has unknown kind {kind!r}")
     aliases = row.get("aliases") or ()
     if isinstance(aliases, str):
         aliases = [a.strip() for a in aliases.split(";") if a.strip()]
     if not isinstance(aliases, list | tuple) or not all(isinstance(a, str) for a in aliases):
-        raise InputFileError(f"contacts file {path}: entry {number} aliases must be strings")
+        raise InputFileError(f"contacts file {where}: aliases must be strings")
     texts = {f: str(row.get(f) or "") for f in _TEXT_FIELDS}
     return Contact(
         id=ident,

@@ -92,25 +92,47 @@ def load_mapping() -> dict[str, list[str] | None]:
     return {str(k): (None if v is None else [str(x) for x in v]) for k, v in data["map"].items()}
 
 
+#: Longest JSONL line read (a SLURP record is a few hundred bytes).
+MAX_LINE_BYTES = 1024 * 1024
+
+
 def read_examples(path: Path) -> Iterator[Example]:
-    """Read a SLURP-format JSONL file; malformed lines are an InputFileError."""
+    """Read a SLURP-format JSONL file; a bad line is an InputFileError naming it."""
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                yield Example(
-                    int(record.get("slurp_id", number)),
-                    str(record["sentence"]),
-                    str(record["intent"]),
-                )
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputFileError(f"{path}:{number}: not a SLURP record ({exc})") from exc
+        number = 0
+        while line := handle.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(line) > MAX_LINE_BYTES:
+                raise InputFileError(f"{path}:{number}: line is over {MAX_LINE_BYTES} bytes")
+            if line.strip():
+                yield _example(path, number, line)
+
+
+def _example(path: Path, number: int, line: bytes) -> Example:
+    try:
+        record = json.loads(line.decode("utf-8-sig" if number == 1 else "utf-8"))
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path}:{number}: not UTF-8 text (is this a JSONL file?)") from None
+    except ValueError as exc:
+        raise InputFileError(f"{path}:{number}: not a SLURP record (not JSON: {exc})") from None
+    if not isinstance(record, dict):
+        raise InputFileError(
+            f"{path}:{number}: not a SLURP record (a JSON object with sentence and intent)"
+        )
+    try:
+        return Example(
+            int(record.get("slurp_id", number)),
+            str(record["sentence"]),
+            str(record["intent"]),
+        )
+    except KeyError as exc:
+        raise InputFileError(f"{path}:{number}: not a SLURP record (no {exc} field)") from None
+    except (ValueError, TypeError) as exc:
+        raise InputFileError(f"{path}:{number}: not a SLURP record ({exc})") from None
 
 
 def evaluate(

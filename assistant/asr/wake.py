@@ -154,3 +154,42 @@ async def wait_for_wake(
     if on_event is not None:
         on_event(WakeHeard(time=ended, phrase=wake.phrase))
     return True
+
+
+class WakeGate:
+    """Per stream: whether the next utterance is for the assistant.
+
+    Without a phrase every utterance is. With one, an utterance is a turn
+    after the phrase (the next one only, which may start up to
+    ``listen_seconds`` later) or while the caller says the assistant is
+    busy: answering a turn, talking, or waiting for the answer to a question.
+    """
+
+    def __init__(self, wake: WakePhrase | None) -> None:
+        self.wake = wake
+        self._woken = False
+
+    @classmethod
+    def configured(cls, wake: WakeSettings, locale: str, enabled: bool | None = None) -> WakeGate:
+        """The gate ``[wake]`` asks for; ``enabled`` overrides ``wake.enabled``."""
+        on = wake.enabled if enabled is None else enabled
+        return cls(WakePhrase.from_settings(wake, locale) if on else None)
+
+    async def admit(
+        self,
+        listener: Listener,
+        chunks: AsyncIterable[bytes],
+        *,
+        busy: bool,
+        on_wake: Callable[[WakeHeard], None] | None = None,
+    ) -> bool:
+        """True when the next utterance is a turn; else spot (one utterance) and say False."""
+        if self.wake is None or busy or self._woken:
+            return True
+        self._woken = await wait_for_wake(listener, chunks, self.wake, on_wake)
+        return False
+
+    def window_ms(self) -> int | None:
+        """The leading silence of the utterance about to be heard: the wake window, once."""
+        woken, self._woken = self._woken, False
+        return int(self.wake.listen_seconds * 1000) if woken and self.wake is not None else None

@@ -72,12 +72,21 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("drivetalk: aborted", err=True)
         return 130
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"drivetalk: error: {_one_line(exc)}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
     # Commands signal failure by returning an int (e.g. a check that failed).
     return code if isinstance(code, int) else 0
+
+
+def _one_line(exc: click.ClickException) -> str:
+    """A usage error as one line, pointing at the subcommand's help."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
 
 
 if __name__ == "__main__":  # pragma: no cover

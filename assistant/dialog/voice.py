@@ -14,7 +14,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from assistant.asr.events import BargeIn as AsrBargeIn
 from assistant.asr.events import Final, WakeHeard
 from assistant.asr.listener import Listener
-from assistant.asr.wake import WakePhrase, wait_for_wake
+from assistant.asr.wake import WakeGate, WakePhrase
 from assistant.dialog.runner import DialogRunner
 
 
@@ -53,20 +53,21 @@ async def listen_loop(
     """
     source = _Source(chunks)
     turn: asyncio.Task[None] | None = None
-    woken = False
+    gate = WakeGate(wake)
 
     def speaking() -> bool:
         return turn is not None and not turn.done()
 
+    def woken(heard: WakeHeard) -> None:
+        runner.barge_in()  # an announcement stops: the driver wants to talk
+        if on_wake is not None:
+            on_wake(heard)
+
     while not source.exhausted:
-        if wake is not None and not (woken or speaking() or runner.awaiting_answer):
-            woken = await wait_for_wake(listener, source, wake, on_wake)
-            if woken:
-                runner.barge_in()  # an announcement stops: the driver wants to talk
+        busy = speaking() or runner.awaiting_answer
+        if not await gate.admit(listener, source, busy=busy, on_wake=woken):
             continue
-        leading = int(wake.listen_seconds * 1000) if wake is not None and woken else None
-        woken = False
-        final = await utterance_for(runner, listener, source, speaking, leading)
+        final = await utterance_for(runner, listener, source, speaking, gate.window_ms())
         if final is None or not final.text.strip():
             continue
         if turn is not None:

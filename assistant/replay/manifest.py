@@ -185,20 +185,45 @@ def load_manifest(path: str | Path) -> Manifest:
 
 def _read(file: Path) -> Any:
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read manifest {file}: {exc}") from exc
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"cannot read manifest {file}: not UTF-8 text (byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read manifest {file}: {exc.strerror or exc}") from exc
+    if file.suffix == ".jsonl":
+        return {"cases": _jsonl_cases(file, text)}
     try:
-        if file.suffix == ".jsonl":
-            return {"cases": [json.loads(line) for line in text.splitlines() if line.strip()]}
         data = yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
         raise InputFileError(
             f"manifest {file} is not valid {_kind(file)}: {_first_line(exc)}"
         ) from exc
     if not isinstance(data, dict):
         raise InputFileError(f"manifest {file} must be a mapping with a 'cases' list")
     return data
+
+
+def _jsonl_cases(file: Path, text: str) -> list[Any]:
+    """One case per non-blank line; a bad line is named by its number."""
+    cases = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(
+                f"manifest {file} is not valid JSON lines: line {number}: {exc.msg}"
+                f" (column {exc.colno})"
+            ) from None
+        if not isinstance(case, dict):
+            raise InputFileError(
+                f"manifest {file} is not valid JSON lines: line {number} is not a JSON object"
+            )
+        cases.append(case)
+    return cases
 
 
 def _kind(file: Path) -> str:

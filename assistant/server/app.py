@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -24,11 +25,14 @@ from assistant.errors import ConfigError
 from assistant.server import routes_ops, routes_rest, routes_ws
 from assistant.server.assembly import dialog_conversations
 from assistant.server.auth import Authenticator
+from assistant.server.auththrottle import FailureThrottle
 from assistant.server.handlers import install_error_handlers
 from assistant.server.keys import KeyStore, default_key_store_path
 from assistant.server.limits import BodyLimitMiddleware
 from assistant.server.metrics import Metrics
+from assistant.server.operator import OperatorToken
 from assistant.server.ratelimit import RateLimiter
+from assistant.server.revocation import RevocationWatch
 from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import (
     SpeechService,
@@ -40,7 +44,11 @@ from assistant.server.speech import (
 )
 from assistant.server.state import ConversationFactory, ServerState
 from assistant.server.tenants import Tenants
-from assistant.server.webhook import mount_inbound_webhook, open_webhook_tenants
+from assistant.server.webhook import (
+    check_webhook_secrets,
+    mount_inbound_webhook,
+    open_webhook_tenants,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +59,8 @@ DriveTalk fleet server: hands-free enterprise messaging and calendar for drivers
 
 Every route except `/healthz` (and this documentation and the browser page)
 needs an API key: `Authorization: Bearer dtk_...`, created with
-`drivetalk keys create --tenant T --vehicle V`. Errors are always
+`drivetalk keys create --tenant T --vehicle V`; `/metrics` needs the operator
+token instead (`server.operator_token_env`), which also shows `/readyz` details. Errors are always
 `{"error": {"code", "message"}}`. Streaming audio goes over the WebSocket
 `/v1/sessions/{id}/stream` (protocol in the README).
 """
@@ -64,20 +73,33 @@ def create_app(
     synthesizer: Callable[[], Synth] | None = None,
     conversations: ConversationFactory | None = None,
     now: Callable[[], datetime] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> FastAPI:
-    """Build the app; ``None`` arguments mean the real engines from ``settings``."""
+    """Build the app; ``None`` arguments mean the real engines from ``settings``.
+
+    ``env`` (default ``os.environ``) holds the operator token; connectors take
+    their secrets from ``os.environ``. A bad token or tenants sharing a
+    webhook secret are a ConfigError here, before serving.
+    """
     _check_storage(settings)
+    check_webhook_secrets(settings, os.environ)
+    operator = OperatorToken.from_env(settings, os.environ if env is None else env)
     state = _build_state(settings, transcriber, synthesizer, conversations, now)
+    state.operator = operator
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         del app
         await open_webhook_tenants(state)
+        # Deliver what an earlier run left behind now, not when a car next connects.
+        await state.tenants.open_pending()
         sweeper = asyncio.create_task(_sweep_idle(state))
+        watcher = asyncio.create_task(state.revocations.run())
         try:
             yield
         finally:
             sweeper.cancel()
+            watcher.cancel()
             await _shutdown(state)
 
     app = FastAPI(
@@ -117,10 +139,11 @@ def _build_state(
     clock = now or (lambda: datetime.now(settings.zone))
     limits = settings.server.limits
     keys = KeyStore.open(default_key_store_path(settings.data_dir, settings.server.key_store))
+    throttle = FailureThrottle(limits.auth_rate, limits.auth_burst)
     return ServerState(
         settings=settings,
         keys=keys,
-        auth=Authenticator(keys),
+        auth=Authenticator(keys, throttle=throttle),
         limiter=RateLimiter(limits.rate_per_key, limits.burst_per_key),
         tenants=Tenants(settings, clock),
         sessions=SessionRegistry(limits.sessions_per_key, settings.server.session_idle_seconds),
@@ -128,6 +151,8 @@ def _build_state(
         voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),
         metrics=Metrics(),
         make_conversation=conversations or dialog_conversations(settings, clock),
+        operator=OperatorToken(None),
+        revocations=RevocationWatch(keys),
     )
 
 
@@ -146,4 +171,5 @@ async def _shutdown(state: ServerState) -> None:
     await state.sessions.drain(state.settings.server.drain_seconds)
     await state.tenants.aclose()
     state.voice.close()
+    state.auth.close()
     state.keys.close()

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from assistant.errors import (
     AudioFormatError,
@@ -49,6 +50,20 @@ def _json(status: int, code: str, message: str, metrics: Metrics) -> JSONRespons
     return JSONResponse(error_body(code, message), status_code=status)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method any route of the app serves on this path.
+
+    Starlette's 405 lists only the first matching route's methods; a path
+    served by several routes (GET and DELETE of a session) needs them all.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     """Register the handlers on ``app``."""
 
@@ -77,6 +92,8 @@ def install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
         response = _json(exc.status_code, code, str(exc.detail), metrics)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
     async def bug(request: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -82,6 +82,18 @@ class NewKey:
 
 def _digest(secret: str, salt: bytes) -> bytes:
     return hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
+
+
+#: Unknown and revoked key ids are checked against this, so they cost one
+#: scrypt like a real id and response time does not tell which ids exist.
+_DUMMY_SALT = secrets.token_bytes(16)
+_DUMMY_DIGEST = secrets.token_bytes(32)
+
+
+def key_id_of(presented: str) -> str | None:
+    """The key id of a well-formed key (``dtk_<id>_<secret>``), else None."""
+    match = _KEY.match(presented)
+    return match.group(1) if match else None
 
 
 class KeyStore:
@@ -183,11 +195,27 @@ class KeyStore:
                 (key_id,),
             ).fetchone()
         if row is None or row[4] is not None:
+            hmac.compare_digest(_digest(secret, _DUMMY_SALT), _DUMMY_DIGEST)
             return None
         tenant, vehicle, salt, digest, _ = row
         if not hmac.compare_digest(_digest(secret, salt), digest):
             return None
         return Principal(key_id=key_id, tenant=tenant, vehicle=vehicle)
+
+    def revoked_among(self, key_ids: Iterable[str]) -> set[str]:
+        """Which of ``key_ids`` are revoked or gone (one query per 500 ids)."""
+        wanted = sorted(set(key_ids))
+        active: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._db() as db:
+                rows = db.execute(
+                    f"SELECT key_id FROM api_keys WHERE revoked_at IS NULL AND key_id IN ({marks})",
+                    chunk,
+                ).fetchall()
+            active.update(row[0] for row in rows)
+        return set(wanted) - active
 
 
 def _info(row: tuple[str, str, str, str, str | None]) -> KeyInfo:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from assistant.errors import DriveTalkError
-from assistant.server.deps import PrincipalDep, StateDep
-from assistant.server.schemas import AUTH_ERRORS, Health, Readiness
+from assistant.server.deps import CallerDep, OperatorDep, StateDep
+from assistant.server.keys import Principal
+from assistant.server.schemas import AUTH_ERRORS, OPERATOR_ERRORS, Health, Readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -27,18 +28,23 @@ async def healthz() -> Health:
     responses={**AUTH_ERRORS, 503: {"model": Readiness, "description": "Not ready"}},
     summary="Readiness: speech model loaded and the caller's backend reachable",
 )
-async def readyz(state: StateDep, who: PrincipalDep) -> JSONResponse:
-    """Loads the model on first call; 503 until the model and the backend are usable."""
+async def readyz(state: StateDep, who: CallerDep) -> JSONResponse:
+    """Loads the model on first call; 503 until the model and the backend are usable.
+
+    A vehicle key sees its own tenant's readiness only; the operator token
+    also sees the load error and the session count of the whole process.
+    """
     with contextlib.suppress(DriveTalkError):
         await state.speech.transcriber()
-    backend_ok = await _backend_ok(state, who.tenant)
+    backend_ok = await _backend_ok(state, who.tenant) if isinstance(who, Principal) else True
     state.metrics.model_loaded.set(1 if state.speech.loaded else 0)
+    operator = not isinstance(who, Principal)
     body = Readiness(
         ready=state.speech.loaded and backend_ok and not state.sessions.closing,
         model_loaded=state.speech.loaded,
-        model_error=state.speech.error,
+        model_error=state.speech.error if operator else None,
         tts=state.voice.enabled,
-        sessions=len(state.sessions),
+        sessions=len(state.sessions) if operator else None,
     )
     return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
 
@@ -55,12 +61,12 @@ async def _backend_ok(state: StateDep, tenant_name: str) -> bool:
     "/metrics",
     responses={
         200: {"content": {"text/plain": {}}, "description": "Prometheus text format"},
-        **AUTH_ERRORS,
+        **OPERATOR_ERRORS,
     },
     response_class=Response,
-    summary="Prometheus metrics of this process",
+    summary="Prometheus metrics of this process (operator token only)",
 )
-async def metrics(state: StateDep, who: PrincipalDep) -> Response:
+async def metrics(state: StateDep, who: OperatorDep) -> Response:
     """Counters and histograms in the Prometheus text exposition format."""
     del who
     return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")

@@ -12,6 +12,7 @@ from assistant.server.schemas import (
     AUDIO_ERRORS,
     AUTH_ERRORS,
     SESSION_ERRORS,
+    Notices,
     SessionCreate,
     SessionInfo,
     TextTurn,
@@ -102,9 +103,10 @@ async def text_turn(body: TextTurn, session: SessionDep, state: StateDep) -> Tur
     started = time.perf_counter()
     async with session.lock:
         turn = await session.conversation.hear_text(body.text)
+        notices = session.conversation.take_notices()
     audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
     state.metrics.turns.labels("text").observe(time.perf_counter() - started)
-    return turn_response(turn, audio)
+    return turn_response(turn, audio, notices=notices)
 
 
 @router.post(
@@ -125,6 +127,18 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
     state.metrics.audio_seconds.inc(decoded.seconds)
     async with session.lock:
         turn = await session.conversation.hear(decoded.final)
+        notices = session.conversation.take_notices()
     audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
     state.metrics.turns.labels("audio").observe(time.perf_counter() - started)
-    return turn_response(turn, audio, decoded.final, decoded.seconds)
+    return turn_response(turn, audio, decoded.final, decoded.seconds, notices)
+
+
+@router.get(
+    "/sessions/{session_id}/notices",
+    response_model=Notices,
+    responses=SESSION_ERRORS,
+    summary="Unprompted news not heard yet: late deliveries, failures, incoming messages",
+)
+async def notices(session: SessionDep) -> Notices:
+    """Take what the assistant said outside a turn that no WebSocket has streamed (each once)."""
+    return Notices(notices=list(session.conversation.take_notices()))

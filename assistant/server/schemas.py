@@ -33,20 +33,21 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {
-        400: "Malformed request (e.g. a body that is not UTF-8 JSON)",
-        401: "Missing, invalid or revoked API key",
+        400: "Malformed request (e.g. a body that is not UTF-8 JSON, or an empty audio body)",
+        401: "Missing, invalid or revoked API key (operator routes: not the operator token)",
         404: "No such session (or not yours)",
         413: "Request body or audio too large or too long",
         415: "Not a WAV file / unsupported audio encoding",
         422: "Request does not match the schema",
-        429: "Rate limit or session limit exceeded",
-        503: "Speech engine unavailable or server shutting down",
+        429: "Rate limit, session limit or failed-verification limit exceeded",
+        503: "Speech engine unavailable, server shutting down or too busy verifying keys",
     }
     return {s: {"model": ErrorResponse, "description": text[s]} for s in statuses}
 
 
-AUTH_ERRORS = _responses(400, 401, 413, 422, 429)
-SESSION_ERRORS = _responses(400, 401, 404, 413, 422, 429)
+AUTH_ERRORS = _responses(400, 401, 413, 422, 429, 503)
+OPERATOR_ERRORS = _responses(401, 413, 429)
+SESSION_ERRORS = _responses(400, 401, 404, 413, 422, 429, 503)
 AUDIO_ERRORS = _responses(400, 401, 404, 413, 415, 422, 429, 503)
 
 
@@ -57,13 +58,17 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Readiness: the speech model and the backend are usable."""
+    """Readiness: the speech model and the backend are usable.
+
+    ``model_error`` and ``sessions`` (the whole process's figures) are shown
+    to the operator token only; a vehicle key gets them as null.
+    """
 
     ready: bool
     model_loaded: bool
     model_error: str | None = None
     tts: bool
-    sessions: int
+    sessions: int | None = None
 
 
 class SessionCreate(BaseModel):
@@ -125,6 +130,18 @@ class TurnResponse(BaseModel):
     replies: list[str]
     reply_text: str
     reply_audio: ReplyAudio | None = None
+    notices: list[str] = Field(
+        default=[],
+        description="What the assistant said unprompted since the last turn and no WebSocket "
+        "heard: late deliveries ('Your message to Li Wei was delivered'), final delivery "
+        "failures, incoming messages. Each is returned once.",
+    )
+
+
+class Notices(BaseModel):
+    """Unprompted things the assistant said that no client has heard yet."""
+
+    notices: list[str]
 
 
 def understanding_of(turn: Turn) -> Understanding | None:
@@ -151,7 +168,11 @@ def reply_audio_of(audio: Audio | None) -> ReplyAudio | None:
 
 
 def turn_response(
-    turn: Turn, audio: Audio | None, final: Final | None = None, seconds: float | None = None
+    turn: Turn,
+    audio: Audio | None,
+    final: Final | None = None,
+    seconds: float | None = None,
+    notices: tuple[str, ...] = (),
 ) -> TurnResponse:
     """Assemble the response of one turn."""
     hypotheses = final.alternatives if final else ()
@@ -164,4 +185,5 @@ def turn_response(
         replies=list(turn.replies),
         reply_text=turn.reply_text,
         reply_audio=reply_audio_of(audio),
+        notices=list(notices),
     )

@@ -10,7 +10,9 @@ from assistant.server.auth import Authenticator
 from assistant.server.conversation import Conversation
 from assistant.server.keys import KeyStore, Principal
 from assistant.server.metrics import Metrics
+from assistant.server.operator import OperatorToken
 from assistant.server.ratelimit import RateLimiter
+from assistant.server.revocation import RevocationWatch
 from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import SpeechService, VoiceService
 from assistant.server.tenants import Tenant, Tenants
@@ -33,3 +35,5 @@ class ServerState:
     voice: VoiceService
     metrics: Metrics
     make_conversation: ConversationFactory
+    operator: OperatorToken
+    revocations: RevocationWatch

@@ -1,10 +1,14 @@
 """One WebSocket audio stream from accept to close (protocol in :mod:`.stream_protocol`).
 
-Five tasks run side by side: the receiver (PCM and control messages from the
+Six tasks run side by side: the receiver (PCM and control messages from the
 client), the listener (endpointing + recognition), the answerer (dialog turns,
-one at a time), the announcer (what the assistant says unprompted) and the
-sender (the bounded queue to the client). The first to finish decides how the
-socket closes.
+one at a time), the announcer (what the assistant says unprompted), the
+sender (the bounded queue to the client) and the guard (idle timeout, key
+revocation). The first to finish decides how the socket closes.
+
+Nothing heavy runs on the event loop: the key is verified (scrypt) and
+every frame converted and resampled in worker threads, and a frame is
+bounded by the seconds of audio it carries, not only by its bytes.
 """
 
 from __future__ import annotations
@@ -22,21 +26,23 @@ from assistant.asr.base import Transcriber
 from assistant.asr.events import BargeIn as AsrBargeIn
 from assistant.asr.events import Event, Final, Partial, SpeechEnded, SpeechStarted, WakeHeard
 from assistant.asr.listener import Listener
-from assistant.asr.wake import WakePhrase, wait_for_wake
+from assistant.asr.wake import WakeGate
 from assistant.audio.convert import PcmConverter
 from assistant.audio.endpoint import EndpointConfig
 from assistant.errors import DriveTalkError, RequestRejectedError
-from assistant.server.conversation import Conversation, Turn
+from assistant.server.conversation import Turn
 from assistant.server.handlers import status_of
 from assistant.server.keys import Principal
 from assistant.server.schemas import error_body, understanding_of
 from assistant.server.sessions import Session
 from assistant.server.state import ServerState
 from assistant.server.stream_protocol import (
+    MAX_CHARS,
     AudioFeed,
     Outgoing,
     ProtocolError,
     Start,
+    check_frame,
     parse_json,
     parse_start,
 )
@@ -61,9 +67,13 @@ class StreamHandler:
         self.feed = AudioFeed(capacity=2000)
         self.turns: asyncio.Queue[Final | str] = asyncio.Queue(8)
         self.session: Session | None = None
+        self.who: Principal | None = None
         self.converter: PcmConverter | None = None
+        self.revoked = asyncio.Event()
+        self.last_heard = time.monotonic()
+        self._max_chars = max(MAX_CHARS, 8 * limits.text_chars + 1024)
         self.speaking_until = 0.0
-        self.wake: WakePhrase | None = None
+        self.wake = WakeGate(None)
         #: A turn is being answered (its speech needs no wake phrase after it).
         self.answering = False
         self._window_start = time.monotonic()
@@ -93,19 +103,24 @@ class StreamHandler:
         text = message.get("text")
         if text is None:
             raise ProtocolError("expected_start", "send the JSON start message before audio")
-        start = parse_start(parse_json(text))
-        who = self._authenticate(start.key)
+        start = parse_start(self._parse(text))
+        who = await self._authenticate(start.key)
         session = self.state.sessions.get(who, self.session_id)
         if session.streaming:
             raise RequestRejectedError(409, "already_streaming", "this session already streams")
-        self.session = session
+        self.session, self.who = session, who
         return start
 
-    def _authenticate(self, key: str | None) -> Principal:
+    async def _authenticate(self, key: str | None) -> Principal:
+        client = self.ws.client.host if self.ws.client else None
         header = self.ws.headers.get("authorization")
-        who = self.state.auth.from_header(header) if header else self.state.auth.verify(key or "")
+        who = await self.state.auth.averify(key, client, header=header)
         self.state.limiter.take(who.key_id)
         return who
+
+    def _parse(self, text: str) -> dict[str, Any]:
+        depth = self.state.settings.server.limits.json_depth
+        return parse_json(text, max_depth=depth, max_chars=self._max_chars)
 
     async def _refuse(self, exc: BaseException) -> None:
         if isinstance(exc, WebSocketDisconnect):
@@ -124,19 +139,26 @@ class StreamHandler:
     async def _pump(self, start: Start) -> None:
         assert self.session is not None
         session = self.session
+        assert self.who is not None
         session.streaming = True
         try:
             transcriber = await self._transcriber()
             if transcriber is not None:
-                await self._run_tasks(start, transcriber)
+                with self.state.revocations.watching(self.who.key_id) as revoked:
+                    self.revoked = revoked
+                    await self._run_tasks(start, transcriber)
         finally:
             session.streaming = False
+            session.touch()
 
     async def _run_tasks(self, start: Start, transcriber: Transcriber) -> None:
         assert self.session is not None
         self.converter = PcmConverter(start.format, transcriber.sample_rate)
         listener = Listener(transcriber, self._endpointing(start.push_to_talk))
-        self.wake = self._wake_phrase(start)
+        settings = self.state.settings  # push-to-talk: the button, never a wake phrase
+        self.wake = WakeGate.configured(
+            settings.wake, settings.locale, False if start.push_to_talk else start.wake
+        )
         self.out.event(
             {"type": "ready", "session": self.session.id, "sample_rate": start.format.rate}
         )
@@ -147,6 +169,7 @@ class StreamHandler:
             asyncio.create_task(self._answer(), name="answer"),
             asyncio.create_task(self._announce(), name="announce"),
             asyncio.create_task(self.out.overflowed.wait(), name="overflow"),
+            asyncio.create_task(self._guard(), name="guard"),
         }
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -172,14 +195,6 @@ class StreamHandler:
             push_to_talk=push_to_talk,
             max_utterance_s=min(settings.asr.max_utterance_s, settings.server.limits.audio_seconds),
         )
-
-    def _wake_phrase(self, start: Start) -> WakePhrase | None:
-        """The wake phrase this stream waits for, if any (never in push-to-talk)."""
-        settings = self.state.settings
-        wanted = settings.wake.enabled if start.wake is None else start.wake
-        if start.push_to_talk or not wanted:
-            return None
-        return WakePhrase.from_settings(settings.wake, settings.locale)
 
     async def _finish(self, done: set[asyncio.Task[Any]]) -> None:
         """Close the socket with the reason the first task ended for."""
@@ -214,34 +229,53 @@ class StreamHandler:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.ws.close(code=code, reason=reason), 2.0)
 
+    # -- guard -----------------------------------------------------------------
+
+    async def _guard(self) -> None:
+        """End the stream when its key is revoked or its client has been silent too long."""
+        idle = self.state.settings.server.stream_idle_seconds
+        while True:
+            self._check_revoked()
+            remaining = self.last_heard + idle - time.monotonic()
+            if remaining <= 0:
+                raise RequestRejectedError(
+                    408, "idle_timeout", f"nothing received for {idle:g} s; reconnect to go on"
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.revoked.wait(), remaining)
+
+    def _check_revoked(self) -> None:
+        if self.revoked.is_set():
+            raise RequestRejectedError(401, "key_revoked", "the API key of this stream was revoked")
+
     # -- client -> server ----------------------------------------------------
 
     async def _receive(self) -> None:
+        assert self.session is not None
         while True:
             message = await self.ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
+            self._check_revoked()  # no frame is acted on once the watch saw the revocation
+            self.last_heard = time.monotonic()
+            self.session.touch()
             if message.get("bytes") is not None:
-                self._audio(message["bytes"])
+                await self._audio(message["bytes"])
             elif message.get("text") is not None and self._control(message["text"]) == "stop":
                 self.out.close()
                 return
+            # Messages already buffered are received without yielding: let the
+            # sender drain the answers to a flood before reading on, or a client
+            # that reads would look like one that does not (1008).
+            await asyncio.sleep(0)
 
-    def _audio(self, data: bytes) -> None:
+    async def _audio(self, data: bytes) -> None:
         assert self.converter is not None
         self._count_frame()
-        if len(data) > self.state.settings.server.limits.request_bytes:
-            raise ProtocolError("frame_too_large", "an audio frame is over the request size limit")
-        if len(data) % self.converter.format.frame_bytes:
-            raise ProtocolError(
-                "bad_frame",
-                f"a binary frame of {len(data)} bytes is not whole {self.converter.format} frames",
-            )
-        pcm = self.converter.convert(data)
+        seconds = check_frame(data, self.converter.format, self.state.settings.server.limits)
+        pcm = await asyncio.to_thread(self.converter.convert, data)
         if pcm:
-            self.state.metrics.audio_seconds.inc(
-                len(data) / self.converter.format.frame_bytes / self.converter.format.rate
-            )
+            self.state.metrics.audio_seconds.inc(seconds)
             self.feed.push(pcm)
 
     def _count_frame(self) -> None:
@@ -257,7 +291,7 @@ class StreamHandler:
 
     def _control(self, text: str) -> str | None:
         try:
-            data = parse_json(text)
+            data = self._parse(text)
         except ProtocolError as exc:
             self.out.error(exc.code, str(exc))
             return None
@@ -266,6 +300,8 @@ class StreamHandler:
             self.feed.end()
         elif kind == "text":
             self._typed(data.get("text"))
+        elif kind == "ping":
+            self.out.event({"type": "pong"})
         elif kind == "stop":
             return "stop"
         else:
@@ -279,8 +315,13 @@ class StreamHandler:
         elif len(text) > limit:
             self.out.error("text_too_long", f"text is over the limit of {limit} characters")
         else:
+            assert self.who is not None
             try:
+                # A typed turn costs what a REST text turn costs (rate_per_key).
+                self.state.limiter.take(self.who.key_id)
                 self.turns.put_nowait(text)
+            except RequestRejectedError as exc:
+                self.out.error(exc.code, str(exc))
             except asyncio.QueueFull:
                 self.out.error("busy", "too many turns waiting; wait for the replies")
 
@@ -289,33 +330,22 @@ class StreamHandler:
     async def _listen(self, listener: Listener) -> None:
         assert self.session is not None
         conversation = self.session.conversation
-        woken = False
         while True:
-            if self.wake is not None and not (woken or self._busy(conversation)):
-                woken = await wait_for_wake(listener, self.feed, self.wake, self._woken)
+            busy = self.answering or not self.turns.empty() or self._speaking()
+            busy = busy or conversation.awaiting_answer()
+            if not await self.wake.admit(listener, self.feed, busy=busy, on_wake=self._woken):
                 continue
-            leading = int(self.wake.listen_seconds * 1000) if self.wake and woken else None
-            woken = False
             vocabulary = conversation.vocabulary()
             async for event in listener.listen(
                 self.feed,
                 grammar=vocabulary or None,
                 is_speaking=self._speaking,
                 complete=conversation.complete_enough,
-                leading_silence_ms=leading,
+                leading_silence_ms=self.wake.window_ms(),
             ):
                 self._forward(event)
                 if isinstance(event, Final) and event.text.strip():
                     await self.turns.put(event)
-
-    def _busy(self, conversation: Conversation) -> bool:
-        """Whether speech needs no wake phrase now: a turn is under way or a question open."""
-        return (
-            not self.turns.empty()
-            or self._speaking()
-            or self.answering
-            or conversation.awaiting_answer()
-        )
 
     def _woken(self, heard: WakeHeard) -> None:
         self.speaking_until = 0.0

@@ -9,10 +9,11 @@ Protocol (see the README for the full table):
   ``wake``, in ``vad`` mode, overrides ``[wake] enabled``);
 * then binary frames of PCM in that format, and JSON control messages
   ``{"type": "end"}`` (push-to-talk released), ``{"type": "text", "text": ...}``
-  (typed fallback), ``{"type": "stop"}``;
+  (typed fallback), ``{"type": "ping"}``, ``{"type": "stop"}``;
 * server -> client: JSON events ``ready``, ``speech_started``, ``partial``,
   ``speech_ended``, ``final``, ``barge_in``, ``intent``, ``reply``,
-  ``announcement``, ``wake``, ``error``; after a ``reply`` with ``"audio": true`` one
+  ``announcement``, ``wake``, ``pong``, ``error``; after a ``reply`` with
+  ``"audio": true`` one
   binary frame holding the reply as a WAV file.
 
 Everything the server sends goes through one bounded queue: partials are
@@ -31,6 +32,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from assistant.audio.formats import PcmFormat, SampleFormat
+from assistant.config import ServerLimits
 from assistant.errors import DriveTalkError, RequestRejectedError
 from assistant.server.schemas import error_body
 
@@ -54,17 +56,61 @@ class Start:
     wake: bool | None = None
 
 
-def parse_json(text: str) -> dict[str, Any]:
-    """A control message as a dict; ProtocolError (not fatal) when it is not one."""
+#: Defaults of the limits ``parse_json`` enforces (the server passes its settings).
+MAX_DEPTH = 16
+MAX_CHARS = 64 * 1024
+
+
+def parse_json(
+    text: str, *, max_depth: int = MAX_DEPTH, max_chars: int = MAX_CHARS
+) -> dict[str, Any]:
+    """A control message as a dict; ProtocolError (not fatal) when it is not one.
+
+    The text is bounded (``message_too_large``) before it is parsed, and
+    nesting deeper than ``max_depth`` is ``malformed_message``, so no message
+    can cost the parser unbounded time or recursion.
+    """
+    if len(text) > max_chars:
+        raise ProtocolError(
+            "message_too_large",
+            f"a JSON message of {len(text)} characters is over the limit of {max_chars}",
+            fatal=False,
+        )
+    too_deep = ProtocolError(
+        "malformed_message", f"JSON nested deeper than {max_depth} levels", fatal=False
+    )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProtocolError("malformed_json", f"not JSON: {exc.msg}", fatal=False) from exc
+    except RecursionError:  # nested far deeper than max_depth
+        raise too_deep from None
+    if nesting_depth(data, max_depth) > max_depth:
+        raise too_deep
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ProtocolError(
             "malformed_message", "expected a JSON object with a 'type'", fatal=False
         )
     return data
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deep objects and arrays nest in ``value`` (counting stops past ``limit``)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def parse_start(data: dict[str, Any]) -> Start:
@@ -90,6 +136,28 @@ def parse_start(data: dict[str, Any]) -> Start:
     if wake is not None and not isinstance(wake, bool):
         raise ProtocolError("bad_wake", "start.wake must be true or false")
     return Start(pcm, mode == "push_to_talk", key if isinstance(key, str) else None, wake)
+
+
+def check_frame(data: bytes, fmt: PcmFormat, limits: ServerLimits) -> float:
+    """The seconds of audio in a binary frame; ProtocolError if it breaks a limit.
+
+    Judged from the declared format before any conversion: resampled, a
+    small frame at a low declared rate can grow a thousandfold.
+    """
+    if len(data) > limits.request_bytes:
+        raise ProtocolError("frame_too_large", "an audio frame is over the request size limit")
+    if len(data) % fmt.frame_bytes:
+        raise ProtocolError(
+            "bad_frame", f"a binary frame of {len(data)} bytes is not whole {fmt} frames"
+        )
+    seconds = len(data) / fmt.frame_bytes / fmt.rate
+    if seconds > limits.frame_seconds:
+        raise ProtocolError(
+            "frame_too_long",
+            f"a frame of {seconds:.1f} s of audio is over the limit of"
+            f" {limits.frame_seconds:g} s a frame; send 20-100 ms frames",
+        )
+    return seconds
 
 
 def _int(value: object) -> int:

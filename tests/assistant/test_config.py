@@ -67,3 +67,36 @@ def test_bad_values_are_one_clear_config_error(tmp_path: Path, text: str, messag
 def test_a_missing_named_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "absent.toml")
+
+
+def test_a_bad_environment_value_names_the_variable_not_a_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DRIVETALK_TTS__RATE", "abc")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "from environment variable DRIVETALK_TTS__RATE" in str(caught.value)
+    assert "config.toml" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("backend = 'local'\n\n[tts]\n# wpm\nrate = 'fast'\n", ":5"),
+        ("[server.limits]\nsend_queue = 0\n", ":2"),
+        ("tts = {rate = 'fast'}\n", ":1"),
+        ("[tts]\n'rate' = 'fast'\n", ":2"),
+    ],
+)
+def test_a_bad_file_value_names_the_file_and_line(tmp_path: Path, text: str, where: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert f"from {path}{where})" in str(caught.value)
+
+
+def test_a_binary_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\x00")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_settings(path)

@@ -25,6 +25,11 @@ except ImportError:  # pragma: no cover - the ASR package is part of the project
     KOREAN_MODEL = None
 
 
+#: The operator token test servers are given (``env=OPERATOR_ENV``).
+OPERATOR_TOKEN = "operator-token-for-tests-0123456789"
+OPERATOR_ENV = {"DRIVETALK_OPERATOR_TOKEN": OPERATOR_TOKEN}
+
+
 @dataclass
 class Live:
     """A running server: its base URLs and the app (for its state)."""

@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 
 from assistant.config import TTSSettings, load_settings
 from assistant.server.app import create_app
-from tests.assistant.server.live import Live, make_key, serve
+from tests.assistant.server.live import OPERATOR_ENV, OPERATOR_TOKEN, Live, make_key, serve
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data_dir = tmp_path_factory.mktemp("nomodel")
     settings = load_settings(None, data_dir=data_dir, model=data_dir / "no-such-model")
     settings = settings.model_copy(update={"tts": TTSSettings(enabled=False)})
-    with serve(create_app(settings)) as running:
+    with serve(create_app(settings, env=OPERATOR_ENV)) as running:
         yield running
 
 
@@ -30,13 +30,19 @@ def auth(live: Live) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_key(live.app.state.server.settings, 'acme', 'c1')}"}
 
 
-def test_readyz_is_503_and_names_the_problem(live: Live, auth: dict[str, str]) -> None:
+def test_readyz_is_503_and_names_the_problem_to_the_operator(
+    live: Live, auth: dict[str, str]
+) -> None:
     response = httpx.get(f"{live.url}/readyz", headers=auth, timeout=60)
     assert response.status_code == 503
     body = response.json()
     assert body["ready"] is False
     assert body["model_loaded"] is False
-    assert "no speech model" in body["model_error"]
+    assert body["model_error"] is None  # a detail for the operator only
+    operator = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    detailed = httpx.get(f"{live.url}/readyz", headers=operator, timeout=60)
+    assert detailed.status_code == 503
+    assert "no speech model" in detailed.json()["model_error"]
 
 
 def test_text_turns_work_and_speech_is_a_clear_503(

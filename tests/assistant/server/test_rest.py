@@ -15,7 +15,14 @@ from assistant.config import ServerLimits, ServerSettings, TTSSettings
 from assistant.server.app import create_app
 from assistant.server.ratelimit import RateLimiter
 from connectors.local.store import DB_NAME
-from tests.assistant.server.live import Live, make_key, serve, server_settings
+from tests.assistant.server.live import (
+    OPERATOR_ENV,
+    OPERATOR_TOKEN,
+    Live,
+    make_key,
+    serve,
+    server_settings,
+)
 
 LIMITS = ServerLimits(
     request_bytes=256 * 1024,
@@ -35,7 +42,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         tts=TTSSettings(enabled=False),
         server=ServerSettings(limits=LIMITS),
     )
-    with serve(create_app(settings)) as running:
+    with serve(create_app(settings, env=OPERATOR_ENV)) as running:
         yield running
 
 
@@ -116,10 +123,11 @@ def test_every_other_route_needs_a_key(client: httpx.Client, method: str, path: 
 
 
 def test_a_revoked_key_is_refused_at_once(client: httpx.Client, live: Live, keys: dict) -> None:
-    assert client.get("/metrics", headers=auth(keys["revoked"])).status_code == 200
+    unknown = "/v1/sessions/no-such-session"
+    assert_error(client.get(unknown, headers=auth(keys["revoked"])), 404, "session_not_found")
     key_id = keys["revoked"].split("_")[1]
     live.app.state.server.keys.revoke(key_id)
-    assert_error(client.get("/metrics", headers=auth(keys["revoked"])), 401, "unauthorized")
+    assert_error(client.get(unknown, headers=auth(keys["revoked"])), 401, "unauthorized")
 
 
 # -- tenants -------------------------------------------------------------------
@@ -189,11 +197,12 @@ def test_request_rate_is_limited_per_key_with_retry_after(
 ) -> None:
     # A slow bucket so the test cannot race the refill on a loaded machine.
     monkeypatch.setattr(live.app.state.server, "limiter", RateLimiter(rate=0.01, burst=5))
-    responses = [client.get("/metrics", headers=auth(keys["a2"])) for _ in range(8)]
-    assert [r.status_code for r in responses] == [200] * 5 + [429] * 3
+    unknown = "/v1/sessions/no-such-session"
+    responses = [client.get(unknown, headers=auth(keys["a2"])) for _ in range(8)]
+    assert [r.status_code for r in responses] == [404] * 5 + [429] * 3
     assert_error(responses[5], 429, "rate_limited")
     assert int(responses[5].headers["Retry-After"]) >= 1
-    assert client.get("/metrics", headers=auth(keys["b1"])).status_code == 200  # per key
+    assert client.get(unknown, headers=auth(keys["b1"])).status_code == 404  # per key
 
 
 def test_a_body_over_the_size_limit_is_413(client: httpx.Client, keys: dict[str, str]) -> None:
@@ -313,7 +322,7 @@ def test_readyz_loads_the_model_and_metrics_count(
     ready = client.get("/readyz", headers=auth(keys["a1"]))
     assert ready.status_code == 200, ready.text
     assert ready.json()["model_loaded"] is True
-    text = client.get("/metrics", headers=auth(keys["a1"])).text
+    text = client.get("/metrics", headers=auth(OPERATOR_TOKEN)).text
     assert "drivetalk_model_loaded 1.0" in text
     assert "drivetalk_rejections_total" in text
 

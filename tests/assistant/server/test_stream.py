@@ -24,7 +24,14 @@ from websockets.sync.client import ClientConnection, connect
 
 from assistant.config import ServerLimits, ServerSettings
 from assistant.server.app import create_app
-from tests.assistant.server.live import Live, make_key, serve, server_settings
+from tests.assistant.server.live import (
+    OPERATOR_ENV,
+    OPERATOR_TOKEN,
+    Live,
+    make_key,
+    serve,
+    server_settings,
+)
 
 pytestmark = [pytest.mark.vosk, pytest.mark.espeak, pytest.mark.slow]
 
@@ -37,7 +44,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     settings = server_settings(
         tmp_path_factory.mktemp("stream"), server=ServerSettings(limits=LIMITS)
     )
-    with serve(create_app(settings)) as running:
+    with serve(create_app(settings, env=OPERATOR_ENV)) as running:
         yield running
 
 
@@ -322,7 +329,7 @@ def test_a_client_that_stops_reading_is_disconnected(
             time.sleep(0.1)
         assert hung_up()
     text = httpx.get(
-        f"{live.url}/metrics", headers={"Authorization": f"Bearer {keys['a']}"}, timeout=30
+        f"{live.url}/metrics", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=30
     ).text
     assert 'drivetalk_rejections_total{code="slow_consumer"}' in text
 

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from assistant.audio.formats import PcmFormat, SampleFormat
+from assistant.config import ServerLimits
 from assistant.server.stream_protocol import (
     AudioFeed,
     Outgoing,
     ProtocolError,
+    check_frame,
     parse_json,
     parse_start,
 )
@@ -50,15 +52,34 @@ def test_bad_starts_are_protocol_errors(message: dict[str, Any], code: str) -> N
     assert caught.value.fatal
 
 
+def nested(depth: int) -> str:
+    """A text message whose 'text' is ``depth`` - 1 nested arrays (``depth`` levels in all)."""
+    return '{"type": "text", "text": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("{", "malformed_json"), ("[]", "malformed_message"), ('{"type": 1}', "malformed_message")],
+    [
+        ("{", "malformed_json"),
+        ("[]", "malformed_message"),
+        ('{"type": 1}', "malformed_message"),
+        (nested(17), "malformed_message"),  # one level over the default 16
+        (nested(3000), "malformed_message"),  # past the interpreter's recursion limit
+        ('{"type": "text", "text": "' + "x" * 70_000 + '"}', "message_too_large"),
+    ],
 )
 def test_control_messages_must_be_objects_with_a_type(text: str, code: str) -> None:
     with pytest.raises(ProtocolError) as caught:
         parse_json(text)
     assert caught.value.code == code
     assert not caught.value.fatal
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    assert parse_json(nested(16))["type"] == "text"
+    assert parse_json(nested(4), max_depth=4)["type"] == "text"
+    with pytest.raises(ProtocolError):
+        parse_json(nested(5), max_depth=4)
 
 
 async def test_the_audio_feed_ends_an_utterance_and_goes_on() -> None:
@@ -105,3 +126,27 @@ async def test_the_send_queue_drops_partials_first_then_overflows() -> None:
         out.event({"type": "reply", "text": "hello"})
     assert out.overflowed.is_set()
     sender.cancel()
+
+
+@pytest.mark.parametrize(
+    ("sample", "rate", "size", "code"),
+    [
+        ("u8", 1000, 64 * 1024, "frame_too_long"),  # 64 KiB, but 65 s of audio
+        ("u8", 1000, 8 * 1024 * 1024, "frame_too_long"),  # the 2 GB frame of the issue
+        ("s16le", 16000, 64_001, "bad_frame"),  # not whole samples
+        ("s16le", 16000, 9 * 1024 * 1024, "frame_too_large"),  # over request_bytes
+    ],
+)
+def test_frames_are_bounded_by_seconds_and_bytes(
+    sample: str, rate: int, size: int, code: str
+) -> None:
+    fmt = PcmFormat(rate, 1, SampleFormat(sample))
+    with pytest.raises(ProtocolError) as caught:
+        check_frame(b"\0" * size, fmt, ServerLimits(frame_seconds=2.0))
+    assert caught.value.code == code
+    assert caught.value.fatal
+
+
+def test_a_frame_within_the_limits_gives_its_seconds() -> None:
+    fmt = PcmFormat(16000, 1, SampleFormat.S16)
+    assert check_frame(b"\0" * 3200, fmt, ServerLimits()) == pytest.approx(0.1)

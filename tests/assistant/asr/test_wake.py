@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from assistant.asr import Final, Listener, VoskTranscriber, WakeHeard
-from assistant.asr.wake import WakePhrase, wait_for_wake
+from assistant.asr.wake import WakeGate, WakePhrase, wait_for_wake
 from assistant.config import WakeSettings, load_settings
 from assistant.errors import ConfigError
 from assistant.models import Word
@@ -150,3 +151,46 @@ async def test_cabin_noise_alone_never_wakes_it(ko: VoskTranscriber) -> None:
     scene = noise_only("cabin", 20.0, 16000, snr_db=5.0, seed=3)
     assert float(np.max(np.abs(scene.samples))) > 0.01  # loud noise, not silence
     assert await _spot(ko, scene) == []
+
+
+# -- the gate: which utterances need the phrase ------------------------------------------
+
+
+async def _never(_chunks: object) -> AsyncIterator[bytes]:
+    raise AssertionError("the gate must not listen for the phrase here")
+    yield b""  # pragma: no cover
+
+
+async def test_without_a_phrase_every_utterance_is_a_turn(ko: VoskTranscriber) -> None:
+    gate = WakeGate(None)
+    assert await gate.admit(Listener(ko), _never(None), busy=False)
+    assert gate.window_ms() is None
+
+
+async def test_a_busy_assistant_needs_no_phrase(ko: VoskTranscriber) -> None:
+    gate = WakeGate(KO)
+    assert await gate.admit(Listener(ko), _never(None), busy=True)
+    assert gate.window_ms() is None  # no wake window: the usual leading silence
+
+
+@pytest.mark.vosk
+@pytest.mark.espeak
+async def test_after_the_phrase_one_utterance_is_a_turn_within_the_wake_window(
+    ko: VoskTranscriber,
+) -> None:
+    gate = WakeGate(replace(KO, listen_seconds=4.0))
+    chunks = _chunks(_scene(KO.phrase, "ko+f3"))
+    heard: list[WakeHeard] = []
+    assert not await gate.admit(Listener(ko), chunks, busy=False, on_wake=heard.append)
+    assert len(heard) == 1
+    assert await gate.admit(Listener(ko), _never(None), busy=False)
+    assert gate.window_ms() == 4000
+    assert gate.window_ms() is None  # once: the next utterance needs the phrase again
+
+
+def test_the_gate_follows_the_wake_settings() -> None:
+    settings = WakeSettings(phrase="ok car", fillers=("the",))
+    assert WakeGate.configured(settings, "en").wake is None  # [wake] enabled is off
+    gate = WakeGate.configured(settings, "en", enabled=True)
+    assert gate.wake is not None
+    assert gate.wake.phrase == "ok car"

@@ -67,3 +67,22 @@ async def test_the_runner_judges_in_the_context_of_its_open_question(
         assert not runner.complete_enough("read my messages")
     finally:
         outbox.close()
+
+
+async def test_the_server_conversation_hands_the_same_judgement_to_its_stream(
+    parser: Parser, tmp_path: Path
+) -> None:
+    from assistant.server.assembly import DialogConversation
+    from connectors.outbox import Outbox
+
+    outbox = Outbox.open(tmp_path / "outbox.sqlite3")
+    try:
+        runner = DialogRunner(connector=object(), outbox=outbox, parser=parser, clock=lambda: NOW)
+        conversation = DialogConversation(runner)
+        assert not conversation.awaiting_answer()
+        assert conversation.complete_enough("read my messages")
+        await conversation.hear_text("send a message to Li Na")
+        assert conversation.awaiting_answer()  # "What's the message?": no wake phrase needed
+        assert not conversation.complete_enough("read my messages")  # it is the body
+    finally:
+        outbox.close()

@@ -93,6 +93,8 @@ class EarlyEndReplayer(Replayer):
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.transcriber = transcriber
         self.config = config
+        #: Time each ``complete_enough`` call took (the parse of a partial).
+        self.judging: list[float] = []
         self.lag = lag
         self.rows: list[Measured] = []
 
@@ -136,7 +138,10 @@ class EarlyEndReplayer(Replayer):
             if runner is not None and endpointer.in_speech:
                 spoken = (fed - self.lag - first) / max(last - first, 1e-3)
                 heard = " ".join(words[: max(0, min(len(words), round(spoken * len(words))))])
-                found += endpointer.hurry(runner.complete_enough(heard))
+                started = time.perf_counter()
+                complete = runner.complete_enough(heard)
+                self.judging.append(time.perf_counter() - started)
+                found += endpointer.hurry(complete)
             ends = [b for b in found if b.kind == "end"]
             if ends:
                 return ends[0].time, fed
@@ -158,8 +163,10 @@ def pctl(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def ms(values: list[float]) -> str:
-    return f"{pctl(values, 50) * 1000:.0f} / {pctl(values, 95) * 1000:.0f}" if values else "-"
+def ms(values: list[float], digits: int = 0) -> str:
+    if not values:
+        return "-"
+    return f"{pctl(values, 50) * 1000:.{digits}f} / {pctl(values, 95) * 1000:.{digits}f}"
 
 
 def table(rows: list[Measured]) -> list[str]:
@@ -221,6 +228,8 @@ async def main() -> None:
     print("\n".join(table(replayer.rows)))
     cuts = [f"{r.kind}: {r.text!r}" for r in replayer.rows if r.cut]
     print(f"premature cut-offs: {cuts or 'none'}")
+    judging = ms(replayer.judging, 2)
+    print(f"complete_enough, {len(replayer.judging)} calls, p50 / p95 ms: {judging}")
     failed = [r.id for r in results if not r.passed]
     print(f"cases not passed: {failed or 'none'}")
 

@@ -23,7 +23,7 @@ predicate is asked about the expected transcript's words revealed in
 proportion to the time spoken, ``--lag`` ms behind the audio (a streaming
 recognizer's partial trails the speech). Usage::
 
-    .venv/bin/python benchmarks/early_end_bench.py [--lag 150]
+    .venv/bin/python benchmarks/early_end_bench.py [--lag 150] [--early-ms 200] [--chunk-ms 100]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from assistant.replay.synth import LEAD_S, TRAIL_S
 from assistant.tts.synth import Synthesizer, Voice
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vad_bench import chunks, read_float
+from vad_bench import read_float
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE = 16000
@@ -88,11 +88,13 @@ class EarlyEndReplayer(Replayer):
         transcriber: VoskTranscriber,
         lag: float,
         config: EndpointConfig,
+        chunk_ms: int = 100,
         **kw: object,
     ) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.transcriber = transcriber
         self.config = config
+        self.chunk_bytes = RATE * chunk_ms // 1000 * 2
         #: Time each ``complete_enough`` call took (the parse of a partial).
         self.judging: list[float] = []
         self.lag = lag
@@ -132,7 +134,9 @@ class EarlyEndReplayer(Replayer):
         """Where the utterance ends and when that is declared (stream seconds)."""
         endpointer = Endpointer(RATE, self.config)
         fed = 0.0
-        for chunk in [*chunks(pcm), *chunks(bytes(RATE * 2 * 2))]:
+        audio = pcm + bytes(RATE * 2 * 2)  # then 2 s of silence
+        step = self.chunk_bytes
+        for chunk in (audio[i : i + step] for i in range(0, len(audio), step)):
             found = endpointer.feed(chunk)
             fed += len(chunk) / 2 / RATE
             if runner is not None and endpointer.in_speech:
@@ -196,6 +200,7 @@ def table(rows: list[Measured]) -> list[str]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lag", type=float, default=150.0, help="partials trail speech, ms")
+    parser.add_argument("--chunk-ms", type=int, default=100, help="audio per chunk (frame)")
     parser.add_argument(
         "--early-ms", type=int, default=EndpointConfig().early_silence_ms, help="early pause"
     )
@@ -209,6 +214,7 @@ async def main() -> None:
         transcriber=transcriber,
         lag=args.lag / 1000,
         config=EndpointConfig(early_silence_ms=args.early_ms),
+        chunk_ms=args.chunk_ms,
     )
     replayer._flush(bytes(RATE * 2), 1.0, ())  # warm the decoder pool
     started = time.perf_counter()
@@ -221,7 +227,8 @@ async def main() -> None:
         row.reply = turn.latency.reply_audio or 0.0
     print(
         f"{len(results)} cases, {len(turns)} turns, {time.perf_counter() - started:.0f} s; "
-        f"partials {args.lag:g} ms behind, early pause {args.early_ms} ms; "
+        f"partials {args.lag:g} ms behind, early pause {args.early_ms} ms, "
+        f"{args.chunk_ms} ms chunks; "
         f"{platform.machine()} {os.cpu_count()} CPUs, "
         f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )

@@ -32,8 +32,9 @@ from assistant.backend import build_backend
 from assistant.config import Settings, read_config_file
 from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.session import all_contacts
-from assistant.errors import ConfigError, DriveTalkError, RequestRejectedError
+from assistant.errors import ConfigError, ConnectorError, DriveTalkError, RequestRejectedError
 from assistant.models import Contact
+from assistant.server import logs
 from assistant.server.keys import check_name
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
 from connectors.ports import Connector
@@ -105,7 +106,9 @@ class Tenant:
     def start_delivery(self) -> None:
         """Start the tenant's delivery worker (idempotent; needs a running loop)."""
         if self.worker is not None and self._delivering is None:
-            self._delivering = asyncio.create_task(self.worker.run())
+            # Its own log context: not the request that happened to open the tenant.
+            context = logs.background(tenant=self.name)
+            self._delivering = asyncio.create_task(self.worker.run(), context=context)
 
     def __repr__(self) -> str:
         return f"Tenant({self.name!r}, backend={type(self.connector).__name__})"
@@ -131,9 +134,17 @@ class Tenant:
 class Tenants:
     """All tenants of this process, each opened on first use."""
 
-    def __init__(self, settings: Settings, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        now: Callable[[], datetime],
+        *,
+        on_delivery_failure: Callable[[str, ConnectorError, bool], None] | None = None,
+    ) -> None:
         self._settings = settings
         self._now = now
+        #: Told (backend name, error, final) of every failed delivery (metrics).
+        self._on_delivery_failure = on_delivery_failure
         self._open: dict[str, Tenant] = {}
         self._webhook_secrets: dict[bytes, str] = {}
         self._lock = asyncio.Lock()
@@ -190,6 +201,9 @@ class Tenants:
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
         outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
+        observer = self._on_delivery_failure
+        if observer is not None:
+            outbox.on_failure(lambda error, final: observer(choice.name, error, final))
         return Tenant(
             tenant, root, connector, outbox, worker_for(outbox, connector, self._settings.outbox)
         )

@@ -86,6 +86,7 @@ class Outbox:
         # keeps the receiver from seeing a duplicate.
         self._key_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._failure_listeners: list[Callable[[ConnectorError, bool], None]] = []
         self.path = path
         self.policy = policy
         self.schedule = schedule
@@ -249,6 +250,21 @@ class Outbox:
             )
         return self.get(key)
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages are pending, and when the oldest of them was confirmed."""
+        with self._db_lock:
+            try:
+                count, oldest = self._conn.execute(
+                    "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'"
+                ).fetchone()
+            except sqlite3.Error as exc:
+                raise StorageError(f"outbox read failed ({self.path}): {exc}") from exc
+        return int(count), None if oldest is None else datetime.fromisoformat(str(oldest))
+
+    def on_failure(self, listener: Callable[[ConnectorError, bool], None]) -> None:
+        """Call ``listener(error, final)`` after each failed delivery is recorded (metrics)."""
+        self._failure_listeners.append(listener)
+
     # -- delivery --------------------------------------------------------
 
     async def attempt(
@@ -350,6 +366,8 @@ class Outbox:
         now = self._now()
         expires = entry.expires_at or self.schedule.expires(entry.created_at)
         retry_at = self.schedule.after_failure(entry.attempts + attempts, error, now, expires)
+        for listener in self._failure_listeners:
+            listener(error, retry_at is None)
         if retry_at is None:
             self._mark_failed(entry.key, attempts, error, told)
             log.warning("message %s finally failed: %s", entry.key, error)

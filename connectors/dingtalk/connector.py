@@ -5,7 +5,7 @@ Messaging through the app robot: 1:1 messages go to a ``userId``, group
 messages to an ``openConversationId``. A group whose id matches the
 configured custom robot goes through that robot's signed webhook instead
 (urgent messages mention everyone). Incoming messages arrive over Stream
-mode and are kept in an in-memory :class:`~connectors.webhook.inbox.Inbox`.
+mode and are kept in an in-memory :class:`~connectors.shared.inbox.Inbox`.
 DingTalk gives robots no history to read back, and Stream mode does not
 redeliver robot messages: what arrived while the car was offline is gone, and
 in groups the robot only receives messages that @-mention it. "Unread" with
@@ -48,7 +48,7 @@ from connectors.dingtalk.settings import (
 )
 from connectors.dingtalk.stream import StreamClient
 from connectors.ports import CheckResult, ContactPage
-from connectors.webhook.inbox import Inbox
+from connectors.shared.inbox import Inbox
 
 if TYPE_CHECKING:
     from connectors.registry import ConnectorContext

@@ -24,12 +24,13 @@ from assistant.replay.metrics import Threshold, parse_threshold, summarise
 from assistant.replay.report import jsonl_report, junit_report, print_report, write_text
 from assistant.replay.results import CaseResult
 from assistant.replay.runner import BackendFactory, replay
+from assistant.replay.samples import find_samples
 from assistant.replay.speaker import TimingSpeaker
 from assistant.tts.synth import Synthesizer, Voice
 
 
 @click.command("replay")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--transcripts",
     is_flag=True,
@@ -61,7 +62,7 @@ from assistant.tts.synth import Synthesizer, Voice
 def command(
     ctx: click.Context,
     *,
-    path: Path,
+    path: Path | None,
     transcripts: bool,
     model: Path | None,
     jsonl_file: Path | None,
@@ -71,10 +72,13 @@ def command(
     backend: str | None,
     no_tts: bool,
 ) -> int:
-    """Replay the cases of a manifest (PATH: the file, or a directory holding it)."""
+    """Replay the cases of a manifest (PATH: the file, or a directory holding it).
+
+    Without PATH, the shipped sample set of a source checkout (audio_samples/).
+    """
     thresholds = [parse_threshold(text) for text in fail_under]
     settings = settings_from(ctx)
-    manifest = _select(load_manifest(path), case_ids)
+    manifest = _select(load_manifest(path or find_samples()), case_ids)
     _check_thresholds(thresholds, transcripts)
     if not transcripts:
         manifest.require_audio()

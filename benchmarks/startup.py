@@ -52,7 +52,9 @@ for name in sys.argv[2:]:
 
 #: Runs the drivetalk CLI from a given source tree (the editable install's
 #: finder comes after sys.path, so the tree named first wins).
-CLI_FROM = "import sys; sys.path.insert(0, {root!r}); from assistant.cli import main; sys.exit(main())"
+CLI_FROM = (
+    "import sys; sys.path.insert(0, {root!r}); from assistant.cli import main; sys.exit(main())"
+)
 
 
 def model_dir() -> Path:
@@ -101,7 +103,7 @@ def main() -> None:
     files = sorted(str(p) for p in (ROOT / "audio_samples" / "wav").rglob("*.wav"))[: args.files]
     table = commands(files, args.baseline_checkout)
     times: dict[str, list[float]] = {name: [] for name in table}
-    for name, command in table.items():  # one warm-up each: page cache, .pyc files
+    for command in table.values():  # one warm-up each: page cache, .pyc files
         timed(command)
     for _ in range(args.rounds):
         for name, command in table.items():

@@ -30,9 +30,10 @@ def test_list_shows_every_builtin_backend(capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = run(capsys, "connectors", "list")
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]}
     assert code == 0
-    assert rows["local"] == ["no", "loaded"]
-    assert rows["matrix"] == ["yes", "loaded"]
-    assert rows["caldav"] == ["yes", "loaded"]
+    assert rows["local"] == ["no", "messaging,calendar,directory", "loaded"]
+    assert rows["matrix"] == ["yes", "messaging,directory", "loaded"]
+    assert rows["caldav"] == ["yes", "calendar", "loaded"]
+    assert rows["webhook"] == ["yes", "messaging", "loaded"]
 
 
 def test_check_local_needs_no_configuration(

@@ -226,7 +226,8 @@ async def _directory(run: _Run, connector: DirectoryPort) -> list[Contact]:
     async def search() -> str:
         if not seen:
             return "empty directory: nothing to search"
-        wanted = seen[0]
+        # A person: user directories (Matrix, DingTalk) search people, not group chats.
+        wanted = next((c for c in seen if c.kind == "person"), seen[0])
         found = await connector.search_contacts(wanted.name, limit=5)
         _require(len(found) <= 5, f"limit=5 returned {len(found)}")
         _require(all(isinstance(c, Contact) for c in found), "not Contact objects")

@@ -352,14 +352,22 @@ class DingTalkConnector:
         return contact
 
     async def list_contacts(self, cursor: str | None = None, page_size: int = 500) -> ContactPage:
-        """Configured groups, then the department tree from ``root_department``, paged."""
+        """Configured groups, then the department tree from ``root_department``, paged.
+
+        A page never holds more than ``page_size`` contacts (groups included).
+        """
         api = self._app("directory")
-        queue, position, expanded = (
-            convert.decode_cursor(cursor) if cursor else ([self.settings.root_department], 0, False)
+        queue, position, expanded, given = (
+            convert.decode_cursor(cursor)
+            if cursor
+            else ([self.settings.root_department], 0, False, 0)
         )
-        # Groups go on the first page only; their ids never collide with userIds.
-        contacts: dict[str, Contact] = {} if cursor else {g.id: g for g in self._groups()}
         page_size = max(1, page_size)
+        # Groups come first; their ids never collide with userIds.
+        groups = self._groups()
+        given = len(groups) if given is None else given
+        contacts: dict[str, Contact] = {g.id: g for g in groups[given : given + page_size]}
+        given += len(contacts)
         while queue and len(contacts) < page_size:
             if not expanded:
                 queue.extend(await api.sub_departments(queue[0]))
@@ -373,5 +381,6 @@ class DingTalkConnector:
                 position = int(page.get("next_cursor", 0))
             else:
                 queue, position, expanded = queue[1:], 0, False
-        next_cursor = convert.encode_cursor(queue, position, expanded) if queue else None
+        more = bool(queue) or given < len(groups)
+        next_cursor = convert.encode_cursor(queue, position, expanded, given) if more else None
         return ContactPage(tuple(contacts.values()), next_cursor)

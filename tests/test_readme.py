@@ -41,7 +41,7 @@ def block_after(marker: str, language: str) -> str:
 
 def load(code: str, name: str) -> ModuleType:
     module = ModuleType(name)
-    exec(compile(code, f"README.md:{name}", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(code, f"README.md:{name}", "exec"), module.__dict__)
     return module
 
 

@@ -37,6 +37,8 @@ def _reason(response: httpx.Response) -> str:
     except ValueError:
         return f"HTTP {response.status_code}"
     detail = body.get("error") or body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, dict):  # our own error shape: {"error": {"code", "message"}}
+        detail = detail.get("message") or detail.get("code")
     return (
         f"HTTP {response.status_code}: {str(detail)[:160]}"
         if detail

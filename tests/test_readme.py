@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from connectors.matrix.config import parse_config as matrix_config
 from connectors.registry import ConnectorContext
 from connectors.sdk import MessagingPort, OutgoingMessage, conform
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCK = re.compile(r"^( *)```(\w+)\n(.*?)^\1```", re.DOTALL | re.MULTILINE)
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -85,3 +87,27 @@ def test_the_tenant_toml_example_is_accepted(tmp_path: Path) -> None:
     config, credentials = matrix_config(choice.config, {"ACME_MATRIX_TOKEN": "secret-token"})
     assert config.homeserver == "https://matrix.acme.example"
     assert credentials.access_token is not None
+
+
+TOP = {p.name for p in ROOT.iterdir()} - {".git", ".venv"}
+PATHLIKE = re.compile(r"`(\.\./[^`\s]+|[\w.-]+/[\w./*-]*)`|\]\(([^)#\s]+)\)")
+
+
+def test_the_readme_points_only_at_files_a_fresh_clone_has() -> None:
+    tracked = set(
+        subprocess.run(
+            ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    missing = []
+    for match in PATHLIKE.finditer(README):
+        target = (match.group(1) or match.group(2)).rstrip("/")
+        if target.startswith(("http://", "https://")):
+            continue
+        if target.startswith("../"):
+            missing.append(target)
+        elif target.split("/")[0] in TOP and "*" not in target:
+            inside = target + "/"
+            if target not in tracked and not any(t.startswith(inside) for t in tracked):
+                missing.append(target)
+    assert not missing, f"README names files a fresh clone lacks: {sorted(set(missing))}"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
 
 import click
 
@@ -86,9 +85,10 @@ class LazyGroup(click.Group):
         """List subcommands from :data:`COMMANDS` without importing them."""
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows: Sequence[tuple[str, str]] = [
-            (name, click.utils.make_default_short_help(COMMANDS[name][1], limit)) for name in names
-        ]
+        rows: list[tuple[str, str]] = []
+        for command_name in names:
+            summary: str = COMMANDS[command_name][1]
+            rows.append((command_name, _shorten(summary, limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -114,6 +114,18 @@ def cli(ctx: click.Context, verbose: bool, config_file: str | None) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word to fit ``limit`` columns, with "..." (as click shows help)."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for word in text.split():
+        if len(kept) + len(word) + 1 + 3 > limit:
+            break
+        kept = f"{kept} {word}" if kept else word
+    return kept + "..."
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,9 +82,7 @@ def main() -> None:
     deps = sorted(dependency_closure("drivetalk") - {"drivetalk"})
     dep_bytes = sum(installed_bytes(d) for d in deps)
     mb = 1024 * 1024
-    print(
-        f"| wheel | {size / mb:.2f} MB ({files} files, {wavs / mb:.2f} MB of WAV) |"
-    )
+    print(f"| wheel | {size / mb:.2f} MB ({files} files, {wavs / mb:.2f} MB of WAV) |")
     print(f"| drivetalk installed | {installed / mb:.2f} MB |")
     print(
         f"| runtime dependencies installed ({len(deps)} distributions) | {dep_bytes / mb:.0f} MB |"

@@ -111,3 +111,8 @@ def test_the_readme_points_only_at_files_a_fresh_clone_has() -> None:
             if target not in tracked and not any(t.startswith(inside) for t in tracked):
                 missing.append(target)
     assert not missing, f"README names files a fresh clone lacks: {sorted(set(missing))}"
+
+
+def test_no_section_appears_twice() -> None:
+    headings = re.findall(r"^#{1,4} .+$", README, re.MULTILINE)
+    assert len(headings) == len(set(headings)), sorted(h for h in headings if headings.count(h) > 1)

@@ -5,8 +5,10 @@ Usage::
     .venv/bin/python benchmarks/startup.py [--rounds 7] [--files 5]
         [--baseline-checkout DIR] [--out FILE.md]
 
-Whole processes, wall clock, median of ``--rounds`` interleaved rounds (one
-of each command per round, so load on a shared machine hits all alike):
+Whole processes, median wall clock and median CPU time (user + system) of
+``--rounds`` interleaved rounds (one of each command per round, so load on a
+shared machine hits all alike; CPU time is what the process itself spent,
+which other jobs hardly change):
 
 * ``drivetalk --help`` against ``python -c pass`` and ``python -c 'import vosk'``;
 * ``drivetalk transcribe`` on the first ``--files`` WAVs of ``audio_samples/``
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,11 +73,19 @@ def drivetalk(root: Path, *args: str) -> list[str]:
     return [PY, "-c", CLI_FROM.format(root=str(root)), *args]
 
 
-def timed(command: list[str]) -> float:
-    """Seconds one whole process takes; it must succeed."""
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one whole process; it must succeed.
+
+    CPU time is what the process itself spent: other jobs on a shared machine
+    stretch the wall clock, hardly the CPU time.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, timeout=600, env=os.environ)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def commands(files: list[str], baseline: Path | None) -> dict[str, list[str]]:
@@ -104,24 +115,31 @@ def main() -> None:
     files = sorted(str(p) for p in (ROOT / "audio_samples" / "wav").rglob("*.wav"))[: args.files]
     table = commands(files, args.baseline_checkout)
     times: dict[str, list[float]] = {name: [] for name in table}
+    cpu: dict[str, list[float]] = {name: [] for name in table}
     for command in table.values():  # one warm-up each: page cache, .pyc files
         timed(command)
     for _ in range(args.rounds):
         for name, command in table.items():
-            times[name].append(timed(command))
+            wall, spent = timed(command)
+            times[name].append(wall)
+            cpu[name].append(spent)
     median = {name: statistics.median(values) for name, values in times.items()}
+    cpu_median = {name: statistics.median(values) for name, values in cpu.items()}
     raw = median["raw vosk (same files)"]
+    raw_cpu = cpu_median["raw vosk (same files)"]
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; {args.rounds} interleaved rounds, median wall clock; "
-        f"transcribe/raw vosk on {len(files)} files of audio_samples/wav.",
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
+        f"{args.rounds} interleaved rounds, medians; transcribe/raw vosk on "
+        f"{len(files)} files of audio_samples/wav.",
         "",
-        "| command | median (s) | min (s) | vs raw vosk |",
-        "|---|---:|---:|---:|",
+        "| command | wall (s) | CPU (s) | wall vs raw vosk | CPU vs raw vosk |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, value in median.items():
-        ratio = f"{value / raw:.3f}x" if "transcribe" in name or "raw vosk" in name else ""
-        lines.append(f"| {name} | {value:.3f} | {min(times[name]):.3f} | {ratio} |")
+        vosk_like = "transcribe" in name or "raw vosk" in name
+        ratios = f"{value / raw:.3f}x | {cpu_median[name] / raw_cpu:.3f}x" if vosk_like else " | "
+        lines.append(f"| {name} | {value:.3f} | {cpu_median[name]:.3f} | {ratios} |")
     text = "\n".join(lines)
     print(text)
     if args.out is not None:

@@ -116,3 +116,16 @@ def test_the_readme_points_only_at_files_a_fresh_clone_has() -> None:
 def test_no_section_appears_twice() -> None:
     headings = re.findall(r"^#{1,4} .+$", README, re.MULTILINE)
     assert len(headings) == len(set(headings)), sorted(h for h in headings if headings.count(h) > 1)
+
+
+def test_the_config_file_example_loads(tmp_path: Path) -> None:
+    from assistant.config import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text(block_after("one table per backend; secrets are named", "toml"))
+    settings = load_settings(path, data_dir=tmp_path)
+    assert (settings.backend, settings.timezone, settings.tts.rate) == (
+        "local",
+        "Europe/Berlin",
+        160,
+    )

@@ -129,3 +129,20 @@ def test_the_config_file_example_loads(tmp_path: Path) -> None:
         "Europe/Berlin",
         160,
     )
+
+
+def test_every_port_method_is_documented_with_its_parameters() -> None:
+    import inspect
+
+    from connectors.conformance import PORTS
+    from connectors.ports import Connector
+
+    for port in (*PORTS.values(), Connector):
+        for name, member in vars(port).items():
+            if name.startswith("_") or not callable(member):
+                continue
+            parameters = list(inspect.signature(member).parameters)[1:]
+            documented = re.search(rf"`{name}\(([^`]*)\)`", README)
+            assert documented, f"{port.__name__}.{name} is not in the README's port table"
+            for parameter in parameters:
+                assert parameter in documented.group(1), f"{name}: {parameter} undocumented"

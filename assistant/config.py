@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -139,6 +139,28 @@ class DialogSettings(BaseModel):
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
 
 
+class OutboxSettings(BaseModel):
+    """Delivery of confirmed messages (``[outbox]``, ``DRIVETALK_OUTBOX__*``); seconds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ttl_s: float = Field(
+        default=86400.0, gt=0, le=30 * 86400, description="transient errors fail after this"
+    )
+    max_delay_s: float = Field(default=300.0, gt=0, le=86400, description="backoff cap")
+    base_delay_s: float = Field(default=1.0, gt=0, le=3600, description="first backoff")
+    answer_within_s: float = Field(
+        default=10.0, gt=0, le=120, description="the driver hears 'queued' after this"
+    )
+    idle_poll_s: float = Field(default=60.0, gt=0, le=3600, description="worker's idle look")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutboxSettings:
+        if self.base_delay_s > self.max_delay_s:
+            raise ValueError("outbox.base_delay_s must not exceed outbox.max_delay_s")
+        return self
+
+
 class ServerLimits(BaseModel):
     """Per-request and per-key limits of the fleet server; each breach is a clear 4xx."""
 
@@ -166,6 +188,47 @@ class ServerLimits(BaseModel):
     auth_burst: int = Field(default=10, ge=1, description="failed verifications saved up")
 
 
+class AdmissionSettings(BaseModel):
+    """When a replica says ``busy`` at once instead of queueing work it cannot do in time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Real-time work admitted at once: open streams plus audio uploads being decoded.
+    #: 0 = ``streams_per_core`` x CPU cores.
+    max_active: int = Field(default=0, ge=0, le=100_000)
+    #: Measured capacity per core at reply p95 <= 1 s (BENCHMARKS.md), used when max_active = 0.
+    streams_per_core: float = Field(default=6.0, gt=0, le=1000)
+    #: Utterances queued for a speech decoder beyond which new work is refused;
+    #: -1 = the decoder pool's size (one more round of decoding).
+    max_decoder_waiting: int = Field(default=-1, ge=-1, le=100_000)
+    #: The ``Retry-After`` (seconds) a ``busy`` answer carries.
+    retry_after_s: int = Field(default=2, ge=1, le=3600)
+
+
+class LoggingSettings(BaseModel):
+    """How ``drivetalk serve`` writes its log: ``text`` for a terminal, ``json`` for machines."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class TLSSettings(BaseModel):
+    """HTTPS for ``drivetalk serve``: both files or neither."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    certfile: Path | None = None
+    keyfile: Path | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> TLSSettings:
+        if (self.certfile is None) != (self.keyfile is None):
+            raise ValueError("server.tls needs both certfile and keyfile (or neither)")
+        return self
+
+
 class ServerSettings(BaseModel):
     """``drivetalk serve``: address, key store, limits and where shared state lives."""
 
@@ -184,6 +247,9 @@ class ServerSettings(BaseModel):
     operator_token_env: str = Field(default="DRIVETALK_OPERATOR_TOKEN", min_length=1)
     drain_seconds: float = Field(default=10.0, ge=0)
     limits: ServerLimits = ServerLimits()
+    admission: AdmissionSettings = AdmissionSettings()
+    logging: LoggingSettings = LoggingSettings()
+    tls: TLSSettings = TLSSettings()
 
 
 class Settings(BaseSettings):
@@ -204,6 +270,7 @@ class Settings(BaseSettings):
     asr: ASRSettings = ASRSettings()
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
+    outbox: OutboxSettings = OutboxSettings()
     server: ServerSettings = ServerSettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)

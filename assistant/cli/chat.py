@@ -131,6 +131,9 @@ async def _chat(settings: Settings, options: ChatOptions) -> None:
             background.append(asyncio.create_task(session.runner.start()))
         else:
             await session.runner.start()  # piped: its notices come first, in order
+        # From here on the worker delivers whatever is due, for as long as we run.
+        session.start_delivery()
+        background.append(asyncio.create_task(session.runner.watch_notices()))
         background.append(asyncio.create_task(session.runner.watch_incoming()))
         if options.interactive:
             background.append(asyncio.create_task(_timers(session.runner)))

@@ -23,12 +23,14 @@ from assistant.dialog.actions import Listen, Speak, StopSpeaking
 from assistant.dialog.common import Outcome, ask, finish, help_for, p, say
 from assistant.dialog.events import (
     BargeIn,
+    DeliveredLate,
     DeliveryFailed,
     DialogEvent,
     Done,
     Failed,
     Fetched,
     Incoming,
+    Queued,
     Timeout,
     Utterance,
 )
@@ -62,10 +64,10 @@ def step(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
         return announce.on_incoming(state, event)
     if isinstance(event, BargeIn):
         return state, (StopSpeaking(),)
-    if isinstance(event, Fetched | Done | Failed):
+    if isinstance(event, Fetched | Done | Failed | Queued):
         return _result(state, event, now)
-    if isinstance(event, DeliveryFailed):
-        return _delivery_failed(state, event)
+    if isinstance(event, DeliveryFailed | DeliveredLate):
+        return _delivery_notice(state, event)
     raise DialogError(f"the dialog cannot handle {type(event).__name__}")
 
 
@@ -229,7 +231,7 @@ def _timeout(state: DialogState, event: Timeout) -> Outcome:
     return finish(state, p(key))
 
 
-def _result(state: DialogState, event: Fetched | Done | Failed, now: datetime) -> Outcome:
+def _result(state: DialogState, event: Fetched | Done | Failed | Queued, now: datetime) -> Outcome:
     task = state.task
     if state.waiting not in ("fetching", "sending", "saving") or task is None:
         return state, ()  # a late answer to something already cancelled
@@ -237,6 +239,8 @@ def _result(state: DialogState, event: Fetched | Done | Failed, now: datetime) -
         return finish(state, p("backend.failed", reason=event.reason))
     if isinstance(task, MessageDraft) and not isinstance(event, Fetched):
         return send_flow.on_result(state, task, event)
+    if isinstance(event, Queued):
+        raise DialogError(f"only a message can be queued, not while {state.waiting!r}")
     if isinstance(event, Fetched):
         return _fetched(state, event, now)
     if isinstance(task, Moving):
@@ -265,8 +269,9 @@ def _fetched(state: DialogState, event: Fetched, now: datetime) -> Outcome:
     raise DialogError(f"unexpected fetch result while {state.waiting!r}")
 
 
-def _delivery_failed(state: DialogState, event: DeliveryFailed) -> Outcome:
-    text = p("send.delivery_failed", names=join_names(event.recipients))
+def _delivery_notice(state: DialogState, event: DeliveryFailed | DeliveredLate) -> Outcome:
+    key = "send.delivery_failed" if isinstance(event, DeliveryFailed) else "send.delivered_late"
+    text = p(key, names=join_names(event.recipients))
     if state.busy:
         return replace(state, notices=(*state.notices, text)), ()
     return say(state, text)

@@ -68,10 +68,40 @@ class Failed:
 
 
 @dataclass(frozen=True, slots=True)
+class Queued:
+    """The message is safe in the outbox but not delivered yet; the worker goes on trying.
+
+    Never a failure to re-confirm: the same idempotency key is retried, so
+    saying "send it" again would risk the receiver getting it twice.
+    """
+
+    request: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveredLate:
+    """Messages the driver heard were queued have now been delivered: tell them once."""
+
+    recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryFailed:
     """The outbox gave up on messages confirmed earlier: tell the driver."""
 
     recipients: tuple[str, ...]
 
 
-DialogEvent = Utterance | Timeout | Incoming | BargeIn | Fetched | Done | Failed | DeliveryFailed
+DialogEvent = (
+    Utterance
+    | Timeout
+    | Incoming
+    | BargeIn
+    | Fetched
+    | Done
+    | Failed
+    | Queued
+    | DeliveredLate
+    | DeliveryFailed
+)

@@ -34,12 +34,14 @@ from assistant.dialog.actions import (
 from assistant.dialog.engine import step
 from assistant.dialog.events import (
     BargeIn,
+    DeliveredLate,
     DeliveryFailed,
     DialogEvent,
     Done,
     Failed,
     Fetched,
     Incoming,
+    Queued,
     Timeout,
     Utterance,
 )
@@ -55,6 +57,8 @@ log = logging.getLogger(__name__)
 
 #: Messages arriving within this many seconds of each other form one burst.
 BURST_WINDOW = 0.4
+#: How often a running conversation looks for delivery notices it owes (seconds).
+NOTICE_POLL = 2.0
 
 
 class ParserLike(Protocol):
@@ -74,11 +78,18 @@ class ParserLike(Protocol):
 class OutboxLike(Protocol):
     """What the runner needs from :class:`connectors.outbox.Outbox`."""
 
-    def enqueue(self, message: Any) -> Any: ...
-    async def deliver(self, entry: Any, messaging: MessagingPort) -> Any: ...
-    async def flush(self, messaging: MessagingPort) -> Any: ...
-    def failures(self) -> list[Any]: ...
-    def acknowledge_failure(self, key: str) -> None: ...
+    def enqueue(self, message: Any, *, owner: str = "") -> Any: ...
+    async def deliver(self, entry: Any, messaging: MessagingPort, *, told: bool = False) -> Any: ...
+    def mark_queued(self, key: str) -> Any: ...
+    def failures(self, owner: str | None = None) -> list[Any]: ...
+    def late_deliveries(self, owner: str | None = None) -> list[Any]: ...
+    def claim_notice(self, key: str) -> bool: ...
+
+
+class CatchUp(Protocol):
+    """What the runner needs from :class:`connectors.outbox.DeliveryWorker`."""
+
+    async def catch_up(self) -> Any: ...
 
 
 @dataclass
@@ -109,6 +120,10 @@ class DialogRunner:
     timeouts: bool = True
     #: Directory names, offered to the recognizer when the question is "who?".
     names: tuple[str, ...] = ()
+    #: Who confirms messages here (a vehicle): only their delivery notices are told here.
+    owner: str = ""
+    #: The process's delivery worker, if this runner may make it catch up at start.
+    delivery: CatchUp | None = None
     window: AnswerWindow = field(default_factory=lambda: AnswerWindow(0, ParseContext()))
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -145,21 +160,39 @@ class DialogRunner:
             window.deadline = None
             await self.dispatch(Timeout(window.turn))
 
-    async def report_failures(self) -> None:
-        """Tell the driver about messages the outbox finally gave up on."""
-        failed = await asyncio.to_thread(self.outbox.failures)
-        if not failed:
-            return
-        for entry in failed:
-            await asyncio.to_thread(self.outbox.acknowledge_failure, entry.key)
-        names = tuple(dict.fromkeys(e.message.recipient_name for e in failed))
-        await self.dispatch(DeliveryFailed(names))
+    async def report_notices(self) -> None:
+        """Tell the driver, once, about late deliveries and final failures of their messages."""
+        late = await self._claim(self.outbox.late_deliveries)
+        if late:
+            await self.dispatch(DeliveredLate(late))
+        failed = await self._claim(self.outbox.failures)
+        if failed:
+            await self.dispatch(DeliveryFailed(failed))
+
+    async def _claim(self, listing: Callable[[str | None], list[Any]]) -> tuple[str, ...]:
+        """Recipients of the notices this runner won (another session may take some)."""
+        entries = await asyncio.to_thread(listing, self.owner)
+        names = []
+        for entry in entries:
+            if await asyncio.to_thread(self.outbox.claim_notice, entry.key):
+                names.append(entry.message.recipient_name)
+        return tuple(dict.fromkeys(names))
 
     async def start(self) -> None:
-        """Deliver what an earlier run left in the outbox, then report failures."""
-        if isinstance(self.connector, MessagingPort):
-            await self.outbox.flush(self.connector)
-        await self.report_failures()
+        """Let the delivery worker (if any) try what is due once, then tell what is owed.
+
+        A server session has no worker here (the tenant's runs on its own),
+        so opening a session never waits for the network.
+        """
+        if self.delivery is not None:
+            await self.delivery.catch_up()
+        await self.report_notices()
+
+    async def watch_notices(self, every: float = NOTICE_POLL) -> None:
+        """Tell late deliveries and final failures as the worker settles them (run as a task)."""
+        while True:
+            await asyncio.sleep(every)
+            await self.report_notices()
 
     async def watch_incoming(self) -> None:
         """Announce messages the connector pushes, bursts grouped (run as a task)."""
@@ -275,12 +308,16 @@ class DialogRunner:
     async def _send(self, action: SendMessage) -> DialogEvent:
         messaging = self._messaging()
         # Persisted (fsync'd) before any network call: a crash after "yes"
-        # still delivers on the next start (see Outbox.flush).
-        entry = await asyncio.to_thread(self.outbox.enqueue, action.message)
+        # still delivers, from the delivery worker of the next process.
+        entry = await asyncio.to_thread(self.outbox.enqueue, action.message, owner=self.owner)
         try:
-            receipt = await self.outbox.deliver(entry, messaging)
+            # told=True: the driver hears the outcome right now, so none is owed later.
+            receipt = await self.outbox.deliver(entry, messaging, told=True)
         except ConnectorError as exc:
-            # The driver hears about it right now, so it is not reported again later.
-            await asyncio.to_thread(self.outbox.acknowledge_failure, entry.key)
+            after = await asyncio.to_thread(self.outbox.mark_queued, entry.key)
+            if after.state == "pending":  # the worker goes on; the driver is told when it's in
+                return Queued(action.request, str(exc))
+            if after.receipt is not None:  # the worker got it through meanwhile
+                return Done(action.request, receipt=after.receipt)
             return Failed(action.request, str(exc))
         return Done(action.request, receipt=receipt)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from assistant.dialog.actions import SendMessage
 from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
 from assistant.dialog.contacts import choice_question, first_resolution, pick, resolve, unknown_name
-from assistant.dialog.events import Done, Failed, Utterance
+from assistant.dialog.events import Done, Failed, Queued, Utterance
 from assistant.dialog.state import DialogState, MessageDraft, Target
 from assistant.errors import DialogError
 from assistant.models import Contact, Intent, Message, OutgoingMessage
@@ -107,9 +107,16 @@ def _send(state: DialogState, draft: MessageDraft, event: Utterance) -> Outcome:
     return wait_for(state, "sending", draft, SendMessage(f"send-{event.event_id}", message))
 
 
-def on_result(state: DialogState, draft: MessageDraft, event: Done | Failed) -> Outcome:
-    """The outbox reported on the message being sent."""
+def on_result(state: DialogState, draft: MessageDraft, event: Done | Failed | Queued) -> Outcome:
+    """The outbox reported on the message being sent.
+
+    Queued is not a failure: the message keeps its idempotency key in the
+    outbox and no draft is kept, so the driver is never invited to send it
+    again as a new message (the receiver could get it twice).
+    """
     name = draft.target.name if draft.target else ""
+    if isinstance(event, Queued):
+        return finish(state, p("send.queued", name=name))
     if isinstance(event, Done):
         sent = p("send.sent_urgent" if draft.urgent else "send.sent", name=name)
         if draft.resume is not None:

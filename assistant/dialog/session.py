@@ -7,6 +7,7 @@ exercise exactly the same wiring.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +16,12 @@ from zoneinfo import ZoneInfo
 
 from assistant.backend import build_backend
 from assistant.config import DialogSettings, Settings
+from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.state import DialogState, Policy
 from assistant.models import Contact
 from assistant.tts.speaker import Speaker, TextOnlySpeaker
-from connectors.outbox import OUTBOX_FILE, Outbox
+from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
 from connectors.ports import Connector, DirectoryPort
 from intents.parser import Parser
 
@@ -43,9 +45,25 @@ class Session:
     runner: DialogRunner
     connector: Connector
     outbox: Outbox
+    #: Delivers the outbox in the background (None: the backend cannot send).
+    worker: DeliveryWorker | None = None
+    _delivering: asyncio.Task[None] | None = None
+
+    def start_delivery(self) -> None:
+        """Start the delivery worker for the rest of the process's life (idempotent)."""
+        if self.worker is not None and self._delivering is None:
+            self._delivering = asyncio.create_task(self.worker.run())
 
     async def aclose(self) -> None:
-        """Close the speaker, the connector, then the outbox (messages stay on disk)."""
+        """Stop delivering, close the speaker, the connector, then the outbox.
+
+        A message in flight when the worker stops stays pending on disk and
+        is sent again, under the same idempotency key, by the next process.
+        """
+        if self._delivering is not None:
+            self._delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivering
         try:
             await self.runner.speaker.aclose()
             await self.connector.aclose()
@@ -66,7 +84,7 @@ async def open_session(
     data_dir = Path(settings.data_dir)
     connector = await asyncio.to_thread(build_backend, settings, zone=zone, now=clock)
     try:
-        outbox = await asyncio.to_thread(Outbox.open, data_dir / OUTBOX_FILE)
+        outbox = await asyncio.to_thread(open_outbox, data_dir / OUTBOX_FILE, settings.outbox)
         contacts = await all_contacts(connector)
         parser = await asyncio.to_thread(Parser.from_contacts, contacts, settings.locale)
     except BaseException:
@@ -83,7 +101,9 @@ async def open_session(
         timeouts=timeouts,
         names=tuple(dict.fromkeys(c.name for c in contacts)),
     )
-    return Session(runner, connector, outbox)
+    worker = worker_for(outbox, connector, settings.outbox)
+    runner.delivery = worker
+    return Session(runner, connector, outbox, worker)
 
 
 async def all_contacts(connector: object) -> list[Contact]:

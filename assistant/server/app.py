@@ -21,16 +21,20 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant import __version__
 from assistant.config import Settings
-from assistant.errors import ConfigError
-from assistant.server import routes_ops, routes_rest, routes_ws
+from assistant.errors import ConfigError, ConnectorError
+from assistant.server import logs, routes_ops, routes_rest, routes_ws
+from assistant.server.admission import Admission, decoder_load
 from assistant.server.assembly import dialog_conversations
 from assistant.server.auth import Authenticator
 from assistant.server.auththrottle import FailureThrottle
+from assistant.server.docs import mount_docs
 from assistant.server.handlers import install_error_handlers
 from assistant.server.keys import KeyStore, default_key_store_path
 from assistant.server.limits import BodyLimitMiddleware
 from assistant.server.metrics import Metrics
+from assistant.server.observe import ObserveMiddleware
 from assistant.server.operator import OperatorToken
+from assistant.server.probes import failure_reason, snapshot
 from assistant.server.ratelimit import RateLimiter
 from assistant.server.revocation import RevocationWatch
 from assistant.server.sessions import SessionRegistry
@@ -83,14 +87,19 @@ def create_app(
     """
     _check_storage(settings)
     check_webhook_secrets(settings, os.environ)
-    operator = OperatorToken.from_env(settings, os.environ if env is None else env)
+    environ = os.environ if env is None else env
+    operator = OperatorToken.from_env(settings, environ)
+    logs.redact([environ.get(settings.server.operator_token_env, "").strip()])
     state = _build_state(settings, transcriber, synthesizer, conversations, now)
     state.operator = operator
+    state.metrics.watch(lambda: snapshot(state))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         del app
         await open_webhook_tenants(state)
+        # Deliver what an earlier run left behind now, not when a car next connects.
+        await state.tenants.open_pending()
         sweeper = asyncio.create_task(_sweep_idle(state))
         watcher = asyncio.create_task(state.revocations.run())
         try:
@@ -105,15 +114,19 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.server = state
     install_error_handlers(app, state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.limits.request_bytes)
+    app.add_middleware(ObserveMiddleware, metrics=state.metrics)  # outermost: sees every answer
     app.include_router(routes_ops.router)
     app.include_router(routes_rest.router)
     app.include_router(routes_ws.router)
     mount_inbound_webhook(app, state)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    mount_docs(app)
     return app
 
 
@@ -138,19 +151,27 @@ def _build_state(
     limits = settings.server.limits
     keys = KeyStore.open(default_key_store_path(settings.data_dir, settings.server.key_store))
     throttle = FailureThrottle(limits.auth_rate, limits.auth_burst)
+    metrics = Metrics()
+    speech = SpeechService(transcriber or vosk_factory(settings))
+
+    def delivery_failed(connector: str, error: ConnectorError, final: bool) -> None:
+        reason = failure_reason(error)
+        metrics.delivery_failures.labels(connector, reason, str(final).lower()).inc()
+
     return ServerState(
         settings=settings,
         keys=keys,
         auth=Authenticator(keys, throttle=throttle),
         limiter=RateLimiter(limits.rate_per_key, limits.burst_per_key),
-        tenants=Tenants(settings, clock),
+        tenants=Tenants(settings, clock, on_delivery_failure=delivery_failed),
         sessions=SessionRegistry(limits.sessions_per_key, settings.server.session_idle_seconds),
-        speech=SpeechService(transcriber or vosk_factory(settings)),
+        speech=speech,
         voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),
-        metrics=Metrics(),
+        metrics=metrics,
         make_conversation=conversations or dialog_conversations(settings, clock),
         operator=OperatorToken(None),
         revocations=RevocationWatch(keys),
+        admission=Admission(settings.server.admission, lambda: decoder_load(speech.current)),
     )
 
 

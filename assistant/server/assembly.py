@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 #: How often answer-window deadlines are checked (seconds).
 TICK_SECONDS = 0.5
-#: Failed deliveries are looked for every this many ticks (a database read).
-FAILURE_CHECK_TICKS = 20
+#: Delivery notices (late deliveries, final failures) are looked for every this many
+#: ticks (a database read).
+NOTICE_CHECK_TICKS = 4
 #: Announcements kept for a client that is not listening (oldest dropped).
 MAX_PENDING_ANNOUNCEMENTS = 50
 
@@ -53,7 +54,10 @@ class DialogConversation:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Deliver leftovers, then watch for incoming messages and timeouts."""
+        """Tell notices owed, then watch for incoming messages, timeouts and notices.
+
+        Never waits for the network: the tenant's delivery worker delivers.
+        """
         await self.runner.start()
         self._tasks = [
             asyncio.create_task(self._guard(self.runner.watch_incoming())),
@@ -98,14 +102,25 @@ class DialogConversation:
         while True:
             yield await self._said.get()
 
+    def take_notices(self) -> tuple[str, ...]:
+        """What the assistant said unprompted and nobody has heard yet, oldest first.
+
+        For REST clients, which have no announcement stream: each notice is
+        handed out once, here or on the WebSocket, never both.
+        """
+        notices = []
+        while not self._said.empty():
+            notices.append(self._said.get_nowait())
+        return tuple(notices)
+
     async def _ticks(self) -> None:
         ticks = 0
         while True:
             await asyncio.sleep(TICK_SECONDS)
             await self.runner.tick()
             ticks += 1
-            if ticks % FAILURE_CHECK_TICKS == 0:
-                await self.runner.report_failures()
+            if ticks % NOTICE_CHECK_TICKS == 0:
+                await self.runner.report_notices()
 
     @staticmethod
     async def _guard(work: Coroutine[Any, Any, None]) -> None:
@@ -138,8 +153,8 @@ def dialog_conversations(settings: Settings, clock: Callable[[], datetime]) -> C
             return parsers[tenant.name]
 
     async def make(tenant: Tenant, who: Principal) -> Conversation:
-        del who
         runner = DialogRunner(
+            owner=who.vehicle,
             connector=tenant.connector,
             outbox=tenant.outbox,
             parser=await parser_for(tenant),

@@ -42,7 +42,10 @@ class Conversation(Protocol):
         """Handle a typed utterance."""
 
     def announcements(self) -> AsyncIterator[str]:
-        """Things the assistant says unprompted (incoming messages, failed deliveries)."""
+        """Things the assistant says unprompted (incoming messages, delivery notices)."""
+
+    def take_notices(self) -> tuple[str, ...]:
+        """Unprompted things not yet streamed to anyone, removed as they are returned."""
 
     async def aclose(self) -> None:
         """Stop background work (timers, subscriptions)."""

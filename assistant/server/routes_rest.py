@@ -7,11 +7,13 @@ import time
 from fastapi import APIRouter, Request, Response, status
 
 from assistant.errors import RequestRejectedError
+from assistant.server import logs
 from assistant.server.deps import PrincipalDep, SessionDep, StateDep
 from assistant.server.schemas import (
     AUDIO_ERRORS,
     AUTH_ERRORS,
     SESSION_ERRORS,
+    Notices,
     SessionCreate,
     SessionInfo,
     TextTurn,
@@ -55,8 +57,10 @@ async def create_session(
     state: StateDep, who: PrincipalDep, options: SessionCreate | None = None
 ) -> SessionInfo:
     """Open a session for the calling vehicle; at most ``sessions_per_key`` per key."""
+    state.admission.check()  # 503 busy: better another replica now than a late reply later
     tenant = await state.tenants.get(who.tenant)
     session = await state.sessions.create(who, lambda: state.make_conversation(tenant, who))
+    logs.session_id.set(session.id)
     session.reply_audio = options.audio if options else True
     state.metrics.sessions.set(len(state.sessions))
     return _info(session)
@@ -102,9 +106,10 @@ async def text_turn(body: TextTurn, session: SessionDep, state: StateDep) -> Tur
     started = time.perf_counter()
     async with session.lock:
         turn = await session.conversation.hear_text(body.text)
+        notices = session.conversation.take_notices()
     audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
     state.metrics.turns.labels("text").observe(time.perf_counter() - started)
-    return turn_response(turn, audio)
+    return turn_response(turn, audio, notices=notices)
 
 
 @router.post(
@@ -120,11 +125,24 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
     if not data:
         raise RequestRejectedError(400, "empty_body", "send the WAV file as the request body")
     started = time.perf_counter()
-    decoded = await state.speech.decode_wav(data, state.settings.server.limits.audio_seconds)
+    with state.admission.admit():
+        decoded = await state.speech.decode_wav(data, state.settings.server.limits.audio_seconds)
     state.metrics.model_loaded.set(1)
     state.metrics.audio_seconds.inc(decoded.seconds)
     async with session.lock:
         turn = await session.conversation.hear(decoded.final)
+        notices = session.conversation.take_notices()
     audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
     state.metrics.turns.labels("audio").observe(time.perf_counter() - started)
-    return turn_response(turn, audio, decoded.final, decoded.seconds)
+    return turn_response(turn, audio, decoded.final, decoded.seconds, notices)
+
+
+@router.get(
+    "/sessions/{session_id}/notices",
+    response_model=Notices,
+    responses=SESSION_ERRORS,
+    summary="Unprompted news not heard yet: late deliveries, failures, incoming messages",
+)
+async def notices(session: SessionDep) -> Notices:
+    """Take what the assistant said outside a turn that no WebSocket has streamed (each once)."""
+    return Notices(notices=list(session.conversation.take_notices()))

@@ -40,7 +40,10 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Not a WAV file / unsupported audio encoding",
         422: "Request does not match the schema",
         429: "Rate limit, session limit or failed-verification limit exceeded",
-        503: "Speech engine unavailable, server shutting down or too busy verifying keys",
+        503: (
+            "Speech engine unavailable, server shutting down, too busy verifying keys,"
+            " or at capacity (`busy`, with Retry-After: try another replica)"
+        ),
     }
     return {s: {"model": ErrorResponse, "description": text[s]} for s in statuses}
 
@@ -130,6 +133,18 @@ class TurnResponse(BaseModel):
     replies: list[str]
     reply_text: str
     reply_audio: ReplyAudio | None = None
+    notices: list[str] = Field(
+        default=[],
+        description="What the assistant said unprompted since the last turn and no WebSocket "
+        "heard: late deliveries ('Your message to Li Wei was delivered'), final delivery "
+        "failures, incoming messages. Each is returned once.",
+    )
+
+
+class Notices(BaseModel):
+    """Unprompted things the assistant said that no client has heard yet."""
+
+    notices: list[str]
 
 
 def understanding_of(turn: Turn) -> Understanding | None:
@@ -156,7 +171,11 @@ def reply_audio_of(audio: Audio | None) -> ReplyAudio | None:
 
 
 def turn_response(
-    turn: Turn, audio: Audio | None, final: Final | None = None, seconds: float | None = None
+    turn: Turn,
+    audio: Audio | None,
+    final: Final | None = None,
+    seconds: float | None = None,
+    notices: tuple[str, ...] = (),
 ) -> TurnResponse:
     """Assemble the response of one turn."""
     hypotheses = final.alternatives if final else ()
@@ -169,4 +188,5 @@ def turn_response(
         replies=list(turn.replies),
         reply_text=turn.reply_text,
         reply_audio=reply_audio_of(audio),
+        notices=list(notices),
     )

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from assistant.config import Settings
+from assistant.server.admission import Admission
 from assistant.server.auth import Authenticator
 from assistant.server.conversation import Conversation
 from assistant.server.keys import KeyStore, Principal
@@ -37,3 +38,4 @@ class ServerState:
     make_conversation: ConversationFactory
     operator: OperatorToken
     revocations: RevocationWatch
+    admission: Admission

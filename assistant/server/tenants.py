@@ -17,9 +17,11 @@ another's directory, messages or outbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,11 +30,13 @@ from typing import Any
 
 from assistant.backend import build_backend
 from assistant.config import Settings, read_config_file
+from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.session import all_contacts
-from assistant.errors import ConfigError, DriveTalkError, RequestRejectedError
+from assistant.errors import ConfigError, ConnectorError, DriveTalkError, RequestRejectedError
 from assistant.models import Contact
+from assistant.server import logs
 from assistant.server.keys import check_name
-from connectors.outbox import OUTBOX_FILE, Outbox
+from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
 from connectors.ports import Connector
 
 log = logging.getLogger(__name__)
@@ -82,12 +86,29 @@ def secret_fingerprint(choice: BackendChoice, env: Mapping[str, str]) -> bytes |
 class Tenant:
     """One tenant's connector, outbox and contact list, opened lazily, closed once."""
 
-    def __init__(self, name: str, root: Path, connector: Connector, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        name: str,
+        root: Path,
+        connector: Connector,
+        outbox: Outbox,
+        worker: DeliveryWorker | None = None,
+    ) -> None:
         self.name = name
         self.root = root
         self.connector = connector
         self.outbox = outbox
+        #: Delivers the tenant's outbox for as long as the tenant is open.
+        self.worker = worker
+        self._delivering: asyncio.Task[None] | None = None
         self._contacts: list[Contact] | None = None
+
+    def start_delivery(self) -> None:
+        """Start the tenant's delivery worker (idempotent; needs a running loop)."""
+        if self.worker is not None and self._delivering is None:
+            # Its own log context: not the request that happened to open the tenant.
+            context = logs.background(tenant=self.name)
+            self._delivering = asyncio.create_task(self.worker.run(), context=context)
 
     def __repr__(self) -> str:
         return f"Tenant({self.name!r}, backend={type(self.connector).__name__})"
@@ -99,7 +120,11 @@ class Tenant:
         return self._contacts
 
     async def aclose(self) -> None:
-        """Close the connector, then the outbox (confirmed messages stay on disk)."""
+        """Stop delivering, close the connector, then the outbox (messages stay on disk)."""
+        if self._delivering is not None:
+            self._delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivering
         try:
             await self.connector.aclose()
         finally:
@@ -109,9 +134,17 @@ class Tenant:
 class Tenants:
     """All tenants of this process, each opened on first use."""
 
-    def __init__(self, settings: Settings, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        now: Callable[[], datetime],
+        *,
+        on_delivery_failure: Callable[[str, ConnectorError, bool], None] | None = None,
+    ) -> None:
         self._settings = settings
         self._now = now
+        #: Told (backend name, error, final) of every failed delivery (metrics).
+        self._on_delivery_failure = on_delivery_failure
         self._open: dict[str, Tenant] = {}
         self._webhook_secrets: dict[bytes, str] = {}
         self._lock = asyncio.Lock()
@@ -134,7 +167,30 @@ class Tenants:
                         503, "backend_unavailable", "this tenant's backend cannot be opened"
                     ) from exc
                 self._open[tenant] = found
+                found.start_delivery()
             return found
+
+    async def open_pending(self) -> list[str]:
+        """Open every tenant whose outbox holds undelivered messages (at server start).
+
+        Their workers start delivering at once, whether or not a car ever
+        opens a session; a tenant that cannot be opened is logged and skipped.
+        """
+        opened = []
+        for name in await asyncio.to_thread(self._with_pending):
+            try:
+                await self.get(name)
+            except RequestRejectedError:
+                continue  # logged by get()
+            opened.append(name)
+        return opened
+
+    def _with_pending(self) -> list[str]:
+        names = []
+        for path in sorted((self._settings.data_dir / "tenants").glob(f"*/{OUTBOX_FILE}")):
+            if _has_pending(path):
+                names.append(path.parent.name)
+        return names
 
     def _open_tenant(self, tenant: str) -> Tenant:
         root = self.root(tenant)
@@ -144,7 +200,13 @@ class Tenants:
         connector = build_backend(
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
-        return Tenant(tenant, root, connector, Outbox.open(root / OUTBOX_FILE))
+        outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
+        observer = self._on_delivery_failure
+        if observer is not None:
+            outbox.on_failure(lambda error, final: observer(choice.name, error, final))
+        return Tenant(
+            tenant, root, connector, outbox, worker_for(outbox, connector, self._settings.outbox)
+        )
 
     def _claim_webhook_secret(self, tenant: str, choice: BackendChoice) -> None:
         """Refuse a webhook secret another open tenant already verifies pushes with."""
@@ -170,3 +232,17 @@ class Tenants:
     def opened(self) -> list[Tenant]:
         """Tenants opened so far."""
         return list(self._open.values())
+
+
+def _has_pending(path: Path) -> bool:
+    """Whether the outbox file at ``path`` holds undelivered messages (read-only look)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("cannot read the outbox %s: %s", path, exc)
+        return False
+    return row is not None

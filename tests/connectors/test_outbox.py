@@ -137,13 +137,18 @@ async def test_a_refusal_fails_at_once_and_waits_for_the_driver(outbox: Outbox) 
     assert outbox.get(entry.key).state == "acknowledged"
 
 
-async def test_retries_are_bounded_and_the_last_error_is_raised(outbox: Outbox) -> None:
+async def test_retries_are_bounded_and_the_message_stays_scheduled(outbox: Outbox) -> None:
     backend = ScriptedBackend([BackendUnavailableError(f"down {i}") for i in range(10)])
     entry = outbox.enqueue(message())
     with pytest.raises(BackendUnavailableError, match="down 4"):
         await outbox.deliver(entry, backend)
     assert backend.calls == FAST.max_attempts
-    assert outbox.get(entry.key).state == "failed"
+    # A transient error before the time to live is never final: the worker goes on.
+    after = outbox.get(entry.key)
+    assert (after.state, after.attempts, after.last_error) == ("pending", 5, "down 4")
+    assert after.next_attempt_at is not None
+    assert after.next_attempt_at > after.created_at
+    assert outbox.failures() == []
 
 
 async def test_a_failed_message_can_be_delivered_again_on_request(outbox: Outbox) -> None:

@@ -7,12 +7,9 @@ seeing the message exactly once.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -21,17 +18,17 @@ import pytest
 from assistant.errors import AuthenticationError, BackendUnavailableError
 from assistant.models import OutgoingMessage
 from connectors.matrix import MatrixConnector
-from connectors.outbox import Outbox
+from connectors.outbox import DeliverySchedule, Outbox
 from connectors.retry import RetryPolicy
 from tests.connectors.conftest import Scene
 from tests.connectors.matrix.helpers import context, matrix_config, room_bodies
+from tests.faults.harness import Child, write_messages
 from tests.servers.net import free_port
 from tests.servers.proxy import RateLimitProxy
 from tests.servers.synapse import MatrixUser, SynapseServer, call
 
 pytestmark = [pytest.mark.synapse, pytest.mark.slow, pytest.mark.timeout(300)]
 
-REPO = Path(__file__).resolve().parents[2]
 PATIENT = RetryPolicy(max_attempts=60, base_delay=0.2, max_delay=2.0, deadline=240.0)
 
 
@@ -102,24 +99,25 @@ async def test_killed_between_confirmation_and_delivery_then_restarted(
     killed: str, scene: Scene, tmp_path: Path, http: httpx.AsyncClient
 ) -> None:
     synapse, alice, bob, group_room = scene.synapse, scene.alice, scene.bob, scene.room
-    path = tmp_path / "outbox.sqlite3"
+    path = tmp_path / "data" / "outbox.sqlite3"
     body = f"survives kill -9 ({killed})"
     key = uuid.uuid4().hex
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.servers.outbox_child", str(path), synapse.url,
-         alice.user_id, group_room, body, key, killed],
-        cwd=REPO, env={**os.environ, "MATRIX_TOKEN": alice.access_token},
-        stdout=subprocess.PIPE,
+    config = tmp_path / "drivetalk.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\nbackend = "matrix"\n[connectors.matrix]\n'
+        f'homeserver = "{synapse.url}"\nuser_id = "{alice.user_id}"\n'
+        'access_token_env = "MATRIX_TOKEN"\n',
+        encoding="utf-8",
+    )
+    messages = write_messages(
+        tmp_path / "messages.json",
+        [{"idempotency_key": key, "recipient_id": group_room,
+          "recipient_name": "Project Apollo", "body": body, "to_group": True}],
     )  # fmt: skip
-    try:
-        assert child.stdout is not None
-        line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=120)
-        assert line.strip() == b"READY"
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        if child.stdout is not None:
-            child.stdout.close()
+    secrets = {"MATRIX_TOKEN": alice.access_token}
+    child = Child(config, killed, messages, tmp_path / "child.log", secrets)
+    await asyncio.to_thread(child.expect, "READY", 120)
+    child.signal("KILL")
     assert room_bodies(synapse, bob, group_room).count(body) == (1 if killed == "sent" else 0)
 
     outbox = Outbox.open(path, policy=PATIENT)  # the restarted process
@@ -166,17 +164,23 @@ async def test_refused_message_is_reported_as_a_failure(
     outbox.close()
 
 
-async def test_unreachable_until_the_budget_runs_out_is_a_failure(
+async def test_unreachable_until_the_time_to_live_runs_out_is_a_failure(
     alice: MatrixUser, tmp_path: Path, http: httpx.AsyncClient
 ) -> None:
     policy = RetryPolicy(max_attempts=3, base_delay=0.05, max_delay=0.1, deadline=30.0)
-    outbox = Outbox.open(tmp_path / "outbox.sqlite3", policy=policy)
+    clock = [datetime.now(UTC)]
+    schedule = DeliverySchedule(base_delay=0.05, max_delay=0.1, ttl=3600)
+    outbox = Outbox.open(
+        tmp_path / "outbox.sqlite3", policy=policy, schedule=schedule, now=lambda: clock[0]
+    )
     entry = outbox.enqueue(confirmed("!room:localhost", "nobody home"))
     nowhere = f"http://127.0.0.1:{free_port()}"
     [after] = await outbox.flush(alice_on(nowhere, alice, tmp_path, http))
-    assert after.state == "failed"
-    assert after.attempts == 3
-    assert [f.key for f in outbox.failures()] == [entry.key]
+    assert (after.state, after.attempts) == ("pending", 3)  # within its time to live
+    assert outbox.failures() == []
+    clock[0] += timedelta(hours=2)  # still unreachable after the time to live
     with pytest.raises(BackendUnavailableError):
         await outbox.deliver(entry, alice_on(nowhere, alice, tmp_path, http))
+    assert [f.key for f in outbox.failures()] == [entry.key]
+    assert outbox.get(entry.key).attempts == 6
     outbox.close()

@@ -5,11 +5,12 @@ Public API::
     Transcriber, StreamingSession     the protocols callers code against
     AsyncSession                      a session whose decoding runs off the loop
     Listener                          VAD endpointing + recognition -> events
-    Partial, Final (= FinalResult), SpeechStarted, SpeechEnded, BargeIn
+    Partial, Final (= FinalResult), SpeechStarted, SpeechEnded, BargeIn, WakeHeard
     event_to_dict / event_from_dict   JSON round trip of every event
     VoskTranscriber, load_model       the vosk engine (one Model per process)
     RecognizerPool, decoder_pool      bounded pool of warm open-recognition recognizers
-    select_model, ModelChoice         which model to use
+    select_model, ModelChoice         which model to use (of a language, when asked)
+    model_language, check_language    what a model hears; refusing one of another language
     transcriber_from_settings         select + load the configured model
     transcribe_file, FileTranscript   whole-file decoding
 """
@@ -30,11 +31,13 @@ if TYPE_CHECKING:
         Partial,
         SpeechEnded,
         SpeechStarted,
+        WakeHeard,
         event_from_dict,
         event_to_dict,
     )
     from assistant.asr.factory import transcriber_from_settings
     from assistant.asr.filetranscribe import FileTranscript, transcribe_file, transcribe_source
+    from assistant.asr.language import check_language, model_language
     from assistant.asr.listener import Listener
     from assistant.asr.locate import ModelChoice, select_model
     from assistant.asr.pool import RecognizerPool
@@ -64,10 +67,13 @@ _WHERE = {
     "Transcriber": "assistant.asr.base",
     "VoskSession": "assistant.asr.vosk_engine",
     "VoskTranscriber": "assistant.asr.vosk_engine",
+    "WakeHeard": "assistant.asr.events",
+    "check_language": "assistant.asr.language",
     "decoder_pool": "assistant.asr.vosk_engine",
     "event_from_dict": "assistant.asr.events",
     "event_to_dict": "assistant.asr.events",
     "load_model": "assistant.asr.vosk_engine",
+    "model_language": "assistant.asr.language",
     "select_model": "assistant.asr.locate",
     "transcribe_file": "assistant.asr.filetranscribe",
     "transcribe_source": "assistant.asr.filetranscribe",
@@ -92,10 +98,13 @@ __all__ = [
     "Transcriber",
     "VoskSession",
     "VoskTranscriber",
+    "WakeHeard",
+    "check_language",
     "decoder_pool",
     "event_from_dict",
     "event_to_dict",
     "load_model",
+    "model_language",
     "select_model",
     "transcribe_file",
     "transcribe_source",

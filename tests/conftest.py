@@ -12,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 from connectors.local import LocalStore
+from connectors.local.demo import open_demo_store
 
 #: Real loopback servers (Synapse, Radicale) as session fixtures.
 pytest_plugins = ("tests.servers.fixtures",)
@@ -38,6 +39,6 @@ def now() -> datetime:
 @pytest.fixture
 def demo_store(tmp_path: Path) -> Iterator[LocalStore]:
     """A fresh local store seeded with the demo organisation at NOW."""
-    store = LocalStore.open(tmp_path / "data", now=NOW, zone=ZONE)
+    store = open_demo_store(tmp_path / "data", NOW, ZONE)
     yield store
     store.close()

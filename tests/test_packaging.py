@@ -1,4 +1,4 @@
-"""The built wheel, not only the editable install, carries every data file."""
+"""The built wheel carries every data file it needs, its licence, and no test audio."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("assistant", "intents", "connectors", "audio_samples")
+PACKAGES = ("assistant", "intents", "connectors")
 DATA_SUFFIXES = {
     ".yaml",
     ".yml",
@@ -39,10 +39,10 @@ def _data_files() -> set[str]:
 def test_wheel_contains_all_package_data(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, src / name)
-    for package in PACKAGES:
+    for package in (*PACKAGES, "audio_samples"):
         shutil.copytree(ROOT / package, src / package, ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path / "dist"
     subprocess.run(
@@ -71,3 +71,10 @@ def test_wheel_contains_all_package_data(tmp_path: Path) -> None:
     assert not missing, f"data files missing from the wheel: {sorted(missing)}"
     assert "drivetalk = assistant.cli:main" in declared
     assert "[drivetalk.connectors]" in declared
+    # The replay set stays in the repository: no car or server needs 8 MB of test WAVs.
+    assert not [n for n in names if n.endswith(".wav") or n.startswith("audio_samples/")]
+    licence = next(n for n in names if n.endswith(".dist-info/licenses/LICENSE"))
+    with zipfile.ZipFile(wheel) as archive:
+        assert "Apache License" in archive.read(licence).decode()
+        metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert "License-Expression: Apache-2.0" in metadata

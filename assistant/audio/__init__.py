@@ -12,18 +12,40 @@ Public API::
     Endpointer, EndpointConfig       VAD endpointing, push-to-talk
 """
 
-from assistant.audio.convert import PcmConverter
-from assistant.audio.endpoint import Boundary, EndpointConfig, Endpointer
-from assistant.audio.formats import PcmFormat, SampleFormat
-from assistant.audio.microphone import Microphone
-from assistant.audio.sources import (
-    AudioSource,
-    ChunkReader,
-    RawPcmSource,
-    WavFileSource,
-    model_chunks,
-    open_audio,
-)
+# Names are imported on first use (PEP 562), so importing one submodule does
+# not load every engine and numpy with it: the CLI's start-up depends on it.
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.audio.convert import PcmConverter
+    from assistant.audio.endpoint import Boundary, EndpointConfig, Endpointer
+    from assistant.audio.formats import PcmFormat, SampleFormat
+    from assistant.audio.microphone import Microphone
+    from assistant.audio.sources import (
+        AudioSource,
+        ChunkReader,
+        RawPcmSource,
+        WavFileSource,
+        model_chunks,
+        open_audio,
+    )
+
+_WHERE = {
+    "AudioSource": "assistant.audio.sources",
+    "Boundary": "assistant.audio.endpoint",
+    "ChunkReader": "assistant.audio.sources",
+    "EndpointConfig": "assistant.audio.endpoint",
+    "Endpointer": "assistant.audio.endpoint",
+    "Microphone": "assistant.audio.microphone",
+    "PcmConverter": "assistant.audio.convert",
+    "PcmFormat": "assistant.audio.formats",
+    "RawPcmSource": "assistant.audio.sources",
+    "SampleFormat": "assistant.audio.formats",
+    "WavFileSource": "assistant.audio.sources",
+    "model_chunks": "assistant.audio.sources",
+    "open_audio": "assistant.audio.sources",
+}
 
 __all__ = [
     "AudioSource",
@@ -40,3 +62,12 @@ __all__ = [
     "model_chunks",
     "open_audio",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``name`` from its submodule when first asked for."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value

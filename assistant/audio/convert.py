@@ -3,13 +3,14 @@
 The recognizer wants 16-bit little-endian mono PCM at the model's rate.
 :class:`PcmConverter` takes bytes in any :class:`PcmFormat`, chunk by chunk,
 and keeps only a partial frame and soxr's filter state between chunks, so
-memory stays bounded whatever the length of the input.
+memory stays bounded whatever the length of the input. numpy and soxr are
+imported only when a stream needs converting: model-format audio (16-bit
+mono at the model rate) passes through without loading them.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import soxr
+from typing import Any
 
 from assistant.audio.formats import PcmFormat, SampleFormat, decode_frames, to_int16_bytes
 
@@ -24,11 +25,7 @@ class PcmConverter:
         self._pending = b""
         # Mono int16 at the right rate is passed through untouched: no cost.
         self._passthrough = fmt == PcmFormat(out_rate, 1, SampleFormat.S16)
-        self._resampler = (
-            None
-            if fmt.rate == out_rate
-            else soxr.ResampleStream(fmt.rate, out_rate, 1, dtype="float32", quality="HQ")
-        )
+        self._resampler = None if fmt.rate == out_rate else _resampler(fmt.rate, out_rate)
 
     @property
     def seconds_in(self) -> float:
@@ -53,9 +50,18 @@ class PcmConverter:
         return self._process(b"", last=True)
 
     def _process(self, data: bytes, *, last: bool) -> bytes:
+        import numpy as np
+
         frames = decode_frames(data, self.format)
         mono = frames[:, 0] if self.format.channels == 1 else frames.mean(axis=1)
         mono = np.ascontiguousarray(mono, dtype=np.float32)
         if self._resampler is not None:
             mono = self._resampler.resample_chunk(mono, last=last)
         return to_int16_bytes(mono)
+
+
+def _resampler(rate_in: int, rate_out: int) -> Any:
+    """A streaming soxr resampler (float32 mono, high quality)."""
+    import soxr
+
+    return soxr.ResampleStream(rate_in, rate_out, 1, dtype="float32", quality="HQ")

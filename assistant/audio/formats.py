@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads only when samples are converted (start-up)
+    import numpy as np
 
 from assistant.errors import AudioFormatError
 
@@ -98,6 +100,8 @@ def decode_frames(data: bytes, fmt: PcmFormat) -> np.ndarray:
     Raises AudioFormatError for NaN or infinite float samples: they would
     poison the resampler and the recognizer's feature pipeline.
     """
+    import numpy as np
+
     if len(data) % fmt.frame_bytes:
         raise AudioFormatError("PCM data does not end on a frame boundary")
     samples = _decode_samples(data, fmt.sample)
@@ -109,6 +113,8 @@ def decode_frames(data: bytes, fmt: PcmFormat) -> np.ndarray:
 
 
 def _decode_samples(data: bytes, sample: SampleFormat) -> np.ndarray:
+    import numpy as np
+
     if sample is SampleFormat.U8:
         raw = np.frombuffer(data, dtype=np.uint8).astype(np.float32)
         return (raw - 128.0) / 128.0
@@ -130,5 +136,7 @@ def _decode_samples(data: bytes, sample: SampleFormat) -> np.ndarray:
 
 def to_int16_bytes(samples: np.ndarray) -> bytes:
     """Float samples in [-1, 1] to little-endian int16 bytes (clipped, rounded)."""
+    import numpy as np
+
     scaled = np.clip(np.rint(samples * 32768.0), -32768, 32767)
     return scaled.astype("<i2").tobytes()

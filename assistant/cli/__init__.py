@@ -1,6 +1,10 @@
 """The ``drivetalk`` command: one group, one module per subcommand.
 
 Every subcommand module exposes a click command (or group) named ``command``.
+Modules are imported only when their command runs (``drivetalk --help`` reads
+the one-line summaries from :data:`COMMANDS` and imports none of them), and
+heavy libraries (numpy, vosk, onnxruntime, fastapi) are imported inside the
+commands that use them, so start-up costs what the command needs and no more.
 :func:`main` turns any :class:`~assistant.errors.DriveTalkError` into one line
 on stderr and its exit code; ``--verbose`` adds the traceback.
 """
@@ -16,22 +20,80 @@ import click
 from assistant import __version__
 from assistant.errors import DriveTalkError
 
-#: Subcommand modules under ``assistant.cli``; each defines ``command``.
-COMMAND_MODULES = (
-    "chat",
-    "connectors",
-    "demo_data",
-    "keys",
-    "model",
-    "serve",
-    "transcribe",
-    "parse",
-    "nlu_eval",
-    "replay",
-)
+#: Subcommand name -> (module under ``assistant.cli``, one-line summary for ``--help``).
+#: A test checks each summary against the command's own docstring.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "chat": (
+        "chat",
+        "Talk to the assistant: send and read messages, check the calendar.",
+    ),
+    "connectors": (
+        "connectors",
+        "Chat and calendar backends: what is installed, and whether one works.",
+    ),
+    "demo-data": (
+        "demo_data",
+        "Seed the local store with the demo organisation (people, chats, meetings).",
+    ),
+    "keys": (
+        "keys",
+        "Create, list and revoke API keys (one per tenant vehicle).",
+    ),
+    "model": (
+        "model",
+        "List, download and locate vosk speech models.",
+    ),
+    "nlu-eval": (
+        "nlu_eval",
+        "Per-intent accuracy, out-of-domain false actions and confusions on FILE.",
+    ),
+    "parse": (
+        "parse",
+        "Parse utterances (one a line on stdin) into intents and slots (JSON lines).",
+    ),
+    "replay": (
+        "replay",
+        "Replay the cases of a manifest (PATH: the file, or a directory holding it).",
+    ),
+    "serve": (
+        "serve",
+        "Serve REST, WebSocket streaming and the browser page for a fleet of cars.",
+    ),
+    "transcribe": (
+        "transcribe",
+        "Transcribe WAV files (any PCM/float encoding) and print JSON lines.",
+    ),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use, not at start-up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every subcommand name, sorted (as click lists them)."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import the subcommand's module and return its ``command``."""
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"assistant.cli.{COMMANDS[cmd_name][0]}")
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List subcommands from :data:`COMMANDS` without importing them."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows: list[tuple[str, str]] = []
+        for command_name in names:
+            summary: str = COMMANDS[command_name][1]
+            rows.append((command_name, _shorten(summary, limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="drivetalk")
 @click.option("-v", "--verbose", is_flag=True, help="Show details and tracebacks on errors.")
 @click.option(
@@ -54,8 +116,16 @@ def cli(ctx: click.Context, verbose: bool, config_file: str | None) -> None:
     )
 
 
-for _name in COMMAND_MODULES:
-    cli.add_command(importlib.import_module(f"assistant.cli.{_name}").command)
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word to fit ``limit`` columns, with "..." (as click shows help)."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for word in text.split():
+        if len(kept) + len(word) + 1 + 3 > limit:
+            break
+        kept = f"{kept} {word}" if kept else word
+    return kept + "..."
 
 
 def main(argv: list[str] | None = None) -> int:

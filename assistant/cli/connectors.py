@@ -7,6 +7,9 @@ the command exit 1), never hidden. ``check NAME`` builds the backend from the
 environment, and runs its live authentication and reachability check.
 ``check NAME --live`` runs the backend's end-to-end walk instead (DingTalk:
 token, send to self, calendar round trip, Stream connect), one line a step.
+``conform NAME`` runs the conformance kit (:mod:`connectors.conformance`)
+against the configured backend: read-only checks, plus ``--write`` round
+trips (one message, one event created and cancelled).
 """
 
 from __future__ import annotations
@@ -36,23 +39,82 @@ def command() -> None:
 
 @command.command("list")
 def list_command() -> int:
-    """Show every installed backend, whether it needs the network, and if it loads."""
+    """Show every installed backend, its ports, whether it needs the network, if it loads."""
+    from connectors.conformance import ports_of
+
     points = registry.available()
-    rows = [("NAME", "NETWORK", "STATUS")]
+    rows = [("NAME", "NETWORK", "PORTS", "STATUS")]
     failed = False
     for name in sorted(points):
         try:
             factory = registry.load(name)
         except DriveTalkError as exc:
             failed = True
-            rows.append((name, "?", f"load error: {exc}"))
+            rows.append((name, "?", "?", f"load error: {exc}"))
             continue
         network = "yes" if getattr(factory, "needs_network", True) else "no"
-        rows.append((name, network, "loaded"))
+        rows.append((name, network, ",".join(ports_of(factory)) or "none", "loaded"))
     width = max(len(r[0]) for r in rows) + 2
-    for name, network, status in rows:
-        click.echo(f"{name:<{width}}{network:<9}{status}")
+    ports_width = max(len(r[2]) for r in rows) + 2
+    for name, network, ports, status in rows:
+        click.echo(f"{name:<{width}}{network:<9}{ports:<{ports_width}}{status}")
     return 1 if failed else 0
+
+
+@command.command("conform")
+@click.argument("name")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Also run the round trips that change the backend: send one message (twice, same "
+    "idempotency key) and create and cancel one event. Use a test account or an emulator.",
+)
+@click.option(
+    "--recipient", metavar="ID", help="Who --write sends to (default: from the directory)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=DEFAULT_CHECK_TIMEOUT,
+    show_default=True,
+    help="Seconds before one check counts as failed.",
+)
+@click.pass_context
+def conform_command(
+    ctx: click.Context, name: str, write: bool, recipient: str | None, timeout: float
+) -> int:
+    """Check backend NAME against the contracts of the ports it implements (exit 0 = conforms)."""
+    if name not in registry.available():
+        known = ", ".join(sorted(registry.available())) or "none"
+        raise UnknownBackendError(f"unknown backend {name!r} (installed: {known})")
+    settings = settings_from(ctx)
+    report = asyncio.run(_conform(name, settings, write, recipient, timeout))
+    if isinstance(report, CheckResult):
+        click.echo(f"{name}: FAILED - {report.detail}")
+        return 1
+    for line in report.lines():
+        click.echo(f"{name}: {line}")
+    verdict = "CONFORMS" if report.ok else f"FAILED - {len(report.failures)} check(s) failed"
+    click.echo(f"{name}: {verdict} (ports: {', '.join(report.ports) or 'none'})")
+    return 0 if report.ok else 1
+
+
+async def _conform(
+    name: str, settings: Settings, write: bool, recipient: str | None, timeout: float
+) -> Any:
+    """Build one backend and run the conformance kit; a failure to build is a verdict."""
+    from connectors.conformance import conform
+
+    config = settings.connectors.get(name, {})
+    async with httpx.AsyncClient(timeout=min(timeout, 30.0)) as http:  # TLS verification on
+        try:
+            connector = build_backend(settings, name, config=config, http=http)
+        except DriveTalkError as exc:
+            return CheckResult(False, str(exc))
+        try:
+            return await conform(connector, write=write, recipient=recipient, timeout=timeout)
+        finally:
+            await connector.aclose()
 
 
 @command.command("check")

@@ -14,7 +14,6 @@ from assistant.cli.options import (
     tz_option,
 )
 from assistant.errors import InputFileError
-from connectors.local.store import DB_NAME, LocalStore
 
 
 @click.command("demo-data")
@@ -33,16 +32,24 @@ def command(
     """Seed the local store with the demo organisation (people, chats, meetings)."""
     settings = settings_from(ctx, data_dir=data_dir)
     now = clock_from(settings, now_text, tz_name)
+    from connectors.local.demo import move_demo_week, seed_demo_organisation
+    from connectors.local.store import DB_NAME, LocalStore
+
     db = settings.data_dir / DB_NAME
     if reset:
         _remove_store(db)
-    existed = db.exists()
     store = LocalStore.open(settings.data_dir, now=now, zone=now.tzinfo)
     try:
+        existed = not store.is_empty
+        moved = move_demo_week(store, now) if existed else 0
+        if not existed:
+            seed_demo_organisation(store, now)
         people = sum(1 for c in store.contacts() if c.kind == "person")
         groups = sum(1 for c in store.contacts() if c.kind == "group")
         unread = len(store.messages(unread_only=True))
         state = "already present" if existed else "created"
+        if moved:
+            state += f" (its week moved along {moved} day{'s' if moved > 1 else ''})"
         click.echo(
             f"demo organisation {state} in {store.path}: {people} colleagues, "
             f"{groups} group chats, {unread} unread messages"

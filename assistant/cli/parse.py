@@ -75,12 +75,15 @@ def command(
 def load_directory(
     contacts_file: Path | None, data_dir: Path, now: datetime | None
 ) -> list[Contact]:
-    """The contacts names resolve against: a file, or the local store."""
+    """The contacts names resolve against: a file, or the local store (the demo if empty)."""
     if contacts_file is not None:
         return read_contacts(contacts_file)
-    from connectors.local.store import LocalStore
+    from datetime import UTC
 
-    store = LocalStore.open(data_dir, now=now)
+    from connectors.local.demo import open_demo_store
+
+    moment = now or datetime.now(UTC)
+    store = open_demo_store(data_dir, moment, moment.tzinfo)
     try:
         return store.contacts()
     finally:

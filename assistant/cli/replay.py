@@ -24,13 +24,14 @@ from assistant.replay.metrics import Threshold, parse_threshold, summarise
 from assistant.replay.report import jsonl_report, junit_report, print_report, write_text
 from assistant.replay.results import CaseResult
 from assistant.replay.runner import BackendFactory, replay
+from assistant.replay.samples import find_samples
 from assistant.replay.speaker import TimingSpeaker
 from assistant.tts.synth import Synthesizer
 from assistant.tts.voices import locale_voice
 
 
 @click.command("replay")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--transcripts",
     is_flag=True,
@@ -62,7 +63,7 @@ from assistant.tts.voices import locale_voice
 def command(
     ctx: click.Context,
     *,
-    path: Path,
+    path: Path | None,
     transcripts: bool,
     model: Path | None,
     jsonl_file: Path | None,
@@ -75,10 +76,11 @@ def command(
     """Replay the cases of a manifest (PATH: the file, or a directory holding it).
 
     Each case is parsed and answered in its locale (the manifest's ``locale``,
-    en by default, or the case's own).
+    en by default, or the case's own). Without PATH, the shipped sample set of a
+    source checkout (audio_samples/).
     """
     thresholds = [parse_threshold(text) for text in fail_under]
-    manifest = _select(load_manifest(path), case_ids)
+    manifest = _select(load_manifest(path or find_samples()), case_ids)
     settings = _in_locale_of(settings_from(ctx), manifest)
     _check_thresholds(thresholds, transcripts)
     if not transcripts:

@@ -20,21 +20,24 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from assistant.asr.catalogue import language_name
 from assistant.asr.factory import transcriber_from_settings
 from assistant.asr.filetranscribe import FileTranscript, transcribe_file, transcribe_source
-from assistant.asr.listener import Listener
-from assistant.asr.segments import FileSegments, segment_file, segment_source
-from assistant.asr.vosk_engine import VoskTranscriber
-from assistant.audio.endpoint import EndpointConfig
 from assistant.audio.formats import PcmFormat
 from assistant.audio.sources import RawPcmSource
-from assistant.audio.vad import resolve_vad
 from assistant.cli.options import settings_from
 from assistant.errors import ASRError, DriveTalkError, UserInputError
+
+if TYPE_CHECKING:  # the endpointer (numpy, the VAD) loads only for --segments
+    from assistant.asr.listener import Listener
+    from assistant.asr.segments import FileSegments
+    from assistant.asr.vosk_engine import VoskTranscriber
+    from assistant.audio.endpoint import EndpointConfig
+    from assistant.config import ASRSettings
 
 
 @click.command("transcribe")
@@ -90,9 +93,7 @@ def command(
     settings = settings_from(ctx)
     # The endpointer's VAD is checked before the model loads: a missing
     # runtime fails in milliseconds, not after seconds of loading.
-    endpointing = EndpointConfig.from_settings(settings.asr) if segments else None
-    if endpointing is not None:
-        resolve_vad(endpointing.vad)
+    endpointing = _endpointing(settings.asr) if segments else None
     transcriber, choice = transcriber_from_settings(
         settings, locale=None, model=model, alternatives=alternatives
     )
@@ -103,9 +104,7 @@ def command(
         f"{transcriber.model.load_seconds:.2f} s",
         err=True,
     )
-    listener = (
-        None if endpointing is None else Listener(transcriber, endpointing, stall_seconds=None)
-    )
+    listener = None if endpointing is None else _listener(transcriber, endpointing)
     failed: list[DriveTalkError] = []
     for file in files:
         try:
@@ -122,6 +121,22 @@ def command(
     if failed:
         error = FilesFailedError if all(isinstance(e, UserInputError) for e in failed) else ASRError
         raise error(f"{len(failed)} of {len(files)} files could not be transcribed")
+
+
+def _endpointing(asr: ASRSettings) -> EndpointConfig:
+    """The endpointer's settings, its VAD checked (a missing runtime fails fast)."""
+    from assistant.audio.endpoint import EndpointConfig
+    from assistant.audio.vad import resolve_vad
+
+    config = EndpointConfig.from_settings(asr)
+    resolve_vad(config.vad)
+    return config
+
+
+def _listener(transcriber: VoskTranscriber, endpointing: EndpointConfig) -> Listener:
+    from assistant.asr.listener import Listener
+
+    return Listener(transcriber, endpointing, stall_seconds=None)
 
 
 def _transcribe_one(
@@ -150,6 +165,8 @@ def _segment_one(
     grammar: tuple[str, ...],
     max_seconds: float,
 ) -> FileSegments:
+    from assistant.asr.segments import segment_file, segment_source
+
     if str(file) != "-":
         return segment_file(
             listener, file, raw=raw, grammar=grammar or None, max_seconds=max_seconds

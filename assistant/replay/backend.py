@@ -27,7 +27,7 @@ from assistant.errors import ConnectorError
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
 from connectors.local import LocalConnector
-from connectors.local.store import LocalStore
+from connectors.local.demo import open_demo_store
 from connectors.outbox import Outbox
 from connectors.ports import DirectoryPort
 from intents.parser import Parser
@@ -121,7 +121,7 @@ async def fresh_local_backend(now: datetime, locale: Locale = "en") -> AsyncIter
     """A new demo-organisation store and outbox in a temporary directory, parsing ``locale``."""
     async with AsyncExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drivetalk-replay-")))
-        store = LocalStore.open(tmp, now=now, zone=now.tzinfo)
+        store = open_demo_store(tmp, now, now.tzinfo)
         connector = LocalConnector(store, now=lambda: now)
         stack.push_async_callback(connector.aclose)  # closes the store too
         outbox = _outbox(stack, tmp, now)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from assistant.errors import ConfigError
+from connectors.shared.config import parse_table, read_secret
 
 
 class CalDAVConfig(BaseModel):
@@ -36,15 +36,7 @@ class CalDAVConfig(BaseModel):
 
 def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[CalDAVConfig, SecretStr]:
     """Validate the table and read the password from ``env``; ConfigError if either is wrong."""
-    try:
-        config = CalDAVConfig.model_validate(dict(raw))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "table"
-        raise ConfigError(f"[connectors.caldav] {where}: {first['msg']}") from None
-    password = env.get(config.password_env)
-    if not password:
-        raise ConfigError(
-            f"[connectors.caldav] environment variable {config.password_env} is not set"
-        )
-    return config, SecretStr(password)
+    config = parse_table(CalDAVConfig, raw, "connectors.caldav")
+    return config, read_secret(
+        env, config.password_env, table="connectors.caldav", key="password_env"
+    )

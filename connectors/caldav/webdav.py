@@ -8,13 +8,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from assistant.errors import (
-    AuthenticationError,
-    BackendUnavailableError,
-    ConnectorError,
-    RateLimitedError,
-    RejectedError,
-)
+from assistant.errors import ConnectorError
+from connectors.http_errors import error_for_response
 
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
@@ -92,22 +87,7 @@ def parse_multistatus(body: bytes) -> list[DavResource]:
 
 
 def raise_for_status(response: httpx.Response, what: str) -> None:
-    """Translate an HTTP error status into the project's error tree."""
-    status = response.status_code
-    if status < 400:
-        return
-    detail = f"{what}: HTTP {status} {response.reason_phrase}".rstrip()
-    if status == 429:
-        raise RateLimitedError(detail, retry_after=_retry_after(response))
-    if status >= 500:
-        raise BackendUnavailableError(detail)
-    if status in (401, 403):
-        raise AuthenticationError(detail)
-    raise RejectedError(detail)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return None
+    """Translate an HTTP error status into the project's error tree (the shared ladder)."""
+    if response.status_code >= 400:
+        detail = f"{what}: HTTP {response.status_code} {response.reason_phrase}".rstrip()
+        raise error_for_response(response, detail)

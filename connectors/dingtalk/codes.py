@@ -33,6 +33,7 @@ from assistant.errors import (
     RateLimitedError,
     RejectedError,
 )
+from connectors.http_errors import error_for_status
 
 Kind = Literal["throttled", "unavailable", "token", "auth", "refused", "not_found"]
 
@@ -128,16 +129,25 @@ _WORDS: Mapping[Kind, str] = {
 
 
 def by_status(status: int) -> Kind:
-    """The kind of a v1.0 answer whose code is not in the table."""
-    if status == 429:
-        return "throttled"
-    if status >= 500:
-        return "unavailable"
+    """The kind of a v1.0 answer whose code is not in the table.
+
+    DingTalk's own meaning of two statuses comes first (401: the token was
+    rejected; 404: the object is gone); the rest is the shared ladder of
+    :mod:`connectors.http_errors` (429, 408/5xx, 401/403, other 4xx).
+    """
     if status == 401:
         return "token"
     if status == 404:
         return "not_found"
-    return "refused"
+    return _SHARED_KIND[type(error_for_status(status, ""))]
+
+
+_SHARED_KIND: Mapping[type[ConnectorError], Kind] = {
+    RateLimitedError: "throttled",
+    BackendUnavailableError: "unavailable",
+    AuthenticationError: "auth",
+    RejectedError: "refused",
+}
 
 
 def lookup(code: str | int | None, status: int = 200) -> Rule:

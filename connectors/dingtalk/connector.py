@@ -5,7 +5,7 @@ Messaging through the app robot: 1:1 messages go to a ``userId``, group
 messages to an ``openConversationId``. A group whose id matches the
 configured custom robot goes through that robot's signed webhook instead
 (urgent messages mention everyone). Incoming messages arrive over Stream
-mode and are kept in an in-memory :class:`~connectors.webhook.inbox.Inbox`.
+mode and are kept in an in-memory :class:`~connectors.shared.inbox.Inbox`.
 DingTalk gives robots no history to read back, and Stream mode does not
 redeliver robot messages: what arrived while the car was offline is gone, and
 in groups the robot only receives messages that @-mention it. "Unread" with
@@ -48,7 +48,7 @@ from connectors.dingtalk.settings import (
 )
 from connectors.dingtalk.stream import StreamClient
 from connectors.ports import CheckResult, ContactPage
-from connectors.webhook.inbox import Inbox
+from connectors.shared.inbox import Inbox
 
 if TYPE_CHECKING:
     from connectors.registry import ConnectorContext
@@ -352,14 +352,22 @@ class DingTalkConnector:
         return contact
 
     async def list_contacts(self, cursor: str | None = None, page_size: int = 500) -> ContactPage:
-        """Configured groups, then the department tree from ``root_department``, paged."""
+        """Configured groups, then the department tree from ``root_department``, paged.
+
+        A page never holds more than ``page_size`` contacts (groups included).
+        """
         api = self._app("directory")
-        queue, position, expanded = (
-            convert.decode_cursor(cursor) if cursor else ([self.settings.root_department], 0, False)
+        queue, position, expanded, given = (
+            convert.decode_cursor(cursor)
+            if cursor
+            else ([self.settings.root_department], 0, False, 0)
         )
-        # Groups go on the first page only; their ids never collide with userIds.
-        contacts: dict[str, Contact] = {} if cursor else {g.id: g for g in self._groups()}
         page_size = max(1, page_size)
+        # Groups come first; their ids never collide with userIds.
+        groups = self._groups()
+        given = len(groups) if given is None else given
+        contacts: dict[str, Contact] = {g.id: g for g in groups[given : given + page_size]}
+        given += len(contacts)
         while queue and len(contacts) < page_size:
             if not expanded:
                 queue.extend(await api.sub_departments(queue[0]))
@@ -373,5 +381,6 @@ class DingTalkConnector:
                 position = int(page.get("next_cursor", 0))
             else:
                 queue, position, expanded = queue[1:], 0, False
-        next_cursor = convert.encode_cursor(queue, position, expanded) if queue else None
+        more = bool(queue) or given < len(groups)
+        next_cursor = convert.encode_cursor(queue, position, expanded, given) if more else None
         return ContactPage(tuple(contacts.values()), next_cursor)

@@ -112,17 +112,18 @@ def event_from_json(data: dict[str, Any], zone: ZoneInfo) -> CalendarEvent:
     )
 
 
-def encode_cursor(queue: list[int], cursor: int, expanded: bool) -> str:
-    """An opaque directory cursor: departments still to walk and the position."""
-    raw = json.dumps({"q": queue, "c": cursor, "x": expanded}).encode()
+def encode_cursor(queue: list[int], cursor: int, expanded: bool, groups: int = 0) -> str:
+    """An opaque directory cursor: departments still to walk, the position, groups given."""
+    raw = json.dumps({"q": queue, "c": cursor, "x": expanded, "g": groups}).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
-def decode_cursor(token: str) -> tuple[list[int], int, bool]:
-    """Inverse of :func:`encode_cursor`; a damaged cursor is rejected."""
+def decode_cursor(token: str) -> tuple[list[int], int, bool, int | None]:
+    """Inverse of :func:`encode_cursor` (groups None: all given); a damaged cursor is rejected."""
     try:
         state = json.loads(base64.urlsafe_b64decode(token.encode("ascii")))
         queue = [int(d) for d in state["q"]]
-        return queue, int(state["c"]), bool(state["x"])
+        groups = int(state["g"]) if "g" in state else None
+        return queue, int(state["c"]), bool(state["x"]), groups
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise RejectedError("DingTalk directory: invalid paging cursor") from exc

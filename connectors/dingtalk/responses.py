@@ -15,8 +15,10 @@ from typing import Any
 
 import httpx
 
-from assistant.errors import BackendUnavailableError, ConnectorError, RejectedError
+from assistant.errors import ConnectorError, RejectedError
 from connectors.dingtalk.codes import Rule, lookup, to_error
+from connectors.http_errors import retry_after_header
+from connectors.http_errors import transport_error as _transport_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +40,8 @@ class Failure:
 
 
 def transport_error(what: str, exc: httpx.HTTPError) -> ConnectorError:
-    """A timeout or connection failure, named without its URL."""
-    if isinstance(exc, httpx.TimeoutException):
-        return BackendUnavailableError(f"DingTalk {what}: timed out")
-    return BackendUnavailableError(f"DingTalk {what}: unreachable ({type(exc).__name__})")
+    """A timeout or connection failure, named without its URL (the shared mapping)."""
+    return _transport_error(f"DingTalk {what}", exc)
 
 
 def json_body(response: httpx.Response) -> dict[str, Any]:
@@ -53,13 +53,6 @@ def json_body(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return None
-
-
 def api_failure(response: httpx.Response) -> Failure | None:
     """None for a 2xx v1.0 answer, else what went wrong."""
     status = response.status_code
@@ -68,7 +61,7 @@ def api_failure(response: httpx.Response) -> Failure | None:
     body = json_body(response)
     code = str(body.get("code", "")) or None
     detail = f"{code}: {str(body.get('message', ''))[:160]}" if code else f"HTTP {status}"
-    return Failure(lookup(code, status), detail, _retry_after(response))
+    return Failure(lookup(code, status), detail, retry_after_header(response))
 
 
 def check_api(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -83,7 +76,7 @@ def errcode_failure(response: httpx.Response, what: str) -> Failure | None:
     """None for an ``errcode == 0`` answer (oapi host, custom robot), else what went wrong."""
     if response.status_code >= 500 or response.status_code == 429:
         rule = lookup(None, response.status_code)
-        return Failure(rule, f"HTTP {response.status_code}", _retry_after(response))
+        return Failure(rule, f"HTTP {response.status_code}", retry_after_header(response))
     body = json_body(response)
     if response.status_code != 200 or "errcode" not in body:
         raise RejectedError(f"DingTalk {what}: unexpected answer (HTTP {response.status_code})")

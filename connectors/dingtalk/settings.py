@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from assistant.errors import ConfigError
-from connectors.webhook.urls import require_secure_url
+from connectors.shared.config import parse_table, read_secret
+from connectors.shared.urls import require_secure_url
 
 
 class RobotSettings(BaseModel):
@@ -74,13 +75,7 @@ class DingTalkSecrets:
 
 def parse_settings(config: Mapping[str, Any]) -> DingTalkSettings:
     """Validate the table; the error names the key, never a value."""
-    try:
-        settings = DingTalkSettings.model_validate(dict(config))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "table"
-        reason = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"[connectors.dingtalk] {where}: {reason}") from None
+    settings = parse_table(DingTalkSettings, config, "connectors.dingtalk")
     if settings.app_key is None and settings.robot is None:
         raise ConfigError("[connectors.dingtalk] needs app_key (enterprise app) or a [robot] table")
     if settings.app_key is not None and settings.app_secret_env is None:
@@ -103,7 +98,4 @@ def read_secrets(settings: DingTalkSettings, env: Mapping[str, str]) -> DingTalk
 def _env(env: Mapping[str, str], name: str | None, key: str) -> SecretStr | None:
     if name is None:
         return None
-    value = env.get(name, "")
-    if not value.strip():
-        raise ConfigError(f"environment variable {name} (named by {key}) is not set or empty")
-    return SecretStr(value.strip())
+    return read_secret(env, name, table="connectors.dingtalk", key=key)

@@ -34,7 +34,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from assistant.errors import BackendUnavailableError, ConnectorError
-from connectors.webhook.urls import require_secure_url
+from connectors.shared.urls import require_secure_url
 
 log = logging.getLogger(__name__)
 

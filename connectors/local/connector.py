@@ -18,6 +18,7 @@ from assistant.models import (
     OutgoingMessage,
     SendReceipt,
 )
+from connectors.local.demo import move_demo_week, seed_demo_organisation
 from connectors.local.store import LocalStore
 from connectors.ports import CheckResult, ContactPage
 from connectors.registry import ConnectorContext
@@ -53,12 +54,14 @@ class LocalConnector:
         if unknown:
             raise ConfigError(f"unknown key(s) in [connectors.local]: {', '.join(sorted(unknown))}")
         data_dir = Path(config.get("data_dir", context.data_dir))
-        store = LocalStore.open(
-            data_dir,
-            now=context.now(),
-            zone=context.zone,
-            seed_demo=bool(config.get("seed_demo", True)),
-        )
+        seed = config.get("seed_demo", True)
+        if not isinstance(seed, bool):
+            raise ConfigError("[connectors.local] seed_demo must be true or false")
+        store = LocalStore.open(data_dir, now=context.now(), zone=context.zone)
+        if seed and store.is_empty:
+            seed_demo_organisation(store, context.now())
+        else:
+            move_demo_week(store, context.now())
         return cls(store, now=context.now, poll_interval=float(config.get("poll_interval", 1.0)))
 
     def __repr__(self) -> str:

@@ -1,17 +1,63 @@
-"""Seed the demo organisation of ``demo_org.yaml`` into a local store."""
+"""The demo organisation of ``demo_org.yaml``: seeding it, and keeping its week current.
+
+Only this module seeds; :class:`~connectors.local.store.LocalStore` knows
+nothing of the demo (a store opens empty). Messages and meetings are placed
+relative to the moment of seeding, and the seeding day is recorded: a demo
+store opened on a later day has its whole week moved along by the days that
+passed, so "what's on tomorrow" still finds tomorrow's meetings.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import logging
+from datetime import date, datetime, time, timedelta, tzinfo
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import yaml
 
 from assistant.models import Contact, Conversation, EventDraft
+from connectors.local.store import LocalStore
 
-if TYPE_CHECKING:
-    from connectors.local.store import LocalStore
+log = logging.getLogger(__name__)
+
+#: Meta key holding the local date the demo week is placed around (ISO).
+DEMO_DAY = "demo_day"
+
+
+def open_demo_store(data_dir: Path, now: datetime, zone: tzinfo | None = None) -> LocalStore:
+    """Open the store in ``data_dir``, seeding the demo if it is empty, its week current."""
+    store = LocalStore.open(data_dir, now=now, zone=zone)
+    try:
+        if store.is_empty:
+            seed_demo_organisation(store, now)
+        else:
+            move_demo_week(store, now)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def move_demo_week(store: LocalStore, now: datetime) -> int:
+    """Move a demo store's messages and meetings along by the days since it was placed.
+
+    Returns the number of days moved (0 for a current demo, or for a store
+    that is not a demo: its data is never touched). A clock set back moves
+    nothing: the demo only ever moves forward.
+    """
+    placed = store.meta(DEMO_DAY)
+    if placed is None:
+        return 0
+    today = now.astimezone(store.zone).date()
+    days = (today - date.fromisoformat(placed)).days
+    if days <= 0:
+        return 0
+    store.shift_times(timedelta(days=days))
+    store.set_meta(DEMO_DAY, today.isoformat())
+    log.info("demo week moved along by %d day(s) to %s", days, today)
+    return days
 
 
 def load_demo_organisation() -> dict[str, Any]:
@@ -63,6 +109,7 @@ def seed_demo_organisation(store: LocalStore, now: datetime) -> None:
         day = local_now.date() + timedelta(days=event["day"])
         start = datetime.combine(day, time.fromisoformat(event["start"]), tzinfo=store.zone)
         store.create_event(_event(event, start))
+    store.set_meta(DEMO_DAY, local_now.date().isoformat())
 
 
 def _event(entry: dict[str, Any], start: datetime) -> EventDraft:

@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +54,12 @@ class LocalStore:
         *,
         now: datetime | None = None,
         zone: tzinfo | None = None,
-        seed_demo: bool = True,
     ) -> LocalStore:
-        """Open (creating if needed) the store in ``data_dir``.
+        """Open (creating if needed) the store in ``data_dir``; a new store is empty.
 
-        A brand-new store is seeded with the demo organisation, its messages and
-        meetings placed relative to ``now``, unless ``seed_demo`` is false.
+        The demo organisation is seeded only on request:
+        :func:`connectors.local.demo.open_demo_store` (``drivetalk demo-data``,
+        or ``seed_demo = true`` for the local connector).
         """
         now = now or datetime.now(UTC)
         zone = zone or now.tzinfo or UTC
@@ -71,10 +71,6 @@ class LocalStore:
             raise InputFileError(f"cannot open data directory {data_dir}: {exc}") from exc
         store = cls(conn, path, zone)
         store._initialise()
-        if seed_demo and store._meta("me") is None:
-            from connectors.local.demo import seed_demo_organisation
-
-            seed_demo_organisation(store, now)
         return store
 
     def close(self) -> None:
@@ -119,6 +115,31 @@ class LocalStore:
     def _meta(self, key: str) -> str | None:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0]["value"] if rows else None
+
+    def meta(self, key: str) -> str | None:
+        """A value of the store's own bookkeeping (e.g. the demo week), or None."""
+        return self._meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a bookkeeping value."""
+        with self._tx() as tx:
+            tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the store has no user yet (never seeded, nothing imported)."""
+        return self._meta("me") is None
+
+    def shift_times(self, delta: timedelta) -> None:
+        """Move every message and event by ``delta`` in one transaction."""
+        with self._tx() as tx:
+            for table, columns in (("messages", ("sent_at",)), ("events", ("start", "end"))):
+                rows = tx.execute(f"SELECT rowid, {', '.join(columns)} FROM {table}").fetchall()
+                assignments = ", ".join(f"{c} = ?" for c in columns)
+                tx.executemany(
+                    f"UPDATE {table} SET {assignments} WHERE rowid = ?",
+                    [(*(_moved(value, delta) for value in row[1:]), row[0]) for row in rows],
+                )
 
     # -- directory ---------------------------------------------------------------
 
@@ -324,3 +345,7 @@ class LocalStore:
         with self._tx() as tx:
             if tx.execute("DELETE FROM events WHERE id = ?", (event_id,)).rowcount == 0:
                 raise RejectedError(f"no event with id {event_id!r}")
+
+
+def _moved(stored: str, delta: timedelta) -> str:
+    return schema.to_db_time(datetime.fromisoformat(stored) + delta)

@@ -1,8 +1,9 @@
 """A thin Matrix client-server API client: one request method, errors translated.
 
-Status codes become the project's error tree (429 -> RateLimitedError with the
-server's hint, 5xx / connection errors / timeouts -> BackendUnavailableError,
-401/403 -> AuthenticationError, other 4xx -> RejectedError). The access token
+Status codes become the project's error tree through the shared ladder of
+:mod:`connectors.http_errors` (429 -> RateLimitedError with the server's hint,
+408 / 5xx / connection errors / timeouts -> BackendUnavailableError, 401/403 ->
+AuthenticationError, other 4xx -> RejectedError). The access token
 travels only in the ``Authorization`` header, never in a URL, so it cannot
 leak through an error message that names the request.
 """
@@ -15,13 +16,8 @@ from urllib.parse import quote
 
 import httpx
 
-from assistant.errors import (
-    AuthenticationError,
-    BackendUnavailableError,
-    ConnectorError,
-    RateLimitedError,
-    RejectedError,
-)
+from assistant.errors import AuthenticationError, BackendUnavailableError, ConnectorError
+from connectors.http_errors import error_for_status, retry_after_header
 from connectors.matrix.config import MatrixConfig, MatrixCredentials
 from connectors.transport import transport_reason
 
@@ -150,13 +146,8 @@ def _error(response: httpx.Response, what: str) -> ConnectorError:
         + (f" {errcode}" if errcode else "")
         + (f" ({text})" if text else "")
     )
-    if status == 429:
-        return RateLimitedError(detail, retry_after=_retry_after(response))
-    if status >= 500:
-        return BackendUnavailableError(detail)
-    if status in (401, 403):
-        return AuthenticationError(detail)
-    return RejectedError(detail)
+    wait = _retry_after(response) if status == 429 else None
+    return error_for_status(status, detail, wait=wait)
 
 
 def _matrix_error(response: httpx.Response) -> tuple[str, str]:
@@ -178,10 +169,4 @@ def _retry_after(response: httpx.Response) -> float | None:
         body = None
     if isinstance(body, dict) and isinstance(body.get("retry_after_ms"), int | float):
         return max(0.0, float(body["retry_after_ms"]) / 1000)
-    header = response.headers.get("Retry-After")
-    if header is not None:
-        try:
-            return max(0.0, float(header))
-        except ValueError:
-            return None  # an HTTP-date: rare for Matrix; fall back to backoff
-    return None
+    return retry_after_header(response)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from assistant.errors import ConfigError
+from connectors.shared.config import parse_table, read_secret
 
 
 class MatrixConfig(BaseModel):
@@ -61,28 +62,16 @@ def parse_config(
     raw: Mapping[str, Any], env: Mapping[str, str]
 ) -> tuple[MatrixConfig, MatrixCredentials]:
     """Validate the table and fetch its secret from ``env``; ConfigError if either is wrong."""
-    try:
-        config = MatrixConfig.model_validate(dict(raw))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "table"
-        raise ConfigError(f"[connectors.matrix] {where}: {first['msg']}") from None
+    config = parse_table(MatrixConfig, raw, "connectors.matrix")
     return config, _credentials(config, env)
 
 
 def _credentials(config: MatrixConfig, env: Mapping[str, str]) -> MatrixCredentials:
+    table = "connectors.matrix"
     if config.access_token_env:
-        token = env.get(config.access_token_env)
-        if not token:
-            raise ConfigError(
-                f"[connectors.matrix] environment variable {config.access_token_env} is not set"
-            )
-        return MatrixCredentials(access_token=SecretStr(token))
+        token = read_secret(env, config.access_token_env, table=table, key="access_token_env")
+        return MatrixCredentials(access_token=token)
     if config.password_env:
-        password = env.get(config.password_env)
-        if not password:
-            raise ConfigError(
-                f"[connectors.matrix] environment variable {config.password_env} is not set"
-            )
-        return MatrixCredentials(password=SecretStr(password))
+        password = read_secret(env, config.password_env, table=table, key="password_env")
+        return MatrixCredentials(password=password)
     raise ConfigError("[connectors.matrix] needs access_token_env or password_env")

@@ -26,12 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from assistant.errors import ConfigError, ConnectorError, RejectedError
 from assistant.models import Conversation, Message, OutgoingMessage, SendReceipt
+from connectors.http_errors import transport_error
 from connectors.ports import CheckResult
+from connectors.shared.config import parse_table, read_secret
+from connectors.shared.inbox import Inbox
+from connectors.shared.urls import require_secure_url
 from connectors.webhook import contract
-from connectors.webhook.inbox import Inbox
-from connectors.webhook.responses import receipt_or_error, transport_error
+from connectors.webhook.responses import receipt_or_error
 from connectors.webhook.signing import IDEMPOTENCY_HEADER, signed_headers
-from connectors.webhook.urls import require_secure_url
 from connectors.webhook.verify import DEFAULT_WINDOW_S, ReplayCache, verify_inbound
 
 if TYPE_CHECKING:
@@ -63,12 +65,7 @@ class WebhookSettings(BaseModel):
 
 
 def _secret(env: Mapping[str, str], name: str, key: str) -> SecretStr:
-    value = env.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"environment variable {name} (named by {key}) is not set or empty")
-    if len(value) < 16:
-        raise ConfigError(f"the secret in {name} is too short (use at least 16 characters)")
-    return SecretStr(value)
+    return read_secret(env, name, table="connectors.webhook", key=key, min_length=16)
 
 
 class WebhookConnector:
@@ -100,13 +97,7 @@ class WebhookConnector:
     @classmethod
     def from_config(cls, config: Mapping[str, Any], context: ConnectorContext) -> WebhookConnector:
         """Build from the config table; secrets from ``context.env``."""
-        try:
-            settings = WebhookSettings.model_validate(dict(config))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "table"
-            reason = first["msg"].removeprefix("Value error, ")
-            raise ConfigError(f"[connectors.webhook] {where}: {reason}") from None
+        settings = parse_table(WebhookSettings, config, "connectors.webhook")
         secret = _secret(context.env, settings.secret_env, "secret_env")
         inbound = settings.inbound_secret_env
         return cls(
@@ -134,7 +125,7 @@ class WebhookConnector:
                 self.settings.url, content=body, headers=headers, timeout=self.settings.timeout
             )
         except httpx.HTTPError as exc:
-            raise transport_error(what, exc) from exc
+            raise transport_error(f"webhook {what}", exc) from exc
         log.debug("webhook %s: HTTP %s", what, response.status_code)
         return response
 

@@ -5,8 +5,9 @@
 verifies it with the named connector's secret and replay cache, and hands the
 message to that connector (``incoming()``, unread list). Answers: 202
 accepted; 401 missing/invalid signature or stale timestamp; 409 replay;
-400 malformed JSON; 422 contract violation; 413 body too large. Errors are
-``{"error": code, "detail": human sentence}``.
+400 malformed JSON; 422 contract violation; 413 body too large. Errors have
+the one shape every route of the server answers with:
+``{"error": {"code": code, "message": human sentence}}``.
 
 An unknown connector name is answered exactly like a known one with a bad
 signature (checked against a random secret nobody holds), so the endpoint
@@ -40,11 +41,17 @@ class InboundReceiver(Protocol):
         ...
 
 
-class InboundProblem(BaseModel):
-    """An inbound refusal: a stable ``error`` code and a sentence for people."""
+class InboundErrorDetail(BaseModel):
+    """A stable ``code`` for programs and a ``message`` for people."""
 
-    error: str
-    detail: str
+    code: str
+    message: str
+
+
+class InboundProblem(BaseModel):
+    """An inbound refusal, shaped like every other error of the server."""
+
+    error: InboundErrorDetail
 
 
 class InboundAccepted(BaseModel):
@@ -55,7 +62,7 @@ class InboundAccepted(BaseModel):
 
 
 def _problem(status: int, code: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+    return JSONResponse({"error": {"code": code, "message": detail}}, status_code=status)
 
 
 _DOCUMENTED: dict[int | str, dict[str, Any]] = {

@@ -20,7 +20,15 @@ from pydantic import ValidationError
 
 from assistant.errors import RequestRejectedError
 from connectors.webhook.contract import IncomingEvent
-from connectors.webhook.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
+from connectors.webhook.signing import (
+    SIGNATURE_HEADER,
+    STANDARD_ID_HEADER,
+    STANDARD_SIGNATURE_HEADER,
+    STANDARD_TIMESTAMP_HEADER,
+    TIMESTAMP_HEADER,
+    signature_matches,
+    standard_signature_matches,
+)
 
 DEFAULT_WINDOW_S = 300.0
 
@@ -103,20 +111,46 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def verify_signature(
     headers: Mapping[str, str], body: bytes, secret: str, now: float, window: float
 ) -> None:
-    """Raise unless the signature headers are present, fresh and valid."""
+    """Raise unless the signature headers are present, fresh and valid.
+
+    DriveTalk's ``X-DriveTalk-*`` headers are checked when present, else the
+    Standard Webhooks ``webhook-*`` headers (see :mod:`.signing`).
+    """
+    if _header(headers, SIGNATURE_HEADER) is None and _header(headers, STANDARD_SIGNATURE_HEADER):
+        _verify_standard(headers, body, secret, now, window)
+        return
     stamp, claimed = _header(headers, TIMESTAMP_HEADER), _header(headers, SIGNATURE_HEADER)
     if not stamp or not claimed:
         raise MissingSignatureError(f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
+    _check_fresh(stamp, TIMESTAMP_HEADER, now, window)
+    if not signature_matches(secret, int(stamp), body, claimed):
+        raise InvalidSignatureError("signature does not match the body and timestamp")
+
+
+def _verify_standard(
+    headers: Mapping[str, str], body: bytes, secret: str, now: float, window: float
+) -> None:
+    message_id = _header(headers, STANDARD_ID_HEADER)
+    stamp = _header(headers, STANDARD_TIMESTAMP_HEADER)
+    claimed = _header(headers, STANDARD_SIGNATURE_HEADER) or ""
+    if not message_id or not stamp:
+        raise MissingSignatureError(
+            f"missing {STANDARD_ID_HEADER} or {STANDARD_TIMESTAMP_HEADER} header"
+        )
+    _check_fresh(stamp, STANDARD_TIMESTAMP_HEADER, now, window)
+    if not standard_signature_matches(secret, message_id, int(stamp), body, claimed):
+        raise InvalidSignatureError("signature does not match the body and timestamp")
+
+
+def _check_fresh(stamp: str, header: str, now: float, window: float) -> None:
     if not stamp.isdigit():
-        raise StaleRequestError(f"{TIMESTAMP_HEADER} must be Unix seconds")
+        raise StaleRequestError(f"{header} must be Unix seconds")
     skew = now - int(stamp)
     if abs(skew) > window:
         direction = "old" if skew > 0 else "far in the future"
         raise StaleRequestError(
             f"timestamp is {abs(int(skew))} s {direction} (window {window:g} s)"
         )
-    if not signature_matches(secret, int(stamp), body, claimed):
-        raise InvalidSignatureError("signature does not match the body and timestamp")
 
 
 def parse_incoming(body: bytes) -> IncomingEvent:

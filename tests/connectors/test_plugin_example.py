@@ -62,10 +62,21 @@ def test_the_cli_lists_and_checks_the_installed_plugin(installed: Path, tmp_path
     listing = drivetalk(installed, "connectors", "list", tmp_path=tmp_path)
     assert listing.returncode == 0, listing.stderr
     [row] = [line.split() for line in listing.stdout.splitlines() if line.startswith("echo ")]
-    assert row == ["echo", "no", "loaded"]
+    assert row == ["echo", "no", "messaging", "loaded"]
     check = drivetalk(installed, "connectors", "check", "echo", tmp_path=tmp_path)
     assert check.returncode == 0, check.stderr
     assert check.stdout.strip() == 'echo: OK - echo backend ready (replies as "heard: ...")'
+
+
+def test_the_plugin_passes_the_conformance_kit(installed: Path, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[connectors.echo]\n")
+    result = drivetalk(
+        installed, "connectors", "conform", "echo", "--write", "--recipient", "u-li-na",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "echo: CONFORMS (ports: messaging)"
+    assert "PASSED  messaging: send() is idempotent" in result.stdout
 
 
 async def test_the_plugin_is_built_from_config_and_works(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from assistant.models import Intent
-from connectors.local.store import LocalStore
+from connectors.local.demo import open_demo_store
 from intents.parser import Parser
 from intents.result import Expect, ParseContext
 from tests.conftest import NOW, ZONE
@@ -21,7 +21,7 @@ CASES = load("demo.yaml")["cases"]
 @pytest.fixture(scope="module")
 def demo_parser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parser]:
     """One parser over a freshly seeded demo store (the directory never changes)."""
-    store = LocalStore.open(tmp_path_factory.mktemp("demo"), now=NOW, zone=ZONE)
+    store = open_demo_store(tmp_path_factory.mktemp("demo"), NOW, ZONE)
     try:
         yield Parser.from_contacts(store.contacts())
     finally:

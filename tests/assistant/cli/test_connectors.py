@@ -30,9 +30,10 @@ def test_list_shows_every_builtin_backend(capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = run(capsys, "connectors", "list")
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]}
     assert code == 0
-    assert rows["local"] == ["no", "loaded"]
-    assert rows["matrix"] == ["yes", "loaded"]
-    assert rows["caldav"] == ["yes", "loaded"]
+    assert rows["local"] == ["no", "messaging,calendar,directory", "loaded"]
+    assert rows["matrix"] == ["yes", "messaging,directory", "loaded"]
+    assert rows["caldav"] == ["yes", "calendar", "loaded"]
+    assert rows["webhook"] == ["yes", "messaging", "loaded"]
 
 
 def test_check_local_needs_no_configuration(
@@ -131,3 +132,22 @@ def test_check_unreachable_server_fails_within_the_timeout(
     )
     assert code == 1
     assert "cannot reach the Matrix homeserver" in out
+
+
+def test_conform_local_runs_every_port_and_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, "")
+    code, out, _ = run(capsys, "--config", config, "connectors", "conform", "local", "--write")
+    assert code == 0, out
+    assert out.splitlines()[-1] == "local: CONFORMS (ports: messaging, calendar, directory)"
+    assert "FAILED" not in out
+
+
+def test_conform_reports_a_backend_that_cannot_be_built(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, '[connectors.matrix]\nhomeserver = "https://m.example"\n')
+    code, out, _ = run(capsys, "--config", config, "connectors", "conform", "matrix")
+    assert code == 1
+    assert out.startswith("matrix: FAILED - [connectors.matrix] user_id")

@@ -270,6 +270,16 @@ def test_an_unwritable_report_is_one_line(
     assert err.startswith(f"drivetalk: error: cannot write report {blocker / 'junit.xml'}")
 
 
+def test_without_a_path_the_checkouts_sample_set_is_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # not the checkout: found through the package's location
+    out = tmp_path / "results.jsonl"
+    args = ["--transcripts", "--no-tts", "--case", "send-tell", "--jsonl", str(out)]
+    assert replay(*args) == 0
+    assert [line["id"] for line in read_jsonl(out) if line["type"] == "case"] == ["send-tell"]
+
+
 MIXED = {
     "version": 1,
     "locale": "zh",

@@ -7,6 +7,7 @@ import sqlite3
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -357,3 +358,28 @@ def test_a_tenant_whose_backend_cannot_open_gets_503_not_a_traceback(
     response = client.post("/v1/sessions", headers=auth(key))
     assert_error(response, 503, "backend_unavailable")
     assert "no-such-backend" not in response.text
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def test_every_documented_error_has_one_shape(client: httpx.Client) -> None:
+    """API routes and the webhook route alike: {"error": {"code", "message"}}."""
+    schema = client.get("/openapi.json").json()
+    checked = set()
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                body = response.get("content", {}).get("application/json", {}).get("schema")
+                if not status.startswith(("4", "5")) or body is None:
+                    continue
+                if path == "/readyz" and status == "503":
+                    continue  # a verdict (Readiness), not an error: probes read its fields
+                error = _resolve(schema, _resolve(schema, body)["properties"]["error"])
+                assert {"code", "message"} <= set(error["required"]), (path, status)
+                checked.add(path)
+    assert "/v1/webhook/{connector}/inbound" in checked
+    assert "/v1/sessions" in checked

@@ -11,7 +11,8 @@ import pytest
 from assistant.errors import ConfigError
 from assistant.models import EventDraft, OutgoingMessage
 from connectors import registry
-from connectors.local import LocalConnector, LocalStore
+from connectors.local import LocalConnector
+from connectors.local.demo import open_demo_store
 from connectors.ports import CalendarPort, Connector, DirectoryPort, MessagingPort
 from tests.conftest import NOW, ZONE
 
@@ -69,7 +70,7 @@ async def test_directory_pages_cover_everyone_once(tmp_path: Path) -> None:
 
 
 async def test_incoming_yields_messages_written_after_it_starts(tmp_path: Path) -> None:
-    conn = LocalConnector(LocalStore.open(tmp_path, now=NOW, zone=ZONE), poll_interval=0.05)
+    conn = LocalConnector(open_demo_store(tmp_path, NOW, ZONE), poll_interval=0.05)
     stream = conn.incoming()
     try:
         first = asyncio.ensure_future(anext(stream))

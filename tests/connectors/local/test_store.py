@@ -11,6 +11,7 @@ import pytest
 from assistant.errors import InputFileError, RejectedError, StorageError
 from assistant.models import EventDraft, OutgoingMessage
 from connectors.local import LocalStore
+from connectors.local.demo import open_demo_store
 from tests.conftest import NOW, ZONE
 
 
@@ -95,11 +96,11 @@ def test_an_event_that_ends_before_it_starts_is_rejected(demo_store: LocalStore)
 
 
 def test_reopening_keeps_data_and_does_not_reseed(tmp_path: Path) -> None:
-    store = LocalStore.open(tmp_path, now=NOW, zone=ZONE)
+    store = open_demo_store(tmp_path, NOW, ZONE)
     store.send(OutgoingMessage("k", "u-li-na", "Li Na", "persisted"), NOW)
     count = len(store.contacts())
     store.close()
-    again = LocalStore.open(tmp_path, now=NOW + timedelta(days=3), zone=ZONE)
+    again = open_demo_store(tmp_path, NOW + timedelta(days=3), ZONE)
     try:
         assert len(again.contacts()) == count
         assert any(

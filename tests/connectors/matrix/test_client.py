@@ -52,7 +52,8 @@ def answering(status: int, body: object = None, headers: dict[str, str] | None =
     [
         (429, {"errcode": "M_LIMIT_EXCEEDED", "retry_after_ms": 2500}, {}, RateLimitedError, 2.5),
         (429, {"errcode": "M_LIMIT_EXCEEDED"}, {"Retry-After": "7"}, RateLimitedError, 7.0),
-        (429, {}, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, RateLimitedError, None),
+        # An HTTP-date is read too (the shared layer); one in the past means "now".
+        (429, {}, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, RateLimitedError, 0.0),
         (500, {}, {}, BackendUnavailableError, None),
         (502, None, {}, BackendUnavailableError, None),
         (503, {"errcode": "M_UNKNOWN"}, {}, BackendUnavailableError, None),

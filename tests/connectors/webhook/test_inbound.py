@@ -113,8 +113,8 @@ async def test_bad_requests_get_a_specific_4xx(
     raw, headers = build()
     answer = await client.post(PATH, content=raw, headers=headers)
     assert answer.status_code == status, answer.text
-    assert answer.json()["error"] == code
-    assert answer.json()["detail"]
+    assert answer.json()["error"]["code"] == code
+    assert answer.json()["error"]["message"]
     assert SECRET not in answer.text
     assert await connector.unread_messages() == []
 
@@ -124,7 +124,7 @@ async def test_a_tampered_body_fails_the_signature(inbound: Any) -> None:
     raw, headers = signed(event())
     tampered = raw.replace(b"3pm", b"4pm")
     answer = await client.post(PATH, content=tampered, headers=headers)
-    assert (answer.status_code, answer.json()["error"]) == (401, "invalid_signature")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (401, "invalid_signature")
 
 
 async def test_a_replayed_event_is_rejected(inbound: Any) -> None:
@@ -132,7 +132,7 @@ async def test_a_replayed_event_is_rejected(inbound: Any) -> None:
     raw, headers = signed(event())
     assert (await client.post(PATH, content=raw, headers=headers)).status_code == 202
     again = await client.post(PATH, content=raw, headers=headers)
-    assert (again.status_code, again.json()["error"]) == (409, "replayed")
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "replayed")
     raw2, headers2 = signed(event("evt-2", id="m-2"))
     assert (await client.post(PATH, content=raw2, headers=headers2)).status_code == 202
     assert [m.id for m in await connector.unread_messages()] == ["m-1", "m-2"]
@@ -156,7 +156,7 @@ async def test_an_unknown_connector_is_answered_like_a_known_one(inbound: Any, h
     unknown = await client.post("/v1/webhook/nope/inbound", content=raw, headers=headers)
     if how == "signed with another connector's secret":
         assert known.status_code == 202  # the control: the signature is good for PATH
-        assert (unknown.status_code, unknown.json()["error"]) == (401, "invalid_signature")
+        assert (unknown.status_code, unknown.json()["error"]["code"]) == (401, "invalid_signature")
         return
     assert known.status_code == 401
     assert (unknown.status_code, unknown.json()) == (known.status_code, known.json())
@@ -166,4 +166,4 @@ async def test_oversized_bodies(inbound: Any) -> None:
     client, _ = inbound
     huge, headers = signed(b"x" * 300_000)
     too_big = await client.post(PATH, content=huge, headers=headers)
-    assert (too_big.status_code, too_big.json()["error"]) == (413, "too_large")
+    assert (too_big.status_code, too_big.json()["error"]["code"]) == (413, "too_large")

@@ -1,1 +1,0 @@
-"""Recorded (synthetic) utterances and their manifest, shipped for the replay harness."""

@@ -1,0 +1,1 @@
+"""Pieces several connectors share: the push inbox, URL checks, config and secrets."""

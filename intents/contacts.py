@@ -96,6 +96,7 @@ class ContactIndex:
 
     def __init__(self, contacts: Iterable[Contact], phonetics: Mapping[str, Any]) -> None:
         self.contacts: tuple[Contact, ...] = tuple(contacts)
+        self._phonetics = phonetics
         self.sounds = SoundKeys(phonetics)
         self._group_words = frozenset(phonetics["group_words"])
         self._fillers = frozenset(phonetics["name_fillers"])
@@ -119,6 +120,22 @@ class ContactIndex:
 
     def __len__(self) -> int:
         return len(self.contacts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a persisted index keeps (intents/index_cache.py): all but the
+        shared readers, which are rebuilt from their data on load."""
+        state = dict(self.__dict__)
+        for rebuilt in ("sounds", "pinyin", "_han_qualifiers", "_syllables"):
+            state.pop(rebuilt, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        phonetics = state.pop("_phonetics")
+        self.__dict__.update(state)
+        self.sounds = SoundKeys(phonetics)
+        self.pinyin = pinyin_reader()
+        self._syllables = {}
+        self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
 
     def _add(self, index: int, contact: Contact) -> None:
         # Inline checks: this runs for each of 100,000 contacts within the build budget.

@@ -49,6 +49,8 @@ class SlotFiller:
         #: Words that can start a message body but never end a name.
         self.body_starters = frozenset(speech["body_starters"])
         self.not_in_names = frozenset(speech["not_in_names"])
+        #: Connectors that always end a name ("saying"; not "to": "ask li na to ...").
+        self.strong_connectors = frozenset(speech.get("name_enders") or ())
         #: Words no name starts with ("email is a great invention").
         self.never_first = frozenset(speech["name_never_starts"])
         #: Who someone is to the driver ("my wife"): a recipient without a directory entry.
@@ -63,10 +65,14 @@ class SlotFiller:
         tokens = match.tokens
         spans = dict(match.spans)
         slots: dict[str, SlotValue] = {}
+        heard: ContactResolution | None = None
         if _adjacent(spans, "recipient", "body"):
             spans["recipient"], spans["body"] = self._split(
                 tokens, spans["recipient"], spans["body"]
             )
+            heard, several = self._whole_name(tokens, *spans["recipient"])
+            if several:
+                slots["recipients"] = several
         for slot, (lo, hi) in spans.items():
             kind = match.template.slot_lists[slot].kind
             words = tokens.words[lo:hi]
@@ -76,7 +82,9 @@ class SlotFiller:
             elif kind == "text":
                 slots[slot] = _clean_text(tokens, lo, hi)
             elif kind == "contact":
-                slots[slot] = self._name(words)
+                slots[slot] = (
+                    heard if heard is not None and slot == "recipient" else self._name(words)
+                )
             else:
                 slots[slot] = self.attendees(" ".join(words))
         for name, value in match.template.fixed_slots.items():
@@ -146,6 +154,7 @@ class SlotFiller:
         """Choose where the name ends and the body begins."""
         lo, hi = name[0], body[1]
         best_cut, best_score = self._fallback_cut(tokens, lo, hi), 0.0
+        edge = self._connector_edge(tokens, lo, hi)
         best_ids: set[str] = set()
         for cut in range(lo + 1, min(hi, lo + MAX_NAME_WORDS + 1)):
             last = tokens.words[cut - 1]
@@ -169,10 +178,90 @@ class SlotFiller:
             if score > best_score or longer_same:
                 best_cut, best_score = cut, score
                 best_ids = {c.contact.id for c in resolution.candidates}
+        best_cut = self._and_more(tokens, best_cut, hi)
+        if edge is not None and best_cut < edge:
+            # "peter chow saying hi": the name is all that comes before
+            # "saying", never "peter" with "chow saying hi" as the body.
+            best_cut = edge
+        elif best_cut == lo + 1 and self._dangling(tokens, best_cut, hi):
+            # "tell peter chow i'm late": one word heard of a name, then a
+            # word that starts no body: the name was longer.
+            best_cut += 1
         body_start = best_cut
         while body_start < hi - 1 and tokens.words[body_start] in self.connectors:
             body_start += 1
         return (lo, best_cut), (body_start, hi)
+
+    def _and_more(self, tokens: Tokens, cut: int, hi: int) -> int:
+        """Extend a name over "and <another known name>" ("tell li na and xu jing ...")."""
+        if cut >= hi - 1 or tokens.words[cut] not in _AND_WORDS:
+            return cut
+        for end in range(min(hi - 1, cut + 1 + MAX_HEARD_NAME_WORDS), cut + 1, -1):
+            other = self.resolve(" ".join(tokens.words[cut + 1 : end]))
+            if other.best is not None and other.candidates[0].score >= SURE_NAME:
+                return self._and_more(tokens, end, hi)
+        return cut
+
+    def _dangling(self, tokens: Tokens, cut: int, hi: int) -> bool:
+        """Whether the word at ``cut`` is a lone name-like word before a body start."""
+        if cut + 1 >= hi:
+            return False
+        word, after = tokens.words[cut], tokens.words[cut + 1]
+        return (
+            after in self.body_starters
+            and word not in self._body_edge
+            and word not in _AND_WORDS
+            and word.isalpha()
+        )
+
+    def _connector_edge(self, tokens: Tokens, lo: int, hi: int) -> int | None:
+        """Where a connector ("saying", "that") visibly ends a name of name-like words.
+
+        None when no connector follows within a name's length, or when a
+        word before it cannot be part of a name ("li na the truck said ...").
+        """
+        for cut in range(lo + 1, min(hi - 1, lo + MAX_HEARD_NAME_WORDS) + 1):
+            word = tokens.words[cut]
+            if word in self.strong_connectors:
+                return cut
+            if word in self._body_edge:
+                return None
+        return None
+
+    def _whole_name(
+        self, tokens: Tokens, lo: int, hi: int
+    ) -> tuple[ContactResolution, tuple[ContactResolution, ...]]:
+        """The name heard in ``lo:hi``, and each person of several ("li na and xu jing").
+
+        When the whole name is unknown but its first words name someone
+        ("peter chow" for Peter Zhou's "peter"), that person is only a
+        candidate to ask about, never a sure match. Several people are all
+        candidates of an ambiguous ``recipient`` (a dialog that sends to one
+        person asks which, never drops a name silently) and each is resolved
+        in ``recipients``.
+        """
+        words = tokens.words[lo:hi]
+        several = self._several(words)
+        if several:
+            firsts = tuple(r.candidates[0] for r in several)
+            return ContactResolution(" ".join(words), firsts, ambiguous=True), several
+        whole = self._name(words)
+        if whole.candidates or len(words) < 2:
+            return whole, ()
+        for cut in range(len(words) - 1, 0, -1):
+            part = self.resolve(" ".join(words[:cut]))
+            if part.candidates:
+                return ContactResolution(whole.query, part.candidates, ambiguous=True), ()
+        return whole, ()
+
+    def _several(self, words: tuple[str, ...]) -> tuple[ContactResolution, ...]:
+        """Each person of "li na and xu jing", when every one of them is known."""
+        if not any(w in _AND_WORDS for w in words[1:-1]):
+            return ()
+        people = self.attendees(" ".join(words))
+        if len(people) < 2 or not all(p.candidates for p in people):
+            return ()
+        return people
 
     def _fallback_cut(self, tokens: Tokens, lo: int, hi: int) -> int:
         """Unknown name: up to where the body visibly starts ("saying", "i'm",
@@ -185,6 +274,9 @@ class SlotFiller:
         return lo + 1
 
 
+_AND_WORDS = frozenset({"and", "&", "plus"})
+#: A second name after "and" joins the recipients only if the directory knows it this well.
+SURE_NAME = 0.9
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
 #: Words that stand for someone but are never a name to look up.
 _PRONOUNS = frozenset({"me", "myself", "us", "ourselves", "i", "we", "you", "they", "it"})
@@ -192,6 +284,8 @@ _PRONOUNS = frozenset({"me", "myself", "us", "ourselves", "i", "we", "you", "the
 
 #: An unknown "name" longer than this is a sentence, not a name.
 MAX_UNKNOWN_NAME_WORDS = 3
+#: A name before "saying" is taken whole up to this many words ("peter chow from sales").
+MAX_HEARD_NAME_WORDS = 5
 
 
 def _adjacent(spans: Mapping[str, tuple[int, int]], first: str, second: str) -> bool:

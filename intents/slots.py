@@ -224,7 +224,9 @@ class SlotFiller:
             word = tokens.words[cut]
             if word in self.strong_connectors:
                 return cut
-            if word in self._body_edge:
+            # Only a body's first word ends the search: "how", "way" may be
+            # pinyin heard in English ("han how yoo" is Han Haoyu).
+            if word in self.connectors or word in self.body_starters:
                 return None
         return None
 

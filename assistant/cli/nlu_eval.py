@@ -8,7 +8,12 @@ from pathlib import Path
 import click
 
 from assistant.cli.options import clock_from, now_option, settings_from, tz_option
-from assistant.cli.parse import contacts_option, index_cache_dir, index_cache_option
+from assistant.cli.parse import (
+    contacts_option,
+    index_cache_dir,
+    index_cache_option,
+    locale_option,
+)
 from intents.evaluation import Report, evaluate, is_even, read_examples
 from intents.parser import Parser
 
@@ -25,6 +30,7 @@ from intents.parser import Parser
 )
 @contacts_option
 @index_cache_option
+@locale_option
 @now_option
 @tz_option
 @click.pass_context
@@ -38,9 +44,10 @@ def command(
     index_cache: str | None,
     now_text: str | None,
     tz_name: str | None,
+    locale: str | None,
 ) -> None:
     """Per-intent accuracy, out-of-domain false actions and confusions on FILE."""
-    settings = settings_from(ctx)
+    settings = settings_from(ctx, locale=locale)
     now = clock_from(settings, now_text, tz_name)
     if contacts_file:
         cache = index_cache_dir(index_cache)

@@ -40,7 +40,7 @@ from assistant.server.revocation import RevocationWatch
 from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import (
     SpeechService,
-    Synth,
+    SynthFactory,
     TranscriberFactory,
     VoiceService,
     tts_factory,
@@ -74,7 +74,7 @@ def create_app(
     settings: Settings,
     *,
     transcriber: TranscriberFactory | None = None,
-    synthesizer: Callable[[], Synth] | None = None,
+    synthesizer: SynthFactory | None = None,
     conversations: ConversationFactory | None = None,
     now: Callable[[], datetime] | None = None,
     env: Mapping[str, str] | None = None,
@@ -143,7 +143,7 @@ def _check_storage(settings: Settings) -> None:
 def _build_state(
     settings: Settings,
     transcriber: TranscriberFactory | None,
-    synthesizer: Callable[[], Synth] | None,
+    synthesizer: SynthFactory | None,
     conversations: ConversationFactory | None,
     now: Callable[[], datetime] | None,
 ) -> ServerState:
@@ -152,7 +152,7 @@ def _build_state(
     keys = KeyStore.open(default_key_store_path(settings.data_dir, settings.server.key_store))
     throttle = FailureThrottle(limits.auth_rate, limits.auth_burst)
     metrics = Metrics()
-    speech = SpeechService(transcriber or vosk_factory(settings))
+    speech = SpeechService(transcriber or vosk_factory(settings), settings.locale)
 
     def delivery_failed(connector: str, error: ConnectorError, final: bool) -> None:
         reason = failure_reason(error)
@@ -166,7 +166,9 @@ def _build_state(
         tenants=Tenants(settings, clock, on_delivery_failure=delivery_failed),
         sessions=SessionRegistry(limits.sessions_per_key, settings.server.session_idle_seconds),
         speech=speech,
-        voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),
+        voice=VoiceService(
+            synthesizer if synthesizer is not None else tts_factory(settings), settings.locale
+        ),
         metrics=metrics,
         make_conversation=conversations or dialog_conversations(settings, clock),
         operator=OperatorToken(None),

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from assistant.config import Settings
+from assistant.locales import Locale
 from assistant.server.admission import Admission
 from assistant.server.auth import Authenticator
 from assistant.server.conversation import Conversation
@@ -18,8 +19,8 @@ from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import SpeechService, VoiceService
 from assistant.server.tenants import Tenant, Tenants
 
-#: Builds the conversation of a new session for a tenant's vehicle.
-ConversationFactory = Callable[[Tenant, Principal], Awaitable[Conversation]]
+#: Builds the conversation of a new session for a tenant's vehicle, in a locale.
+ConversationFactory = Callable[[Tenant, Principal, Locale], Awaitable[Conversation]]
 
 
 @dataclass(eq=False)

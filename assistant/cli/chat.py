@@ -40,7 +40,7 @@ from assistant.config import Settings
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.session import open_session
 from assistant.errors import TTSUnavailableError, UserInputError
-from assistant.tts import Speaker, TextOnlySpeaker, Voice, locale_voice, open_speaker
+from assistant.tts import Speaker, TextOnlySpeaker, locale_voice, open_speaker
 
 if TYPE_CHECKING:
     from assistant.asr.base import Transcriber

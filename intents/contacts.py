@@ -44,6 +44,12 @@ _QUALIFIER_WORDS = frozenset(("from", "in", "of", "at", "on"))
 _QUALIFIER_NOISE = frozenset(("the", "department", "dept", "team", "office", "group"))
 #: Scores below this are not candidates at all.
 MIN_SCORE = 0.62
+#: In a large directory a best candidate scoring less than this is only a
+#: guess, and the dialog asks: among 100,000 people "jeeang longleee" is as
+#: likely someone whose name the index cannot bring close (Jiang Longlei) as
+#: the nearest (Jiang Longjie). In a small one the nearest name is the one
+#: meant ("show ming" is Xiao Ming). Measured: benchmarks/names_misheard.py.
+SURE, SURE_FROM = 0.8, 5000
 #: Top candidates closer than this are ambiguous: the dialog must ask.
 AMBIGUITY_MARGIN = 0.06
 #: Weights of the variant kinds: a nickname or one word of the name is a
@@ -96,6 +102,7 @@ class ContactIndex:
 
     def __init__(self, contacts: Iterable[Contact], phonetics: Mapping[str, Any]) -> None:
         self.contacts: tuple[Contact, ...] = tuple(contacts)
+        self._phonetics = phonetics
         self.sounds = SoundKeys(phonetics)
         self._group_words = frozenset(phonetics["group_words"])
         self._fillers = frozenset(phonetics["name_fillers"])
@@ -119,6 +126,22 @@ class ContactIndex:
 
     def __len__(self) -> int:
         return len(self.contacts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a persisted index keeps (intents/index_cache.py): all but the
+        shared readers, which are rebuilt from their data on load."""
+        state = dict(self.__dict__)
+        for rebuilt in ("sounds", "pinyin", "_han_qualifiers", "_syllables"):
+            state.pop(rebuilt, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        phonetics = state.pop("_phonetics")
+        self.__dict__.update(state)
+        self.sounds = SoundKeys(phonetics)
+        self.pinyin = pinyin_reader()
+        self._syllables = {}
+        self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
 
     def _add(self, index: int, contact: Contact) -> None:
         # Inline checks: this runs for each of 100,000 contacts within the build budget.
@@ -239,6 +262,12 @@ class ContactIndex:
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)
+        if len(words) == 3 and (not scores or max(scores.values()) < SAME_SOUND):
+            # "dai shia mei": a recogniser splits a given name the directory
+            # writes as one word (Dai Xiamei).
+            merged = (words[0], words[1] + words[2])
+            for index, value in self._score(merged).items():
+                scores[index] = max(value, scores.get(index, 0.0))
         syllables = self._glued(words, scores)
         if syllables:  # "lina", "ouyang nana": pinyin written glued
             for index, value in self._score(syllables).items():
@@ -450,8 +479,14 @@ class ContactIndex:
         candidates = tuple(
             ContactCandidate(self.contacts[i], round(s, 4)) for i, s in top[:MAX_CANDIDATES]
         )
-        ambiguous = len(candidates) > 1 and (
-            candidates[0].score - candidates[1].score < AMBIGUITY_MARGIN
-            or (alike is not None and sum(i in alike for i, _ in top[:MAX_CANDIDATES]) > 1)
+        ambiguous = bool(candidates) and (
+            (candidates[0].score < SURE and len(self.contacts) >= SURE_FROM)
+            or (
+                len(candidates) > 1
+                and (
+                    candidates[0].score - candidates[1].score < AMBIGUITY_MARGIN
+                    or (alike is not None and sum(i in alike for i, _ in top[:MAX_CANDIDATES]) > 1)
+                )
+            )
         )
         return ContactResolution(query=query, candidates=candidates, ambiguous=ambiguous)

@@ -16,17 +16,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
+from pathlib import Path
 
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
 from intents.context_zh import pick_choice_zh
 from intents.grammar import Grammar, load_grammar, phrase_tokens
+from intents.index_cache import load_index
 from intents.matcher import Match, Matcher
 from intents.moving import left_out, move_times
 from intents.numbers import NumberWords
 from intents.prepare import Preparer
+from intents.repairs import Restarts
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
+from intents.shifts import find_shift
 from intents.slots import SlotFiller
 from intents.text import Tokens, join_words, tokenize, tokenize_cjk, unsegmented
 from intents.timeparse import Piece, TimeScanner
@@ -69,6 +73,8 @@ class Parser:
         self.preparer = Preparer(speech, grammar.vocabulary)
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
+        #: English restarts ("... uh no wait tell lin tao ..."): a whole new command.
+        self.restarts = Restarts(speech.get("restart_markers") or ())
         self._titles = TitleFinder(speech)
         #: English, for a whole sentence said in English to a Chinese parser
         #: (same directory; built with it, so parse stays cheap).
@@ -88,6 +94,14 @@ class Parser:
         """A parser for ``locale`` whose names resolve against ``contacts``."""
         grammar = load_grammar(locale)
         return cls(grammar, ContactIndex(contacts, grammar.data["phonetics"]))
+
+    @classmethod
+    def from_contacts_file(
+        cls, path: Path, locale: str = "en", cache_dir: Path | None = None
+    ) -> Parser:
+        """A parser over a contacts file, its index kept in ``cache_dir`` (index_cache)."""
+        grammar = load_grammar(locale)
+        return cls(grammar, load_index(path, grammar.data["phonetics"], cache_dir))
 
     def parse(
         self,
@@ -129,6 +143,9 @@ class Parser:
         tokens = self.preparer.clean(self.tokenize(text))
         if not tokens.words:
             return self._only_hesitation(text, now, context)
+        restarted = self._restarted(text, tokens, now, context)
+        if restarted is not None:
+            return restarted
         prepared = self._prepare(tokens)
         answer = self._contextual(text, prepared, now, context)
         if answer is not None:
@@ -145,6 +162,16 @@ class Parser:
             if alternative is not None and (found is None or _better(alternative, found)):
                 found = alternative
         return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
+
+    def _restarted(
+        self, text: str, tokens: Tokens, now: datetime, context: ParseContext
+    ) -> ParseResult | None:
+        """The command said after a restart ("... no wait tell lin tao ..."), if any."""
+        tail = self.restarts.tail(tokens)
+        if tail is None:
+            return None
+        result = self._parse_text(text[tail.spans[0][0] :], now, context)
+        return result if result.intent is not Intent.NONE else None
 
     def _scan(self, tokens: Tokens) -> list[Piece]:
         if isinstance(self.scanner, ZhTimeScanner):
@@ -177,7 +204,16 @@ class Parser:
             if restarted is not None:
                 tokens = restarted
                 pieces = tuple(self._scan(tokens))
+        shift = (
+            find_shift(self.numbers, tokens.words)
+            if not self.characters and _moves(tokens.words)
+            else None
+        )
+        if shift is not None:  # "delay the meeting by 15 minutes" is no 15:00
+            pieces = tuple(p for p in pieces if p.end <= shift.start or p.start >= shift.end)
         drop = {i for p in pieces for i in range(p.start, p.end)}
+        if shift is not None:
+            drop.update(range(shift.start, shift.end))
         return _Prepared(tokens, pieces, tokens.without(drop) if drop else tokens)
 
     def _match(
@@ -227,7 +263,7 @@ class Parser:
         slots = dict(filled.slots)
         if match.template.times == "extract":
             slots.update(
-                move_times(self.scanner, prepared.tokens.words, prepared.pieces, now)
+                self._move(prepared, now, slots)
                 if slots.get("move") is True  # a move has an old and a new time
                 else self._times(prepared.pieces, now, match.intent, slots)
             )
@@ -248,6 +284,27 @@ class Parser:
                 slots["location"] = place
         confidence = _confidence(match, filled.unresolved) * factor
         return ParseResult(text, match.intent, round(confidence, 3), slots)
+
+    def _move(
+        self, prepared: _Prepared, now: datetime, slots: dict[str, SlotValue]
+    ) -> dict[str, SlotValue]:
+        """Old and new times of a move, or its ``shift`` ("by an hour", "back a day")."""
+        tokens, pieces = prepared.tokens, prepared.pieces
+        shift = None if self.characters else find_shift(self.numbers, tokens.words)
+        if shift is not None:
+            pieces = tuple(p for p in pieces if p.end <= shift.start or p.start >= shift.end)
+        found = move_times(self.scanner, tokens.words, pieces, now)
+        old, new = found.get("start"), found.get("new_start")
+        if found.get("keep") == "day" and isinstance(old, datetime) and isinstance(new, datetime):
+            # "move tomorrow's ten o'clock to eleven": eleven on the meeting's own day.
+            found["new_start"] = datetime.combine(old.date(), new.timetz())
+        if shift is not None and "new_start" not in found:
+            found["shift"] = shift.minutes
+            title = slots.get("title")
+            said = tokens.original[tokens.spans[shift.start][0] : tokens.spans[shift.end - 1][1]]
+            if isinstance(title, str) and said in title:
+                slots["title"] = " ".join(title.replace(said, " ").split())
+        return found
 
     def _times(
         self, pieces: Sequence[Piece], now: datetime, intent: Intent, slots: dict[str, SlotValue]
@@ -372,6 +429,17 @@ def _names_said(slots: Mapping[str, SlotValue]) -> list[str]:
 
 def _phrase_list(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted((phrase_tokens(str(p)) for p in phrases), key=len, reverse=True))
+
+
+#: Verbs that start a move; a relative amount after them is a shift, not a time.
+_MOVE_VERBS = frozenset(
+    {"move", "push", "shift", "reschedule", "postpone", "bump", "delay", "bring", "pull", "put"}
+)
+
+
+def _moves(words: Sequence[str]) -> bool:
+    """Whether a move verb starts the command ("can you push ...": within three words)."""
+    return any(w in _MOVE_VERBS for w in words[:3])
 
 
 def _better(

@@ -49,6 +49,8 @@ class SlotFiller:
         #: Words that can start a message body but never end a name.
         self.body_starters = frozenset(speech["body_starters"])
         self.not_in_names = frozenset(speech["not_in_names"])
+        #: Connectors that always end a name ("saying"; not "to": "ask li na to ...").
+        self.strong_connectors = frozenset(speech.get("name_enders") or ())
         #: Words no name starts with ("email is a great invention").
         self.never_first = frozenset(speech["name_never_starts"])
         #: Who someone is to the driver ("my wife"): a recipient without a directory entry.
@@ -89,10 +91,15 @@ class SlotFiller:
         tokens = match.tokens
         spans = dict(match.spans)
         slots: dict[str, SlotValue] = {}
+        heard: ContactResolution | None = None
         if _adjacent(spans, "recipient", "body"):
             spans["recipient"], spans["body"] = self._split(
                 tokens, spans["recipient"], spans["body"]
             )
+            if not self.characters:  # "peter chow saying", "li na and xu jing"
+                heard, several = self._whole_name(tokens, *spans["recipient"])
+                if several:
+                    slots["recipients"] = several
         for slot, (lo, hi) in spans.items():
             kind = match.template.slot_lists[slot].kind
             words = tokens.words[lo:hi]
@@ -102,7 +109,9 @@ class SlotFiller:
             elif kind == "text":
                 slots[slot] = _clean_text(tokens, lo, hi)
             elif kind == "contact":
-                slots[slot] = self._name(words)
+                slots[slot] = (
+                    heard if heard is not None and slot == "recipient" else self._name(words)
+                )
             elif self.characters:
                 # Pauses separate names too ("跟朱强 林涛 何军"): split the text as said.
                 slots[slot] = self.attendees(_PAUSES.sub(" 和 ", tokens.surface(lo, hi)))
@@ -237,12 +246,101 @@ class SlotFiller:
                 best_ids = {c.contact.id for c in resolution.candidates}
             if self.characters and top.score >= _EXACT_NAME:
                 break  # a Chinese qualifier comes before the name: nothing longer is it
+        if not self.characters:
+            best_cut = self._whole_cut(tokens, lo, best_cut, hi)
         body_start = best_cut
         while body_start < hi - 1 and tokens.words[body_start] in self.connectors:
             body_start += 1
         if self.characters:
             body_start = self._past_lead(tokens.words, body_start, hi)
         return (lo, best_cut), (body_start, hi)
+
+    def _whole_cut(self, tokens: Tokens, lo: int, cut: int, hi: int) -> int:
+        """Where an English name really ends: over "and <known name>", up to
+        "saying", or one dangling word further ("tell peter chow i'm late")."""
+        cut = self._and_more(tokens, cut, hi)
+        edge = self._connector_edge(tokens, lo, hi)
+        if edge is not None and cut < edge:
+            # "peter chow saying hi": the name is all that comes before
+            # "saying", never "peter" with "chow saying hi" as the body.
+            return edge
+        if cut == lo + 1 and self._dangling(tokens, cut, hi):
+            # one word heard of a name, then a word that starts no body
+            return cut + 1
+        return cut
+
+    def _and_more(self, tokens: Tokens, cut: int, hi: int) -> int:
+        """Extend a name over "and <another known name>" ("tell li na and xu jing ...")."""
+        if cut >= hi - 1 or tokens.words[cut] not in _AND_WORDS:
+            return cut
+        for end in range(min(hi - 1, cut + 1 + MAX_HEARD_NAME_WORDS), cut + 1, -1):
+            other = self.resolve(" ".join(tokens.words[cut + 1 : end]))
+            if other.best is not None and other.candidates[0].score >= SURE_NAME:
+                return self._and_more(tokens, end, hi)
+        return cut
+
+    def _dangling(self, tokens: Tokens, cut: int, hi: int) -> bool:
+        """Whether the word at ``cut`` is a lone name-like word before a body start."""
+        if cut + 1 >= hi:
+            return False
+        word, after = tokens.words[cut], tokens.words[cut + 1]
+        return (
+            after in self.body_starters
+            and word not in self._body_edge
+            and word not in _AND_WORDS
+            and word.isalpha()
+        )
+
+    def _connector_edge(self, tokens: Tokens, lo: int, hi: int) -> int | None:
+        """Where a connector ("saying", "that") visibly ends a name of name-like words.
+
+        None when no connector follows within a name's length, or when a
+        word before it cannot be part of a name ("li na the truck said ...").
+        """
+        for cut in range(lo + 1, min(hi - 1, lo + MAX_HEARD_NAME_WORDS) + 1):
+            word = tokens.words[cut]
+            if word in self.strong_connectors:
+                return cut
+            # Only a body's first word ends the search: "how", "way" may be
+            # pinyin heard in English ("han how yoo" is Han Haoyu).
+            if word in self.connectors or word in self.body_starters:
+                return None
+        return None
+
+    def _whole_name(
+        self, tokens: Tokens, lo: int, hi: int
+    ) -> tuple[ContactResolution, tuple[ContactResolution, ...]]:
+        """The name heard in ``lo:hi``, and each person of several ("li na and xu jing").
+
+        When the whole name is unknown but its first words name someone
+        ("peter chow" for Peter Zhou's "peter"), that person is only a
+        candidate to ask about, never a sure match. Several people are all
+        candidates of an ambiguous ``recipient`` (a dialog that sends to one
+        person asks which, never drops a name silently) and each is resolved
+        in ``recipients``.
+        """
+        words = tokens.words[lo:hi]
+        several = self._several(words)
+        if several:
+            firsts = tuple(r.candidates[0] for r in several)
+            return ContactResolution(" ".join(words), firsts, ambiguous=True), several
+        whole = self._name(words)
+        if whole.candidates or len(words) < 2:
+            return whole, ()
+        for cut in range(len(words) - 1, 0, -1):
+            part = self.resolve(" ".join(words[:cut]))
+            if part.candidates:
+                return ContactResolution(whole.query, part.candidates, ambiguous=True), ()
+        return whole, ()
+
+    def _several(self, words: tuple[str, ...]) -> tuple[ContactResolution, ...]:
+        """Each person of "li na and xu jing", when every one of them is known."""
+        if not any(w in _AND_WORDS for w in words[1:-1]):
+            return ()
+        people = self.attendees(" ".join(words))
+        if len(people) < 2 or not all(p.candidates for p in people):
+            return ()
+        return people
 
     def _worth_looking_up(self, words: tuple[str, ...]) -> bool:
         """Whether Chinese tokens can be a name: not one character alone (part of
@@ -312,6 +410,9 @@ class SlotFiller:
         return min(lo + 2, hi - 1)
 
 
+_AND_WORDS = frozenset({"and", "&", "plus"})
+#: A second name after "and" joins the recipients only if the directory knows it this well.
+SURE_NAME = 0.9
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
 #: Words that stand for someone but are never a name to look up.
 _PRONOUNS = frozenset({"me", "myself", "us", "ourselves", "i", "we", "you", "they", "it"})
@@ -321,6 +422,8 @@ _PRONOUNS = frozenset({"me", "myself", "us", "ourselves", "i", "we", "you", "the
 _NOT_ATTENDEES = frozenset({"me", "us", "him", "her", "我", "我们", "咱们"})
 #: An unknown "name" longer than this is a sentence, not a name.
 MAX_UNKNOWN_NAME_WORDS = 3
+#: A name before "saying" is taken whole up to this many words ("peter chow from sales").
+MAX_HEARD_NAME_WORDS = 5
 
 
 def _latin_then_cjk(words: tuple[str, ...]) -> bool:

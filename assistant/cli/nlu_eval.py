@@ -8,8 +8,12 @@ from pathlib import Path
 import click
 
 from assistant.cli.options import clock_from, now_option, settings_from, tz_option
-from assistant.cli.parse import contacts_option, locale_option
-from intents.directory import read_contacts
+from assistant.cli.parse import (
+    contacts_option,
+    index_cache_dir,
+    index_cache_option,
+    locale_option,
+)
 from intents.evaluation import Report, evaluate, is_even, read_examples
 from intents.parser import Parser
 
@@ -25,6 +29,7 @@ from intents.parser import Parser
     help="Only even slurp_ids (development half) or odd ones (held out).",
 )
 @contacts_option
+@index_cache_option
 @locale_option
 @now_option
 @tz_option
@@ -36,6 +41,7 @@ def command(
     as_json: bool,
     half: str,
     contacts_file: Path | None,
+    index_cache: str | None,
     now_text: str | None,
     tz_name: str | None,
     locale: str | None,
@@ -43,8 +49,11 @@ def command(
     """Per-intent accuracy, out-of-domain false actions and confusions on FILE."""
     settings = settings_from(ctx, locale=locale)
     now = clock_from(settings, now_text, tz_name)
-    contacts = read_contacts(contacts_file) if contacts_file else []
-    parser = Parser.from_contacts(contacts, settings.locale)
+    if contacts_file:
+        cache = index_cache_dir(index_cache)
+        parser = Parser.from_contacts_file(contacts_file, settings.locale, cache)
+    else:
+        parser = Parser.from_contacts([], settings.locale)
     examples = read_examples(file)
     if half != "all":
         examples = (e for e in examples if is_even(e) == (half == "even"))

@@ -16,6 +16,7 @@ from typing import TextIO
 import click
 
 from assistant.cli.options import clock_from, data_dir_option, now_option, settings_from, tz_option
+from assistant.config import default_cache_dir
 from assistant.errors import ConfigError
 from assistant.locales import LOCALES
 from assistant.models import Contact
@@ -28,6 +29,22 @@ contacts_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Contacts to resolve names against: JSON list or CSV (id,name,kind,department,...).",
 )
+
+index_cache_option = click.option(
+    "--index-cache",
+    "index_cache",
+    default=None,
+    metavar="DIR|off",
+    help="Where the --contacts file's built name index is kept between runs"
+    " (default: the user cache directory; 'off': build it every time).",
+)
+
+
+def index_cache_dir(value: str | None) -> Path | None:
+    """The directory of ``--index-cache`` (None: no cache)."""
+    if value is None:
+        return default_cache_dir() / "contact-index"
+    return None if value.strip().lower() == "off" else Path(value)
 
 
 def _check_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -51,6 +68,7 @@ locale_option = click.option(
 @tz_option
 @data_dir_option
 @contacts_option
+@index_cache_option
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -59,14 +77,19 @@ def command(
     tz_name: str | None,
     data_dir: Path | None,
     contacts_file: Path | None,
+    index_cache: str | None,
     locale: str | None,
 ) -> None:
     """Parse utterances (one a line on stdin) into intents and slots (JSON lines)."""
     settings = settings_from(ctx, data_dir=data_dir, locale=locale)
     fixed_now = clock_from(settings, now_text, tz_name) if now_text else None
     zone = clock_from(settings, None, tz_name).tzinfo
-    contacts = load_directory(contacts_file, settings.data_dir, fixed_now)
-    parser = Parser.from_contacts(contacts, settings.locale)
+    if contacts_file is not None:
+        cache = index_cache_dir(index_cache)
+        parser = Parser.from_contacts_file(contacts_file, settings.locale, cache)
+    else:
+        contacts = load_directory(None, settings.data_dir, fixed_now)
+        parser = Parser.from_contacts(contacts, settings.locale)
     for line in sys.stdin:
         now = fixed_now or datetime.now(zone)
         emit(parser, line.rstrip("\r\n"), now, sys.stdout)

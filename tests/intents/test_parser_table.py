@@ -81,3 +81,13 @@ def test_phrasings(parser: Parser, intent: str, text: str) -> None:
     result = parser.parse(text, now=now_of("intents.yaml"))
     accepted = {intent, "reply_message"} if intent == "send_message" else {intent}
     assert result.intent.value in accepted, result.to_json()
+
+
+DRIVER = load("driver_speech.yaml")["cases"]
+
+
+@pytest.mark.parametrize("case", DRIVER, ids=[c["text"] for c in DRIVER])
+def test_driver_speech(parser: Parser, case: dict[str, Any]) -> None:
+    result = parser.parse(case["text"], now=now_of("driver_speech.yaml"))
+    assert result.intent == Intent(case["intent"]), result.to_json()
+    check_slots(result.slots, case.get("slots", {}), case.get("absent"))

@@ -21,13 +21,11 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant import __version__
 from assistant.config import Settings
-from assistant.errors import ConfigError
 from assistant.server import routes_ops, routes_rest, routes_ws
 from assistant.server.assembly import dialog_conversations
 from assistant.server.auth import Authenticator
 from assistant.server.auththrottle import FailureThrottle
 from assistant.server.handlers import install_error_handlers
-from assistant.server.keys import KeyStore, default_key_store_path
 from assistant.server.limits import BodyLimitMiddleware
 from assistant.server.metrics import Metrics
 from assistant.server.operator import OperatorToken
@@ -49,6 +47,7 @@ from assistant.server.webhook import (
     mount_inbound_webhook,
     open_webhook_tenants,
 )
+from assistant.storage.fleet import fleet_database, open_key_store
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,6 @@ def create_app(
     their secrets from ``os.environ``. A bad token or tenants sharing a
     webhook secret are a ConfigError here, before serving.
     """
-    _check_storage(settings)
     check_webhook_secrets(settings, os.environ)
     operator = OperatorToken.from_env(settings, os.environ if env is None else env)
     state = _build_state(settings, transcriber, synthesizer, conversations, now)
@@ -119,16 +117,6 @@ def create_app(
     return app
 
 
-def _check_storage(settings: Settings) -> None:
-    """Refuse a shared database this version cannot use, instead of ignoring it."""
-    if settings.server.database_url is not None:
-        raise ConfigError(
-            "server.database_url is reserved for shared PostgreSQL state, which this version "
-            "does not implement yet; remove it to keep sessions and outboxes in per-tenant "
-            "SQLite under data_dir"
-        )
-
-
 def _build_state(
     settings: Settings,
     transcriber: TranscriberFactory | None,
@@ -138,7 +126,8 @@ def _build_state(
 ) -> ServerState:
     clock = now or (lambda: datetime.now(settings.zone))
     limits = settings.server.limits
-    keys = KeyStore.open(default_key_store_path(settings.data_dir, settings.server.key_store))
+    shared = fleet_database(settings)
+    keys = open_key_store(settings, shared)
     throttle = FailureThrottle(limits.auth_rate, limits.auth_burst)
     return ServerState(
         settings=settings,
@@ -153,6 +142,7 @@ def _build_state(
         make_conversation=conversations or dialog_conversations(settings, clock),
         operator=OperatorToken(None),
         revocations=RevocationWatch(keys),
+        shared=shared,
     )
 
 
@@ -173,3 +163,5 @@ async def _shutdown(state: ServerState) -> None:
     state.voice.close()
     state.auth.close()
     state.keys.close()
+    if state.shared is not None:
+        state.shared.close()

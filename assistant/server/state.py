@@ -16,6 +16,7 @@ from assistant.server.revocation import RevocationWatch
 from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import SpeechService, VoiceService
 from assistant.server.tenants import Tenant, Tenants
+from assistant.storage.postgres import PostgresDatabase
 
 #: Builds the conversation of a new session for a tenant's vehicle.
 ConversationFactory = Callable[[Tenant, Principal], Awaitable[Conversation]]
@@ -37,3 +38,5 @@ class ServerState:
     make_conversation: ConversationFactory
     operator: OperatorToken
     revocations: RevocationWatch
+    #: The fleet's PostgreSQL database (``server.database_url``); None = SQLite only.
+    shared: PostgresDatabase | None = None

@@ -41,14 +41,9 @@ from typing import Protocol
 
 from assistant.errors import ConnectorError, StorageError
 from assistant.models import OutgoingMessage, SendReceipt
-from connectors.outbox.entry import (
-    COLUMNS,
-    INDEXES,
-    SCHEMA,
-    OutboxEntry,
-    add_missing_columns,
-    row_to_entry,
-)
+from assistant.storage.migrations import migrate
+from assistant.storage.sqlite import SqliteDatabase
+from connectors.outbox.entry import COLUMNS, MIGRATIONS, OutboxEntry, row_to_entry
 from connectors.outbox.schedule import DeliverySchedule
 from connectors.retry import RetryPolicy, call_with_retry
 
@@ -108,9 +103,7 @@ class Outbox:
             conn.execute("PRAGMA journal_mode = WAL")
             # FULL makes every commit fsync the WAL: "enqueued" means on disk.
             conn.execute("PRAGMA synchronous = FULL")
-            conn.executescript(SCHEMA)
-            add_missing_columns(conn)
-            conn.executescript(INDEXES)
+            migrate(SqliteDatabase(conn, path), "outbox", MIGRATIONS)
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open the outbox at {path}: {exc}") from exc
         return cls(

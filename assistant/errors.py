@@ -111,7 +111,7 @@ class DialogError(DriveTalkError):
 
 
 class StorageError(DriveTalkError):
-    """The embedded SQLite store failed (disk full, corrupt file, locked)."""
+    """A store failed: SQLite (disk full, corrupt, locked) or PostgreSQL (unreachable, refused)."""
 
 
 class ConnectorError(DriveTalkError):

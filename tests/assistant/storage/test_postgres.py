@@ -26,7 +26,8 @@ def test_a_missing_database_is_named(postgres: PostgresServer) -> None:
 
 def test_the_repr_and_location_hold_no_credentials(postgres: PostgresServer) -> None:
     db = PostgresDatabase.connect(postgres.create_database())
-    assert "s3cret" not in repr(db) and "drivetalk:" not in db.location
+    assert "s3cret" not in repr(db)
+    assert "drivetalk:" not in db.location
     db.close()
 
 

@@ -127,6 +127,10 @@ class BackendUnavailableError(ConnectorError):
     retryable = True
 
 
+class BeingDeliveredError(BackendUnavailableError):
+    """Another process or replica holds the claim on this outbox message right now."""
+
+
 class RateLimitedError(ConnectorError):
     """The backend throttled us; ``retry_after`` seconds is its hint, if any."""
 

@@ -41,8 +41,12 @@ class Database(Protocol):
         """Where the data lives, safe to print (a path or ``host:port/dbname``, no password)."""
         ...
 
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """One transaction; commits when the block ends without an exception."""
+    def transaction(self, *, durable: bool = True) -> AbstractContextManager[Transaction]:
+        """One transaction; commits when the block ends without an exception.
+
+        ``durable=False``: the commit may be lost on a power cut (not on a
+        crash), for writes that are safe to redo; it saves an fsync.
+        """
         ...
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:

@@ -114,11 +114,14 @@ class PostgresDatabase:
         self.round_trips = next(self._trips) + 1
 
     @contextmanager
-    def transaction(self) -> Iterator[_PgTransaction]:
-        """One transaction on a pooled connection."""
+    def transaction(self, *, durable: bool = True) -> Iterator[_PgTransaction]:
+        """One transaction on a pooled connection (``durable=False``: asynchronous commit)."""
         try:
             with self._pool.connection() as conn, conn.transaction():
-                yield _PgTransaction(conn, self)
+                tx = _PgTransaction(conn, self)
+                if not durable:
+                    tx.execute("SET LOCAL synchronous_commit = off")
+                yield tx
         except psycopg.Error as exc:
             raise StorageError(
                 f"database {self.location} failed: {_scrub(str(exc).strip(), self._url)}"

@@ -36,15 +36,25 @@ class SqliteDatabase:
         self._lock = threading.Lock()
         self.path = path
         self.location = str(path)
+        #: The connection's usual ``PRAGMA synchronous`` (restored after a non-durable commit).
+        self.synchronous = int(conn.execute("PRAGMA synchronous").fetchone()[0])
 
     @classmethod
-    def open(cls, path: Path, *, what: str = "database") -> SqliteDatabase:
-        """Open (creating if needed) the SQLite file at ``path``."""
+    def open(
+        cls, path: Path, *, what: str = "database", fsync_commits: bool = False
+    ) -> SqliteDatabase:
+        """Open (creating if needed) the SQLite file at ``path``.
+
+        ``fsync_commits``: every commit is fsync'd (``synchronous=FULL``), so
+        a committed write survives a power cut, not only a crash.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA journal_mode = WAL")
+            if fsync_commits:
+                conn.execute("PRAGMA synchronous = FULL")
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the {what} {path}: {exc}") from exc
         return cls(conn, path)
@@ -53,10 +63,12 @@ class SqliteDatabase:
         return f"SqliteDatabase({self.location!r})"
 
     @contextmanager
-    def transaction(self) -> Iterator[_SqliteTransaction]:
+    def transaction(self, *, durable: bool = True) -> Iterator[_SqliteTransaction]:
         """One ``BEGIN IMMEDIATE`` transaction under this process's lock."""
         with self._lock:
             try:
+                if not durable:
+                    self._conn.execute("PRAGMA synchronous = NORMAL")
                 self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield _SqliteTransaction(self._conn)
@@ -66,6 +78,9 @@ class SqliteDatabase:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise StorageError(f"database {self.location} failed: {exc}") from exc
+            finally:
+                if not durable:
+                    self._conn.execute(f"PRAGMA synchronous = {self.synchronous}")
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         """A read (autocommit)."""

@@ -100,7 +100,51 @@ def _add_schedule(tx: Transaction) -> None:
         tx.execute(index)
 
 
-MIGRATIONS = (Migration(1, sql(SCHEMA)), Migration(2, _add_schedule))
+#: 3: claims, so that processes sharing an outbox send each message once.
+_CLAIMS = (
+    "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+    "ALTER TABLE outbox ADD COLUMN claim_until REAL",
+)
+
+MIGRATIONS = (Migration(1, sql(SCHEMA)), Migration(2, _add_schedule), Migration(3, sql(*_CLAIMS)))
+
+#: The fleet's outbox: every tenant's messages in one PostgreSQL table.
+PG_MIGRATIONS = (
+    Migration(
+        1,
+        sql(
+            """CREATE TABLE outbox (
+                tenant          TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                seq             BIGSERIAL,
+                recipient_id    TEXT NOT NULL,
+                recipient_name  TEXT NOT NULL,
+                body            TEXT NOT NULL,
+                urgent          INTEGER NOT NULL,
+                to_group        INTEGER NOT NULL,
+                in_reply_to     TEXT,
+                state           TEXT NOT NULL CHECK
+                                (state IN ('pending', 'delivered', 'failed', 'acknowledged')),
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                last_error      TEXT,
+                created_at      TEXT NOT NULL,
+                updated_at      TEXT NOT NULL,
+                message_id      TEXT,
+                conversation_id TEXT,
+                delivered_at    TEXT,
+                next_attempt_at DOUBLE PRECISION,
+                expires_at      DOUBLE PRECISION,
+                owner           TEXT NOT NULL DEFAULT '',
+                announce        INTEGER NOT NULL DEFAULT 0,
+                claimed_by      TEXT,
+                claim_until     DOUBLE PRECISION,
+                PRIMARY KEY (tenant, idempotency_key)
+            )""",
+            "CREATE INDEX outbox_due ON outbox (tenant, state, next_attempt_at)",
+            "CREATE INDEX outbox_pending ON outbox (state) WHERE state = 'pending'",
+        ),
+    ),
+)
 
 
 def row_to_entry(row: tuple[object, ...]) -> OutboxEntry:

@@ -75,7 +75,7 @@ def test_the_outbox_is_fsynced_wal(outbox: Outbox) -> None:
     conn = sqlite3.connect(outbox.path)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     conn.close()
-    assert outbox._conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+    assert outbox._db.query("PRAGMA synchronous") == [(2,)]  # FULL
 
 
 def test_same_key_twice_is_one_entry(outbox: Outbox) -> None:

@@ -134,7 +134,7 @@ def _build_state(
         keys=keys,
         auth=Authenticator(keys, throttle=throttle),
         limiter=RateLimiter(limits.rate_per_key, limits.burst_per_key),
-        tenants=Tenants(settings, clock),
+        tenants=Tenants(settings, clock, shared),
         sessions=SessionRegistry(limits.sessions_per_key, settings.server.session_idle_seconds),
         speech=SpeechService(transcriber or vosk_factory(settings)),
         voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),

@@ -30,11 +30,12 @@ from typing import Any
 
 from assistant.backend import build_backend
 from assistant.config import Settings, read_config_file
-from assistant.delivery import open_outbox, worker_for
+from assistant.delivery import open_outbox, open_shared_outbox, tenants_with_pending, worker_for
 from assistant.dialog.session import all_contacts
 from assistant.errors import ConfigError, DriveTalkError, RequestRejectedError
 from assistant.models import Contact
 from assistant.server.keys import check_name
+from assistant.storage.database import Database
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
 from connectors.ports import Connector
 
@@ -131,9 +132,13 @@ class Tenant:
 class Tenants:
     """All tenants of this process, each opened on first use."""
 
-    def __init__(self, settings: Settings, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, settings: Settings, now: Callable[[], datetime], shared: Database | None = None
+    ) -> None:
         self._settings = settings
         self._now = now
+        #: The fleet database: outboxes live there instead of in per-tenant SQLite files.
+        self._shared = shared
         self._open: dict[str, Tenant] = {}
         self._webhook_secrets: dict[bytes, str] = {}
         self._lock = asyncio.Lock()
@@ -175,6 +180,8 @@ class Tenants:
         return opened
 
     def _with_pending(self) -> list[str]:
+        if self._shared is not None:
+            return tenants_with_pending(self._shared)
         names = []
         for path in sorted((self._settings.data_dir / "tenants").glob(f"*/{OUTBOX_FILE}")):
             if _has_pending(path):
@@ -189,7 +196,10 @@ class Tenants:
         connector = build_backend(
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
-        outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
+        if self._shared is not None:
+            outbox = open_shared_outbox(self._shared, tenant, self._settings.outbox)
+        else:
+            outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
         return Tenant(
             tenant, root, connector, outbox, worker_for(outbox, connector, self._settings.outbox)
         )

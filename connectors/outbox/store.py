@@ -144,7 +144,7 @@ class Outbox:
         lease: float = DEFAULT_LEASE_S,
     ) -> Outbox:
         """``tenant``'s outbox in the fleet's PostgreSQL database (every replica sees it)."""
-        migrate(db, "outbox", PG_MIGRATIONS)
+        prepare_shared(db)
         return cls(
             db,
             tenant=tenant,
@@ -517,6 +517,11 @@ class Outbox:
             (*params, *self._scope_params),
         )
         return [row_to_entry(row) for row in rows]
+
+
+def prepare_shared(db: Database) -> None:
+    """Create or upgrade the fleet's outbox table (every tenant's messages)."""
+    migrate(db, "outbox", PG_MIGRATIONS)
 
 
 def _owned(condition: str, owner: str | None) -> tuple[str, tuple[object, ...]]:

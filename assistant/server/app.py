@@ -25,12 +25,15 @@ from assistant.server import routes_ops, routes_rest, routes_ws
 from assistant.server.assembly import dialog_conversations
 from assistant.server.auth import Authenticator
 from assistant.server.auththrottle import FailureThrottle
+from assistant.server.conversation import Conversation
 from assistant.server.handlers import install_error_handlers
+from assistant.server.keys import Principal
 from assistant.server.limits import BodyLimitMiddleware
 from assistant.server.metrics import Metrics
 from assistant.server.operator import OperatorToken
 from assistant.server.ratelimit import RateLimiter
 from assistant.server.revocation import RevocationWatch
+from assistant.server.session_store import SessionStore
 from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import (
     SpeechService,
@@ -48,6 +51,7 @@ from assistant.server.webhook import (
     open_webhook_tenants,
 )
 from assistant.storage.fleet import fleet_database, open_key_store
+from assistant.storage.postgres import PostgresDatabase
 
 log = logging.getLogger(__name__)
 
@@ -129,21 +133,40 @@ def _build_state(
     shared = fleet_database(settings)
     keys = open_key_store(settings, shared)
     throttle = FailureThrottle(limits.auth_rate, limits.auth_burst)
+    tenants = Tenants(settings, clock, shared)
+    make = conversations or dialog_conversations(settings, clock)
     return ServerState(
         settings=settings,
         keys=keys,
         auth=Authenticator(keys, throttle=throttle),
         limiter=RateLimiter(limits.rate_per_key, limits.burst_per_key),
-        tenants=Tenants(settings, clock, shared),
-        sessions=SessionRegistry(limits.sessions_per_key, settings.server.session_idle_seconds),
+        tenants=tenants,
+        sessions=_sessions(settings, shared, tenants, make),
         speech=SpeechService(transcriber or vosk_factory(settings)),
         voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),
         metrics=Metrics(),
-        make_conversation=conversations or dialog_conversations(settings, clock),
+        make_conversation=make,
         operator=OperatorToken(None),
         revocations=RevocationWatch(keys),
         shared=shared,
     )
+
+
+def _sessions(
+    settings: Settings,
+    shared: PostgresDatabase | None,
+    tenants: Tenants,
+    make: ConversationFactory,
+) -> SessionRegistry:
+    """Sessions of this process, or (with a fleet database) of every replica."""
+    per_key, idle = settings.server.limits.sessions_per_key, settings.server.session_idle_seconds
+    if shared is None:
+        return SessionRegistry(per_key, idle)
+
+    async def rebuild(who: Principal) -> Conversation:
+        return await make(await tenants.get(who.tenant), who)
+
+    return SessionRegistry(per_key, idle, SessionStore(shared), rebuild)
 
 
 async def _sweep_idle(state: ServerState) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.asr.events import Final
 from assistant.config import Settings
+from assistant.dialog import snapshot as snapshots
 from assistant.dialog.events import Utterance
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.session import policy_from
@@ -75,6 +76,15 @@ class DialogConversation:
     def vocabulary(self) -> tuple[str, ...]:
         """Phrases the open question expects."""
         return self.runner.vocabulary
+
+    def snapshot(self) -> str:
+        """The dialog state and open answer window, as JSON."""
+        return snapshots.dump(snapshots.DialogSnapshot(self.runner.state, self.runner.window))
+
+    def restore(self, snapshot: str) -> None:
+        """Take up the dialog where a snapshot left it (a draft awaiting "yes" awaits it)."""
+        found = snapshots.load(snapshot)
+        self.runner.state, self.runner.window = found.state, found.window
 
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (its n-best list)."""

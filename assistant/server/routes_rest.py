@@ -59,6 +59,7 @@ async def create_session(
     tenant = await state.tenants.get(who.tenant)
     session = await state.sessions.create(who, lambda: state.make_conversation(tenant, who))
     session.reply_audio = options.audio if options else True
+    await state.sessions.remember(session)
     state.metrics.sessions.set(len(state.sessions))
     return _info(session)
 
@@ -101,7 +102,7 @@ async def text_turn(body: TextTurn, session: SessionDep, state: StateDep) -> Tur
             413, "text_too_long", f"text is {len(body.text)} characters; the limit is {limit}"
         )
     started = time.perf_counter()
-    async with session.lock:
+    async with state.sessions.turn(session):
         turn = await session.conversation.hear_text(body.text)
         notices = session.conversation.take_notices()
     audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
@@ -125,7 +126,7 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
     decoded = await state.speech.decode_wav(data, state.settings.server.limits.audio_seconds)
     state.metrics.model_loaded.set(1)
     state.metrics.audio_seconds.inc(decoded.seconds)
-    async with session.lock:
+    async with state.sessions.turn(session):
         turn = await session.conversation.hear(decoded.final)
         notices = session.conversation.take_notices()
     audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None

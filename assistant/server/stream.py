@@ -101,7 +101,7 @@ class StreamHandler:
             raise ProtocolError("expected_start", "send the JSON start message before audio")
         start = parse_start(self._parse(text))
         who = await self._authenticate(start.key)
-        session = self.state.sessions.get(who, self.session_id)
+        session = await self.state.sessions.get(who, self.session_id)
         if session.streaming:
             raise RequestRejectedError(409, "already_streaming", "this session already streams")
         self.session, self.who = session, who
@@ -363,7 +363,7 @@ class StreamHandler:
 
     async def _turn(self, session: Session, heard: Final | str) -> Turn:
         started = time.perf_counter()
-        async with session.lock:
+        async with self.state.sessions.turn(session):
             conversation = session.conversation
             if isinstance(heard, str):
                 turn = await conversation.hear_text(heard)

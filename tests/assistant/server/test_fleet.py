@@ -1,0 +1,123 @@
+"""Two replicas on one PostgreSQL database: any replica serves any turn of any session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.config import ServerLimits, ServerSettings, TTSSettings
+from assistant.server.app import create_app
+from assistant.storage.postgres import PostgresDatabase
+from tests.assistant.server.live import OPERATOR_ENV, Live, make_key, serve, server_settings
+from tests.servers.postgres import PostgresServer
+
+LIMITS = ServerLimits(sessions_per_key=2, rate_per_key=50.0, burst_per_key=200)
+
+
+@pytest.fixture(scope="module")
+def fleet(
+    postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Live, Live, str]]:
+    data_dir = tmp_path_factory.mktemp("fleet")  # the local backend's files, shared
+    url = postgres.create_database()
+    settings = server_settings(
+        data_dir,
+        tts=TTSSettings(enabled=False),
+        server=ServerSettings(database_url=url, limits=LIMITS),
+    )
+    with (
+        serve(create_app(settings, env=OPERATOR_ENV)) as one,
+        serve(create_app(settings, env=OPERATOR_ENV)) as two,
+    ):
+        yield one, two, make_key(settings, "acme", "car-1")
+
+
+def say(live: Live, key: str, session: str, text: str) -> httpx.Response:
+    return httpx.post(
+        f"{live.url}/v1/sessions/{session}/turns/text",
+        json={"text": text},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+    )
+
+
+def open_session(live: Live, key: str) -> str:
+    reply = httpx.post(
+        f"{live.url}/v1/sessions", headers={"Authorization": f"Bearer {key}"}, timeout=60
+    )
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["id"])
+
+
+def test_turns_alternating_between_replicas_continue_one_dialog(
+    fleet: tuple[Live, Live, str],
+) -> None:
+    one, two, key = fleet
+    session = open_session(one, key)
+    draft = say(two, key, session, "send a message to Zhang San saying fleet works")
+    assert draft.json()["reply_text"].endswith("Send it?")
+    confirmed = say(one, key, session, "yes").json()
+    assert confirmed["understanding"]["intent"] == "confirm"
+    assert confirmed["replies"] == ["Sent to Zhang San."]
+    outbox = PostgresDatabase.connect(one.app.state.server.settings.server.database_url)
+    rows = outbox.query("SELECT tenant, lower(body), state FROM outbox")
+    outbox.close()
+    assert ("acme", "fleet works", "delivered") in rows
+    httpx.delete(
+        f"{two.url}/v1/sessions/{session}",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+    )
+
+
+def test_a_session_closed_on_one_replica_is_gone_on_the_other(
+    fleet: tuple[Live, Live, str],
+) -> None:
+    one, two, key = fleet
+    session = open_session(one, key)
+    assert say(two, key, session, "help").status_code == 200  # two holds it too now
+    headers = {"Authorization": f"Bearer {key}"}
+    assert httpx.delete(f"{one.url}/v1/sessions/{session}", headers=headers).status_code == 204
+    gone = say(two, key, session, "help")
+    assert (gone.status_code, gone.json()["error"]["code"]) == (404, "session_not_found")
+
+
+def test_the_session_limit_per_key_counts_every_replica(fleet: tuple[Live, Live, str]) -> None:
+    one, two, key = fleet
+    opened = [open_session(one, key), open_session(two, key)]
+    third = httpx.post(
+        f"{one.url}/v1/sessions", headers={"Authorization": f"Bearer {key}"}, timeout=60
+    )
+    assert third.status_code == 429
+    for session in opened:
+        httpx.delete(f"{two.url}/v1/sessions/{session}", headers={"Authorization": f"Bearer {key}"})
+
+
+def test_another_vehicle_cannot_take_a_session_up(fleet: tuple[Live, Live, str]) -> None:
+    one, two, key = fleet
+    session = open_session(one, key)
+    other = make_key(one.app.state.server.settings, "acme", "car-2")
+    assert say(two, other, session, "help").status_code == 404
+    httpx.delete(f"{one.url}/v1/sessions/{session}", headers={"Authorization": f"Bearer {key}"})
+
+
+def test_a_replica_that_stops_leaves_the_dialog_to_the_other(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    settings = server_settings(
+        tmp_path,
+        tts=TTSSettings(enabled=False),
+        server=ServerSettings(database_url=postgres.create_database(), limits=LIMITS),
+    )
+    key = make_key(settings, "acme", "car-9")
+    with serve(create_app(settings, env=OPERATOR_ENV)) as survivor:
+        with serve(create_app(settings, env=OPERATOR_ENV)) as leaving:
+            session = open_session(leaving, key)
+            draft = say(leaving, key, session, "send a message to Zhang San saying see you")
+            assert draft.json()["reply_text"].endswith("Send it?")
+        # ``leaving`` is gone; the car reconnects to the survivor and says "yes".
+        confirmed = say(survivor, key, session, "yes").json()
+        assert confirmed["replies"] == ["Sent to Zhang San."]

@@ -35,6 +35,7 @@ from assistant.server.ratelimit import RateLimiter
 from assistant.server.revocation import RevocationWatch
 from assistant.server.session_store import SessionStore
 from assistant.server.sessions import SessionRegistry
+from assistant.server.shared_ratelimit import SharedRateLimiter
 from assistant.server.speech import (
     SpeechService,
     Synth,
@@ -139,7 +140,11 @@ def _build_state(
         settings=settings,
         keys=keys,
         auth=Authenticator(keys, throttle=throttle),
-        limiter=RateLimiter(limits.rate_per_key, limits.burst_per_key),
+        limiter=(
+            SharedRateLimiter(shared, limits.rate_per_key, limits.burst_per_key)
+            if shared is not None
+            else RateLimiter(limits.rate_per_key, limits.burst_per_key)
+        ),
         tenants=tenants,
         sessions=_sessions(settings, shared, tenants, make),
         speech=SpeechService(transcriber or vosk_factory(settings)),

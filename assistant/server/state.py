@@ -11,7 +11,7 @@ from assistant.server.conversation import Conversation
 from assistant.server.keys import KeyStore, Principal
 from assistant.server.metrics import Metrics
 from assistant.server.operator import OperatorToken
-from assistant.server.ratelimit import RateLimiter
+from assistant.server.ratelimit import Limiter
 from assistant.server.revocation import RevocationWatch
 from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import SpeechService, VoiceService
@@ -29,7 +29,7 @@ class ServerState:
     settings: Settings
     keys: KeyStore
     auth: Authenticator
-    limiter: RateLimiter
+    limiter: Limiter
     tenants: Tenants
     sessions: SessionRegistry
     speech: SpeechService

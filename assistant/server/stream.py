@@ -111,7 +111,7 @@ class StreamHandler:
         client = self.ws.client.host if self.ws.client else None
         header = self.ws.headers.get("authorization")
         who = await self.state.auth.averify(key, client, header=header)
-        self.state.limiter.take(who.key_id)
+        await asyncio.to_thread(self.state.limiter.take, who.key_id)  # may be a database row
         return who
 
     def _parse(self, text: str) -> dict[str, Any]:

@@ -121,3 +121,27 @@ def test_a_replica_that_stops_leaves_the_dialog_to_the_other(
         # ``leaving`` is gone; the car reconnects to the survivor and says "yes".
         confirmed = say(survivor, key, session, "yes").json()
         assert confirmed["replies"] == ["Sent to Zhang San."]
+
+
+def test_a_keys_rate_limit_is_one_bucket_across_replicas(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    settings = server_settings(
+        tmp_path,
+        tts=TTSSettings(enabled=False),
+        server=ServerSettings(
+            database_url=postgres.create_database(),
+            limits=ServerLimits(rate_per_key=0.001, burst_per_key=4),
+        ),
+    )
+    key = make_key(settings, "acme", "car-5")
+    headers = {"Authorization": f"Bearer {key}"}
+    with (
+        serve(create_app(settings, env=OPERATOR_ENV)) as one,
+        serve(create_app(settings, env=OPERATOR_ENV)) as two,
+    ):
+        answers = [
+            httpx.get(f"{live.url}/v1/sessions/nope", headers=headers, timeout=60).status_code
+            for live in (one, two, one, two, one, two)
+        ]
+    assert answers == [404, 404, 404, 404, 429, 429]

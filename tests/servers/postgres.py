@@ -39,7 +39,9 @@ def _binary(name: str) -> str:
 class PostgresServer:
     """One PostgreSQL cluster in a temporary directory, listening on 127.0.0.1 only."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: str = "") -> None:
+        #: Extra ``-c name=value`` server settings (the benchmark loads pg_stat_statements).
+        self.settings = settings
         self.root = Path(tempfile.mkdtemp(prefix="drivetalk-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
@@ -68,7 +70,8 @@ class PostgresServer:
         )  # fmt: skip
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.root} -c fsync=off -c max_connections=200"
+            f"-c unix_socket_directories={self.root} -c fsync=off -c max_connections=200 "
+            + self.settings
         )
         self._run(
             _binary("pg_ctl"), "-D", str(self.data), "-l", self.log, "-o", options, "-w",

@@ -184,20 +184,27 @@ def run(name: str, replicas: int, pg: PostgresServer | None, args: argparse.Name
 
 def report(results: list[Result]) -> None:
     base = results[0]
-    print(f"{'config':<14}{'turns':>7}{'err':>5}{'turns/s':>9}{'x':>6}{'p50 ms':>9}"
-          f"{'p95 ms':>9}{'p99 ms':>9}{'x p95':>7}{'PG stmts/turn':>15}{'peak MB/replica':>17}")  # fmt: skip
+    heads = ("turns", "err", "turns/s", "x", "p50 ms", "p95 ms", "p99 ms", "x p95")
+    widths = (7, 5, 9, 6, 9, 9, 9, 7)
+    print(f"{'config':<14}" + "".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True))
+          + f"{'PG stmts/turn':>15}{'peak MB/replica':>17}")  # fmt: skip
     for r in results:
         per_turn = f"{r.statements / r.turns:.1f}" if r.statements is not None else "-"
         peak = "/".join(f"{m:.0f}" for m in r.peak_rss_mb)
         print(f"{r.name:<14}{r.turns:>7}{r.errors:>5}{r.rate:>9.1f}{r.rate / base.rate:>6.2f}"
               f"{r.pct(0.5):>9.1f}{r.pct(0.95):>9.1f}{r.pct(0.99):>9.1f}"
               f"{r.pct(0.95) / base.pct(0.95):>7.2f}{per_turn:>15}{peak:>17}")  # fmt: skip
-    print(json.dumps([{"config": r.name, "turns": r.turns, "errors": r.errors,
-                       "turns_per_s": round(r.rate, 1), "p50_ms": round(r.pct(0.5), 1),
-                       "p95_ms": round(r.pct(0.95), 1), "p99_ms": round(r.pct(0.99), 1),
-                       "pg_statements_per_turn": None if r.statements is None
-                       else round(r.statements / r.turns, 2),
-                       "peak_rss_mb": [round(m) for m in r.peak_rss_mb]} for r in results]))  # fmt: skip
+    print(json.dumps([_as_json(r) for r in results]))
+
+
+def _as_json(r: Result) -> dict[str, object]:
+    per_turn = None if r.statements is None else round(r.statements / r.turns, 2)
+    return {
+        "config": r.name, "turns": r.turns, "errors": r.errors,
+        "turns_per_s": round(r.rate, 1), "p50_ms": round(r.pct(0.5), 1),
+        "p95_ms": round(r.pct(0.95), 1), "p99_ms": round(r.pct(0.99), 1),
+        "pg_statements_per_turn": per_turn, "peak_rss_mb": [round(m) for m in r.peak_rss_mb],
+    }  # fmt: skip
 
 
 def main() -> None:

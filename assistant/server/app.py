@@ -9,6 +9,7 @@ model cache, which is exactly what should be shared.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -27,6 +28,7 @@ from assistant.server.auth import Authenticator
 from assistant.server.auththrottle import FailureThrottle
 from assistant.server.conversation import Conversation
 from assistant.server.handlers import install_error_handlers
+from assistant.server.inbound_fanout import InboundFanout
 from assistant.server.keys import Principal
 from assistant.server.limits import BodyLimitMiddleware
 from assistant.server.metrics import Metrics
@@ -89,6 +91,8 @@ def create_app(
     operator = OperatorToken.from_env(settings, os.environ if env is None else env)
     state = _build_state(settings, transcriber, synthesizer, conversations, now)
     state.operator = operator
+    if state.shared is not None:
+        state.fanout = InboundFanout(state.shared, state.tenants)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,11 +102,16 @@ def create_app(
         await state.tenants.open_pending()
         sweeper = asyncio.create_task(_sweep_idle(state))
         watcher = asyncio.create_task(state.revocations.run())
+        fanout = asyncio.create_task(state.fanout.run()) if state.fanout is not None else None
         try:
             yield
         finally:
             sweeper.cancel()
             watcher.cancel()
+            if fanout is not None:
+                fanout.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fanout
             await _shutdown(state)
 
     app = FastAPI(

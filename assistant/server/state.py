@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.server.auth import Authenticator
@@ -17,6 +18,9 @@ from assistant.server.sessions import SessionRegistry
 from assistant.server.speech import SpeechService, VoiceService
 from assistant.server.tenants import Tenant, Tenants
 from assistant.storage.postgres import PostgresDatabase
+
+if TYPE_CHECKING:
+    from assistant.server.inbound_fanout import InboundFanout
 
 #: Builds the conversation of a new session for a tenant's vehicle.
 ConversationFactory = Callable[[Tenant, Principal], Awaitable[Conversation]]
@@ -40,3 +44,5 @@ class ServerState:
     revocations: RevocationWatch
     #: The fleet's PostgreSQL database (``server.database_url``); None = SQLite only.
     shared: PostgresDatabase | None = None
+    #: Hands inbound pushes to the replica holding the car's stream (fleet mode).
+    fanout: InboundFanout | None = None

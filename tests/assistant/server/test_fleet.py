@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 from assistant.config import ServerLimits, ServerSettings, TTSSettings
 from assistant.server.app import create_app
 from assistant.storage.postgres import PostgresDatabase
+from connectors.webhook.signing import signed_headers
 from tests.assistant.server.live import OPERATOR_ENV, Live, make_key, serve, server_settings
+from tests.assistant.server.test_webhook import pushed
 from tests.servers.postgres import PostgresServer
 
 LIMITS = ServerLimits(sessions_per_key=2, rate_per_key=50.0, burst_per_key=200)
@@ -145,3 +148,51 @@ def test_a_keys_rate_limit_is_one_bucket_across_replicas(
             for live in (one, two, one, two, one, two)
         ]
     assert answers == [404, 404, 404, 404, 429, 429]
+
+
+WEBHOOK_SECRET = "acme-inbound-secret-0123456789"
+
+
+def test_a_push_to_one_replica_is_announced_on_the_replica_holding_the_session(
+    postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    tenant_dir = tmp_path / "tenants" / "acme"
+    tenant_dir.mkdir(parents=True)
+    (tenant_dir / "tenant.toml").write_text(
+        'backend = "webhook"\n[connectors.webhook]\nurl = "https://acme.example/drivetalk"\n'
+        'secret_env = "ACME_WEBHOOK_SECRET"\ninbound_secret_env = "ACME_WEBHOOK_SECRET"\n'
+    )
+    settings = server_settings(
+        tmp_path,
+        tts=TTSSettings(enabled=False),
+        server=ServerSettings(database_url=postgres.create_database(), limits=LIMITS),
+    )
+    key = make_key(settings, "acme", "car-1")
+    with (
+        serve(create_app(settings, env=OPERATOR_ENV)) as one,
+        serve(create_app(settings, env=OPERATOR_ENV)) as two,
+    ):
+        session = open_session(two, key)  # the car is on replica two
+        body = pushed("e1", "The client is waiting in the lobby")
+        headers = signed_headers(WEBHOOK_SECRET, int(time.time()), body)
+        inbound = "/v1/webhook/acme/inbound"
+        accepted = httpx.post(f"{one.url}{inbound}", content=body, headers=headers, timeout=30)
+        assert accepted.status_code == 202, accepted.text
+        replayed = httpx.post(f"{two.url}{inbound}", content=body, headers=headers, timeout=30)
+        assert replayed.status_code == 409  # the fleet remembers, not only the replica
+        heard = wait_for_notices(two, key, session)
+    assert any("Wang Fang" in notice for notice in heard)
+
+
+def wait_for_notices(live: Live, key: str, session: str) -> list[str]:
+    for _ in range(300):
+        notices = httpx.get(
+            f"{live.url}/v1/sessions/{session}/notices",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        ).json()["notices"]
+        if notices:
+            return list(notices)
+        time.sleep(0.1)
+    raise AssertionError("the push never reached the session's replica")

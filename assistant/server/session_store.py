@@ -80,12 +80,11 @@ class SessionStore:
 
     def save(self, session_id: str, snapshot: str, reply_audio: bool, now: float) -> int | None:
         """Store the dialog after a turn; the new version, or None if the session is gone."""
-        with self._db.transaction() as tx:
-            rows = tx.query(
-                "UPDATE sessions SET snapshot = ?, reply_audio = ?, version = version + 1,"
-                " updated_at = ? WHERE id = ? RETURNING version",
-                (snapshot, int(reply_audio), now, session_id),
-            )
+        rows = self._db.query(
+            "UPDATE sessions SET snapshot = ?, reply_audio = ?, version = version + 1,"
+            " updated_at = ? WHERE id = ? RETURNING version",
+            (snapshot, int(reply_audio), now, session_id),
+        )
         return int(str(rows[0][0])) if rows else None
 
     def delete(self, session_id: str) -> None:

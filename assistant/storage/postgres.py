@@ -94,7 +94,9 @@ class PostgresDatabase:
             url,
             min_size=1,
             max_size=max_size,
-            kwargs={"connect_timeout": CONNECT_TIMEOUT_S, "autocommit": False},
+            # Autocommit: a lone statement is one round trip; transaction()
+            # adds BEGIN and COMMIT only where several statements must agree.
+            kwargs={"connect_timeout": CONNECT_TIMEOUT_S, "autocommit": True},
             timeout=POOL_TIMEOUT_S,
             open=False,
             name="drivetalk",
@@ -129,15 +131,28 @@ class PostgresDatabase:
         except PoolTimeout as exc:
             raise StorageError(f"no free connection to {self.location}: {exc}") from exc
 
+    @contextmanager
+    def _single(self) -> Iterator[_PgTransaction]:
+        """One statement on a pooled autocommit connection (atomic on its own)."""
+        try:
+            with self._pool.connection() as conn:
+                yield _PgTransaction(conn, self)
+        except psycopg.Error as exc:
+            raise StorageError(
+                f"database {self.location} failed: {_scrub(str(exc).strip(), self._url)}"
+            ) from exc
+        except PoolTimeout as exc:
+            raise StorageError(f"no free connection to {self.location}: {exc}") from exc
+
     def query(self, sql: str, params: Params = ()) -> list[Row]:
-        """A read in its own transaction."""
-        with self.transaction() as tx:
-            return tx.query(sql, params)
+        """One statement, one round trip (autocommit)."""
+        with self._single() as one:
+            return one.query(sql, params)
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        """A write in its own transaction."""
-        with self.transaction() as tx:
-            return tx.execute(sql, params)
+        """One statement, one round trip (autocommit)."""
+        with self._single() as one:
+            return one.execute(sql, params)
 
     def listen_connection(self) -> psycopg.Connection[tuple[object, ...]]:
         """A dedicated autocommit connection (for LISTEN), outside the pool."""

@@ -194,6 +194,47 @@ class ServerLimits(BaseModel):
     auth_burst: int = Field(default=10, ge=1, description="failed verifications saved up")
 
 
+class AdmissionSettings(BaseModel):
+    """When a replica says ``busy`` at once instead of queueing work it cannot do in time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Real-time work admitted at once: open streams plus audio uploads being decoded.
+    #: 0 = ``streams_per_core`` x CPU cores.
+    max_active: int = Field(default=0, ge=0, le=100_000)
+    #: Measured capacity per core at reply p95 <= 1 s (BENCHMARKS.md), used when max_active = 0.
+    streams_per_core: float = Field(default=6.0, gt=0, le=1000)
+    #: Utterances queued for a speech decoder beyond which new work is refused;
+    #: -1 = the decoder pool's size (one more round of decoding).
+    max_decoder_waiting: int = Field(default=-1, ge=-1, le=100_000)
+    #: The ``Retry-After`` (seconds) a ``busy`` answer carries.
+    retry_after_s: int = Field(default=2, ge=1, le=3600)
+
+
+class LoggingSettings(BaseModel):
+    """How ``drivetalk serve`` writes its log: ``text`` for a terminal, ``json`` for machines."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class TLSSettings(BaseModel):
+    """HTTPS for ``drivetalk serve``: both files or neither."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    certfile: Path | None = None
+    keyfile: Path | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> TLSSettings:
+        if (self.certfile is None) != (self.keyfile is None):
+            raise ValueError("server.tls needs both certfile and keyfile (or neither)")
+        return self
+
+
 class ServerSettings(BaseModel):
     """``drivetalk serve``: address, key store, limits and where shared state lives."""
 
@@ -212,6 +253,9 @@ class ServerSettings(BaseModel):
     operator_token_env: str = Field(default="DRIVETALK_OPERATOR_TOKEN", min_length=1)
     drain_seconds: float = Field(default=10.0, ge=0)
     limits: ServerLimits = ServerLimits()
+    admission: AdmissionSettings = AdmissionSettings()
+    logging: LoggingSettings = LoggingSettings()
+    tls: TLSSettings = TLSSettings()
 
 
 class Settings(BaseSettings):

@@ -9,20 +9,34 @@ sharing a (nearly) same-sounding word with the query, and scores only that
 block in C with ``rapidfuzz.process.cdist`` -- spelling and sound mixed --
 so it never walks the whole directory: a 100,000-person lookup stays around
 a millisecond.
+
+Names written in Chinese characters (a name or an alias: 李伟) are indexed
+twice: by their characters, and by their readings (pypinyin, surname
+readings first) as pinyin variants of the same Latin index, so "li wei"
+typed or heard in English finds 李伟. A query in characters is matched
+exactly, then by its own reading: a recogniser writes 李威 for 李伟, and
+everyone sharing that sound (李薇, Lee Way) is a candidate the dialog must ask
+about, ranked below an exact character match. A query in pinyin must match a
+Chinese name syllable by syllable (or by a confusable sound): "zhang san" is
+not Wang Fang.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from assistant.models import Contact
-from intents.phonetics import SoundKeys
+from intents.grammar import GRAMMAR_ROOT, load_yaml
+from intents.han_names import HanQualifiers
+from intents.phonetics import Pinyin, SoundKeys, han_only, has_han, is_han_name, join_han
 from intents.result import ContactCandidate, ContactResolution
 from intents.text import fold, name_words, tokenize
 
@@ -44,6 +58,37 @@ ENOUGH = 4 * MAX_CANDIDATES
 MAX_OWNERS = 50
 #: Variants scored per lookup at most (a block larger than this is cut).
 MAX_POOL = 2000
+#: A name in characters read as pinyin is a variant this strong (its other
+#: surname readings a little less): "li wei" finds 李伟. (Distinct from
+#: REVERSED: a reading from characters never matches a reversed name.)
+READING, OTHER_READING = 0.965, 0.95
+#: Characters in a query beyond which it is not a name (销售部的那个欧阳娜娜 has 10).
+MAX_HAN_NAME = 16
+#: A surname alone (李总, 老王) is a weaker match still.
+SURNAME = 0.85
+#: A query in characters matching a contact by sound only (its reading, not
+#: its characters) scores the sound match times this: always below the
+#: exact characters.
+HEARD = 0.93
+#: Per character shared in its place with a query in characters (ranks
+#: homophones; too little to change who is asked about).
+OVERLAP = 0.002
+#: A pinyin query matches a name that is not pinyin only this closely or closer.
+FOREIGN_SOUND = 0.8
+_TONED = re.compile(r"[v\d]")
+
+
+@cache
+def hanzi_data() -> Mapping[str, Any]:
+    """How names in Chinese characters are read and qualified (zh/phonetics.yaml)."""
+    data: Mapping[str, Any] = load_yaml(GRAMMAR_ROOT / "zh" / "phonetics.yaml")["hanzi"]
+    return data
+
+
+@cache
+def pinyin_reader() -> Pinyin:
+    """The one pinyin reader (its caches are shared by every index)."""
+    return Pinyin(hanzi_data())
 
 
 class ContactIndex:
@@ -60,23 +105,37 @@ class ContactIndex:
         self._text_id: dict[str, int] = {}
         self._by_key: dict[str, list[int]] = defaultdict(list)
         self._block: dict[str, list[int]] = defaultdict(list)
+        self.pinyin = pinyin_reader()
+        self._han: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._syllables: dict[int, tuple[str, ...]] = {}
+        self._compound_surnames = frozenset(hanzi_data().get("compound_surnames") or ())
         for index, contact in enumerate(self.contacts):
             self._add(index, contact)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
         self.departments: frozenset[str] = frozenset(
             fold(c.department) for c in self.contacts if c.department
         )
+        self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
 
     def __len__(self) -> int:
         return len(self.contacts)
 
     def _add(self, index: int, contact: Contact) -> None:
-        words = name_words(contact.name)
-        self._variant(index, words, FULL)
-        if len(words) == 2:
-            self._variant(index, (words[1], words[0]), REVERSED)
+        # Inline checks: this runs for each of 100,000 contacts within the build budget.
+        name = contact.name
+        if not name.isascii() and has_han(name):
+            self._add_han(index, contact, name, FULL)
+            words: tuple[str, ...] = ()
+        else:
+            words = name_words(name) if _TONED.search(name) is None else self._plain(name)
+            self._variant(index, words, FULL)
+            if len(words) == 2:
+                self._variant(index, (words[1], words[0]), REVERSED)
         for alias in contact.aliases:
-            self._variant(index, name_words(alias), ALIAS)
+            if not alias.isascii() and has_han(alias):
+                self._add_han(index, contact, alias, ALIAS)
+            else:  # a pinyin alias may carry tone numbers: "li3 wei3"
+                self._variant(index, self._plain(alias), ALIAS)
         if len(words) > 1 and contact.kind == "person":
             for word in words:
                 known = self._text_id.get(word)  # most name words are shared
@@ -84,6 +143,29 @@ class ContactIndex:
                     self._variant(index, (word,), PARTIAL)
                 else:
                     self._owners[known].append((index, PARTIAL))
+
+    def _plain(self, name: str) -> tuple[str, ...]:
+        """The words of a Latin name, pinyin tone numbers dropped and v read ü (lv -> lu)."""
+        words = name_words(name)
+        if _TONED.search(name) is None:
+            return words  # almost every name: one C call keeps the build fast
+        return tuple(self.pinyin.strip_tones(w) for w in words)
+
+    def _add_han(self, index: int, contact: Contact, text: str, weight: float) -> None:
+        """A name in characters: exactly, its given name alone, and its readings."""
+        whole = is_han_name(text)
+        chars = han_only(text)
+        self._han[chars].append((index, weight))
+        if whole and contact.kind == "person" and len(chars) > 1:
+            surname = 2 if chars[:2] in self._compound_surnames else 1
+            if len(chars) - surname >= 2:
+                self._han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
+            self._han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
+        for number, reading in enumerate(self.pinyin.readings(chars)):
+            self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
+        latin = () if whole else tuple(w for w in name_words(text) if not has_han(w))
+        if latin:  # "David 张": the Latin part is a name too
+            self._variant(index, latin, weight * ALIAS)
 
     def _variant(self, index: int, words: tuple[str, ...], weight: float) -> None:
         if not words:
@@ -111,6 +193,8 @@ class ContactIndex:
         Without an explicit ``qualifier``, one spoken inside the query is
         honoured: "li wei from sales", "the finance li wei".
         """
+        if has_han(query):
+            return replace(self._resolve_han(query, qualifier), query=query)
         if qualifier is not None:
             return self._lookup(query, qualifier)
         text = " ".join(w.removesuffix("'s") for w in fold(query).split())
@@ -145,16 +229,84 @@ class ContactIndex:
     def _is_department(self, words: str) -> bool:
         return any(
             fuzz.ratio(words, d) >= 85 or d.startswith(words + " ") for d in self.departments
-        )
+        ) or self._han_qualifiers.names_department(words)
 
     def _lookup(self, query: str, qualifier: str | None) -> ContactResolution:
-        words = self._clean(tokenize(query).words)
+        words = tokenize(query).words
+        if _TONED.search(query) is not None:  # "li3 na4", "lv"
+            words = tuple(self.pinyin.strip_tones(w) for w in words)
+        words = self._clean(words)
         if not words or not self.contacts:
             return ContactResolution(query=query)
         scores = self._score(words)
+        syllables = self._glued(words, scores)
+        if syllables:  # "lina", "ouyang nana": pinyin written glued
+            for index, value in self._score(syllables).items():
+                scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
-            scores = self._qualify(scores, fold(qualifier))
+            scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
         return self._rank(query, scores)
+
+    def _glued(self, words: tuple[str, ...], scores: dict[int, float]) -> tuple[str, ...]:
+        """The syllables of glued pinyin, when names in characters may be meant by it.
+
+        Only when the directory has names in characters (their readings are
+        indexed syllable by syllable) and the words found no name as written.
+        """
+        if not self._han or (scores and max(scores.values()) >= READING):
+            return ()
+        syllables = self.pinyin.syllables_of(words)
+        return syllables if len(syllables) > len(words) else ()
+
+    # -- names in characters ------------------------------------------------
+
+    def _resolve_han(self, query: str, qualifier: str | None) -> ContactResolution:
+        """A query holding Chinese characters, with or without a department in it."""
+        if len(han_only(query)) > MAX_HAN_NAME:
+            return ContactResolution(query=query)  # a sentence, not a name: never look it up
+        text = self._han_qualifiers.clean(join_han(fold(query).strip()))
+        if qualifier is not None:
+            return self._lookup_han(text, self._han_qualifiers.terms(fold(qualifier)))
+        whole = self._lookup_han(text, ())
+        split = self._han_qualifiers.split(text)
+        if split is None:
+            return whole
+        qualified = self._lookup_han(*split)
+        if not qualified.candidates or (
+            whole.candidates and whole.candidates[0].score > qualified.candidates[0].score
+        ):
+            return whole
+        return qualified
+
+    def _lookup_han(self, text: str, qualifiers: Sequence[str]) -> ContactResolution:
+        chars = han_only(text)
+        if not chars or not self.contacts:
+            return ContactResolution(query=text)
+        if chars not in self._han:  # 李总, 王经理, 老王, 小林: the surname is the name
+            chars = self._han_qualifiers.surname_of(chars)
+        scores: dict[int, float] = {}
+        alike: set[int] = set()
+        for index, weight in self._han.get(chars, ())[: MAX_OWNERS * 4]:
+            scores[index] = max(weight, scores.get(index, 0.0))
+            alike.add(index)
+        for reading in self.pinyin.readings(chars):
+            for index, value in self._score(reading, alike).items():
+                scores[index] = max(value * HEARD, scores.get(index, 0.0))
+        scores = {i: s + self._overlap(chars, i) for i, s in scores.items() if s >= MIN_SCORE}
+        if qualifiers:
+            scores = self._qualify(scores, qualifiers)
+        return self._rank(text, scores, alike)
+
+    def _overlap(self, chars: str, index: int) -> float:
+        """A little for each character in its place shared with the query: of those
+        who sound alike, 李伟 and 黎威 are likelier meant by 李威 than 礼薇 is."""
+        contact = self.contacts[index]
+        best = 0
+        for name in (contact.name, *contact.aliases):
+            if not name.isascii():
+                theirs = han_only(name)
+                best = max(best, sum(a == b for a, b in zip(chars, theirs, strict=False)))
+        return best * OVERLAP
 
     def _clean(self, words: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = [w.removesuffix("'s") for w in words]
@@ -204,8 +356,17 @@ class ContactIndex:
         union = set().union(*per_word)
         return union if len(union) <= MAX_POOL // 4 else set(sorted(union)[: MAX_POOL // 4])
 
-    def _score(self, words: tuple[str, ...]) -> dict[int, float]:
-        """Best score per contact index among the pooled variants."""
+    def _score(self, words: tuple[str, ...], alike: set[int] | None = None) -> dict[int, float]:
+        """Best score per contact index among the pooled variants.
+
+        When ``alike`` is given (a query in characters, read as pinyin), the
+        contacts of variants that are the same pinyin, or that are not
+        pinyin and sound the same to an English ear (Lee Way for li wei),
+        are added to it: English-ear keys are too coarse between pinyin
+        syllables (qin / xin, dan / tan) to call those the same sound. Nor
+        does a name read from characters match a name's words reversed
+        (阎家 is not Jia Yan, though "yan jia" may be).
+        """
         text = " ".join(words)
         key = self.sounds.name_key(words)
         pool = self._pool(words, key)
@@ -220,29 +381,70 @@ class ContactIndex:
         same_sound = np.fromiter((i in same_ids for i in pool), dtype=np.float32) * SAME_SOUND
         score = np.maximum(np.maximum(mixed, same_sound), (spelled >= 1.0).astype(np.float32))
         contacts: dict[int, float] = {}
+        syllables = self.pinyin.syllables_of(words)
         hits = np.nonzero(score >= MIN_SCORE)[0]
         for position in hits[np.argsort(-score[hits], kind="stable")]:
             base = float(score[position])
             if len(contacts) >= ENOUGH and base < sorted(contacts.values())[-MAX_CANDIDATES]:
                 break  # no later variant can enter the top candidates
-            for index, weight in self._owners[pool[position]][:MAX_OWNERS]:
+            if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
+                continue  # another Chinese name, however alike in letters
+            owners = self._owners[pool[position]][:MAX_OWNERS]
+            if alike is not None:
+                owners = [(i, w) for i, w in owners if w != REVERSED]
+                if self._alike(pool[position], spelled[position], same_ids):
+                    alike.update(index for index, _ in owners)
+            for index, weight in owners:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):
                     contacts[index] = value
         return contacts
 
-    def _qualify(self, scores: dict[int, float], qualifier: str) -> dict[int, float]:
-        matching = {i: s for i, s in scores.items() if self._describes(self.contacts[i], qualifier)}
+    def _alike(self, text_id: int, spelled: float, same_ids: set[int]) -> bool:
+        if spelled >= 1.0:
+            return True
+        return text_id in same_ids and not self._syllables.get(text_id)
+
+    def _sounds_like(self, syllables: tuple[str, ...], text_id: int, score: float) -> bool:
+        """Whether a variant that is a pinyin name has the query's syllables, or near ones.
+
+        A variant that is not pinyin ("lee way", "david zhang") must sound
+        alike as a whole: "zhang fang" is not David Zhang.
+        """
+        theirs = self._syllables.get(text_id)
+        if theirs is None:
+            theirs = self.pinyin.syllables_of(self._texts[text_id].split())
+            self._syllables[text_id] = theirs
+        if not theirs:  # not a Chinese name: only if it sounds alike as a whole
+            return score >= FOREIGN_SOUND
+        if len(theirs) != len(syllables):
+            return False
+        return all(self.pinyin.near(a, b) for a, b in zip(syllables, theirs, strict=True))
+
+    def _qualify(self, scores: dict[int, float], qualifiers: Sequence[str]) -> dict[int, float]:
+        matching = {
+            i: s for i, s in scores.items() if self._describes(self.contacts[i], qualifiers)
+        }
         return {i: min(1.0, s + 0.02) for i, s in matching.items()} if matching else scores
 
     @staticmethod
-    def _describes(contact: Contact, qualifier: str) -> bool:
+    def _describes(contact: Contact, qualifiers: Sequence[str]) -> bool:
         for value in (contact.department, contact.title):
-            if value and fuzz.partial_ratio(qualifier, fold(value)) >= 85:
-                return True
+            if not value:
+                continue
+            folded = fold(value)
+            for qualifier in qualifiers:
+                if len(qualifier) < 3 and qualifier.isascii():  # "it": the word itself
+                    if qualifier in folded.split():
+                        return True
+                elif fuzz.partial_ratio(qualifier, folded) >= 85:
+                    return True
         return False
 
-    def _rank(self, query: str, scores: dict[int, float]) -> ContactResolution:
+    def _rank(
+        self, query: str, scores: dict[int, float], alike: set[int] | None = None
+    ) -> ContactResolution:
+        """The best candidates; ambiguous when too close, or when two share the sound heard."""
         top = sorted(scores.items(), key=lambda item: -item[1])[: MAX_CANDIDATES * 4]
         top.sort(key=lambda item: (-round(item[1], 4), self.contacts[item[0]].name, item[0]))
         candidates = tuple(
@@ -250,5 +452,6 @@ class ContactIndex:
         )
         ambiguous = len(candidates) > 1 and (
             candidates[0].score - candidates[1].score < AMBIGUITY_MARGIN
+            or (alike is not None and sum(i in alike for i, _ in top[:MAX_CANDIDATES]) > 1)
         )
         return ContactResolution(query=query, candidates=candidates, ambiguous=ambiguous)

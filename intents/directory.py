@@ -2,7 +2,11 @@
 
 Columns / keys: ``id``, ``name`` (required), ``kind`` ("person" or "group"),
 ``department``, ``title``, ``phone``, ``email``, ``aliases`` (a JSON list, or
-in CSV a ``;``-separated string). Any problem is one InputFileError line.
+in CSV a ``;``-separated string), and for a name in two scripts ``name_zh``
+(the name in Chinese characters, 李伟) and ``pinyin`` ("Lǐ Wěi", "li3 wei3" or
+"li wei"). Both become aliases, ``name_zh`` first: the first alias written in
+characters is the name a Chinese dialog says. Any problem is one
+InputFileError line.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from typing import Any
 
 from assistant.errors import InputFileError
 from assistant.models import Contact
+from intents.phonetics import has_han, is_han_name
 
 _TEXT_FIELDS = ("department", "title", "phone", "email")
+_SCRIPT_FIELDS = ("name_zh", "pinyin")
 
 
 def read_contacts(path: Path) -> list[Contact]:
@@ -77,11 +83,26 @@ def _contact(where: str, row: Mapping[str, Any]) -> Contact:
         aliases = [a.strip() for a in aliases.split(";") if a.strip()]
     if not isinstance(aliases, list | tuple) or not all(isinstance(a, str) for a in aliases):
         raise InputFileError(f"contacts file {where}: aliases must be strings")
+    aliases = [*_script_names(where, row), *aliases]
     texts = {f: str(row.get(f) or "") for f in _TEXT_FIELDS}
     return Contact(
         id=ident,
         name=name,
         kind="group" if kind == "group" else "person",
-        aliases=tuple(aliases),
+        aliases=tuple(dict.fromkeys(aliases)),
         **texts,
     )
+
+
+def _script_names(where: str, row: Mapping[str, Any]) -> list[str]:
+    """The ``name_zh`` and ``pinyin`` columns as aliases (characters first)."""
+    names = []
+    for field in _SCRIPT_FIELDS:
+        value = str(row.get(field) or "").strip()
+        if not value:
+            continue
+        if not is_han_name(value) if field == "name_zh" else has_han(value):
+            wanted = "written in Chinese characters" if field == "name_zh" else "in Latin letters"
+            raise InputFileError(f"contacts file {where}: {field} must be {wanted}")
+        names.append(value)
+    return names

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from assistant.cli.options import data_dir_option, settings_from
+from assistant.config import ServerSettings, TLSSettings
 
 
 @click.command("serve")
@@ -19,6 +21,21 @@ from assistant.cli.options import data_dir_option, settings_from
     help="vosk model directory (default: DRIVETALK_MODEL, the config, or an installed model).",
 )
 @click.option("--no-tts", is_flag=True, help="Reply with text only (no synthesised audio).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    help="Log lines for a terminal or JSON for a log pipeline (default: server.logging.format).",
+)
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Serve HTTPS with this PEM certificate chain (with --ssl-keyfile; or server.tls).",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The certificate's PEM private key (unencrypted).",
+)
 @click.pass_context
 def command(  # noqa: PLR0917 - one parameter per click option
     ctx: click.Context,
@@ -27,6 +44,9 @@ def command(  # noqa: PLR0917 - one parameter per click option
     data_dir: Path | None,
     model: Path | None,
     no_tts: bool,
+    log_format: str | None,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
 ) -> None:
     """Serve REST, WebSocket streaming and the browser page for a fleet of cars.
 
@@ -35,26 +55,56 @@ def command(  # noqa: PLR0917 - one parameter per click option
     import uvicorn
 
     from assistant.audio.vad import resolve_vad
+    from assistant.server import logs
     from assistant.server.app import create_app
+    from assistant.server.tls import tls_files
 
     settings = settings_from(ctx, data_dir=data_dir, model=model)
     # Every stream endpoints with the configured VAD: a missing runtime is
     # one error now, not a failed stream per car later.
     resolve_vad(settings.asr.vad)
-    server = settings.server.model_copy(
-        update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
-    )
+    server = _server_settings(settings.server, host, port, log_format, ssl_certfile, ssl_keyfile)
+    tls = tls_files(server.tls)
     updates: dict[str, object] = {"server": server}
     if no_tts:
         updates["tts"] = settings.tts.model_copy(update={"enabled": False})
     settings = settings.model_copy(update=updates)
+    verbose = bool(ctx.find_root().obj.get("verbose"))
+    logging_settings = server.logging.model_copy(update={"level": "debug"}) if verbose else None
+    logs.configure(logging_settings or server.logging)
     app = create_app(settings)
-    click.echo(f"drivetalk: serving on http://{server.host}:{server.port}/", err=True)
+    scheme = "https" if tls else "http"
+    click.echo(f"drivetalk: serving on {scheme}://{server.host}:{server.port}/", err=True)
     uvicorn.run(
         app,
         host=server.host,
         port=server.port,
-        log_level="debug" if ctx.find_root().obj.get("verbose") else "warning",
+        log_config=None,  # uvicorn's records go to the handler logs.configure installed
+        access_log=False,  # the app writes its own access lines, with request ids
         timeout_graceful_shutdown=int(server.drain_seconds) + 5,
         ws_max_size=settings.server.limits.request_bytes,
+        ssl_certfile=tls.certfile if tls else None,
+        ssl_keyfile=tls.keyfile if tls else None,
     )
+
+
+def _server_settings(  # noqa: PLR0917 - the options that override [server]
+    server: ServerSettings,
+    host: str | None,
+    port: int | None,
+    log_format: str | None,
+    certfile: Path | None,
+    keyfile: Path | None,
+) -> ServerSettings:
+    """``[server]`` with the command-line options applied (validated again)."""
+    updates: dict[str, object] = {
+        k: v for k, v in (("host", host), ("port", port)) if v is not None
+    }
+    if log_format is not None:
+        updates["logging"] = server.logging.model_copy(update={"format": log_format})
+    if certfile is not None or keyfile is not None:
+        try:
+            updates["tls"] = TLSSettings(certfile=certfile, keyfile=keyfile)
+        except ValidationError as exc:
+            raise click.UsageError("--ssl-certfile and --ssl-keyfile go together") from exc
+    return server.model_copy(update=updates)

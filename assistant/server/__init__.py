@@ -4,5 +4,8 @@ Modules: ``app`` (factory, lifespan), ``routes_*`` (REST, WebSocket, operations)
 ``stream`` / ``stream_protocol`` (the audio WebSocket), ``keys`` / ``auth`` /
 ``ratelimit`` / ``limits`` (who may do what, how much), ``tenants`` /
 ``sessions`` / ``assembly`` (whose data, which conversation), ``speech``
-(the shared recognizer and TTS), ``schemas`` / ``handlers`` (the HTTP edge).
+(the shared recognizer and TTS), ``schemas`` / ``handlers`` (the HTTP edge),
+``admission`` (``busy`` instead of late replies), ``observe`` / ``logs`` /
+``metrics`` / ``probes`` (request ids, the log, what ``/metrics`` shows),
+``docs`` (Swagger UI served offline), ``tls`` (HTTPS certificate checks).
 """

@@ -22,17 +22,22 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant import __version__
 from assistant.config import Settings
-from assistant.server import routes_ops, routes_rest, routes_ws
+from assistant.errors import ConnectorError
+from assistant.server import logs, routes_ops, routes_rest, routes_ws
+from assistant.server.admission import Admission, decoder_load
 from assistant.server.assembly import dialog_conversations
 from assistant.server.auth import Authenticator
 from assistant.server.auththrottle import FailureThrottle
 from assistant.server.conversation import Conversation
+from assistant.server.docs import mount_docs
 from assistant.server.handlers import install_error_handlers
 from assistant.server.inbound_fanout import InboundFanout
 from assistant.server.keys import Principal
 from assistant.server.limits import BodyLimitMiddleware
 from assistant.server.metrics import Metrics
+from assistant.server.observe import ObserveMiddleware
 from assistant.server.operator import OperatorToken
+from assistant.server.probes import failure_reason, snapshot
 from assistant.server.ratelimit import RateLimiter
 from assistant.server.revocation import RevocationWatch
 from assistant.server.session_store import SessionStore
@@ -54,7 +59,7 @@ from assistant.server.webhook import (
     open_webhook_tenants,
 )
 from assistant.storage.fleet import fleet_database, open_key_store
-from assistant.storage.postgres import PostgresDatabase
+from assistant.storage.postgres import PostgresDatabase, secrets_of
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +93,14 @@ def create_app(
     webhook secret are a ConfigError here, before serving.
     """
     check_webhook_secrets(settings, os.environ)
-    operator = OperatorToken.from_env(settings, os.environ if env is None else env)
+    environ = os.environ if env is None else env
+    operator = OperatorToken.from_env(settings, environ)
+    logs.redact([environ.get(settings.server.operator_token_env, "").strip()])
+    if settings.server.database_url is not None:
+        logs.redact(secrets_of(settings.server.database_url))
     state = _build_state(settings, transcriber, synthesizer, conversations, now)
     state.operator = operator
+    state.metrics.watch(lambda: snapshot(state))
     if state.shared is not None:
         state.fanout = InboundFanout(state.shared, state.tenants)
 
@@ -119,15 +129,19 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.server = state
     install_error_handlers(app, state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.limits.request_bytes)
+    app.add_middleware(ObserveMiddleware, metrics=state.metrics)  # outermost: sees every answer
     app.include_router(routes_ops.router)
     app.include_router(routes_rest.router)
     app.include_router(routes_ws.router)
     mount_inbound_webhook(app, state)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    mount_docs(app)
     return app
 
 
@@ -143,7 +157,14 @@ def _build_state(
     shared = fleet_database(settings)
     keys = open_key_store(settings, shared)
     throttle = FailureThrottle(limits.auth_rate, limits.auth_burst)
-    tenants = Tenants(settings, clock, shared)
+    metrics = Metrics()
+    speech = SpeechService(transcriber or vosk_factory(settings))
+
+    def delivery_failed(connector: str, error: ConnectorError, final: bool) -> None:
+        reason = failure_reason(error)
+        metrics.delivery_failures.labels(connector, reason, str(final).lower()).inc()
+
+    tenants = Tenants(settings, clock, shared, on_delivery_failure=delivery_failed)
     make = conversations or dialog_conversations(settings, clock)
     return ServerState(
         settings=settings,
@@ -156,12 +177,13 @@ def _build_state(
         ),
         tenants=tenants,
         sessions=_sessions(settings, shared, tenants, make),
-        speech=SpeechService(transcriber or vosk_factory(settings)),
+        speech=speech,
         voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),
-        metrics=Metrics(),
+        metrics=metrics,
         make_conversation=make,
         operator=OperatorToken(None),
         revocations=RevocationWatch(keys),
+        admission=Admission(settings.server.admission, lambda: decoder_load(speech.current)),
         shared=shared,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from importlib import resources
 
@@ -69,7 +70,9 @@ async def _backend_ok(state: StateDep, tenant_name: str) -> bool:
 async def metrics(state: StateDep, who: OperatorDep) -> Response:
     """Counters and histograms in the Prometheus text exposition format."""
     del who
-    return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")
+    # The state gauges read SQLite (outbox backlogs): off the event loop.
+    body = await asyncio.to_thread(state.metrics.render)
+    return Response(body, media_type="text/plain; version=0.0.4")
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -7,6 +7,7 @@ import time
 from fastapi import APIRouter, Request, Response, status
 
 from assistant.errors import RequestRejectedError
+from assistant.server import logs
 from assistant.server.deps import PrincipalDep, SessionDep, StateDep
 from assistant.server.schemas import (
     AUDIO_ERRORS,
@@ -56,8 +57,10 @@ async def create_session(
     state: StateDep, who: PrincipalDep, options: SessionCreate | None = None
 ) -> SessionInfo:
     """Open a session for the calling vehicle; at most ``sessions_per_key`` per key."""
+    state.admission.check()  # 503 busy: better another replica now than a late reply later
     tenant = await state.tenants.get(who.tenant)
     session = await state.sessions.create(who, lambda: state.make_conversation(tenant, who))
+    logs.session_id.set(session.id)
     session.reply_audio = options.audio if options else True
     await state.sessions.remember(session)
     state.metrics.sessions.set(len(state.sessions))
@@ -123,7 +126,8 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
     if not data:
         raise RequestRejectedError(400, "empty_body", "send the WAV file as the request body")
     started = time.perf_counter()
-    decoded = await state.speech.decode_wav(data, state.settings.server.limits.audio_seconds)
+    with state.admission.admit():
+        decoded = await state.speech.decode_wav(data, state.settings.server.limits.audio_seconds)
     state.metrics.model_loaded.set(1)
     state.metrics.audio_seconds.inc(decoded.seconds)
     async with state.sessions.turn(session):

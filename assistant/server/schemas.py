@@ -40,7 +40,10 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Not a WAV file / unsupported audio encoding",
         422: "Request does not match the schema",
         429: "Rate limit, session limit or failed-verification limit exceeded",
-        503: "Speech engine unavailable, server shutting down or too busy verifying keys",
+        503: (
+            "Speech engine unavailable, server shutting down, too busy verifying keys,"
+            " or at capacity (`busy`, with Retry-After: try another replica)"
+        ),
     }
     return {s: {"model": ErrorResponse, "description": text[s]} for s in statuses}
 

@@ -66,6 +66,11 @@ class SpeechService:
         """Why loading failed, if it did."""
         return str(self._error) if self._error else None
 
+    @property
+    def current(self) -> Transcriber | None:
+        """The loaded transcriber, or None (never loads it: for metrics and admission)."""
+        return self._transcriber
+
     async def transcriber(self) -> Transcriber:
         """The shared transcriber, loading it the first time; 503 if unavailable."""
         if self._transcriber is not None:

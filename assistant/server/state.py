@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.config import Settings
+from assistant.server.admission import Admission
 from assistant.server.auth import Authenticator
 from assistant.server.conversation import Conversation
 from assistant.server.keys import KeyStore, Principal
@@ -42,6 +43,7 @@ class ServerState:
     make_conversation: ConversationFactory
     operator: OperatorToken
     revocations: RevocationWatch
+    admission: Admission
     #: The fleet's PostgreSQL database (``server.database_url``); None = SQLite only.
     shared: PostgresDatabase | None = None
     #: Hands inbound pushes to the replica holding the car's stream (fleet mode).

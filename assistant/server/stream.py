@@ -20,6 +20,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from assistant.asr.base import Transcriber
@@ -78,7 +79,15 @@ class StreamHandler:
     # -- setup -------------------------------------------------------------
 
     async def run(self) -> None:
-        """Accept, authenticate, start, then pump until either side stops."""
+        """Admit (or say ``busy`` at once), accept, authenticate, start, then pump."""
+        busy = self.state.admission.refusal()
+        if busy is not None:
+            await self._deny(busy)
+            return
+        with self.state.admission.admit():
+            await self._run()
+
+    async def _run(self) -> None:
         await self.ws.accept()
         self.state.metrics.streams.inc()
         try:
@@ -118,6 +127,21 @@ class StreamHandler:
         depth = self.state.settings.server.limits.json_depth
         return parse_json(text, max_depth=depth, max_chars=self._max_chars)
 
+    async def _deny(self, busy: RequestRejectedError) -> None:
+        """Refuse the upgrade with a plain HTTP 503 + Retry-After (what a balancer acts on).
+
+        A server without the ASGI denial-response extension accepts and
+        then refuses like any bad start (``error busy``, close 4503).
+        """
+        if "websocket.http.response" not in self.ws.scope.get("extensions", {}):
+            await self.ws.accept()
+            await self._refuse(busy)
+            return
+        self.state.metrics.rejections.labels(busy.code).inc()
+        headers = {"Retry-After": str(busy.retry_after)} if busy.retry_after else None
+        body = error_body(busy.code, str(busy))
+        await self.ws.send_denial_response(JSONResponse(body, busy.status, headers=headers))
+
     async def _refuse(self, exc: BaseException) -> None:
         if isinstance(exc, WebSocketDisconnect):
             return
@@ -127,7 +151,10 @@ class StreamHandler:
             code, message, status = "start_timeout", "no start message in time", 408
         self.state.metrics.rejections.labels(code).inc()
         with contextlib.suppress(Exception):
-            await self.ws.send_json({"type": "error", **error_body(code, message)["error"]})
+            retry = getattr(exc, "retry_after", None)
+            extra = {"retry_after": int(retry)} if retry is not None else {}
+            event = {"type": "error", **error_body(code, message)["error"], **extra}
+            await self.ws.send_json(event)
             await self.ws.close(code=4000 + status, reason=code)
 
     # -- the running stream --------------------------------------------------

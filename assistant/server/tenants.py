@@ -32,8 +32,9 @@ from assistant.backend import build_backend
 from assistant.config import Settings, read_config_file
 from assistant.delivery import open_outbox, open_shared_outbox, tenants_with_pending, worker_for
 from assistant.dialog.session import all_contacts
-from assistant.errors import ConfigError, DriveTalkError, RequestRejectedError
+from assistant.errors import ConfigError, ConnectorError, DriveTalkError, RequestRejectedError
 from assistant.models import Contact
+from assistant.server import logs
 from assistant.server.keys import check_name
 from assistant.storage.database import Database
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
@@ -106,7 +107,9 @@ class Tenant:
     def start_delivery(self) -> None:
         """Start the tenant's delivery worker (idempotent; needs a running loop)."""
         if self.worker is not None and self._delivering is None:
-            self._delivering = asyncio.create_task(self.worker.run())
+            # Its own log context: not the request that happened to open the tenant.
+            context = logs.background(tenant=self.name)
+            self._delivering = asyncio.create_task(self.worker.run(), context=context)
 
     def __repr__(self) -> str:
         return f"Tenant({self.name!r}, backend={type(self.connector).__name__})"
@@ -133,12 +136,19 @@ class Tenants:
     """All tenants of this process, each opened on first use."""
 
     def __init__(
-        self, settings: Settings, now: Callable[[], datetime], shared: Database | None = None
+        self,
+        settings: Settings,
+        now: Callable[[], datetime],
+        shared: Database | None = None,
+        *,
+        on_delivery_failure: Callable[[str, ConnectorError, bool], None] | None = None,
     ) -> None:
         self._settings = settings
         self._now = now
         #: The fleet database: outboxes live there instead of in per-tenant SQLite files.
         self._shared = shared
+        #: Told (backend name, error, final) of every failed delivery (metrics).
+        self._on_delivery_failure = on_delivery_failure
         self._open: dict[str, Tenant] = {}
         self._webhook_secrets: dict[bytes, str] = {}
         self._lock = asyncio.Lock()
@@ -200,6 +210,9 @@ class Tenants:
             outbox = open_shared_outbox(self._shared, tenant, self._settings.outbox)
         else:
             outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
+        observer = self._on_delivery_failure
+        if observer is not None:
+            outbox.on_failure(lambda error, final: observer(choice.name, error, final))
         return Tenant(
             tenant, root, connector, outbox, worker_for(outbox, connector, self._settings.outbox)
         )

@@ -36,6 +36,15 @@ def describe(url: str) -> str:
     return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or '(default)'}"
 
 
+def secrets_of(url: str) -> list[str]:
+    """The URL and its password: what logs must never show."""
+    try:
+        password = conninfo.conninfo_to_dict(url).get("password")
+    except psycopg.Error:
+        return [url]
+    return [url, str(password)] if password else [url]
+
+
 def _scrub(text: str, url: str) -> str:
     try:
         password = conninfo.conninfo_to_dict(url).get("password")

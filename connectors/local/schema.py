@@ -69,7 +69,7 @@ def contact_to_row(c: Contact) -> tuple[Any, ...]:
         c.title,
         c.phone,
         c.email,
-        json.dumps(list(c.aliases)),
+        json.dumps(list(c.aliases), ensure_ascii=False),
     )
 
 

@@ -100,6 +100,7 @@ class Outbox:
         # with a lease (see :meth:`claim`) lets exactly one of them send.
         self._key_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._failure_listeners: list[Callable[[ConnectorError, bool], None]] = []
         self.path = Path(db.location) if db.dialect == "sqlite" else None
         self.policy = policy
         self.schedule = schedule
@@ -335,6 +336,18 @@ class Outbox:
             )
         return True
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages are pending, and when the oldest of them was confirmed."""
+        [(count, oldest)] = self._db.query(
+            f"SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'{self._scope}",
+            self._scope_params,
+        )
+        return int(str(count)), None if oldest is None else datetime.fromisoformat(str(oldest))
+
+    def on_failure(self, listener: Callable[[ConnectorError, bool], None]) -> None:
+        """Call ``listener(error, final)`` after each failed delivery is recorded (metrics)."""
+        self._failure_listeners.append(listener)
+
     # -- delivery --------------------------------------------------------
 
     async def attempt(
@@ -440,6 +453,8 @@ class Outbox:
         now = self._now()
         expires = entry.expires_at or self.schedule.expires(entry.created_at)
         retry_at = self.schedule.after_failure(entry.attempts + attempts, error, now, expires)
+        for listener in self._failure_listeners:
+            listener(error, retry_at is None)
         if retry_at is None:
             self._mark_failed(entry.key, attempts, error, told)
             log.warning("message %s finally failed: %s", entry.key, error)

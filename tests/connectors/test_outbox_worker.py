@@ -168,3 +168,19 @@ async def test_a_worker_cancelled_mid_flight_leaves_the_message_pending(tmp_path
             await task
         assert outbox.get(entry.key).state == "pending"
         assert outbox._listeners == []  # the worker unsubscribed
+
+
+async def test_backlog_and_failures_are_observable_for_metrics(tmp_path: Path) -> None:
+    clock = Clock()
+    seen: list[tuple[str, bool]] = []
+    with opened(tmp_path / "outbox.sqlite3", clock, ttl=600) as outbox:
+        outbox.on_failure(lambda error, final: seen.append((type(error).__name__, final)))
+        assert outbox.backlog() == (0, None)
+        first = outbox.enqueue(message("first"))
+        clock.advance(30)
+        outbox.enqueue(message("second"))
+        assert outbox.backlog() == (2, T0)  # the oldest is the first, confirmed at T0
+        await outbox.attempt(first, ScriptedBackend([BackendUnavailableError("tunnel")]))
+        await outbox.attempt(first, ScriptedBackend([RejectedError("no such user")]))
+        assert seen == [("BackendUnavailableError", False), ("RejectedError", True)]
+        assert outbox.backlog() == (1, T0 + timedelta(seconds=30))

@@ -98,6 +98,19 @@ def test_parse_reads_a_csv_directory(tmp_path: Path) -> None:
     assert out[0]["slots"]["recipient"]["id"] == "w1"
 
 
+def test_parse_finds_a_name_in_characters_by_its_pinyin(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "id,name,name_zh,department\nzs,张三,,Operations\nwf,Wang Fang,王芳,HR\n",
+        encoding="utf-8",
+    )
+    out = lines_of(
+        drivetalk("parse", "--now", NOW, "--contacts", str(path), stdin="text zhang san hello\n")
+    )
+    assert out[0]["slots"]["recipient"]["id"] == "zs"
+    assert out[0]["slots"]["recipient"]["ambiguous"] is False
+
+
 def test_parse_uses_the_local_store_with_data_dir(tmp_path: Path) -> None:
     out = lines_of(
         drivetalk(
@@ -131,6 +144,7 @@ def test_parse_handles_thousands_of_lines_in_one_process(contacts_json: Path) ->
         (["--contacts", "{no_name}"], "needs an id and a name"),
         (["--contacts", "{bad_csv}"], "header"),
         (["--contacts", "{bad_kind}"], "unknown kind"),
+        (["--contacts", "{bad_zh}"], "name_zh must be written in Chinese characters"),
     ],
 )
 def test_parse_rejects_bad_input_with_one_clear_line(
@@ -143,12 +157,14 @@ def test_parse_rejects_bad_input_with_one_clear_line(
         "no_name": tmp_path / "noname.json",
         "bad_csv": tmp_path / "bad.csv",
         "bad_kind": tmp_path / "kind.json",
+        "bad_zh": tmp_path / "zh.csv",
     }
     files["bad_json"].write_text("[{", encoding="utf-8")
     files["not_list"].write_text('{"id": "x"}', encoding="utf-8")
     files["no_name"].write_text('[{"id": "x"}]', encoding="utf-8")
     files["bad_csv"].write_text("who,what\nx,y\n", encoding="utf-8")
     files["bad_kind"].write_text('[{"id": "x", "name": "X", "kind": "robot"}]', encoding="utf-8")
+    files["bad_zh"].write_text("id,name,name_zh\nx,Li Wei,Li Wei\n", encoding="utf-8")
     filled = [a.format(**{k: str(v) for k, v in files.items()}) for a in args]
     if "--contacts" not in filled:
         filled += ["--contacts", str(tmp_path / "ok.json")]

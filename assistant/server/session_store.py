@@ -9,10 +9,11 @@ PostgreSQL (tested on both).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.storage.database import Database, Transaction
+from assistant.storage.database import Database, Transaction, chunks
 from assistant.storage.migrations import Migration, migrate
 
 
@@ -95,6 +96,14 @@ class SessionStore:
         """Open sessions of a key, on every replica."""
         rows = self._db.query("SELECT COUNT(*) FROM sessions WHERE key_id = ?", (key_id,))
         return int(str(rows[0][0]))
+
+    def touch(self, session_ids: Sequence[str], now: float) -> None:
+        """Mark sessions as in use (an open stream with no turn yet keeps its row)."""
+        for chunk in chunks(session_ids):
+            marks = ",".join("?" * len(chunk))
+            self._db.execute(
+                f"UPDATE sessions SET updated_at = ? WHERE id IN ({marks})", (now, *chunk)
+            )
 
     def expire(self, idle_before: float) -> int:
         """Forget sessions without a turn since ``idle_before`` (Unix time); how many."""

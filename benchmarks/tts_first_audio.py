@@ -3,8 +3,10 @@
 For a one-sentence reply the first audio is the whole sentence; for longer
 replies the speaker streams sentence by sentence, so the first audio is the
 first sentence. Also reports the real-time factor of whole replies.
+``--locale zh``: Chinese replies through the Mandarin voice (pinyin, a Latin
+name by the English voice, runs joined), same measurements.
 
-    .venv/bin/python benchmarks/tts_first_audio.py [--rounds 50]
+    .venv/bin/python benchmarks/tts_first_audio.py [--rounds 50] [--locale zh]
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import asyncio
 import platform
 import time
 
-from assistant.tts import Synthesizer, Voice
+from assistant.config import TTSSettings
+from assistant.tts import Synthesizer, locale_voice
 from assistant.tts.speaker import stream_audio
 
 ONE_SENTENCE = (
@@ -26,6 +29,12 @@ LONG = (
     "Here's your message to Li Wei: I'll be ten minutes late, the traffic on the ring road "
     "is terrible this morning. Send it?"
 )
+ONE_SENTENCE_ZH = (
+    "已经发给李伟了。",
+    "要给李娜发什么内容？",
+    "下一个：今天上午9点和David Zhang开销售例会。",
+)
+LONG_ZH = "这是发给李伟的消息：我晚到十分钟，今天早上环路上堵得厉害。要发送吗？"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -50,27 +59,28 @@ async def first_chunk(synth: Synthesizer, text: str) -> float:
     return elapsed
 
 
-async def run(rounds: int) -> None:
-    synth = Synthesizer(Voice())
+async def run(rounds: int, locale: str) -> None:
+    synth = Synthesizer(locale_voice(TTSSettings(), locale))
+    one_sentence, long = (ONE_SENTENCE_ZH, LONG_ZH) if locale == "zh" else (ONE_SENTENCE, LONG)
     t0 = time.perf_counter()
     synth.start()
     startup = time.perf_counter() - t0
     try:
         one, streamed, whole, rtf = [], [], [], []
         for i in range(rounds):
-            text = ONE_SENTENCE[i % len(ONE_SENTENCE)]
+            text = one_sentence[i % len(one_sentence)]
             t0 = time.perf_counter()
             await synth.asynthesize(text)
             one.append(time.perf_counter() - t0)
-            streamed.append(await first_chunk(synth, LONG))
+            streamed.append(await first_chunk(synth, long))
             t0 = time.perf_counter()
-            audio = await synth.asynthesize(LONG)
+            audio = await synth.asynthesize(long)
             whole.append(time.perf_counter() - t0)
             rtf.append(whole[-1] / audio.duration)
     finally:
         synth.close()
     print(
-        f"machine: {platform.machine()} python {platform.python_version()}; "
+        f"locale {locale}; machine: {platform.machine()} python {platform.python_version()}; "
         f"engine start {startup * 1000:.0f} ms (once per process)"
     )
     report("one sentence -> audio (first audio)", one)
@@ -82,7 +92,9 @@ async def run(rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
-    asyncio.run(run(parser.parse_args().rounds))
+    parser.add_argument("--locale", choices=["en", "zh"], default="en")
+    args = parser.parse_args()
+    asyncio.run(run(args.rounds, args.locale))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ import yaml
 from assistant.errors import ConfigError
 from assistant.models import Intent
 from intents.template import Node, RegexBuilder, SlotRef, parse_template
+from intents.text import tokenize_cjk
 
 ListKind = Literal["values", "text", "contact", "contacts"]
 TimeMode = Literal["keep", "extract"]
@@ -135,6 +136,9 @@ def compile_grammar(locale: str, merged: Mapping[str, Any], side: Mapping[str, A
     rules = {name: parse_template(str(text)) for name, text in merged["rules"].items()}
     templates: list[CompiledTemplate] = []
     vocabulary: set[str] = set()
+    max_name = int(side["speech"].get("max_name_tokens", MAX_NAME_WORDS))
+    characters = side["speech"].get("tokens") == "characters"
+    unsplit = _unsplit_guard(side["speech"].get("name_never_ends_inside", ()))
     for intent_name, spec in merged["intents"].items():
         try:
             intent = Intent(intent_name)
@@ -145,13 +149,22 @@ def compile_grammar(locale: str, merged: Mapping[str, Any], side: Mapping[str, A
             for sentence in block["sentences"]:
                 node = parse_template(sentence)
                 compiled = _compile(
-                    intent, sentence, node, block=block, lists=lists, rules=rules, times=times
+                    intent,
+                    sentence,
+                    node,
+                    block=block,
+                    lists=lists,
+                    rules=rules,
+                    times=times,
+                    max_name=max_name,
+                    longest_first=characters,
+                    unsplit=unsplit,
                 )
                 templates.append(compiled)
                 vocabulary |= RegexBuilder(rules, _no_slots).vocabulary(node)
     for slot_list in lists.values():
         for phrase in slot_list.values:
-            vocabulary.update(phrase.split())
+            vocabulary.update(phrase_tokens(phrase))
     vocabulary.update(side["speech"].get("vocabulary", ()))
     for section in ("numbers", "time"):
         vocabulary.update(_words_of(side.get(section, {})))
@@ -190,7 +203,30 @@ def _slot_list(name: str, spec: Mapping[str, Any]) -> SlotList:
         values = {str(v): str(v) for v in values}
     if not isinstance(values, dict) or not values:
         raise ConfigError(f"grammar list {name!r} needs values, wildcard or contact")
-    return SlotList(name, "values", {str(k).lower(): v for k, v in values.items()})
+    return SlotList(name, "values", {" ".join(phrase_tokens(str(k))): v for k, v in values.items()})
+
+
+def _unsplit_guard(words: Any) -> str:
+    """A lookahead that stops a name capture from ending inside one of ``words``.
+
+    "给研发部的李文发消息": the name may not end after 研 (研|发部), so the
+    lazy capture goes on to 研发部的李文.
+    """
+    cases = []
+    for word in words:
+        tokens = phrase_tokens(str(word))
+        for cut in range(1, len(tokens)):
+            before = "".join(re.escape(t) + " " for t in tokens[:cut])
+            after = "".join(re.escape(t) + " " for t in tokens[cut:])
+            cases.append(f"(?<={before}){after}")
+    return f"(?!{'|'.join(cases)})" if cases else ""
+
+
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    """The tokens of a vocabulary phrase: words, and each Chinese character alone."""
+    if phrase.isascii():
+        return tuple(phrase.lower().split())
+    return tuple(w for part in phrase.lower().split() for w in tokenize_cjk(part).words)
 
 
 def _word_set(name: str, key: str, spec: Mapping[str, Any]) -> frozenset[str]:
@@ -198,10 +234,12 @@ def _word_set(name: str, key: str, spec: Mapping[str, Any]) -> frozenset[str]:
     words = spec.get(key, [])
     if not isinstance(words, list):
         raise ConfigError(f"grammar list {name!r}: {key} must be a list of words")
-    return frozenset(str(w) for w in words)
+    return frozenset(" ".join(phrase_tokens(str(w))) for w in words)
 
 
-#: How many words a spoken name may take ("li wei from the finance department").
+#: How many words a spoken name may take ("li wei from the finance department");
+#: a locale may say otherwise (``max_name_tokens`` in speech.yaml: Chinese counts
+#: characters, "人力资源部的王芳" is eight).
 MAX_NAME_WORDS = 7
 
 
@@ -214,6 +252,9 @@ def _compile(
     lists: Mapping[str, SlotList],
     rules: Mapping[str, Node],
     times: TimeMode,
+    max_name: int = MAX_NAME_WORDS,
+    longest_first: bool = False,
+    unsplit: str = "",
 ) -> CompiledTemplate:
     used: dict[str, SlotList] = {}
 
@@ -227,9 +268,9 @@ def _compile(
             body = "|".join(re.escape(p) + " " for p in phrases)
             return f"(?P<{ref.slot}>{body})"
         if slot_list.kind == "contact" and slot_list.possessive:
-            return rf"(?P<{ref.slot}>(?:\S+ ){{0,{MAX_NAME_WORDS - 1}}}?\S+'s )"
+            return rf"(?P<{ref.slot}>(?:\S+ ){{0,{max_name - 1}}}?\S+'s )"
         if slot_list.kind == "contact":
-            return rf"(?P<{ref.slot}>(?:\S+ ){{1,{MAX_NAME_WORDS}}}?)"
+            return rf"(?P<{ref.slot}>(?:\S+ ){{1,{max_name}}}?){unsplit}"
         start = ""
         if slot_list.starts:
             first = "|".join(re.escape(w) for w in sorted(slot_list.starts))
@@ -239,7 +280,7 @@ def _compile(
             return rf"(?P<{ref.slot}>{start}(?:(?!(?:{banned}) )\S+ )+?)"
         return rf"(?P<{ref.slot}>{start}(?:\S+ )+?)"
 
-    builder = RegexBuilder(rules, slot_pattern)
+    builder = RegexBuilder(rules, slot_pattern, longest_first)
     try:
         regex = re.compile(builder.build(node))
     except re.error as exc:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, time
+from typing import Any
 
 from intents.result import SlotValue
 from intents.timeparse import Piece, TimeScanner
@@ -31,11 +32,19 @@ _RANGE_WORDS = ("to", "till", "until", "through")
 
 
 def move_times(
-    scanner: TimeScanner, words: Sequence[str], pieces: Sequence[Piece], now: datetime
+    scanner: TimeScanner | Any,
+    words: Sequence[str],
+    pieces: Sequence[Piece],
+    now: datetime,
 ) -> dict[str, SlotValue]:
-    """``start``/``end`` of the meeting meant, ``new_start`` and ``keep`` of the target."""
-    split = _split_ranges(words, pieces)
-    boundary, target = _target(scanner, words, split)
+    """``start``/``end`` of the meeting meant, ``new_start`` and ``keep`` of the target.
+
+    A scanner may bring its own target and range words (Chinese: 到, 成, 至).
+    """
+    targets = getattr(scanner, "target_words", TARGET_WORDS)
+    ranges = getattr(scanner, "range_words", _RANGE_WORDS)
+    split = _split_ranges(words, pieces, ranges)
+    boundary, target = _target(scanner, words, split, targets)
     before = [p for p in split if boundary is None or p.end <= boundary]
     slots: dict[str, SlotValue] = {}
     if before:
@@ -64,6 +73,7 @@ def left_out(pieces: Sequence[Piece]) -> str:
         or p.month_day is not None
         or p.month is not None
         or p.period is not None
+        or p.month_end is not None
         for p in pieces
     )
     has_clock = any(p.clock is not None or p.part is not None for p in pieces)
@@ -74,13 +84,13 @@ def left_out(pieces: Sequence[Piece]) -> str:
     return ""
 
 
-def _split_ranges(words: Sequence[str], pieces: Sequence[Piece]) -> list[Piece]:
+def _split_ranges(
+    words: Sequence[str], pieces: Sequence[Piece], ranges: Sequence[str] = _RANGE_WORDS
+) -> list[Piece]:
     """ "3 o'clock to 4" -> the 3 o'clock (old) and the 4 (new)."""
     split: list[Piece] = []
     for piece in pieces:
-        middle = next(
-            (i for i in range(piece.start + 1, piece.end) if words[i] in _RANGE_WORDS), None
-        )
+        middle = next((i for i in range(piece.start + 1, piece.end) if words[i] in ranges), None)
         if piece.clock_end is None or middle is None:
             split.append(piece)
             continue
@@ -90,7 +100,10 @@ def _split_ranges(words: Sequence[str], pieces: Sequence[Piece]) -> list[Piece]:
 
 
 def _target(
-    scanner: TimeScanner, words: Sequence[str], pieces: Sequence[Piece]
+    scanner: TimeScanner | Any,
+    words: Sequence[str],
+    pieces: Sequence[Piece],
+    targets: frozenset[str] = TARGET_WORDS,
 ) -> tuple[int | None, list[Piece]]:
     """The first target word followed by a time, and the time phrases after it.
 
@@ -98,12 +111,12 @@ def _target(
     """
     inside = {i for p in pieces for i in range(p.start + 1, p.end)}
     for b, word in enumerate(words):
-        if word not in TARGET_WORDS or b in inside:
+        if word not in targets or b in inside:
             continue
         after = [p for p in pieces if p.start >= b]
         if after and after[0].start in (b, b + 1):
             return b, after
-        bare = _bare_clock(scanner, words, b)
+        bare = _bare_clock(scanner, words, b) if isinstance(scanner, TimeScanner) else None
         if bare is not None:
             return b, [bare, *after]
     return None, []

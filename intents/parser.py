@@ -11,22 +11,27 @@ nothing matched, try again with misheard keywords corrected. A miss is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
-from intents.grammar import Grammar, load_grammar
+from intents.context_zh import pick_choice_zh
+from intents.grammar import Grammar, load_grammar, phrase_tokens
 from intents.matcher import Match, Matcher
 from intents.moving import left_out, move_times
 from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
 from intents.slots import SlotFiller
-from intents.text import Tokens, tokenize
+from intents.text import Tokens, join_words, tokenize, tokenize_cjk, unsegmented
 from intents.timeparse import Piece, TimeScanner
+from intents.timeparse_zh import ZhTimeScanner
+from intents.title_zh import TitleFinder
 from intents.when import resolve
 
 _CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
@@ -51,11 +56,32 @@ class Parser:
     def __init__(self, grammar: Grammar, contacts: ContactIndex) -> None:
         self.grammar = grammar
         self.contacts = contacts
+        speech = grammar.data["speech"]
         self.numbers = NumberWords.from_data(grammar.data["numbers"])
-        self.scanner = TimeScanner(grammar.data["time"], self.numbers)
-        self.preparer = Preparer(grammar.data["speech"], grammar.vocabulary)
+        #: Chinese is read character by character (see intents/README.md, "Chinese").
+        self.characters = speech.get("tokens") == "characters"
+        self.tokenize = _tokenize_chinese if self.characters else tokenize
+        self.scanner: TimeScanner | ZhTimeScanner = (
+            ZhTimeScanner(grammar.data["time"])
+            if self.characters
+            else TimeScanner(grammar.data["time"], self.numbers)
+        )
+        self.preparer = Preparer(speech, grammar.vocabulary)
         self.matcher = Matcher(grammar)
-        self.filler = SlotFiller(contacts, grammar.data["speech"])
+        self.filler = SlotFiller(contacts, speech)
+        self._titles = TitleFinder(speech)
+        #: English, for a whole sentence said in English to a Chinese parser
+        #: (same directory; built with it, so parse stays cheap).
+        self._english = Parser(load_grammar("en"), contacts) if self.characters else None
+        #: Utterances longer than this (tokens) are no command (0: no limit).
+        self.max_tokens = int(speech.get("max_command_tokens", 0))
+        self._choice_stop = frozenset(speech.get("choice_stop", ()))
+        self._choice_aliases = {
+            str(k): str(v) for k, v in (speech.get("choice_aliases") or {}).items()
+        }
+        self._contact_prefixes = _phrase_list(speech.get("contact_answer_prefix", ()))
+        self._contact_suffixes = _phrase_list(speech.get("contact_answer_suffix", ()))
+        self._title_prefixes = _phrase_list(speech.get("title_answer_prefix", ()))
 
     @classmethod
     def from_contacts(cls, contacts: Iterable[Contact], locale: str = "en") -> Parser:
@@ -97,13 +123,20 @@ class Parser:
     # -- one text ----------------------------------------------------------
 
     def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
-        tokens = self.preparer.clean(tokenize(text))
+        if self.characters and self._english is not None and _all_english(text):
+            # A Chinese driver may say a whole command in English.
+            return self._english._parse_text(text, now, context)
+        tokens = self.preparer.clean(self.tokenize(text))
         if not tokens.words:
-            return ParseResult(text, Intent.NONE, 0.0)
+            return self._only_hesitation(text, now, context)
         prepared = self._prepare(tokens)
         answer = self._contextual(text, prepared, now, context)
         if answer is not None:
             return answer
+        if self.max_tokens and len(tokens.words) > self.max_tokens:
+            # Far longer than any command (a dictated body is taken above, as
+            # the dialog expects it): not matched, so parsing stays bounded.
+            return ParseResult(text, Intent.NONE, 0.0)
         found = self._ranked(text, prepared, now, 1.0)
         corrected = self.preparer.corrected(tokens)
         if corrected is not None:
@@ -113,8 +146,37 @@ class Parser:
                 found = alternative
         return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
 
+    def _scan(self, tokens: Tokens) -> list[Piece]:
+        if isinstance(self.scanner, ZhTimeScanner):
+            return self.scanner.scan(tokens.words, _pauses(tokens))
+        return self.scanner.scan(tokens.words)
+
+    def _time_restarted(self, tokens: Tokens, pieces: Sequence[Piece]) -> Tokens | None:
+        """ "明天不对后天下午": a time, a restart word, a time -- the first time is dropped."""
+        for first, second in pairwise(pieces):
+            between = tokens.words[first.end : second.start]
+            if between and between in self.preparer.restart_phrases:
+                drop = set(range(first.start, second.start))
+                return tokens.without(drop)
+        return None
+
+    def _only_hesitation(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+        """Nothing but a hesitation: none, except a Chinese "嗯" asked yes or no (a yes)."""
+        if self.characters and context.expect is Expect.YES_NO:
+            raw = self.tokenize(text)
+            if raw.words:
+                answer = self._match(text, self._prepare(raw), now, 1.0, _CONTROL)
+                if answer is not None:
+                    return answer
+        return ParseResult(text, Intent.NONE, 0.0)
+
     def _prepare(self, tokens: Tokens) -> _Prepared:
-        pieces = tuple(self.scanner.scan(tokens.words))
+        pieces = tuple(self._scan(tokens))
+        if self.characters and len(pieces) > 1:
+            restarted = self._time_restarted(tokens, pieces)
+            if restarted is not None:
+                tokens = restarted
+                pieces = tuple(self._scan(tokens))
         drop = {i for p in pieces for i in range(p.start, p.end)}
         return _Prepared(tokens, pieces, tokens.without(drop) if drop else tokens)
 
@@ -171,6 +233,19 @@ class Parser:
             )
             if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
                 return None
+        if (
+            self.characters
+            and match.intent is Intent.CANCEL_EVENT
+            and "title" not in slots
+            and (title := self._titles.cancel_title(prepared.timeless))
+        ):
+            slots["title"] = title
+        if self.characters and match.intent is Intent.CREATE_EVENT and "title" not in slots:
+            title, place = self._titles.title_and_place(prepared.timeless, _names_said(slots))
+            if title:
+                slots["title"] = title
+            if place and "location" not in slots:
+                slots["location"] = place
         confidence = _confidence(match, filled.unresolved) * factor
         return ParseResult(text, match.intent, round(confidence, 3), slots)
 
@@ -208,7 +283,13 @@ class Parser:
         if control is not None and control.intent in (Intent.CANCEL, Intent.REPEAT, Intent.HELP):
             return control
         if expect is Expect.CHOICE:
-            choice = pick_choice(prepared.tokens, context.choices, self.numbers)
+            choice = (
+                pick_choice_zh(
+                    prepared.tokens, context.choices, self._choice_stop, self._choice_aliases
+                )
+                if self.characters
+                else pick_choice(prepared.tokens, context.choices, self.numbers)
+            )
             if choice is not None:
                 return ParseResult(text, Intent.CONFIRM, 0.9, {"choice": choice})
             return control
@@ -221,18 +302,76 @@ class Parser:
     ) -> ParseResult | None:
         spoken = prepared.tokens.surface(0, len(prepared.tokens)) or text.strip()
         if expect is Expect.BODY:
+            if self.characters:  # the driver's words as said, hesitations aside
+                raw = self.preparer.without_hesitations(self.tokenize(text))
+                spoken = raw.surface(0, len(raw)) or spoken
             return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"body": spoken})
         if expect is Expect.TITLE:
+            if self.characters:  # "就叫季度规划会": the name, not the words naming it
+                spoken = self._title_answer(prepared.tokens) or spoken
             return ParseResult(text, Intent.CREATE_EVENT, 0.9, {"title": spoken})
         if expect is Expect.TIME and prepared.pieces:
             slots = self._times(prepared.pieces, now, Intent.CREATE_EVENT, {})
             return ParseResult(text, Intent.CREATE_EVENT, 0.9, slots) if slots else None
         if expect is Expect.CONTACT:
-            words = [w for w in prepared.tokens.words if w not in ("to", "send", "it", "for")]
-            resolution = self.filler.resolve(" ".join(words))
+            resolution = self.filler.resolve(self._contact_answer(prepared.tokens.words))
             if resolution.candidates:
                 return ParseResult(text, Intent.SEND_MESSAGE, 0.9, {"recipient": resolution})
         return None
+
+    def _title_answer(self, tokens: Tokens) -> str:
+        words = tokens.words
+        for phrase in self._title_prefixes:
+            if len(words) > len(phrase) and words[: len(phrase)] == phrase:
+                return tokens.surface(len(phrase), len(words))
+        return ""
+
+    def _contact_answer(self, words: tuple[str, ...]) -> str:
+        """The name in a contact answer: "to li na" -> "li na", "发给李娜吧" -> "李娜"."""
+        if not self.characters:
+            return " ".join(w for w in words if w not in ("to", "send", "it", "for"))
+        lo, hi = 0, len(words)
+        for phrase in self._contact_prefixes:
+            if hi - lo > len(phrase) and words[lo : lo + len(phrase)] == phrase:
+                lo += len(phrase)
+                break
+        for phrase in self._contact_suffixes:
+            if hi - lo > len(phrase) and words[hi - len(phrase) : hi] == phrase:
+                hi -= len(phrase)
+                break
+        return join_words(words[lo:hi])
+
+
+def _pauses(tokens: Tokens) -> frozenset[int]:
+    """Indices of the tokens said after a space or punctuation."""
+    spans = tokens.spans
+    return frozenset(i for i in range(1, len(spans)) if spans[i - 1][1] < spans[i][0])
+
+
+def _all_english(text: str) -> bool:
+    """No Chinese character and at least two words: a sentence said in English."""
+    return not _HAS_CJK.search(text) and len(_LATIN_WORD.findall(text)) >= 2
+
+
+_HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _tokenize_chinese(text: str) -> Tokens:
+    """Character tokens of the text as said (a recogniser's word spaces removed)."""
+    return tokenize_cjk(unsegmented(text))
+
+
+def _names_said(slots: Mapping[str, SlotValue]) -> list[str]:
+    """The attendees' names as said, longest first (to strip them from a title)."""
+    attendees = slots.get("attendees")
+    if not isinstance(attendees, tuple):
+        return []
+    return sorted((a.query for a in attendees), key=len, reverse=True)
+
+
+def _phrase_list(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted((phrase_tokens(str(p)) for p in phrases), key=len, reverse=True))
 
 
 def _better(

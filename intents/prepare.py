@@ -15,6 +15,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from intents.grammar import phrase_tokens
 from intents.text import Tokens
 
 #: Minimum similarity (0-100) for the fuzzy keyword correction.
@@ -30,6 +31,12 @@ class Preparer:
         self._drop = frozenset(speech.get("drop_anywhere", ()))
         self._prefixes = _by_length(speech.get("strip_prefix", ()))
         self._suffixes = _by_length(speech.get("strip_suffix", ()))
+        self._restarts = _by_length(speech.get("restarts", ()))
+        self._pause_fillers = _by_length(speech.get("fillers_between_pauses", ()))
+        #: A restart followed by a time is left to the parser, which replaces
+        #: only the time said before it ("明天三点 不对 四点").
+        self._time_starts = frozenset(str(speech.get("restart_time_starts", "")))
+        self._paused_restarts = _by_length(speech.get("restarts_after_pause", ()))
         self._respell = {k: tuple(str(v).split()) for k, v in (speech.get("respell") or {}).items()}
         self._vocabulary = vocabulary
         self._by_initial: dict[str, list[str]] = {}
@@ -41,9 +48,65 @@ class Preparer:
     def clean(self, tokens: Tokens) -> Tokens:
         """Drop hesitations, respell slips, strip frames at both ends."""
         keep = {i for i, w in enumerate(tokens.words) if w in self._drop}
+        if self._pause_fillers:
+            keep |= self._fillers(tokens)
         tokens = tokens.without(keep)
         tokens = self._respelled(tokens)
-        return self._strip(tokens)
+        tokens = self._strip(tokens)
+        if self._restarts or self._paused_restarts:
+            restarted = self._restarted(tokens)
+            if restarted is not tokens:
+                tokens = self._strip(restarted)
+        return tokens
+
+    def _fillers(self, tokens: Tokens) -> set[int]:
+        """Fillers said on their own between pauses ("给张三 那个 发个消息")."""
+        found: set[int] = set()
+        words, size = tokens.words, len(tokens.words)
+        for start in range(size):
+            if start and not _paused(tokens, start):
+                continue
+            for phrase in self._pause_fillers:
+                end = start + len(phrase)
+                if words[start:end] == phrase and (end == size or _paused(tokens, end)):
+                    found.update(range(start, end))
+                    break
+        return found
+
+    @property
+    def restart_phrases(self) -> tuple[tuple[str, ...], ...]:
+        """Every restart phrase, longest first (also the ambiguous ones)."""
+        return tuple(sorted((*self._restarts, *self._paused_restarts), key=len, reverse=True))
+
+    def without_hesitations(self, tokens: Tokens) -> Tokens:
+        """The tokens minus hesitations only (a dictated body keeps everything else)."""
+        return tokens.without({i for i, w in enumerate(tokens.words) if w in self._drop})
+
+    def _restarted(self, tokens: Tokens) -> Tokens:
+        """The utterance as meant after a restart ("给李伟 不对 给李娜发消息").
+
+        At the very start a restart is an answer ("不对，发给徐静"), left to the
+        grammar. Mid-utterance, what follows replaces what it repeats: from the
+        last earlier occurrence of its first word (给李伟 -> 给李娜), else the
+        stretch since the last pause (说 明天 我是说后天 -> 说后天), else everything
+        before. Ambiguous words (不对, 不是: "数据不对") count only after a pause or
+        when what follows repeats an earlier word.
+        """
+        words = tokens.words
+        for start in range(len(words) - 2, 0, -1):
+            for phrase in (*self._restarts, *self._paused_restarts):
+                end = start + len(phrase)
+                if end >= len(words) or words[start:end] != phrase:
+                    continue
+                if words[end][0] in self._time_starts:
+                    continue
+                repeat = _last_index(words, words[end], start)
+                paused = _paused(tokens, start)
+                if phrase in self._paused_restarts and not (paused or repeat is not None):
+                    continue
+                keep = repeat if repeat is not None else _last_pause(tokens, start)
+                return _joined(tokens.slice(0, keep), tokens.slice(end, len(words)))
+        return tokens
 
     def _respelled(self, tokens: Tokens) -> Tokens:
         if not any(w in self._respell for w in tokens.words):
@@ -90,5 +153,30 @@ class Preparer:
         return str(best[0]) if best else word
 
 
+def _last_index(words: tuple[str, ...], word: str, before: int) -> int | None:
+    """Where ``word`` last occurs in the few words before ``before`` (a repeat)."""
+    for i in range(before - 1, max(-1, before - 8), -1):
+        if words[i] == word:
+            return i
+    return None
+
+
+def _paused(tokens: Tokens, i: int) -> bool:
+    """True when the original text has a space or punctuation before token ``i``."""
+    return i > 0 and tokens.spans[i - 1][1] < tokens.spans[i][0]
+
+
+def _last_pause(tokens: Tokens, before: int) -> int:
+    """Start of the stretch said since the last pause before token ``before`` (0: none)."""
+    for i in range(before - 1, 0, -1):
+        if _paused(tokens, i):
+            return i
+    return 0
+
+
+def _joined(first: Tokens, second: Tokens) -> Tokens:
+    return Tokens(first.original, first.words + second.words, first.spans + second.spans)
+
+
 def _by_length(phrases: Any) -> tuple[tuple[str, ...], ...]:
-    return tuple(sorted((tuple(str(p).split()) for p in phrases), key=len, reverse=True))
+    return tuple(sorted((phrase_tokens(str(p)) for p in phrases), key=len, reverse=True))

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from intents.contacts import ContactIndex
-from intents.grammar import MAX_NAME_WORDS
+from intents.grammar import MAX_NAME_WORDS, phrase_tokens
 from intents.matcher import Match
 from intents.result import ContactResolution, SlotValue
-from intents.text import Tokens
+from intents.text import Tokens, is_cjk, join_words, tokenize_cjk
 
 _ATTENDEE_SPLIT = re.compile(r",| and | with | plus | & ")
 #: How much less an ambiguous name counts when choosing where a name ends.
@@ -55,6 +55,32 @@ class SlotFiller:
         self.person_nouns = frozenset(speech["person_nouns"])
         #: Words at which an unknown name has certainly ended.
         self._body_edge = self.connectors | self.body_starters | self.not_in_names
+        # Chinese counts characters: a name is written without spaces ("李娜",
+        # "销售部的李伟") and may take more tokens; English keeps its defaults.
+        self.characters = speech.get("tokens") == "characters"
+        self.join = join_words if self.characters else " ".join
+        self.max_name = int(speech.get("max_name_tokens", MAX_NAME_WORDS))
+        self.max_unknown = int(speech.get("max_unknown_name_tokens", MAX_UNKNOWN_NAME_WORDS))
+        separators = speech.get("attendee_separators")
+        self._attendee_split = (
+            re.compile("|".join(re.escape(s) for s in separators))
+            if separators
+            else _ATTENDEE_SPLIT
+        )
+        self._pronouns = frozenset(speech.get("pronouns", _PRONOUNS))
+        self._owners = tuple(speech.get("person_owners", ("my", "our")))
+        self._body_leads = tuple(
+            sorted(
+                (phrase_tokens(str(p)) for p in speech.get("body_leads", ())), key=len, reverse=True
+            )
+        )
+        self._attendee_trailing = tuple(
+            phrase_tokens(str(p)) for p in speech.get("attendee_trailing", ())
+        )
+        #: Characters that start a sentence or a time phrase (an unknown name ends there).
+        self._sentence_starts = (
+            frozenset(speech.get("sentence_start_chars", ())) | self.body_starters
+        )
         # The index never changes, so a name heard twice resolves once.
         self._cache: dict[str, ContactResolution] = {}
 
@@ -77,8 +103,11 @@ class SlotFiller:
                 slots[slot] = _clean_text(tokens, lo, hi)
             elif kind == "contact":
                 slots[slot] = self._name(words)
+            elif self.characters:
+                # Pauses separate names too ("跟朱强 林涛 何军"): split the text as said.
+                slots[slot] = self.attendees(_PAUSES.sub(" 和 ", tokens.surface(lo, hi)))
             else:
-                slots[slot] = self.attendees(" ".join(words))
+                slots[slot] = self.attendees(self.join(words))
         for name, value in match.template.fixed_slots.items():
             slots.setdefault(name, value)
         unresolved = sum(
@@ -102,28 +131,58 @@ class SlotFiller:
 
     def _person_reference(self, query: str) -> bool:
         """ "my wife", "our team": someone to message even if the directory lacks them."""
+        if self.characters:  # 我老婆, 我们老板, 我的客户
+            for owner in sorted(self._owners, key=len, reverse=True):
+                if query.startswith(owner):
+                    rest = query[len(owner) :].removeprefix("的")
+                    return rest in self.person_nouns
+            return query in self.person_nouns
         words = query.split()
-        return 2 <= len(words) <= 3 and words[0] in ("my", "our") and words[-1] in self.person_nouns
+        return 2 <= len(words) <= 3 and words[0] in self._owners and words[-1] in self.person_nouns
 
     def _implausible(self, value: Any) -> bool:
         """A name capture that cannot be a contact: "me", or a sentence fragment."""
         if not isinstance(value, ContactResolution):
             return False
-        words = value.query.split()
-        if not words or words[0] in _PRONOUNS or words[0] in self.never_first or words == ["my"]:
+        if self.characters and self._person_reference(value.query):
+            return False  # 我老婆: someone to message, though no directory entry
+        words = self._query_words(value.query)
+        if self.characters and len(words) == 1 and is_cjk(words[0]):
+            return True  # one character is part of a word (研发部), not a name
+        if self.characters and "的" in words[1:] and not value.candidates:
+            # "客户成功部的高燕": a department's name may be long, the name after it not.
+            cut = len(words) - words[::-1].index("的")
+            if words[cut - 2] in _QUALIFIER_MARKS:
+                return not words[cut:] or len(words) - cut > self.max_unknown
+        if (
+            not words
+            or words[0] in self._pronouns
+            or words[0] in self.never_first
+            or words == ["my"]
+        ):
             # "email me the lyrics" is not a message; "what mail do i have",
             # "email is a great invention", "the address of my <time>": no name
             return True
         if value.candidates:
             return False
-        return len(words) > MAX_UNKNOWN_NAME_WORDS or any(w in self.not_in_names for w in words[1:])
+        return len(words) > self.max_unknown or any(w in self.not_in_names for w in words[1:])
+
+    def _query_words(self, query: str) -> tuple[str, ...] | list[str]:
+        return tokenize_cjk(query).words if self.characters else query.split()
 
     def _name(self, words: tuple[str, ...]) -> ContactResolution:
         """A captured name; a capture running into a sentence ("li na i'm late")
         is no name at all, and is not looked up (the lookup is the costly part)."""
         if any(w in self.body_starters or w in self.connectors for w in words[1:]):
-            return ContactResolution(" ".join(words))
-        return self.resolve(" ".join(words))
+            return ContactResolution(self.join(words))
+        if self.characters:
+            if words[0] in self.never_first or words[0] in self._pronouns:
+                # "给销售部…", "我…": a template's words, never a name; not looked up.
+                return ContactResolution(self.join(words))
+            if len(words) > self.max_unknown and not self._worth_looking_up(words):
+                return ContactResolution(self.join(words))
+            return self.resolve(_pointing_removed(self.join(words)))
+        return self.resolve(self.join(words))
 
     def resolve(self, text: str) -> ContactResolution:
         """Resolve a spoken name, honouring a department/title qualifier (cached)."""
@@ -137,8 +196,11 @@ class SlotFiller:
 
     def attendees(self, text: str) -> tuple[ContactResolution, ...]:
         """Resolve "li wei and zhang san" into one resolution per person."""
-        parts = [p.strip() for p in _ATTENDEE_SPLIT.split(text) if p.strip()]
-        return tuple(self.resolve(p) for p in parts if p not in ("me", "us", "him", "her"))
+        parts = [p.strip() for p in self._attendee_split.split(text) if p.strip()]
+        if self.characters:
+            parts = [self._attendee_name(p) for p in parts]
+            parts = [p for p in parts if p]
+        return tuple(self.resolve(p) for p in parts if p not in _NOT_ATTENDEES)
 
     def _split(
         self, tokens: Tokens, name: tuple[int, int], body: tuple[int, int]
@@ -147,11 +209,15 @@ class SlotFiller:
         lo, hi = name[0], body[1]
         best_cut, best_score = self._fallback_cut(tokens, lo, hi), 0.0
         best_ids: set[str] = set()
-        for cut in range(lo + 1, min(hi, lo + MAX_NAME_WORDS + 1)):
+        for cut in range(lo + 1, min(hi, lo + self.max_name + 1)):
             last = tokens.words[cut - 1]
             if cut - 1 > lo and (last in self.body_starters or last in self.connectors):
                 break
-            resolution = self.resolve(" ".join(tokens.words[lo:cut]))
+            if self.characters and not self._worth_looking_up(tokens.words[lo:cut]):
+                if cut - lo > _PLAIN_NAME_CHARACTERS or _latin_then_cjk(tokens.words[lo:cut]):
+                    break
+                continue
+            resolution = self.resolve(self.join(tokens.words[lo:cut]))
             if not resolution.candidates:
                 continue
             top = resolution.candidates[0]
@@ -169,20 +235,81 @@ class SlotFiller:
             if score > best_score or longer_same:
                 best_cut, best_score = cut, score
                 best_ids = {c.contact.id for c in resolution.candidates}
+            if self.characters and top.score >= _EXACT_NAME:
+                break  # a Chinese qualifier comes before the name: nothing longer is it
         body_start = best_cut
         while body_start < hi - 1 and tokens.words[body_start] in self.connectors:
             body_start += 1
+        if self.characters:
+            body_start = self._past_lead(tokens.words, body_start, hi)
         return (lo, best_cut), (body_start, hi)
+
+    def _worth_looking_up(self, words: tuple[str, ...]) -> bool:
+        """Whether Chinese tokens can be a name: not one character alone (part of
+        a word), and more than four characters only with a qualifier (的, 部) or
+        Latin words; the lookup is the costly part of a parse."""
+        cjk = sum(1 for w in words if is_cjk(w))
+        if (cjk == 1 and len(words) == 1) or _latin_then_cjk(words):
+            return False
+        if cjk <= _PLAIN_NAME_CHARACTERS or len(words) > cjk:
+            return True
+        return any(w in _QUALIFIER_MARKS for w in words)
+
+    def _attendee_name(self, said: str) -> str:
+        """One attendee as said, without what followed the name ("黄敏讨论需求" ->
+        黄敏, "谢婷约个" -> 谢婷); "" when it starts as no name does (谈采购合同)."""
+        words = tokenize_cjk(said).words
+        if not words or words[0] in self.never_first:
+            return ""
+        for cut in range(2, len(words)):
+            if any(words[cut : cut + len(t)] == t for t in self._attendee_trailing):
+                words = words[:cut]
+                break
+        return _pointing_removed(join_words(words))
+
+    def _past_lead(self, words: tuple[str, ...], start: int, hi: int) -> int:
+        """Past the words between a Chinese name and its body ("吧 内容是", "就说")."""
+        moved = True
+        while moved:
+            moved = False
+            for phrase in self._body_leads:
+                end = start + len(phrase)
+                if end < hi and words[start:end] == phrase:
+                    start, moved = end, True
+                    break
+        return start
 
     def _fallback_cut(self, tokens: Tokens, lo: int, hi: int) -> int:
         """Unknown name: up to where the body visibly starts ("saying", "i'm",
         "the"), if a name's length away; else one word, two after "my"/"the"."""
-        for cut in range(lo + 1, min(hi - 1, lo + MAX_UNKNOWN_NAME_WORDS) + 1):
+        if self.characters:
+            return self._fallback_cut_characters(tokens, lo, hi)
+        for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
             if tokens.words[cut] in self._body_edge:
                 return cut
         if tokens.words[lo] in ("my", "the", "our") and lo + 2 < hi:
             return lo + 2
         return lo + 1
+
+    def _fallback_cut_characters(self, tokens: Tokens, lo: int, hi: int) -> int:
+        """Chinese: a Latin name is its Latin words ("David", "li na"); a name in
+        characters ends where the driver paused, else before a character that
+        starts a sentence or a time (我, 你, 明, 下) two or three characters in,
+        else after two characters (the commonest length of a Chinese name)."""
+        if hi - lo <= 1:
+            return lo + 1
+        cut = lo
+        while cut < hi - 1 and not is_cjk(tokens.words[cut]):
+            cut += 1
+        if cut > lo:
+            return cut
+        for cut in range(lo + 1, min(hi - 1, lo + self.max_unknown) + 1):
+            if tokens.words[cut] in _PARTICLES or tokens.spans[cut - 1][1] < tokens.spans[cut][0]:
+                return cut
+        for cut in (lo + 2, lo + 3):
+            if cut < hi and tokens.words[cut] in self._sentence_starts:
+                return cut
+        return min(lo + 2, hi - 1)
 
 
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
@@ -190,8 +317,44 @@ _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
 _PRONOUNS = frozenset({"me", "myself", "us", "ourselves", "i", "we", "you", "they", "it"})
 
 
+#: Who the driver is among attendees ("with me"): nobody to look up.
+_NOT_ATTENDEES = frozenset({"me", "us", "him", "her", "我", "我们", "咱们"})
 #: An unknown "name" longer than this is a sentence, not a name.
 MAX_UNKNOWN_NAME_WORDS = 3
+
+
+def _latin_then_cjk(words: tuple[str, ...]) -> bool:
+    """ "susan brown会…": characters after a Latin name are no part of it."""
+    latin = False
+    for word in words:
+        if is_cjk(word):
+            if latin:
+                return True
+        else:
+            latin = True
+    return False
+
+
+#: A name heard as written in the directory: no longer stretch is that name.
+_EXACT_NAME = 0.95
+#: A Chinese name without a qualifier has at most this many characters
+#: (two- and three-character names, four with a compound surname: 欧阳娜娜).
+_PLAIN_NAME_CHARACTERS = 4
+#: Characters of a qualifier ("销售部的李伟", "阿波罗项目组", "销售团队群").
+_QUALIFIER_MARKS = frozenset("的部组队群司门")
+#: Particles that end what was said before them ("给李娜吧 …").
+_PARTICLES = frozenset("吧啊呀哈")
+_PAUSES = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])|[,，、;；]+\s*")
+_POINTING = re.compile(r"的?那(?:个|位)(?=.)")
+_POINTING_END = re.compile(r"(?:的?那(?:个|位)|这个)$")
+
+
+def _pointing_removed(name: str) -> str:
+    """ "财务部那个李薇" -> "财务部的李薇": a pointing word inside a name is a "的"."""
+    if "那" not in name and "这" not in name:
+        return name
+    cleaned = _POINTING.sub("的", _POINTING_END.sub("", name))
+    return cleaned.removeprefix("的")
 
 
 def _adjacent(spans: Mapping[str, tuple[int, int]], first: str, second: str) -> bool:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from assistant.errors import ConfigError
+from intents.text import is_cjk, tokenize_cjk
 
 _LEXER = re.compile(r"\s*(\[|\]|\(|\)|\||<[a-z_]+>|\{[a-z_]+(?::[a-z_]+)?\}|[^\s\[\]()|<>{}]+)")
 
@@ -120,6 +121,11 @@ def _atom(token: str) -> Node:
         # Utterances keep contractions whole ("i'd", "what's"): a separate
         # "'d" would be a word no utterance ever has.
         raise ConfigError(f"grammar word {token!r} must be written joined to its word (i'd)")
+    if any(is_cjk(ch) for ch in token):
+        # Chinese is matched character by character (intents.text.tokenize_cjk):
+        # "消息" in a template is the two tokens 消 息.
+        words = tokenize_cjk(token).words
+        return Word(words[0]) if len(words) == 1 else Seq(tuple(Word(w) for w in words))
     return Word(token.lower())
 
 
@@ -133,6 +139,15 @@ def _only_any(node: Alt) -> bool:
     return isinstance(option, RuleRef) and option.name == "any"
 
 
+def _literal_length(node: Node) -> int:
+    """Tokens of an option made only of literal words (0 when it has anything else)."""
+    if isinstance(node, Word):
+        return 1
+    if isinstance(node, Seq) and all(isinstance(item, Word | Seq) for item in node.items):
+        return sum(_literal_length(item) for item in node.items)
+    return 0
+
+
 #: Regex for a slot: given the slot and list names, the pattern (with its group).
 SlotPattern = Callable[[SlotRef], str]
 
@@ -144,9 +159,14 @@ ANY_PREFIX = "any_"
 class RegexBuilder:
     """Compile syntax trees to regex source, expanding rules from ``rules``."""
 
-    def __init__(self, rules: Mapping[str, Node], slot_pattern: SlotPattern) -> None:
+    def __init__(
+        self, rules: Mapping[str, Node], slot_pattern: SlotPattern, longest_first: bool = False
+    ) -> None:
         self._rules = rules
         self._slot_pattern = slot_pattern
+        #: Try longer literal alternatives first: over characters, "(查|查一下)"
+        #: must not take 查 and leave 一下 to a name capture.
+        self._longest_first = longest_first
         self._stack: list[str] = []
         self._any_count = 0
 
@@ -157,7 +177,10 @@ class RegexBuilder:
         if isinstance(node, Seq):
             return "".join(self.build(item) for item in node.items)
         if isinstance(node, Alt):
-            body = "|".join(self.build(option) for option in node.options)
+            options = node.options
+            if self._longest_first:
+                options = tuple(sorted(options, key=_literal_length, reverse=True))
+            body = "|".join(self.build(option) for option in options)
             if node.optional and _only_any(node):
                 return f"(?:{body})??"  # skip ignorable words before anything meaningful
             return f"(?:{body})" + ("?" if node.optional else "")

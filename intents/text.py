@@ -113,3 +113,67 @@ def name_words(name: str) -> tuple[str, ...]:
     if name.isascii():
         return tuple(_ASCII_WORD.findall(name.lower()))
     return tokenize(name).words
+
+
+#: One token per CJK character; Latin letters/digits (with inner apostrophes) as words.
+_CJK_TOKEN = re.compile(
+    r"\d{1,2}:\d{2}(?!\d)|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]|[a-z]+(?:'[a-z]+)*|\d+|@"
+)
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+
+
+def is_cjk(token: str) -> bool:
+    """True for a token that is one CJK character."""
+    return len(token) == 1 and _CJK_CHAR.match(token) is not None
+
+
+def tokenize_cjk(text: str) -> Tokens:
+    """Tokens for Chinese (and mixed) text: each CJK character is one token.
+
+    Latin and digit runs stay words ("给David发个消息" -> 给 david 发 个 消 息),
+    so templates match the same whatever segmentation a recogniser used and
+    however Chinese and English are mixed. Full-width forms fold to ASCII.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    original = text if len(folded) == len(text) else folded
+    lowered = folded.lower() if len(folded.lower()) == len(folded) else folded
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for match in _CJK_TOKEN.finditer(lowered):
+        words.append(_ALIASES.get(match.group(), match.group()))
+        spans.append((match.start(), match.end()))
+    return Tokens(original, tuple(words), tuple(spans))
+
+
+def join_words(words: tuple[str, ...] | list[str]) -> str:
+    """Words as one text: CJK characters run together, other words space-separated."""
+    out: list[str] = []
+    previous = ""
+    for word in words:
+        if out and not (is_cjk(word) or is_cjk(previous)):
+            out.append(" ")
+        out.append(word)
+        previous = word
+    return "".join(out)
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_SPACE_BETWEEN_CJK = re.compile(
+    r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+)
+#: Chinese written with a space after every word or two is a recogniser's
+#: segmentation ("给 张三 发 消息"), not the pauses of a typist.
+SEGMENTED_RUN_LENGTH = 2.0
+
+
+def unsegmented(text: str) -> str:
+    """Chinese text without a recogniser's word spaces ("给 张三 发 消息" -> "给张三发消息").
+
+    Only when the text looks segmented (three or more runs of characters, on
+    average shorter than two); spaces a person typed between phrases ("今晚的饭局
+    我去不了了") and spaces next to Latin words are kept.
+    """
+    runs = _CJK_RUN.findall(text)
+    if len(runs) < 3 or sum(map(len, runs)) / len(runs) >= SEGMENTED_RUN_LENGTH:
+        return text
+    return _SPACE_BETWEEN_CJK.sub("", text)

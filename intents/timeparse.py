@@ -44,6 +44,10 @@ class Piece:
     offset_minutes: int | None = None
     duration: int | None = None
     period: tuple[str, int] | None = None
+    #: The last day of the month, this one (0) or a later one ("月底", "下个月底").
+    month_end: int | None = None
+    #: With ``month_day`` and no ``month``: that day of a later month ("下个月1号").
+    month_shift: int | None = None
 
 
 Parser = Callable[[Sequence[str], int], Piece | None]

@@ -140,14 +140,16 @@ def _day(piece: Piece, today: date) -> date | None:
     if piece.days_ahead is not None:
         return today + timedelta(days=piece.days_ahead)
     if piece.weekday is not None:
-        if piece.week_shift == 1:
-            monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+        if piece.week_shift >= 1:
+            monday = today - timedelta(days=today.weekday()) + timedelta(weeks=piece.week_shift)
             return monday + timedelta(days=piece.weekday)
         if piece.week_shift == -1:
             return today + relativedelta(days=-1, weekday=_weekday(piece.weekday, back=True))
         return today + relativedelta(weekday=_weekday(piece.weekday))
     if piece.month_day is not None:
         return _calendar_date(piece, today)
+    if piece.month_end is not None:
+        return today + relativedelta(months=piece.month_end, day=31)
     return None
 
 
@@ -158,6 +160,8 @@ def _weekday(index: int, back: bool = False) -> weekday:
 def _calendar_date(piece: Piece, today: date) -> date | None:
     assert piece.month_day is not None
     try:
+        if piece.month is None and piece.month_shift:
+            return today + relativedelta(months=piece.month_shift, day=piece.month_day)
         if piece.month is None:
             candidate = today + relativedelta(day=piece.month_day)
             if candidate.day != piece.month_day or candidate < today:

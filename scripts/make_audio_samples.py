@@ -7,8 +7,15 @@ case's SNR (assistant/replay/noise.py) and written as 16 kHz mono 16-bit
 WAV. The output is deterministic: running the script twice (with the same
 espeak-ng version) writes identical files.
 
+A source with ``locale: zh`` (or a case with its own) is Chinese: its lines
+are spoken by the Mandarin voice from pinyin, Latin names in them by an
+English voice of the same variant (assistant/replay/synth.py), and the
+manifest carries the locale.
+
     .venv/bin/python scripts/make_audio_samples.py            # the whole set
     .venv/bin/python scripts/make_audio_samples.py --only help --out /tmp/x
+    .venv/bin/python scripts/make_audio_samples.py --cases audio_samples/zh/cases.yaml \
+        --out audio_samples/zh                                 # the Chinese set
 """
 
 from __future__ import annotations
@@ -35,7 +42,9 @@ def parse_condition(text: str) -> tuple[str | None, float | None]:
     return noise, float(snr)
 
 
-def rendering_for(index: int, case: dict[str, Any], plan: dict[str, list[Any]]) -> Rendering:
+def rendering_for(
+    index: int, case: dict[str, Any], plan: dict[str, list[Any]], locale: str = "en"
+) -> Rendering:
     """The voice, rate and noise of case number ``index`` (overrides win)."""
     voices, rates, conditions = plan["voices"], plan["rates"], plan["conditions"]
     noise, snr = parse_condition(str(conditions[index % len(conditions)]))
@@ -46,6 +55,7 @@ def rendering_for(index: int, case: dict[str, Any], plan: dict[str, list[Any]]) 
         rate=int(case.get("rate", rates[index % len(rates)])),
         noise=noise,
         snr_db=None if snr is None else float(snr),
+        locale=str(case.get("locale", locale)),
     )
 
 
@@ -60,9 +70,11 @@ def tags_for(case: dict[str, Any], how: Rendering) -> dict[str, str]:
     }
 
 
-def build_case(index: int, case: dict[str, Any], plan: dict[str, Any], out: Path) -> dict[str, Any]:
+def build_case(
+    index: int, case: dict[str, Any], plan: dict[str, Any], out: Path, locale: str = "en"
+) -> dict[str, Any]:
     """Render every turn of one case; return its manifest entry."""
-    how = rendering_for(index, case, plan)
+    how = rendering_for(index, case, plan, locale)
     turns = []
     for number, turn in enumerate(case["turns"], start=1):
         relative = Path("wav") / case["id"] / f"{number}.wav"
@@ -77,7 +89,9 @@ def build_case(index: int, case: dict[str, Any], plan: dict[str, Any], out: Path
         if turn.get("slots"):
             turn_entry["slots"] = turn["slots"]
         turns.append(turn_entry)
-    entry = {"id": case["id"], "turns": turns, "tags": tags_for(case, how)}
+    entry: dict[str, Any] = {"id": case["id"], "turns": turns, "tags": tags_for(case, how)}
+    if "locale" in case:
+        entry["locale"] = case["locale"]
     if "outcome" in case:
         entry["outcome"] = case["outcome"]
     return entry
@@ -97,13 +111,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown case id(s): {', '.join(sorted(unknown))}")
     if not wanted and (args.out / "wav").exists():
         shutil.rmtree(args.out / "wav")  # a full build leaves no stale files behind
+    locale = str(source.get("locale", "en"))
     cases = [
-        build_case(i, case, source["rendering"], args.out)
+        build_case(i, case, source["rendering"], args.out, locale)
         for i, case in enumerate(source["cases"])
         if not wanted or case["id"] in wanted
     ]
-    manifest = {
+    manifest: dict[str, Any] = {
         "version": 1,
+        **({"locale": locale} if locale != "en" else {}),
         "generator": {
             "script": "scripts/make_audio_samples.py",
             "espeak_ng": espeak_version(),

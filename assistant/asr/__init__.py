@@ -5,11 +5,12 @@ Public API::
     Transcriber, StreamingSession     the protocols callers code against
     AsyncSession                      a session whose decoding runs off the loop
     Listener                          VAD endpointing + recognition -> events
-    Partial, Final (= FinalResult), SpeechStarted, SpeechEnded, BargeIn
+    Partial, Final (= FinalResult), SpeechStarted, SpeechEnded, BargeIn, WakeHeard
     event_to_dict / event_from_dict   JSON round trip of every event
     VoskTranscriber, load_model       the vosk engine (one Model per process)
     RecognizerPool, decoder_pool      bounded pool of warm open-recognition recognizers
-    select_model, ModelChoice         which model to use
+    select_model, ModelChoice         which model to use (of a language, when asked)
+    model_language, check_language    what a model hears; refusing one of another language
     transcriber_from_settings         select + load the configured model
     transcribe_file, FileTranscript   whole-file decoding
 """
@@ -24,11 +25,13 @@ from assistant.asr.events import (
     Partial,
     SpeechEnded,
     SpeechStarted,
+    WakeHeard,
     event_from_dict,
     event_to_dict,
 )
 from assistant.asr.factory import transcriber_from_settings
 from assistant.asr.filetranscribe import FileTranscript, transcribe_file, transcribe_source
+from assistant.asr.language import check_language, model_language
 from assistant.asr.listener import Listener
 from assistant.asr.locate import ModelChoice, select_model
 from assistant.asr.pool import RecognizerPool
@@ -58,10 +61,13 @@ __all__ = [
     "Transcriber",
     "VoskSession",
     "VoskTranscriber",
+    "WakeHeard",
+    "check_language",
     "decoder_pool",
     "event_from_dict",
     "event_to_dict",
     "load_model",
+    "model_language",
     "select_model",
     "transcribe_file",
     "transcribe_source",

@@ -2,7 +2,8 @@
 
 The archive is streamed to ``<models>/<name>.zip.part``; an interrupted
 download keeps the part file and the next attempt resumes it with an HTTP
-Range request. The finished archive is tested (CRCs, no paths escaping the
+Range request. The finished archive is checked against its published
+SHA-256 where the catalogue knows it, tested (CRCs, no paths escaping the
 target), extracted next to the destination, checked for the files a vosk
 model needs, and only then renamed into place, so ``<models>/<name>`` is
 either absent or complete.
@@ -10,6 +11,7 @@ either absent or complete.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import zipfile
@@ -33,8 +35,13 @@ def pull_model(
     client: httpx.Client | None = None,
     progress: Progress | None = None,
     force: bool = False,
+    sha256: str | None = None,
 ) -> Path:
-    """Install the model archive at ``url`` as ``models_dir/name``; returns that path."""
+    """Install the model archive at ``url`` as ``models_dir/name``; returns that path.
+
+    ``sha256``: the archive's published checksum; a download that does not
+    match it is deleted and refused (ModelDownloadError).
+    """
     dest = models_dir / name
     if dest.is_dir() and not missing_files(dest) and not force:
         return dest
@@ -47,6 +54,8 @@ def pull_model(
     finally:
         if owned:
             client.close()
+    if sha256 is not None:
+        verify_checksum(part, sha256)
     install_archive(part, dest)
     part.unlink()
     return dest
@@ -91,6 +100,21 @@ def _resume_offset(response: httpx.Response, offset: int, url: str) -> int:
 def _total_size(response: httpx.Response, offset: int) -> int | None:
     length = response.headers.get("content-length")
     return offset + int(length) if length and length.isdigit() else None
+
+
+def verify_checksum(archive: Path, sha256: str) -> None:
+    """Delete ``archive`` and raise ModelDownloadError unless its SHA-256 is ``sha256``."""
+    digest = hashlib.sha256()
+    with archive.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    got = digest.hexdigest()
+    if got != sha256.lower():
+        archive.unlink(missing_ok=True)
+        raise ModelDownloadError(
+            f"archive {archive.name} is not the published one (SHA-256 {got[:12]}..., "
+            f"expected {sha256[:12]}...); it was deleted, download again"
+        )
 
 
 def install_archive(archive: Path, dest: Path) -> None:

@@ -6,7 +6,8 @@ scores are turned into posteriors (softmax over the n-best list) and a
 word's confidence is the posterior mass of the alternatives that contain the
 same word at about the same time (a cheap confusion-network estimate).
 Bracketed tokens (``[unk]``, ``[noise]``, the Korean model's ``[1]``) are
-filler, not words, and are dropped.
+filler, not words, and are dropped. Chinese words are joined without
+spaces (:func:`~assistant.asr.hanzi.join_words`), as Chinese is written.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.asr.events import Final
+from assistant.asr.hanzi import join_words
 from assistant.errors import ASRError
 from assistant.models import Hypothesis, Word
 
@@ -31,7 +33,7 @@ def parse_result(raw: str, offset: float = 0.0) -> tuple[Hypothesis, ...]:
         return _n_best(data["alternatives"], offset)
     words = tuple(_word(w, offset, float(w.get("conf", 1.0))) for w in data.get("result", ()))
     words = tuple(w for w in words if not _is_filler(w.word))
-    text = " ".join(w.word for w in words) if words else _clean_text(data.get("text", ""))
+    text = join_words(w.word for w in words) if words else _clean_text(data.get("text", ""))
     if not text:
         return ()
     score = sum(w.confidence for w in words) / len(words) if words else 1.0
@@ -48,10 +50,10 @@ def merge_segments(segments: Sequence[tuple[Hypothesis, ...]]) -> Final:
     if not filled:
         return Final(text="")
     prefix_words = tuple(w for seg in filled[:-1] for w in seg[0].words)
-    prefix_text = " ".join(seg[0].text for seg in filled[:-1])
+    prefix_text = join_words(seg[0].text for seg in filled[:-1])
     alternatives = tuple(
         Hypothesis(
-            text=f"{prefix_text} {h.text}".strip(),
+            text=join_words([prefix_text, h.text]),
             score=h.score,
             words=prefix_words + h.words,
         )
@@ -69,7 +71,7 @@ def _n_best(raw_alternatives: list[dict[str, Any]], offset: float) -> tuple[Hypo
         words = tuple(
             _word(w, offset, 1.0) for w in alt.get("result", ()) if not _is_filler(w["word"])
         )
-        text = " ".join(w.word for w in words)
+        text = join_words(w.word for w in words)
         if not text or text in texts:
             continue  # filler-only or a duplicate once filler is gone
         texts.append(text)
@@ -119,4 +121,4 @@ def _is_filler(token: str) -> bool:
 
 
 def _clean_text(text: str) -> str:
-    return " ".join(t for t in text.split() if not _is_filler(t))
+    return join_words(t for t in text.split() if not _is_filler(t))

@@ -34,6 +34,8 @@ SEGMENT_SCHEMA: dict[str, Any] = {
         "end": {"type": "number", "minimum": 0},
         "end_reason": {"enum": ["silence", "max_length", "end_of_stream"]},
         "text": {"type": "string"},
+        # What the model hears (ISO 639-1), added by ``drivetalk transcribe``; null: unknown.
+        "language": {"type": ["string", "null"]},
         "alternatives": {
             "type": "array",
             "items": {

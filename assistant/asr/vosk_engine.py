@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.asr.decoder import Decoder
+from assistant.asr.hanzi import has_han, to_model_words, uncovered
 from assistant.asr.modeldir import check_model_dir, model_sample_rate, supports_grammar
 from assistant.asr.pool import RecognizerPool
 from assistant.asr.vosk_session import DECODER_WAIT_S, VoskSession
@@ -88,7 +89,8 @@ class VoskTranscriber:
     ``decoders`` recognizers (0 = one per CPU core; None = leave the pool as
     sized) decode at once in the process; ``decoder_wait`` is how long a
     session waits for one at most. ``pool`` replaces the process-wide pool
-    (tests, benchmarks).
+    (tests, benchmarks). ``language`` is the ISO 639-1 code of what the
+    model hears (None: unknown), as :mod:`assistant.asr.language` found it.
     """
 
     name = "vosk"
@@ -101,8 +103,10 @@ class VoskTranscriber:
         decoders: int | None = None,
         decoder_wait: float = DECODER_WAIT_S,
         pool: RecognizerPool[Decoder] | None = None,
+        language: str | None = None,
     ) -> None:
         self.model = model
+        self.language = language
         self.alternatives = max(1, alternatives)
         self.pool = pool or decoder_pool(model, decoders)
         self.decoder_wait = decoder_wait
@@ -115,6 +119,7 @@ class VoskTranscriber:
         alternatives: int = 5,
         decoders: int | None = None,
         decoder_wait: float = DECODER_WAIT_S,
+        language: str | None = None,
     ) -> VoskTranscriber:
         """Load (or reuse) the model at ``path``."""
         return cls(
@@ -122,6 +127,7 @@ class VoskTranscriber:
             alternatives=alternatives,
             decoders=decoders,
             decoder_wait=decoder_wait,
+            language=language,
         )
 
     @property
@@ -130,9 +136,25 @@ class VoskTranscriber:
         return self.model.sample_rate
 
     def out_of_vocabulary(self, phrases: Sequence[str]) -> tuple[str, ...]:
-        """Words of ``phrases`` the model cannot recognize."""
-        words = dict.fromkeys(w for p in phrases for w in _normalize(p).split())
-        return tuple(w for w in words if not self.model.in_vocabulary(w))
+        """Words of ``phrases`` the model cannot recognize (characters, for Chinese)."""
+        known = self.model.in_vocabulary
+        missing: list[str] = []
+        for word in (w for p in phrases for w in _normalize(p).split()):
+            if has_han(word):
+                missing += uncovered(word, known)
+            elif not known(word):
+                missing.append(word)
+        return tuple(dict.fromkeys(missing))
+
+    def model_words(self, phrase: str) -> str | None:
+        """``phrase`` as the model's words (Chinese cut by its lexicon), or None if it cannot be."""
+        words: list[str] = []
+        for token in _normalize(phrase).split():
+            cut = to_model_words(token, self.model.in_vocabulary) if has_han(token) else [token]
+            if cut is None:
+                return None
+            words += cut
+        return " ".join(words)
 
     def grammar_json(self, phrases: Sequence[str]) -> str | None:
         """The runtime grammar for ``phrases``, or None when open recognition must be used."""
@@ -143,6 +165,7 @@ class VoskTranscriber:
         if oov:
             log.info("open recognition: not in the model's vocabulary: %s", ", ".join(oov))
             return None
+        normalized = [w for p in normalized if (w := self.model_words(p))]
         if self.model.in_vocabulary("[unk]"):
             normalized.append("[unk]")  # lets out-of-grammar speech come out as filler
         # vosk does not decode JSON \u escapes: the words must be raw UTF-8.

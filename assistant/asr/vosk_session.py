@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from assistant.asr.decoder import Backlog, Decoder
 from assistant.asr.events import Final, Partial
+from assistant.asr.hanzi import join_words
 from assistant.asr.results import merge_segments, parse_result
 from assistant.errors import ASRError, AudioFormatError
 from assistant.models import Hypothesis
@@ -238,7 +239,7 @@ class VoskSession:
                     self._segments.append(parse_result(raw, self._offset))
             current = "" if endpoint else json.loads(decoder.partial()).get("partial", "")
         done = [s[0].text for s in self._segments if s]
-        text = " ".join([*done, *(t for t in current.split() if not _is_filler(t))])
+        text = join_words([*done, *(t for t in current.split() if not _is_filler(t))])
         if text == self._last_partial:
             return []
         self._last_partial = text

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from assistant.cli.options import clock_from, now_option, settings_from, tz_option
-from assistant.cli.parse import contacts_option
+from assistant.cli.parse import contacts_option, locale_option
 from intents.directory import read_contacts
 from intents.evaluation import Report, evaluate, is_even, read_examples
 from intents.parser import Parser
@@ -25,6 +25,7 @@ from intents.parser import Parser
     help="Only even slurp_ids (development half) or odd ones (held out).",
 )
 @contacts_option
+@locale_option
 @now_option
 @tz_option
 @click.pass_context
@@ -37,9 +38,10 @@ def command(
     contacts_file: Path | None,
     now_text: str | None,
     tz_name: str | None,
+    locale: str | None,
 ) -> None:
     """Per-intent accuracy, out-of-domain false actions and confusions on FILE."""
-    settings = settings_from(ctx)
+    settings = settings_from(ctx, locale=locale)
     now = clock_from(settings, now_text, tz_name)
     contacts = read_contacts(contacts_file) if contacts_file else []
     parser = Parser.from_contacts(contacts, settings.locale)

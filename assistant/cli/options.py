@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from assistant.config import Settings, load_settings
+from assistant.locales import Locale, check_locale
 
 
 def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
@@ -66,3 +67,16 @@ def clock_from(settings: Settings, now_text: str | None, tz_name: str | None) ->
     """Resolve ``--now`` / ``--tz`` against the settings into an aware 'now'."""
     zone = parse_zone(tz_name) if tz_name else settings.zone
     return parse_now(now_text, zone)
+
+
+locale_option = click.option(
+    "--locale",
+    "locale_name",
+    metavar="en|zh",
+    help="Language to understand and speak: en or zh (default: the configured locale).",
+)
+
+
+def locale_from(value: str | None) -> Locale | None:
+    """A ``--locale`` value checked (one-line ConfigError for an unknown one); None if unset."""
+    return None if value is None else check_locale(value)

@@ -16,6 +16,8 @@ from typing import TextIO
 import click
 
 from assistant.cli.options import clock_from, data_dir_option, now_option, settings_from, tz_option
+from assistant.errors import ConfigError
+from assistant.locales import LOCALES
 from assistant.models import Contact
 from intents.directory import read_contacts
 from intents.parser import Parser
@@ -28,8 +30,24 @@ contacts_option = click.option(
 )
 
 
+def _check_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and value not in LOCALES:
+        raise ConfigError(f"unknown locale {value!r} (supported: {', '.join(LOCALES)})")
+    return value
+
+
+locale_option = click.option(
+    "--locale",
+    "locale",
+    metavar="LOCALE",
+    callback=_check_locale,
+    help="Language of the utterances: en or zh (default: the configured locale).",
+)
+
+
 @click.command("parse")
 @now_option
+@locale_option
 @tz_option
 @data_dir_option
 @contacts_option
@@ -41,9 +59,10 @@ def command(
     tz_name: str | None,
     data_dir: Path | None,
     contacts_file: Path | None,
+    locale: str | None,
 ) -> None:
     """Parse utterances (one a line on stdin) into intents and slots (JSON lines)."""
-    settings = settings_from(ctx, data_dir=data_dir)
+    settings = settings_from(ctx, data_dir=data_dir, locale=locale)
     fixed_now = clock_from(settings, now_text, tz_name) if now_text else None
     zone = clock_from(settings, None, tz_name).tzinfo
     contacts = load_directory(contacts_file, settings.data_dir, fixed_now)

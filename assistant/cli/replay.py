@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -25,7 +25,8 @@ from assistant.replay.report import jsonl_report, junit_report, print_report, wr
 from assistant.replay.results import CaseResult
 from assistant.replay.runner import BackendFactory, replay
 from assistant.replay.speaker import TimingSpeaker
-from assistant.tts.synth import Synthesizer, Voice
+from assistant.tts.synth import Synthesizer
+from assistant.tts.voices import locale_voice
 
 
 @click.command("replay")
@@ -71,26 +72,41 @@ def command(
     backend: str | None,
     no_tts: bool,
 ) -> int:
-    """Replay the cases of a manifest (PATH: the file, or a directory holding it)."""
+    """Replay the cases of a manifest (PATH: the file, or a directory holding it).
+
+    Each case is parsed and answered in its locale (the manifest's ``locale``,
+    en by default, or the case's own).
+    """
     thresholds = [parse_threshold(text) for text in fail_under]
-    settings = settings_from(ctx)
     manifest = _select(load_manifest(path), case_ids)
+    settings = _in_locale_of(settings_from(ctx), manifest)
     _check_thresholds(thresholds, transcripts)
     if not transcripts:
         manifest.require_audio()
-    listener, mode = (None, "transcript mode") if transcripts else _listener(settings, model)
+    locales = manifest.locales()
+    listeners, mode = (
+        (None, "transcript mode") if transcripts else _listeners(settings, model, locales)
+    )
     factory = _backend(settings, backend, manifest)
-    speaker = TimingSpeaker(None if no_tts else _synthesizer(settings))
-    results = _run(manifest, listener, speaker, factory)
+    speaker = TimingSpeaker(None if no_tts else _synthesizers(settings, locales))
+    results = _run(manifest, listeners, speaker, factory)
     return _report(
         manifest,
         results,
         thresholds,
         mode=mode,
-        audio=listener is not None,
+        audio=listeners is not None,
         jsonl_file=jsonl_file,
         junit_file=junit_file,
     )
+
+
+def _in_locale_of(settings: Settings, manifest: Manifest) -> Settings:
+    """The settings speaking the manifest's language (speech model, voice) when it has one."""
+    locales = manifest.locales()
+    if len(locales) != 1 or locales[0] == settings.locale:
+        return settings
+    return settings.model_copy(update={"locale": locales[0]})
 
 
 def _select(manifest: Manifest, case_ids: Sequence[str]) -> Manifest:
@@ -101,7 +117,7 @@ def _select(manifest: Manifest, case_ids: Sequence[str]) -> Manifest:
     if unknown:
         raise UserInputError(f"no case {unknown[0]!r} in {manifest.path}")
     cases = tuple(c for c in manifest.cases if c.id in set(case_ids))
-    return Manifest(path=manifest.path, now=manifest.now, cases=cases)
+    return Manifest(path=manifest.path, now=manifest.now, cases=cases, locale=manifest.locale)
 
 
 def _check_thresholds(thresholds: Sequence[Threshold], transcripts: bool) -> None:
@@ -109,26 +125,38 @@ def _check_thresholds(thresholds: Sequence[Threshold], transcripts: bool) -> Non
         raise UserInputError("word_accuracy is not measured with --transcripts (no audio is heard)")
 
 
-def _listener(settings: Settings, model: Path | None) -> tuple[Listener, str]:
-    """Load the model (ModelNotFoundError says how to get one) and the endpointer."""
-    transcriber, choice = transcriber_from_settings(settings, model=model)
+def _listeners(
+    settings: Settings, model: Path | None, locales: Sequence[str]
+) -> tuple[dict[str, Listener], str]:
+    """A model and endpointer per locale of the cases; a model must hear its locale's language.
+
+    ModelNotFoundError says how to get a model; ModelLanguageError refuses
+    one of another language, naming what to install.
+    """
     config = EndpointConfig.from_settings(settings.asr)
-    return Listener(transcriber, config), f"audio mode, model {choice.path} ({choice.source})"
+    listeners, models = {}, []
+    for locale in locales:
+        transcriber, choice = transcriber_from_settings(settings, locale=locale, model=model)
+        listeners[locale] = Listener(transcriber, config)
+        models.append(f"{choice.path} ({choice.source})")
+    return listeners, f"audio mode, model {', '.join(dict.fromkeys(models))}"
 
 
-def _synthesizer(settings: Settings) -> Synthesizer | None:
-    """The configured TTS voice, or None (with a note) when speech is unavailable."""
+def _synthesizers(settings: Settings, locales: Sequence[str]) -> dict[str, Synthesizer] | None:
+    """Each locale's configured voices, or None (with a note) when speech is unavailable."""
     if not settings.tts.enabled:
         return None
-    tts = settings.tts
-    synth = Synthesizer(Voice(tts.voice, tts.rate, tts.volume))
-    try:
-        synth.start()
-    except TTSUnavailableError as exc:
-        synth.close()
-        click.echo(f"drivetalk: note: no reply audio latency ({exc})", err=True)
-        return None
-    return synth
+    synths: dict[str, Synthesizer] = {}
+    for locale in locales:
+        synth = synths[locale] = Synthesizer(locale_voice(settings.tts, locale))
+        try:
+            synth.start()
+        except TTSUnavailableError as exc:
+            for started in synths.values():
+                started.close()
+            click.echo(f"drivetalk: note: no reply audio latency ({exc})", err=True)
+            return None
+    return synths
 
 
 def _backend(settings: Settings, name: str | None, manifest: Manifest) -> BackendFactory:
@@ -147,7 +175,7 @@ def _backend(settings: Settings, name: str | None, manifest: Manifest) -> Backen
 
 def _run(
     manifest: Manifest,
-    listener: Listener | None,
+    listener: Mapping[str, Listener] | None,
     speaker: TimingSpeaker,
     factory: BackendFactory,
 ) -> list[CaseResult]:
@@ -181,7 +209,8 @@ def _report(
     verdicts = {f"{t.metric}>={t.minimum:g}": t.check(figures) for t in thresholds}
     console = Console() if sys.stdout.isatty() else Console(width=160)
     count = f"{len(results)} case{'' if len(results) == 1 else 's'}"
-    header = f"replay of {count} from {manifest.path} ({mode})"
+    locales = ", ".join(manifest.locales())
+    header = f"replay of {count} from {manifest.path} ({mode}; locale {locales})"
     print_report(console, results, figures, audio=audio, header=header, verdicts=verdicts)
     if jsonl_file is not None:
         write_text(jsonl_file, jsonl_report(results, figures, verdicts))

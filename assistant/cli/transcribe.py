@@ -1,5 +1,9 @@
 """``drivetalk transcribe FILE...``: one JSON object per file on stdout.
 
+Any installed model will do (nothing is understood here, only written
+down); each object carries the model's ``language`` (ISO 639-1, null when
+unknown), and the stderr line about the model names it too.
+
 A file that cannot be read or decoded gives ``{"file": ..., "error": ...,
 "error_type": ...}`` in its place; the other files are still transcribed and
 the command ends with one ``drivetalk: error: N of M files could not be
@@ -19,6 +23,7 @@ from pathlib import Path
 
 import click
 
+from assistant.asr.catalogue import language_name
 from assistant.asr.factory import transcriber_from_settings
 from assistant.asr.filetranscribe import FileTranscript, transcribe_file, transcribe_source
 from assistant.asr.listener import Listener
@@ -89,10 +94,12 @@ def command(
     if endpointing is not None:
         resolve_vad(endpointing.vad)
     transcriber, choice = transcriber_from_settings(
-        settings, model=model, alternatives=alternatives
+        settings, locale=None, model=model, alternatives=alternatives
     )
+    language = choice.language
+    heard = f"{language_name(language)} ({language})" if language else "language unknown"
     click.echo(
-        f"drivetalk: model {choice.path} ({choice.source}) loaded in "
+        f"drivetalk: model {choice.path} ({choice.source}, {heard}) loaded in "
         f"{transcriber.model.load_seconds:.2f} s",
         err=True,
     )
@@ -103,9 +110,10 @@ def command(
     for file in files:
         try:
             if listener is not None:
-                _print_segments(_segment_one(listener, file, raw, grammar, max_seconds))
+                _print_segments(_segment_one(listener, file, raw, grammar, max_seconds), language)
                 continue
             result = _transcribe_one(transcriber, file, raw, grammar, max_seconds).to_dict()
+            result["language"] = language
         except DriveTalkError as exc:
             failed.append(exc)
             result = {"file": str(file), "error": str(exc), "error_type": type(exc).__name__}
@@ -152,10 +160,11 @@ def _segment_one(
     return segment_source(listener, source, "-", grammar=grammar or None, max_seconds=max_seconds)
 
 
-def _print_segments(result: FileSegments) -> None:
+def _print_segments(result: FileSegments, language: str | None) -> None:
     """One JSON line per utterance; a note on stderr for no speech or a cut file."""
     for segment in result.segments:
-        click.echo(json.dumps(segment.to_dict(), ensure_ascii=False))
+        line = {**segment.to_dict(), "language": language}
+        click.echo(json.dumps(line, ensure_ascii=False))
     sys.stdout.flush()
     if not result.segments:
         click.echo(

@@ -11,6 +11,8 @@ Public API::
     session   open_session(settings, ...): the wiring ``drivetalk chat`` uses
     voice     listen_loop(runner, listener, chunks): speech turns from the ASR
 
-Everything the assistant says is in ``prompts.yaml``; ``speech`` renders
-times, durations and counts the way people say them.
+Everything the assistant says is in ``catalogue/<locale>.yaml`` (``en``,
+``zh``); the locale travels in ``Policy.locale``. ``speech`` renders times,
+durations and counts the way people say them (``speech_zh`` in Mandarin);
+``names`` says colleagues and groups by their name in the session's language.
 """

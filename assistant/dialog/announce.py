@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from assistant.dialog.common import Outcome, ask, finish, p, say
 from assistant.dialog.events import Incoming, Utterance
+from assistant.dialog.prompts import phrase
 from assistant.dialog.read_flow import order_for_reading, start_reading
 from assistant.dialog.send_flow import is_group_message, start_reply
 from assistant.dialog.speech import count
@@ -67,7 +68,7 @@ def _headline(group: list[Message]) -> str:
 
 
 def _it(messages: tuple[Message, ...]) -> str:
-    return "it" if len(messages) == 1 else "them"
+    return phrase("it") if len(messages) == 1 else phrase("them")
 
 
 def answer_offer(state: DialogState, offer: Offer, event: Utterance) -> Outcome:

@@ -12,18 +12,22 @@ from datetime import datetime, timedelta
 from rapidfuzz import fuzz
 
 from assistant.dialog.actions import CancelEvent, CreateEvent, FetchEvents, Speak
-from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
+from assistant.dialog.common import Outcome, ask, finish, p, spoken, unsure_yes, wait_for
 from assistant.dialog.contacts import choice_question, pick, resolve, spoken_name
 from assistant.dialog.events import Done, Failed, Fetched, Utterance
+from assistant.dialog.names import display_name
+from assistant.dialog.prompts import phrase
 from assistant.dialog.send_flow import sentence_case
 from assistant.dialog.speech import (
     at_time,
     clock,
     count,
     duration,
+    each_or,
     join_names,
     period,
     span_minutes,
+    tally,
 )
 from assistant.dialog.state import CalendarQuery, Cancelling, DialogState, NewEvent
 from assistant.models import CalendarEvent, EventDraft, Intent
@@ -64,11 +68,15 @@ def on_events(state: DialogState, query: CalendarQuery, event: Fetched, now: dat
     when = period(query.start, query.end, now)
     if not events:
         return finish(state, p("calendar.nothing", when=when))
-    listed = [f"{e.title} at {clock(e.start.astimezone(now.tzinfo))}" for e in events]
+    listed = [
+        phrase("event_at", title=e.title, time=clock(e.start.astimezone(now.tzinfo)))
+        for e in events
+    ]
     if len(listed) > _MAX_LISTED:
-        listed = [*listed[: _MAX_LISTED - 1], f"{len(listed) - _MAX_LISTED + 1} more"]
+        more = phrase("more_events", count=tally(len(listed) - _MAX_LISTED + 1))
+        listed = [*listed[: _MAX_LISTED - 1], more]
     head = p("calendar.count", when=_capital(when), count=_meetings(len(events)))
-    return finish(state, f"{head} {join_names(listed)}.")
+    return finish(state, f"{head} {join_names(listed)}{phrase('full_stop')}")
 
 
 def _meetings(n: int) -> str:
@@ -80,7 +88,7 @@ def _capital(text: str) -> str:
 
 
 def _describe(event: CalendarEvent, now: datetime) -> str:
-    return f"{event.title} {at_time(event.start, now)}"
+    return phrase("event_when", title=event.title, when=at_time(event.start, now))
 
 
 # -- create ----------------------------------------------------------------
@@ -151,7 +159,8 @@ def advance_create(state: DialogState, draft: NewEvent, now: datetime, note: str
     new, actions = wait_for(state, "fetching", draft, action)
     if not lead.strip():
         return new, actions
-    return replace(new, last_spoken=lead.strip()), (Speak(lead.strip()), *actions)
+    said = spoken(lead.strip())
+    return replace(new, last_spoken=said), (Speak(said), *actions)
 
 
 def event_end(draft: NewEvent) -> datetime:
@@ -175,12 +184,14 @@ def create_read_back(draft: NewEvent, now: datetime) -> str:
     """ "Budget sync at 3 PM tomorrow for 30 minutes with Li Na. Create it?" """
     assert draft.start is not None  # guaranteed by advance_create
     minutes = span_minutes(draft.start, event_end(draft))
-    parts = [f"{draft.title} {at_time(draft.start, now)} for {duration(minutes)}"]
+    when = at_time(draft.start, now)
+    parts = [phrase("create_head", title=draft.title, when=when, duration=duration(minutes))]
     if draft.attendees:
-        parts.append(f"with {join_names([a.name for a in draft.attendees])}")
+        names = join_names([display_name(a) for a in draft.attendees])
+        parts.append(phrase("create_with", names=names))
     if draft.location:
-        parts.append(f"in {draft.location}")
-    text = " ".join(parts) + "."
+        parts.append(phrase("create_in", location=draft.location))
+    text = phrase("create_gap").join(parts) + phrase("full_stop")
     if draft.conflicts:
         clash = join_names([_describe(e, now) for e in draft.conflicts])
         text += " " + p("calendar.conflict", events=clash)
@@ -266,7 +277,7 @@ def on_found(state: DialogState, wanted: Cancelling, event: Fetched, now: dateti
     """Pick the event(s) matching the driver's description and confirm."""
     matches = tuple(e for e in sorted(event.events, key=lambda e: e.start) if _matches(wanted, e))
     if not matches:
-        return finish(state, p("calendar.not_found", what=wanted.title or "meeting"))
+        return finish(state, p("calendar.not_found", what=wanted.title or phrase("a_meeting")))
     if len(matches) == 1:
         return _confirm_cancel(state, replace(wanted, matches=matches, chosen=matches[0]), now)
     return _ask_which(state, replace(wanted, matches=matches[:3]), now)
@@ -274,8 +285,8 @@ def on_found(state: DialogState, wanted: Cancelling, event: Fetched, now: dateti
 
 def _ask_which(state: DialogState, wanted: Cancelling, now: datetime, lead: str = "") -> Outcome:
     labels = tuple(f"{e.title}, {clock(e.start.astimezone(now.tzinfo))}" for e in wanted.matches)
-    spoken = " or ".join(_describe(e, now) for e in wanted.matches)
-    text = " ".join(x for x in (lead, p("calendar.which", options=spoken)) if x)
+    options = each_or([_describe(e, now) for e in wanted.matches])
+    text = " ".join(x for x in (lead, p("calendar.which", options=options)) if x)
     return ask(state, text, "choice", ParseContext(Expect.CHOICE, labels), task=wanted)
 
 

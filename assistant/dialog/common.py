@@ -8,10 +8,12 @@ free: delivery notices and queued announcements.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
 from assistant.dialog.actions import DialogAction, Listen, Speak
+from assistant.dialog.locale import current
 from assistant.dialog.prompts import prompt, vocabulary
 from assistant.dialog.state import DialogState, Task, Waiting
 from assistant.models import Intent
@@ -35,9 +37,18 @@ _EXPECT_VOCABULARY = {
 }
 
 
+#: Spaces the flows put between sentences, where Chinese writes none.
+_CJK_GAP = re.compile(r"(?<=[。！？，：；、…])\s+|\s+(?=[。！？，：；、])")
+
+
+def spoken(text: str) -> str:
+    """``text`` tidied for the dialog's language: Chinese sentences follow without spaces."""
+    return _CJK_GAP.sub("", text) if current() == "zh" else text
+
+
 def say(state: DialogState, *texts: str, **changes: Any) -> Outcome:
     """Speak ``texts`` (joined into one utterance) and update the state."""
-    text = " ".join(t for t in texts if t)
+    text = spoken(" ".join(t for t in texts if t))
     changes.setdefault("last_spoken", text or state.last_spoken)
     new = replace(state, **changes)
     return new, (Speak(text),) if text else ()
@@ -53,6 +64,7 @@ def ask(
     vocab: tuple[str, ...] = (),
 ) -> Outcome:
     """Speak a question and open answer window number ``turn + 1``."""
+    text = spoken(text)
     turn = state.turn + 1
     policy = state.policy
     timeout = policy.confirm_timeout if waiting in ("confirm", "offer") else policy.answer_timeout
@@ -71,11 +83,18 @@ def ask(
 
 
 def choice_phrases(choices: tuple[str, ...]) -> tuple[str, ...]:
-    """What a driver may say to pick "Li Wei, Sales": "li wei in sales", "sales", ..."""
+    """What a driver may say to pick "Li Wei, Sales": "li wei in sales", "sales", ...
+
+    In Chinese, for "李伟, 销售部": "销售部的李伟", "销售部的那个", "销售部".
+    """
     phrases: list[str] = []
+    zh = current() == "zh"
     for label in choices:
         parts = [part.strip().lower() for part in label.split(",") if part.strip()]
-        phrases += [" in ".join(parts), " ".join(parts), *parts[1:]]
+        if zh and len(parts) > 1:
+            phrases += [f"{parts[1]}的{parts[0]}", f"{parts[1]}的那个", *parts[1:]]
+        else:
+            phrases += [" in ".join(parts), " ".join(parts), *parts[1:]]
     return tuple(dict.fromkeys(phrases))
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.dialog.common import Outcome, ask, finish, p
+from assistant.dialog.common import Outcome, ask, finish, p, spoken
 from assistant.dialog.contacts import choice_question, first_resolution, pick, resolve, unknown_name
 from assistant.dialog.events import Utterance
+from assistant.dialog.names import department, display_name, job_title
+from assistant.dialog.prompts import phrase
+from assistant.dialog.speech import spoken_email, spoken_phone
 from assistant.dialog.state import ContactLookup, DialogState
 from assistant.models import Contact
 from intents.result import ParseResult
@@ -38,45 +41,31 @@ def answer(state: DialogState, lookup: ContactLookup, event: Utterance) -> Outco
 
 def describe(contact: Contact, field: str) -> str:
     """One spoken answer about ``contact``; phone numbers digit by digit."""
+    name = display_name(contact)
     if field not in _FIELDS:
         return _summary(contact)
-    value = getattr(contact, field)
+    value = _VALUES[field](contact) if field in _VALUES else getattr(contact, field)
     if not value:
-        return p("contact.missing", name=contact.name, field=_FIELD_WORDS[field])
-    return p(f"contact.{field}", name=contact.name, value=_spoken(field, value))
+        return p("contact.missing", name=name, field=phrase(f"field_{field}"))
+    return p(f"contact.{field}", name=name, value=_spoken(field, value))
 
 
-_FIELD_WORDS = {
-    "phone": "phone number",
-    "email": "email address",
-    "department": "department",
-    "title": "job title",
-}
+#: Fields said in the conversation's language rather than as the directory has them.
+_VALUES = {"department": department, "title": job_title}
 
 
 def _summary(contact: Contact) -> str:
-    parts = [contact.name]
-    if contact.title or contact.department:
-        parts.append(" in ".join(x for x in (contact.title, contact.department) if x))
-    text = ", ".join(parts) + "."
+    name, dept, title = display_name(contact), department(contact), job_title(contact)
+    role = phrase("role", title=title, department=dept) if title and dept else title or dept
+    text = phrase("summary", name=name, role=role) if role else phrase("summary_name", name=name)
     if contact.phone:
         text += " " + p("contact.summary_phone", value=spoken_phone(contact.phone))
-    return text
+    return spoken(text)
 
 
 def _spoken(field: str, value: str) -> str:
     if field == "phone":
         return spoken_phone(value)
     if field == "email":
-        return value.replace("@", " at ").replace(".", " dot ")
+        return spoken_email(value)
     return value
-
-
-def spoken_phone(number: str) -> str:
-    """ "+86 138 0013 8000" -> "plus 8 6, 1 3 8, 0 0 1 3, 8 0 0 0": digits, grouped."""
-    groups = []
-    for chunk in number.replace("-", " ").split():
-        digits = " ".join(ch for ch in chunk if ch.isdigit())
-        if digits:
-            groups.append(("plus " if chunk.startswith("+") else "") + digits)
-    return ", ".join(groups)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from assistant.dialog.prompts import prompt
+from assistant.dialog.locale import current
+from assistant.dialog.names import department, display_name
+from assistant.dialog.prompts import phrase, prompt
+from assistant.dialog.speech import alternatives
 from assistant.models import Contact
 from intents.result import ContactResolution, Expect, ParseContext, SlotValue
 
@@ -49,23 +52,27 @@ def first_resolution(slots: Mapping[str, SlotValue]) -> ContactResolution | None
 
 
 def choice_label(contact: Contact) -> str:
-    """How a candidate is named to the parser: "Li Wei, Sales"."""
-    detail = contact.department or ("group" if contact.kind == "group" else contact.title)
-    return f"{contact.name}, {detail}" if detail else contact.name
+    """How a candidate is named to the parser: "Li Wei, Sales" ("李伟, 销售部" in Chinese)."""
+    group = phrase("label_group") if contact.kind == "group" else contact.title
+    detail = department(contact) or group
+    name = display_name(contact)
+    return phrase("label_person", name=name, detail=detail) if detail else name
 
 
 def spoken_choice(contact: Contact) -> str:
-    """How a candidate is named to the driver: "Li Wei in Sales"."""
+    """How a candidate is named to the driver: "Li Wei in Sales" ("销售部的李伟")."""
+    name = display_name(contact)
     if contact.kind == "group":
-        return f"the {contact.name} group"
-    return f"{contact.name} in {contact.department}" if contact.department else contact.name
+        return phrase("choice_group", name=name)
+    if not contact.department:
+        return name
+    return phrase("choice_person", name=name, department=department(contact))
 
 
 def choice_question(candidates: Iterable[Contact]) -> tuple[str, ParseContext]:
     """ "Li Wei in Sales or Li Wei in Finance?" and the matching parse context."""
     items = list(candidates)
-    spoken = [spoken_choice(c) for c in items]
-    text = ", ".join(spoken[:-1]) + " or " + spoken[-1] + "?"
+    text = alternatives([spoken_choice(c) for c in items]) + phrase("question_mark")
     return text, ParseContext(Expect.CHOICE, tuple(choice_label(c) for c in items))
 
 
@@ -87,10 +94,21 @@ def pick(candidates: tuple[Contact, ...], slots: Mapping[str, SlotValue]) -> Con
 
 def unknown_name(query: str) -> str:
     """ "I don't know anyone called Bob."; "my wife": "I can't find your wife ..." """
-    first, _, rest = query.partition(" ")
-    if first.lower() in ("my", "our") and rest:
-        return prompt("contact.unknown_relation", who=rest)
+    who = _relation(query)
+    if who:
+        return prompt("contact.unknown_relation", who=who)
     return prompt("contact.unknown", name=spoken_name(query))
+
+
+def _relation(query: str) -> str:
+    """ "my wife" -> "wife", "我老婆"/"我的司机" -> "老婆"/"司机"; "" for a name."""
+    if current() == "zh":
+        for mine in ("我们的", "我的", "我"):
+            if query.startswith(mine) and len(query) > len(mine):
+                return query[len(mine) :]
+        return ""
+    first, _, rest = query.partition(" ")
+    return rest if first.lower() in ("my", "our") and rest else ""
 
 
 def spoken_name(query: str) -> str:

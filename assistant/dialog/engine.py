@@ -34,6 +34,7 @@ from assistant.dialog.events import (
     Timeout,
     Utterance,
 )
+from assistant.dialog.locale import speaking
 from assistant.dialog.speech import join_names
 from assistant.dialog.state import (
     CalendarQuery,
@@ -47,6 +48,7 @@ from assistant.dialog.state import (
     Reading,
 )
 from assistant.errors import DialogError
+from assistant.locales import foreign_script
 from assistant.models import Intent
 from intents.result import Expect, ParseContext
 
@@ -55,7 +57,15 @@ _QUESTIONS = ("recipient", "choice", "body", "confirm", "reading", "rest", "offe
 
 
 def step(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
-    """Advance the dialog by one event; pure and deterministic."""
+    """Advance the dialog by one event; pure and deterministic.
+
+    Everything said during the step is in ``state.policy.locale``.
+    """
+    with speaking(state.policy.locale):
+        return _step(state, event, now)
+
+
+def _step(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
     if isinstance(event, Utterance):
         return _utterance(state, event, now)
     if isinstance(event, Timeout):
@@ -76,6 +86,10 @@ def step(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
 
 def _utterance(state: DialogState, event: Utterance, now: datetime) -> Outcome:
     intent = event.result.intent
+    if foreign_script(event.result.text):
+        # Korean, Arabic, Cyrillic...: never acted on (not even as a dictated
+        # body); say which languages we speak and keep the question open.
+        return _reask(state, p("repair.unsupported_language"))
     reading_aloud = isinstance(state.task, Reading) and state.waiting in ("reading", "rest")
     if intent is Intent.CANCEL and not reading_aloud:  # "stop" while reading says what's left
         return _cancel(state)

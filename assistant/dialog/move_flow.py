@@ -19,7 +19,9 @@ from assistant.dialog.actions import CancelEvent, CreateEvent, FetchEvents
 from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
 from assistant.dialog.contacts import resolve, unknown_name
 from assistant.dialog.events import Done, Failed, Fetched, Utterance
-from assistant.dialog.speech import at_time, clock, day, join_names
+from assistant.dialog.names import display_name
+from assistant.dialog.prompts import phrase
+from assistant.dialog.speech import at_time, clock, day, each_or, join_names, moment
 from assistant.dialog.state import DialogState, Moving
 from assistant.models import CalendarEvent, EventDraft, Intent
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult
@@ -52,7 +54,7 @@ def start_move(state: DialogState, result: ParseResult, now: datetime) -> Outcom
         wanted = replace(
             wanted,
             people=(*wanted.people, tuple(c.id for c in people)),
-            names=(*wanted.names, people[0].name),
+            names=(*wanted.names, display_name(people[0])),
         )
     action = FetchEvents(f"move-{state.turn}", *_window(wanted, now))
     return wait_for(state, "fetching", wanted, action)
@@ -125,16 +127,20 @@ def _nothing(wanted: Moving, now: datetime) -> str:
     return p("move.nothing_coming")
 
 
-def _when(moment: datetime, now: datetime) -> str:
+def _when(when: datetime, now: datetime) -> str:
     """ "2:30 PM tomorrow": a moment without the leading "at"."""
-    local = moment.astimezone(now.tzinfo)
-    return f"{clock(local)} {day(local, now)}"
+    return moment(when, now)
+
+
+def _event(event: CalendarEvent, now: datetime) -> str:
+    """ "Budget check-in at 3 PM tomorrow" ("明天下午三点的预算会")."""
+    return phrase("event_when", title=event.title, when=at_time(event.start, now))
 
 
 def _ask_which(state: DialogState, wanted: Moving, now: datetime, lead: str = "") -> Outcome:
     labels = tuple(f"{e.title}, {clock(e.start.astimezone(now.tzinfo))}" for e in wanted.matches)
-    spoken = " or ".join(f"{e.title} {at_time(e.start, now)}" for e in wanted.matches)
-    text = " ".join(x for x in (lead, p("calendar.which", options=spoken)) if x)
+    options = each_or([_event(e, now) for e in wanted.matches])
+    text = " ".join(x for x in (lead, p("calendar.which", options=options)) if x)
     return ask(state, text, "choice", ParseContext(Expect.CHOICE, labels), task=wanted)
 
 
@@ -176,7 +182,7 @@ def _confirm(state: DialogState, wanted: Moving, now: datetime, lead: str = "") 
     assert wanted.target is not None
     parts = [lead] if lead else []
     if wanted.conflicts:
-        clash = join_names([f"{e.title} {at_time(e.start, now)}" for e in wanted.conflicts])
+        clash = join_names([_event(e, now) for e in wanted.conflicts])
         parts.append(p("move.conflict", events=clash))
     parts.append(
         p(

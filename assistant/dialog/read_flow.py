@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from assistant.dialog.actions import DialogAction, FetchUnread, MarkRead, Speak
-from assistant.dialog.common import Outcome, ask, finish, p, wait_for
+from assistant.dialog.common import Outcome, ask, finish, p, spoken, wait_for
 from assistant.dialog.contacts import first_resolution
 from assistant.dialog.events import Fetched, Utterance
 from assistant.dialog.send_flow import is_group_message, start_reply
-from assistant.dialog.speech import count, split_for_speech
+from assistant.dialog.speech import count, split_for_speech, spoken_limit
 from assistant.dialog.state import DialogState, MessageDraft, Reading
 from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext, ParseResult
@@ -70,14 +70,15 @@ def start_reading(state: DialogState, messages: tuple[Message, ...], intro: str)
 def read_current(state: DialogState, reading: Reading, intro: str = "") -> Outcome:
     """Speak the current message (or its first part) and wait for what next."""
     message = reading.messages[reading.index]
-    head, rest = split_for_speech(message.body, state.policy.max_spoken_chars)
+    limit = spoken_limit(state.policy.max_spoken_chars, message.body)
+    head, rest = split_for_speech(message.body, limit)
     text = " ".join(x for x in (intro, who_says(message), head) if x)
     state = replace(state, last_heard=message)
     if rest:
         text = f"{text} {p('read.more')}"
         new = replace(reading, rest=rest)
         return ask(state, text, "rest", ParseContext(Expect.YES_NO), task=new)
-    return _after_message(state, replace(reading, rest=""), Speak(text))
+    return _after_message(state, replace(reading, rest=""), Speak(spoken(text)))
 
 
 def who_says(message: Message) -> str:
@@ -132,7 +133,8 @@ def answer(state: DialogState, reading: Reading, event: Utterance) -> Outcome:
 
 def _answer_rest(state: DialogState, reading: Reading, intent: Intent) -> Outcome:
     if intent in (Intent.CONFIRM, Intent.NEXT):
-        head, rest = split_for_speech(reading.rest, state.policy.max_spoken_chars)
+        limit = spoken_limit(state.policy.max_spoken_chars, reading.rest)
+        head, rest = split_for_speech(reading.rest, limit)
         if rest:
             text = f"{head} {p('read.more')}"
             new = replace(reading, rest=rest)

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -31,6 +31,7 @@ from assistant.dialog.actions import (
     Speak,
     StopSpeaking,
 )
+from assistant.dialog.early_end import is_complete
 from assistant.dialog.engine import step
 from assistant.dialog.events import (
     BargeIn,
@@ -45,6 +46,7 @@ from assistant.dialog.events import (
     Timeout,
     Utterance,
 )
+from assistant.dialog.names import NameBook
 from assistant.dialog.prompts import vocabulary
 from assistant.dialog.state import DialogState
 from assistant.errors import ConnectorError, DialogError, DriveTalkError
@@ -120,6 +122,8 @@ class DialogRunner:
     timeouts: bool = True
     #: Directory names, offered to the recognizer when the question is "who?".
     names: tuple[str, ...] = ()
+    #: Names of senders and groups in the dialog's language (see NameBook).
+    name_book: NameBook = field(default_factory=NameBook)
     #: Who confirms messages here (a vehicle): only their delivery notices are told here.
     owner: str = ""
     #: The process's delivery worker, if this runner may make it catch up at start.
@@ -142,6 +146,27 @@ class DialogRunner:
     def parse(self, heard: str | Sequence[Hypothesis]) -> ParseResult:
         """Parse what the driver said in the context of the last question."""
         return self.parser.parse(heard, now=self.clock(), context=self.window.context)
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Whether the assistant asked something and waits for the answer.
+
+        With a wake phrase, the answer to a question needs none: the
+        listening window stays open while this holds.
+        """
+        window = self.window
+        return window.context != ParseContext() or bool(window.vocabulary)
+
+    def complete_enough(self, heard: str) -> bool:
+        """Whether ``heard`` (a partial transcript) already answers the open question.
+
+        The listener's early-end predicate: true for a confident yes/no, a
+        choice, a contact or a command without free text, never while a
+        body, a title or a time is being dictated (see :mod:`.early_end`).
+        """
+        if not heard.strip():
+            return False
+        return is_complete(self.parse(heard), self.window.context)
 
     async def hear(self, heard: str | Sequence[Hypothesis]) -> None:
         """One driver turn: typed text or an ASR n-best list."""
@@ -238,7 +263,12 @@ class DialogRunner:
                 current = events.popleft()
                 if isinstance(current, Utterance):
                     self.window = AnswerWindow(self.window.turn, ParseContext())
+                current = self._renamed(current)
                 self.state, actions = step(self.state, current, self.clock())
+                if self.state.task is None:
+                    # No question is open (e.g. a timeout ended the task): the
+                    # next utterance is a new request, not an answer to it.
+                    self.window = AnswerWindow(self.window.turn, ParseContext())
                 for action in actions:
                     outcome = await self._execute(action)
                     if outcome is _INTERRUPTED:
@@ -246,6 +276,14 @@ class DialogRunner:
                         break
                     if outcome is not None:
                         events.append(outcome)
+
+    def _renamed(self, event: DialogEvent) -> DialogEvent:
+        """Messages named in the dialog's language before the engine sees them."""
+        if isinstance(event, Incoming):
+            return Incoming(self.name_book.messages(event.messages))
+        if isinstance(event, Fetched) and event.messages:
+            return replace(event, messages=self.name_book.messages(event.messages))
+        return event
 
     async def _execute(self, action: DialogAction) -> Any:
         if isinstance(action, Speak):
@@ -265,7 +303,8 @@ class DialogRunner:
             deadline = self.clock() + timedelta(seconds=action.timeout)
         words = action.vocabulary
         if not words and action.context.expect is Expect.CONTACT and self.names:
-            words = (*(n.lower() for n in self.names), *vocabulary("contact"))
+            locale = self.state.policy.locale
+            words = (*(n.lower() for n in self.names), *vocabulary("contact", locale))
         self.window = AnswerWindow(action.turn, action.context, words, deadline)
 
     async def _backend(self, action: DialogAction) -> DialogEvent | None:

@@ -13,6 +13,8 @@ from assistant.dialog.actions import SendMessage
 from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
 from assistant.dialog.contacts import choice_question, first_resolution, pick, resolve, unknown_name
 from assistant.dialog.events import Done, Failed, Queued, Utterance
+from assistant.dialog.names import display_name
+from assistant.dialog.prompts import phrase
 from assistant.dialog.state import DialogState, MessageDraft, Target
 from assistant.errors import DialogError
 from assistant.models import Contact, Intent, Message, OutgoingMessage
@@ -23,7 +25,7 @@ _DRAFT_INTENTS = (Intent.SEND_MESSAGE, Intent.REPLY_MESSAGE)
 
 def target_of(contact: Contact) -> Target:
     """A person or a group chat as a message target."""
-    return Target(contact.id, contact.name, to_group=contact.kind == "group")
+    return Target(contact.id, display_name(contact), to_group=contact.kind == "group")
 
 
 def reply_target(message: Message) -> Target:
@@ -186,8 +188,12 @@ def advance(state: DialogState, draft: MessageDraft, note: str = "") -> Outcome:
 
 def read_back(draft: MessageDraft) -> str:
     """ "Here's your message to Li Wei: I'll be ten minutes late. Send it?" """
-    kind = "reply" if draft.is_reply else "message"
-    urgency = "urgent " if draft.urgent else ""
+    kind = phrase("reply") if draft.is_reply else phrase("message")
+    urgency = phrase("urgent") if draft.urgent else ""
     name = draft.target.name if draft.target else ""
-    body = draft.body if draft.body[-1:] in (".", "!", "?") else draft.body + "."
+    body = draft.body if draft.body[-1:] in _SENTENCE_ENDS else draft.body + phrase("full_stop")
     return p("send.confirm", kind=urgency + kind, name=name, body=body)
+
+
+#: A dictated body ending in one of these is read back without a full stop added.
+_SENTENCE_ENDS = (".", "!", "?", "。", "！", "？")

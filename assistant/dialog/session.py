@@ -12,13 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.backend import build_backend
 from assistant.config import DialogSettings, Settings
 from assistant.delivery import open_outbox, worker_for
+from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.state import DialogState, Policy
+from assistant.locales import Locale
 from assistant.models import Contact
 from assistant.tts.speaker import Speaker, TextOnlySpeaker
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
@@ -28,13 +31,38 @@ from intents.parser import Parser
 _MAX_CONTACTS = 200_000
 
 
-def policy_from(settings: DialogSettings) -> Policy:
-    """The engine's policy from the validated ``[dialog]`` settings."""
+def policy_from(settings: DialogSettings, locale: Locale = "en") -> Policy:
+    """The engine's policy from the validated ``[dialog]`` settings, speaking ``locale``."""
     return Policy(
         answer_timeout=settings.answer_timeout,
         confirm_timeout=settings.confirm_timeout,
         announcement_read=settings.announcement_read,
         max_spoken_chars=settings.max_spoken_chars,
+        locale=locale,
+    )
+
+
+def new_runner(
+    connector: Connector,
+    outbox: Any,
+    parser: Parser,
+    contacts: list[Contact],
+    settings: Settings,
+    *,
+    locale: Locale,
+    clock: Callable[[], datetime],
+    **options: Any,
+) -> DialogRunner:
+    """A runner speaking ``locale``: its policy, recognizer names and message names."""
+    return DialogRunner(
+        connector=connector,
+        outbox=outbox,
+        parser=parser,
+        clock=clock,
+        state=DialogState(policy=policy_from(settings.dialog, locale)),
+        names=tuple(dict.fromkeys(display_name(c, locale) for c in contacts)),
+        name_book=NameBook.build(contacts, locale),
+        **options,
     )
 
 
@@ -90,16 +118,17 @@ async def open_session(
     except BaseException:
         await connector.aclose()
         raise
-    runner = DialogRunner(
-        connector=connector,
-        outbox=outbox,
-        parser=parser,
+    runner = new_runner(
+        connector,
+        outbox,
+        parser,
+        contacts,
+        settings,
+        locale=settings.locale,
         clock=clock,
         on_say=on_say,
         speaker=speaker or TextOnlySpeaker(),
-        state=DialogState(policy=policy_from(settings.dialog)),
         timeouts=timeouts,
-        names=tuple(dict.fromkeys(c.name for c in contacts)),
     )
     worker = worker_for(outbox, connector, settings.outbox)
     runner.delivery = worker

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, Message
 
 AnnouncementRead = Literal["always", "on_request", "never"]
@@ -26,6 +27,8 @@ class Policy:
     confirm_timeout: float = 10.0
     announcement_read: AnnouncementRead = "on_request"
     max_spoken_chars: int = 220
+    #: The language the dialog speaks (prompts, times, names); the parser's too.
+    locale: Locale = "en"
 
 
 @dataclass(frozen=True, slots=True)

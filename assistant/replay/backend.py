@@ -24,6 +24,7 @@ from typing import Any
 from assistant.backend import build_backend
 from assistant.config import Settings
 from assistant.errors import ConnectorError
+from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
 from connectors.local import LocalConnector
 from connectors.local.store import LocalStore
@@ -111,24 +112,27 @@ class CaseBackend:
     connector: RecordingConnector
     outbox: Outbox
     parser: Parser
+    #: The directory the parser resolves names against (for names in replies).
+    contacts: tuple[Contact, ...] = ()
 
 
 @asynccontextmanager
-async def fresh_local_backend(now: datetime) -> AsyncIterator[CaseBackend]:
-    """A new demo-organisation store and outbox in a temporary directory."""
+async def fresh_local_backend(now: datetime, locale: Locale = "en") -> AsyncIterator[CaseBackend]:
+    """A new demo-organisation store and outbox in a temporary directory, parsing ``locale``."""
     async with AsyncExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drivetalk-replay-")))
         store = LocalStore.open(tmp, now=now, zone=now.tzinfo)
         connector = LocalConnector(store, now=lambda: now)
         stack.push_async_callback(connector.aclose)  # closes the store too
         outbox = _outbox(stack, tmp, now)
-        parser = Parser.from_contacts(store.contacts())
-        yield CaseBackend(RecordingConnector(connector), outbox, parser)
+        contacts = store.contacts()
+        parser = Parser.from_contacts(contacts, locale)
+        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
 
 
 @asynccontextmanager
 async def configured_backend(
-    name: str, settings: Settings, now: datetime
+    name: str, settings: Settings, now: datetime, locale: Locale = "en"
 ) -> AsyncIterator[CaseBackend]:
     """The connector ``[connectors.NAME]`` configures, with a temporary outbox."""
     async with AsyncExitStack() as stack:
@@ -136,8 +140,9 @@ async def configured_backend(
         connector = build_backend(settings, name, now=lambda: now)
         stack.push_async_callback(connector.aclose)
         outbox = _outbox(stack, tmp, now)
-        parser = Parser.from_contacts(await _directory(connector, name))
-        yield CaseBackend(RecordingConnector(connector), outbox, parser)
+        contacts = await _directory(connector, name)
+        parser = Parser.from_contacts(contacts, locale)
+        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
 
 
 def _outbox(stack: AsyncExitStack, folder: Path, now: datetime) -> Outbox:

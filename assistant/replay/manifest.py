@@ -4,6 +4,7 @@ A manifest is a YAML (or JSON) file, ``manifest.yaml`` in a directory of
 recordings, or a JSONL file with one case per line::
 
     version: 1
+    locale: en                  # en (default) or zh; a case may carry its own
     clock: {now: "2026-11-23T08:00:00", zone: Asia/Shanghai}
     cases:
       - id: send-all-at-once
@@ -16,7 +17,10 @@ recordings, or a JSONL file with one case per line::
 
 Pydantic validates the file at this edge; the rest of the harness works on
 the frozen dataclasses below. Every problem is reported as one
-:class:`~assistant.errors.InputFileError` line naming the file and the place.
+:class:`~assistant.errors.InputFileError` line naming the file and the place;
+that includes a mis-tagged case (Chinese transcripts in a case tagged ``en``,
+none at all in one tagged ``zh``), which would otherwise be scored as a
+parser failure.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assistant.config import ZoneName
 from assistant.errors import InputFileError
+from assistant.locales import LOCALES, Locale, is_cjk, is_locale, unknown_locale_message
 from assistant.models import Intent
 
 #: File names looked for when the replay path is a directory, in this order.
@@ -76,6 +81,13 @@ class CaseModel(_Strict):
     turns: list[TurnModel] = Field(min_length=1)
     tags: dict[str, str | int | float] = Field(default_factory=dict)
     outcome: OutcomeModel | None = None
+    #: The case's language; default: the manifest's.
+    locale: str | None = None
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str | None) -> str | None:
+        return _check_locale(value) if value is not None else None
 
     @field_validator("tags")
     @classmethod
@@ -96,8 +108,15 @@ class ManifestModel(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     version: int = 1
+    #: The language of every case that does not name its own.
+    locale: str = "en"
     clock: ClockModel = ClockModel()
     cases: list[CaseModel] = Field(min_length=1)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        return _check_locale(value)
 
     @field_validator("version")
     @classmethod
@@ -105,6 +124,12 @@ class ManifestModel(BaseModel):
         if value != 1:
             raise ValueError(f"unsupported manifest version {value} (this DriveTalk reads 1)")
         return value
+
+
+def _check_locale(value: str) -> str:
+    if not is_locale(value):
+        raise ValueError(unknown_locale_message(value))
+    return value
 
 
 # -- inside: frozen dataclasses ----------------------------------------------------
@@ -129,6 +154,8 @@ class Case:
     tags: dict[str, str] = field(default_factory=dict, hash=False)
     #: Expected backend effects by kind (sent / created / cancelled); None: unchecked.
     outcome: dict[str, list[dict[str, Any]]] | None = field(default=None, hash=False)
+    #: The language the case is spoken, parsed and answered in.
+    locale: Locale = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +165,13 @@ class Manifest:
     path: Path
     now: datetime
     cases: tuple[Case, ...]
+    #: The manifest's own locale (each case carries its effective one).
+    locale: Locale = "en"
+
+    def locales(self) -> tuple[Locale, ...]:
+        """The locales its cases are in, in the order of :data:`LOCALES`."""
+        used = {case.locale for case in self.cases}
+        return tuple(loc for loc in LOCALES if loc in used)
 
     def missing_audio(self) -> list[tuple[str, Path | None]]:
         """(case id, path) of every turn whose audio is absent or not given."""
@@ -180,7 +214,9 @@ def load_manifest(path: str | Path) -> Manifest:
     except ValidationError as exc:
         raise InputFileError(f"{file}: {_describe(exc, data)}") from exc
     _no_duplicates(file, model)
-    return _convert(file, model)
+    manifest = _convert(file, model)
+    _tagged_right(manifest)
+    return manifest
 
 
 def _read(file: Path) -> Any:
@@ -248,6 +284,8 @@ def _describe(exc: ValidationError, data: Any) -> str:
     if loc:
         where.append(".".join(str(p) for p in loc))
     message = error["msg"]
+    if error["loc"][-1:] == ("locale",):
+        message = str(message).removeprefix("Value error, ")
     if error["type"] == "enum":
         message = f"unknown intent {error.get('input')!r} (one of {', '.join(Intent)})"
     return f"{', '.join(where) or 'manifest'}: {message}"
@@ -302,7 +340,40 @@ def _convert(file: Path, model: ManifestModel) -> Manifest:
             ),
             tags={k: str(v) for k, v in case.tags.items()},
             outcome=None if case.outcome is None else _given(case.outcome),
+            locale=_as_locale(case.locale or model.locale),
         )
         for case in model.cases
     )
-    return Manifest(path=file, now=now, cases=cases)
+    return Manifest(path=file, now=now, cases=cases, locale=_as_locale(model.locale))
+
+
+def _as_locale(value: str) -> Locale:
+    if not is_locale(value):  # validated above; this narrows the type
+        raise InputFileError(unknown_locale_message(value))
+    return value
+
+
+def _tagged_right(manifest: Manifest) -> None:
+    """A case's transcripts must be in its locale's script (InputFileError otherwise)."""
+    for case in manifest.cases:
+        chinese = [_mostly_chinese(t.transcript) for t in case.turns]
+        if case.locale == "en" and any(chinese):
+            turn = chinese.index(True) + 1
+            raise InputFileError(
+                f"{manifest.path}: case {case.id!r} is tagged locale en but turn {turn} "
+                "is written in Chinese characters (tag the case or manifest 'locale: zh')"
+            )
+        if case.locale == "zh" and not any(_has_chinese(t.transcript) for t in case.turns):
+            raise InputFileError(
+                f"{manifest.path}: case {case.id!r} is tagged locale zh but no turn is "
+                "written in Chinese characters (tag it 'locale: en' or fix the transcripts)"
+            )
+
+
+def _has_chinese(text: str) -> bool:
+    return any(is_cjk(ch) for ch in text)
+
+
+def _mostly_chinese(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and 2 * sum(1 for ch in letters if is_cjk(ch)) > len(letters)

@@ -14,14 +14,16 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from assistant.asr.events import Final
 from assistant.asr.listener import Listener
 from assistant.dialog.events import Utterance
+from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
+from assistant.dialog.state import DialogState, Policy
 from assistant.errors import DriveTalkError, InputFileError
 from assistant.replay.backend import CaseBackend, fresh_local_backend
 from assistant.replay.frontend import Heard, hear_file
@@ -38,10 +40,14 @@ BackendFactory = Callable[..., AbstractAsyncContextManager[CaseBackend]]
 
 @dataclass
 class Replayer:
-    """Replays a manifest's cases; ``listener`` None means transcript mode."""
+    """Replays a manifest's cases; ``listener`` None means transcript mode.
+
+    ``listener``: one for every case, or one per locale (a case is heard by
+    the listener of its locale, whose model hears its language).
+    """
 
     manifest: Manifest
-    listener: Listener | None = None
+    listener: Listener | Mapping[str, Listener] | None = None
     speaker: TimingSpeaker = field(default_factory=TimingSpeaker)
     backend: BackendFactory = fresh_local_backend
     on_case: Callable[[CaseResult], None] = lambda _result: None
@@ -63,10 +69,12 @@ class Replayer:
         outcome: tuple[str, ...] | None = None
         running: Turn | None = None  # the turn an error happened in, for the message
         try:
-            async with self.backend(self.manifest.now) as backend:
+            async with self.backend(self.manifest.now, locale=case.locale) as backend:
                 runner = self._dialog(case, backend)
+                self.speaker.use_locale(case.locale)
+                listener = self._listener(case.locale)
                 for index, running in enumerate(case.turns, start=1):
-                    turns.append(await self._turn(runner, index, running))
+                    turns.append(await self._turn(runner, index, running, listener))
                 running = None
                 if case.outcome is not None:
                     outcome = tuple(outcome_errors(case.outcome, backend.connector.outcome()))
@@ -98,17 +106,29 @@ class Replayer:
             clock=lambda: now,
             on_say=self.speaker.note_text,
             speaker=self.speaker,
+            state=DialogState(policy=Policy(locale=case.locale)),
             new_id=lambda: f"{case.id}-{next(counter)}",
             timeouts=False,
+            names=tuple(dict.fromkeys(display_name(c, case.locale) for c in backend.contacts)),
+            name_book=NameBook.build(backend.contacts, case.locale),
         )
 
-    async def _turn(self, runner: DialogRunner, index: int, turn: Turn) -> TurnResult:
-        heard = await self._hear(runner, turn)
+    def _listener(self, locale: str) -> Listener | None:
+        if not isinstance(self.listener, Mapping):
+            return self.listener
+        if locale not in self.listener:
+            raise InputFileError(f"no speech model was loaded for locale {locale}")
+        return self.listener[locale]
+
+    async def _turn(
+        self, runner: DialogRunner, index: int, turn: Turn, listener: Listener | None
+    ) -> TurnResult:
+        heard = await self._hear(runner, turn, listener)
         self.speaker.start_turn()
         result = runner.parse(heard.final.alternatives or heard.final.text)
         await runner.dispatch(Utterance(result, runner.new_id()))
         actual = result.to_json()
-        audio = self.listener is not None
+        audio = listener is not None
         return TurnResult(
             index=index,
             transcript=turn.transcript,
@@ -130,14 +150,16 @@ class Replayer:
             audio_seconds=heard.audio_seconds if audio else None,
         )
 
-    async def _hear(self, runner: DialogRunner, turn: Turn) -> Heard:
+    async def _hear(self, runner: DialogRunner, turn: Turn, listener: Listener | None) -> Heard:
         """The turn through the speech front end, or its transcript handed over now."""
-        if self.listener is None:
+        if listener is None:
             now = time.perf_counter()
             return Heard(Final(text=turn.transcript), now, now, "transcript", 0.0)
         if turn.audio is None:
             raise InputFileError("this turn has no recording (use --transcripts)")
-        return await hear_file(self.listener, turn.audio, grammar=runner.vocabulary)
+        return await hear_file(
+            listener, turn.audio, grammar=runner.vocabulary, complete=runner.complete_enough
+        )
 
 
 def _where(turn: Turn | None, done: int) -> str:
@@ -160,7 +182,7 @@ def _since(moment: float | None, origin: float) -> float | None:
 async def replay(
     manifest: Manifest,
     *,
-    listener: Listener | None = None,
+    listener: Listener | Mapping[str, Listener] | None = None,
     speaker: TimingSpeaker | None = None,
     backend: BackendFactory = fresh_local_backend,
     on_case: Callable[[CaseResult], None] = lambda _result: None,

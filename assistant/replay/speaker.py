@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from contextlib import aclosing
 
 from assistant.tts.speaker import stream_audio
@@ -22,11 +23,18 @@ from assistant.tts.synth import Synthesizer
 class TimingSpeaker:
     """Replay speaker: reply texts and first-audio time of the current turn."""
 
-    def __init__(self, synth: Synthesizer | None = None) -> None:
-        self.synth = synth
+    def __init__(self, synth: Synthesizer | Mapping[str, Synthesizer] | None = None) -> None:
+        #: One synthesizer for every case, or one per locale (see :meth:`use_locale`).
+        self.synths = synth if isinstance(synth, Mapping) else None
+        self.synth = synth if not isinstance(synth, Mapping) else None
         self.texts: list[str] = []
         self.text_at: float | None = None
         self.audio_at: float | None = None
+
+    def use_locale(self, locale: str) -> None:
+        """Speak the next case's replies with ``locale``'s voices (when given per locale)."""
+        if self.synths is not None:
+            self.synth = self.synths.get(locale)
 
     def start_turn(self) -> None:
         """Forget the previous turn's replies."""
@@ -53,5 +61,7 @@ class TimingSpeaker:
 
     async def aclose(self) -> None:
         """Stop the synthesis worker."""
-        if self.synth is not None:
-            await asyncio.to_thread(self.synth.close)
+        synths = list(self.synths.values()) if self.synths is not None else [self.synth]
+        for synth in synths:
+            if synth is not None:
+                await asyncio.to_thread(synth.close)

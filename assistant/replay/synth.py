@@ -1,7 +1,11 @@
 """Synthetic utterances: espeak-ng speech, trimmed, levelled and mixed with cabin noise.
 
 Used by ``scripts/make_audio_samples.py`` to build ``audio_samples/`` and by
-the tests to make small manifests on the fly. Everything is deterministic:
+the tests to make small manifests on the fly. A Chinese line is spoken the
+way DriveTalk speaks Chinese (:mod:`assistant.tts.reading`): its Chinese
+runs by the Mandarin voice from pypinyin's pinyin, a Latin name or word in
+it (David, meeting) by an English voice of the same variant, numbers the
+Chinese way. Everything is deterministic:
 espeak-ng renders the same text the same way (for one espeak-ng version),
 soxr resamples deterministically and noise comes from a seeded generator.
 """
@@ -22,6 +26,8 @@ import soxr
 
 from assistant.errors import TTSError, TTSUnavailableError
 from assistant.replay.noise import Samples, make_noise, mix_at_snr
+from assistant.tts.audio import pause_after
+from assistant.tts.reading import reading
 
 #: Rate of the generated files: what vosk's small models and webrtcvad take.
 OUT_RATE = 16000
@@ -37,12 +43,22 @@ PEAK = 0.95
 
 @dataclass(frozen=True, slots=True)
 class Rendering:
-    """How to say a line: espeak-ng voice and rate, noise kind and SNR (None = clean)."""
+    """How to say a line: espeak-ng voice and rate, noise kind and SNR (None = clean).
+
+    ``locale`` zh: the line is Chinese, read in runs (see the module doc).
+    """
 
     voice: str
     rate: int
     noise: str | None = None
     snr_db: float | None = None
+    locale: str = "en"
+
+    @property
+    def latin_voice(self) -> str:
+        """The English voice of the same variant, for Latin words in a Chinese line."""
+        _base, plus, variant = self.voice.partition("+")
+        return f"en-us{plus}{variant}"
 
 
 def espeak_binary() -> str:
@@ -73,6 +89,21 @@ def speak(text: str, voice: str, rate: int) -> Samples:
         samples, rate_in = read_wav_float(out.read_bytes())
     resampled: Samples = soxr.resample(samples, rate_in, OUT_RATE, quality="VHQ")
     return resampled.astype(np.float32)
+
+
+def speak_line(text: str, how: Rendering) -> Samples:
+    """``text`` spoken as ``how`` says: one voice, or a Chinese line in runs."""
+    if how.locale != "zh":
+        return speak(text, how.voice, how.rate)
+    runs = reading(text, "zh", pinyin="pinyin" in how.voice.lower())
+    parts: list[Samples] = []
+    for index, run in enumerate(runs):
+        if index:
+            gap = pause_after(runs[index - 1].text)
+            parts.append(np.zeros(int(gap * OUT_RATE), np.float32))
+        voice = how.voice if run.script == "han" else how.latin_voice
+        parts.append(trim(speak(run.text, voice, how.rate)))
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
 def read_wav_float(data: bytes) -> tuple[Samples, int]:
@@ -106,7 +137,7 @@ def seed_for(key: str) -> int:
 
 def render(text: str, how: Rendering, seed: int) -> Samples:
     """Speak, pad with silence, and mix noise over the whole clip."""
-    speech = level(trim(speak(text, how.voice, how.rate)))
+    speech = level(trim(speak_line(text, how)))
     lead, trail = (
         np.zeros(int(LEAD_S * OUT_RATE), np.float32),
         np.zeros(int(TRAIL_S * OUT_RATE), np.float32),

@@ -45,7 +45,7 @@ from assistant.server.sessions import SessionRegistry
 from assistant.server.shared_ratelimit import SharedRateLimiter
 from assistant.server.speech import (
     SpeechService,
-    Synth,
+    SynthFactory,
     TranscriberFactory,
     VoiceService,
     tts_factory,
@@ -81,7 +81,7 @@ def create_app(
     settings: Settings,
     *,
     transcriber: TranscriberFactory | None = None,
-    synthesizer: Callable[[], Synth] | None = None,
+    synthesizer: SynthFactory | None = None,
     conversations: ConversationFactory | None = None,
     now: Callable[[], datetime] | None = None,
     env: Mapping[str, str] | None = None,
@@ -148,7 +148,7 @@ def create_app(
 def _build_state(
     settings: Settings,
     transcriber: TranscriberFactory | None,
-    synthesizer: Callable[[], Synth] | None,
+    synthesizer: SynthFactory | None,
     conversations: ConversationFactory | None,
     now: Callable[[], datetime] | None,
 ) -> ServerState:
@@ -158,7 +158,7 @@ def _build_state(
     keys = open_key_store(settings, shared)
     throttle = FailureThrottle(limits.auth_rate, limits.auth_burst)
     metrics = Metrics()
-    speech = SpeechService(transcriber or vosk_factory(settings))
+    speech = SpeechService(transcriber or vosk_factory(settings), settings.locale)
 
     def delivery_failed(connector: str, error: ConnectorError, final: bool) -> None:
         reason = failure_reason(error)
@@ -178,7 +178,9 @@ def _build_state(
         tenants=tenants,
         sessions=_sessions(settings, shared, tenants, make),
         speech=speech,
-        voice=VoiceService(synthesizer if synthesizer is not None else tts_factory(settings)),
+        voice=VoiceService(
+            synthesizer if synthesizer is not None else tts_factory(settings), settings.locale
+        ),
         metrics=metrics,
         make_conversation=make,
         operator=OperatorToken(None),
@@ -200,7 +202,9 @@ def _sessions(
         return SessionRegistry(per_key, idle)
 
     async def rebuild(who: Principal) -> Conversation:
-        return await make(await tenants.get(who.tenant), who)
+        # In the tenant's language; the snapshot restored next switches to the session's.
+        tenant = await tenants.get(who.tenant)
+        return await make(tenant, who, tenant.locale)
 
     return SessionRegistry(per_key, idle, SessionStore(shared), rebuild)
 

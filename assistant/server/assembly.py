@@ -1,7 +1,7 @@
 """The real conversation of a session: parser + dialog runner + the tenant's backend.
 
-One :class:`~intents.parser.Parser` per tenant (compiled once from the
-tenant's directory, thread-safe, shared by its sessions); one
+One :class:`~intents.parser.Parser` per tenant and locale (compiled once
+from the tenant's directory, thread-safe, shared by its sessions); one
 :class:`~assistant.dialog.runner.DialogRunner` per session, with the
 tenant's connector and outbox. What the runner says during a turn is the
 turn's reply; what it says at other times (announcements of incoming
@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +24,12 @@ from assistant.asr.events import Final
 from assistant.config import Settings
 from assistant.dialog import snapshot as snapshots
 from assistant.dialog.events import Utterance
+from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
-from assistant.dialog.session import policy_from
-from assistant.dialog.state import DialogState
+from assistant.dialog.session import new_runner
 from assistant.errors import DriveTalkError
-from assistant.models import Hypothesis
+from assistant.locales import Locale
+from assistant.models import Contact, Hypothesis
 from assistant.server.conversation import Conversation, Turn
 from assistant.server.keys import Principal
 from assistant.server.state import ConversationFactory
@@ -44,11 +47,26 @@ NOTICE_CHECK_TICKS = 4
 MAX_PENDING_ANNOUNCEMENTS = 50
 
 
-class DialogConversation:
-    """:class:`~assistant.server.conversation.Conversation` over a DialogRunner."""
+#: The parser of a locale (built once per tenant and locale).
+ParserSource = Callable[[Locale], Awaitable[Parser]]
 
-    def __init__(self, runner: DialogRunner) -> None:
+
+class DialogConversation:
+    """:class:`~assistant.server.conversation.Conversation` over a DialogRunner.
+
+    ``parsers`` and ``contacts`` let the session change language (the
+    WebSocket ``start`` message may ask for one); without them it cannot.
+    """
+
+    def __init__(
+        self,
+        runner: DialogRunner,
+        parsers: ParserSource | None = None,
+        contacts: Sequence[Contact] = (),
+    ) -> None:
         self.runner = runner
+        self._parsers = parsers
+        self._contacts = tuple(contacts)
         self._turn: list[str] | None = None
         self._said: asyncio.Queue[str] = asyncio.Queue(MAX_PENDING_ANNOUNCEMENTS)
         runner.on_say = self._on_say
@@ -77,13 +95,42 @@ class DialogConversation:
         """Phrases the open question expects."""
         return self.runner.vocabulary
 
+    @property
+    def locale(self) -> Locale:
+        """The language the runner parses and speaks."""
+        return self.runner.state.policy.locale
+
+    async def use_locale(self, locale: Locale) -> None:
+        """Parse and speak ``locale`` from the next turn on (the task in progress goes on)."""
+        if locale == self.locale:
+            return
+        if self._parsers is None:
+            raise DriveTalkError("this conversation cannot change its language")
+        runner = self.runner
+        runner.parser = await self._parsers(locale)
+        runner.state = replace(runner.state, policy=replace(runner.state.policy, locale=locale))
+        runner.names = tuple(dict.fromkeys(display_name(c, locale) for c in self._contacts))
+        runner.name_book = NameBook.build(self._contacts, locale)
+
+    def awaiting_answer(self) -> bool:
+        """Whether the open question waits for an answer (no wake phrase needed for it)."""
+        return self.runner.awaiting_answer
+
+    def complete_enough(self, partial: str) -> bool:
+        """Whether ``partial`` already answers the open question (the listener's early end)."""
+        return self.runner.complete_enough(partial)
+
     def snapshot(self) -> str:
         """The dialog state and open answer window, as JSON."""
         return snapshots.dump(snapshots.DialogSnapshot(self.runner.state, self.runner.window))
 
-    def restore(self, snapshot: str) -> None:
-        """Take up the dialog where a snapshot left it (a draft awaiting "yes" awaits it)."""
+    async def restore(self, snapshot: str) -> None:
+        """Take up the dialog where a snapshot left it (a draft awaiting "yes" awaits it).
+
+        The session's language comes with it: the parser and names switch first.
+        """
         found = snapshots.load(snapshot)
+        await self.use_locale(found.state.policy.locale)
         self.runner.state, self.runner.window = found.state, found.window
 
     async def hear(self, final: Final) -> Turn:
@@ -150,28 +197,31 @@ class DialogConversation:
 
 def dialog_conversations(settings: Settings, clock: Callable[[], datetime]) -> ConversationFactory:
     """The factory ``create_app`` uses by default: real parser, runner, connector."""
-    parsers: dict[str, Parser] = {}
+    parsers: dict[tuple[str, Locale], Parser] = {}
     lock = asyncio.Lock()
 
-    async def parser_for(tenant: Tenant) -> Parser:
+    async def parser_for(tenant: Tenant, locale: Locale) -> Parser:
         async with lock:
-            if tenant.name not in parsers:
+            if (tenant.name, locale) not in parsers:
                 contacts = await tenant.contacts()
-                parsers[tenant.name] = await asyncio.to_thread(
-                    Parser.from_contacts, contacts, settings.locale
+                parsers[tenant.name, locale] = await asyncio.to_thread(
+                    Parser.from_contacts, contacts, locale
                 )
-            return parsers[tenant.name]
+            return parsers[tenant.name, locale]
 
-    async def make(tenant: Tenant, who: Principal) -> Conversation:
-        runner = DialogRunner(
+    async def make(tenant: Tenant, who: Principal, locale: Locale) -> Conversation:
+        contacts = await tenant.contacts()
+        runner = new_runner(
+            tenant.connector,
+            tenant.outbox,
+            await parser_for(tenant, locale),
+            contacts,
+            settings,
+            locale=locale,
             owner=who.vehicle,
-            connector=tenant.connector,
-            outbox=tenant.outbox,
-            parser=await parser_for(tenant),
             clock=clock,
-            state=DialogState(policy=policy_from(settings.dialog)),
         )
-        conversation = DialogConversation(runner)
+        conversation = DialogConversation(runner, functools.partial(parser_for, tenant), contacts)
         await conversation.start()
         return conversation
 

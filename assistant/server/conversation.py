@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from assistant.asr.events import Final
+from assistant.locales import Locale
 from intents.result import ParseResult
 
 
@@ -32,8 +33,21 @@ class Turn:
 class Conversation(Protocol):
     """One session's dialog with the assistant."""
 
+    @property
+    def locale(self) -> Locale:
+        """The language the conversation understands and speaks."""
+
+    async def use_locale(self, locale: Locale) -> None:
+        """Understand and speak ``locale`` from the next turn on."""
+
     def vocabulary(self) -> tuple[str, ...]:
         """Phrases expected next (for constrained recognition); empty for free speech."""
+
+    def awaiting_answer(self) -> bool:
+        """Whether the assistant asked a question and waits for its answer."""
+
+    def complete_enough(self, partial: str) -> bool:
+        """Whether ``partial`` already answers the open question (ends the utterance early)."""
 
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (n-best) and return the assistant's replies."""
@@ -59,6 +73,6 @@ class Resumable(Protocol):
         """The dialog between two turns, as text for the session store."""
         ...
 
-    def restore(self, snapshot: str) -> None:
+    async def restore(self, snapshot: str) -> None:
         """Continue from a snapshot another replica (or this one, earlier) wrote."""
         ...

@@ -43,6 +43,7 @@ def _info(session: Session) -> SessionInfo:
         vehicle=session.owner.vehicle,
         created_at=session.created_at,
         stream_url=f"/v1/sessions/{session.id}/stream",
+        locale=session.conversation.locale,
     )
 
 
@@ -56,10 +57,14 @@ def _info(session: Session) -> SessionInfo:
 async def create_session(
     state: StateDep, who: PrincipalDep, options: SessionCreate | None = None
 ) -> SessionInfo:
-    """Open a session for the calling vehicle; at most ``sessions_per_key`` per key."""
+    """Open a session for the calling vehicle; at most ``sessions_per_key`` per key.
+
+    It speaks the requested ``locale``, else the tenant's, else the server's.
+    """
     state.admission.check()  # 503 busy: better another replica now than a late reply later
     tenant = await state.tenants.get(who.tenant)
-    session = await state.sessions.create(who, lambda: state.make_conversation(tenant, who))
+    locale = (options.locale if options else None) or tenant.locale
+    session = await state.sessions.create(who, lambda: state.make_conversation(tenant, who, locale))
     logs.session_id.set(session.id)
     session.reply_audio = options.audio if options else True
     await state.sessions.remember(session)
@@ -108,7 +113,8 @@ async def text_turn(body: TextTurn, session: SessionDep, state: StateDep) -> Tur
     async with state.sessions.turn(session):
         turn = await session.conversation.hear_text(body.text)
         notices = session.conversation.take_notices()
-    audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
+    locale = session.conversation.locale
+    audio = await state.voice.speak(turn.reply_text, locale) if session.reply_audio else None
     state.metrics.turns.labels("text").observe(time.perf_counter() - started)
     return turn_response(turn, audio, notices=notices)
 
@@ -126,14 +132,17 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
     if not data:
         raise RequestRejectedError(400, "empty_body", "send the WAV file as the request body")
     started = time.perf_counter()
+    locale = session.conversation.locale
     with state.admission.admit():
-        decoded = await state.speech.decode_wav(data, state.settings.server.limits.audio_seconds)
+        decoded = await state.speech.decode_wav(
+            data, state.settings.server.limits.audio_seconds, locale
+        )
     state.metrics.model_loaded.set(1)
     state.metrics.audio_seconds.inc(decoded.seconds)
     async with state.sessions.turn(session):
         turn = await session.conversation.hear(decoded.final)
         notices = session.conversation.take_notices()
-    audio = await state.voice.speak(turn.reply_text) if session.reply_audio else None
+    audio = await state.voice.speak(turn.reply_text, locale) if session.reply_audio else None
     state.metrics.turns.labels("audio").observe(time.perf_counter() - started)
     return turn_response(turn, audio, decoded.final, decoded.seconds, notices)
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.asr.events import Final
+from assistant.locales import Locale
 from assistant.server.conversation import Turn
 from assistant.tts.audio import Audio
 
@@ -80,6 +81,12 @@ class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     audio: bool = Field(True, description="include synthesised reply audio in turn responses")
+    locale: Locale | None = Field(
+        None,
+        description="language the session understands and speaks: en (English) or zh "
+        "(Mandarin); default: the tenant's (tenant.toml), else the server's setting",
+        examples=["zh"],
+    )
 
 
 class SessionInfo(BaseModel):
@@ -90,6 +97,7 @@ class SessionInfo(BaseModel):
     vehicle: str
     created_at: datetime
     stream_url: str = Field(description="WebSocket path for streaming audio")
+    locale: Locale = Field(description="language the session understands and speaks")
 
 
 class TextTurn(BaseModel):

@@ -180,7 +180,7 @@ class SessionRegistry:
             await self._close(session)
             raise RequestRejectedError(404, "session_not_found", "no such session")
         if record.version != session.version and isinstance(session.conversation, Resumable):
-            session.conversation.restore(record.snapshot)
+            await session.conversation.restore(record.snapshot)
         session.version = record.version
 
     async def close(self, principal: Principal, session_id: str) -> None:

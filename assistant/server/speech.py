@@ -1,9 +1,11 @@
-"""The server's speech engines: one recognizer model and one TTS worker per process.
+"""The server's speech engines: a recognizer model and a TTS voice per locale, per process.
 
-Both are loaded lazily, on the first request that needs them (or by
-``/readyz``), under a lock so fifty sessions arriving at once still load the
-model once. Sessions borrow warm recognizers from the model's bounded pool,
-one per utterance (``[asr] decoders``).
+Both are loaded lazily, on the first request of a locale that needs them
+(or by ``/readyz``, for the installation's locale), under a lock so fifty
+sessions arriving at once still load the model once. Sessions borrow warm
+recognizers from the model's bounded pool, one per utterance (``[asr]
+decoders``). A session in Chinese gets a Chinese model and the Mandarin
+voice; a model of another language is refused (503 naming what to install).
 """
 
 from __future__ import annotations
@@ -25,16 +27,17 @@ from assistant.tts.audio import Audio
 
 log = logging.getLogger(__name__)
 
-TranscriberFactory = Callable[[], Transcriber]
+#: locale -> a transcriber whose model hears that locale's language (blocking).
+TranscriberFactory = Callable[[str], Transcriber]
 
 
 def vosk_factory(settings: Settings) -> TranscriberFactory:
-    """Load the configured (or installed) vosk model; blocking, call off the loop."""
+    """Load the configured (or installed) vosk model of a locale; blocking, call off the loop."""
 
-    def load() -> Transcriber:
+    def load(locale: str) -> Transcriber:
         from assistant.asr.factory import transcriber_from_settings
 
-        return transcriber_from_settings(settings)[0]
+        return transcriber_from_settings(settings, locale=locale)[0]
 
     return load
 
@@ -48,55 +51,71 @@ class Decoded:
 
 
 class SpeechService:
-    """Lazily loaded, process-wide recognizer (and its load error, if any)."""
+    """Lazily loaded, process-wide recognizers, one per locale (and load errors, if any).
 
-    def __init__(self, factory: TranscriberFactory | None) -> None:
+    ``locale`` (the installation's) is what ``/readyz`` loads and what a
+    call without a locale means.
+    """
+
+    def __init__(self, factory: TranscriberFactory | None, locale: str = "en") -> None:
         self._factory = factory
-        self._transcriber: Transcriber | None = None
-        self._error: DriveTalkError | None = None
+        self.locale = locale
+        self._transcribers: dict[str, Transcriber] = {}
+        self._errors: dict[str, DriveTalkError] = {}
         self._lock = asyncio.Lock()
 
     @property
     def loaded(self) -> bool:
-        """Whether the model is in memory."""
-        return self._transcriber is not None
+        """Whether the installation locale's model is in memory."""
+        return self.locale in self._transcribers
 
     @property
     def error(self) -> str | None:
-        """Why loading failed, if it did."""
-        return str(self._error) if self._error else None
+        """Why loading the installation locale's model failed, if it did."""
+        return self.error_for(self.locale)
 
     @property
     def current(self) -> Transcriber | None:
-        """The loaded transcriber, or None (never loads it: for metrics and admission)."""
-        return self._transcriber
+        """The installation locale's loaded transcriber, or None (never loads it:
+        for metrics and admission)."""
+        return self._transcribers.get(self.locale)
 
-    async def transcriber(self) -> Transcriber:
-        """The shared transcriber, loading it the first time; 503 if unavailable."""
-        if self._transcriber is not None:
-            return self._transcriber
+    def error_for(self, locale: str) -> str | None:
+        """Why loading ``locale``'s model failed, if it did."""
+        error = self._errors.get(locale)
+        return str(error) if error else None
+
+    async def transcriber(self, locale: str | None = None) -> Transcriber:
+        """The shared transcriber of ``locale``, loading it the first time; 503 if unavailable."""
+        locale = locale or self.locale
+        if locale in self._transcribers:
+            return self._transcribers[locale]
         async with self._lock:
-            if self._transcriber is None and self._error is None:
-                await self._load()
-        if self._transcriber is None:
+            if locale not in self._transcribers and locale not in self._errors:
+                await self._load(locale)
+        if locale not in self._transcribers:
             raise RequestRejectedError(
-                503, "speech_unavailable", f"speech recognition is unavailable: {self.error}"
+                503,
+                "speech_unavailable",
+                f"speech recognition is unavailable: {self.error_for(locale)}",
             )
-        return self._transcriber
+        return self._transcribers[locale]
 
-    async def _load(self) -> None:
+    async def _load(self, locale: str) -> None:
         if self._factory is None:
-            self._error = DriveTalkError("no speech model configured")
+            self._errors[locale] = DriveTalkError("no speech model configured")
             return
         try:
-            self._transcriber = await asyncio.to_thread(self._factory)
+            self._transcribers[locale] = await asyncio.to_thread(self._factory, locale)
         except DriveTalkError as exc:
-            log.warning("speech model failed to load: %s", exc)
-            self._error = exc
+            log.warning("speech model for locale %s failed to load: %s", locale, exc)
+            self._errors[locale] = exc
 
-    async def decode_wav(self, data: bytes, max_seconds: float) -> Decoded:
+    async def decode_wav(
+        self, data: bytes, max_seconds: float, locale: str | None = None
+    ) -> Decoded:
         """Decode an uploaded WAV file (any PCM encoding) to a final result."""
-        transcriber = await self.transcriber()
+        transcriber = await self.transcriber(locale)
         return await asyncio.to_thread(_decode_wav, transcriber, data, max_seconds)
 
 
@@ -122,12 +141,17 @@ class Synth(Protocol):
         """Stop the engine."""
 
 
-class VoiceService:
-    """Lazily started TTS worker; ``None`` audio when speech output is unavailable."""
+#: locale -> a synthesizer speaking that locale's voices.
+SynthFactory = Callable[[str], Synth]
 
-    def __init__(self, factory: Callable[[], Synth] | None) -> None:
+
+class VoiceService:
+    """Lazily started TTS voices, one per locale; ``None`` audio when speech output fails."""
+
+    def __init__(self, factory: SynthFactory | None, locale: str = "en") -> None:
         self._factory = factory
-        self._synth: Synth | None = None
+        self.locale = locale
+        self._synths: dict[str, Synth] = {}
         self._error: str | None = None
         self._lock = asyncio.Lock()
 
@@ -141,17 +165,18 @@ class VoiceService:
         """Whether replies get audio (until the engine fails)."""
         return self._factory is not None and self._error is None
 
-    async def speak(self, text: str) -> Audio | None:
-        """Reply audio for ``text``, or None (TTS disabled or failed: text only)."""
+    async def speak(self, text: str, locale: str | None = None) -> Audio | None:
+        """Reply audio for ``text`` in ``locale``'s voice, or None (TTS off or failed)."""
         if not self.enabled or not text.strip():
             return None
+        locale = locale or self.locale
         async with self._lock:
-            if self._synth is None and self._factory is not None:
-                self._synth = self._factory()
-        assert self._synth is not None
+            if locale not in self._synths and self._factory is not None:
+                self._synths[locale] = self._factory(locale)
+        synth = self._synths[locale]
         for attempt in (1, 2):  # espeak occasionally renders nothing; once more is enough
             try:
-                return await self._synth.asynthesize(text)
+                return await synth.asynthesize(text)
             except TTSUnavailableError as exc:
                 log.warning("speech synthesis unavailable, replying with text only: %s", exc)
                 self._error = str(exc)
@@ -161,20 +186,21 @@ class VoiceService:
         return None
 
     def close(self) -> None:
-        """Stop the TTS worker thread."""
-        if self._synth is not None:
-            self._synth.close()
+        """Stop the TTS voices (the worker thread stops with the last)."""
+        for synth in self._synths.values():
+            synth.close()
+        self._synths.clear()
 
 
-def tts_factory(settings: Settings) -> Callable[[], Synth] | None:
-    """The pyttsx3 synthesizer as configured, or None when TTS is disabled."""
+def tts_factory(settings: Settings) -> SynthFactory | None:
+    """pyttsx3 synthesizers with each locale's configured voices, or None when TTS is off."""
     if not settings.tts.enabled:
         return None
 
-    def make() -> Synth:
-        from assistant.tts.synth import Synthesizer, Voice
+    def make(locale: str) -> Synth:
+        from assistant.tts.synth import Synthesizer
+        from assistant.tts.voices import locale_voice
 
-        tts = settings.tts
-        return Synthesizer(Voice(voice=tts.voice, rate=tts.rate, volume=tts.volume))
+        return Synthesizer(locale_voice(settings.tts, locale))
 
     return make

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.config import Settings
+from assistant.locales import Locale
 from assistant.server.admission import Admission
 from assistant.server.auth import Authenticator
 from assistant.server.conversation import Conversation
@@ -23,8 +24,8 @@ from assistant.storage.postgres import PostgresDatabase
 if TYPE_CHECKING:
     from assistant.server.inbound_fanout import InboundFanout
 
-#: Builds the conversation of a new session for a tenant's vehicle.
-ConversationFactory = Callable[[Tenant, Principal], Awaitable[Conversation]]
+#: Builds the conversation of a new session for a tenant's vehicle, in a locale.
+ConversationFactory = Callable[[Tenant, Principal, Locale], Awaitable[Conversation]]
 
 
 @dataclass(eq=False)

@@ -4,14 +4,17 @@ Protocol (see the README for the full table):
 
 * client -> server, first message, JSON text:
   ``{"type": "start", "format": {"rate": 48000, "channels": 1, "sample": "s16le"},
-  "mode": "vad" | "push_to_talk", "key": "dtk_..."}`` (``key`` only when the
-  upgrade request had no ``Authorization`` header, as in browsers);
+  "mode": "vad" | "push_to_talk", "key": "dtk_...", "locale": "en" | "zh", "wake": true | false}``
+  (``key`` only when the upgrade request had no ``Authorization`` header, as
+  in browsers; ``locale`` optional: the session's language from now on;
+  ``wake``, in ``vad`` mode, overrides ``[wake] enabled``);
 * then binary frames of PCM in that format, and JSON control messages
   ``{"type": "end"}`` (push-to-talk released), ``{"type": "text", "text": ...}``
   (typed fallback), ``{"type": "ping"}``, ``{"type": "stop"}``;
 * server -> client: JSON events ``ready``, ``speech_started``, ``partial``,
   ``speech_ended``, ``final``, ``barge_in``, ``intent``, ``reply``,
-  ``announcement``, ``pong``, ``error``; after a ``reply`` with ``"audio": true`` one
+  ``announcement``, ``wake``, ``pong``, ``error``; after a ``reply`` with
+  ``"audio": true`` one
   binary frame holding the reply as a WAV file.
 
 Everything the server sends goes through one bounded queue: partials are
@@ -32,6 +35,7 @@ from starlette.websockets import WebSocket
 from assistant.audio.formats import PcmFormat, SampleFormat
 from assistant.config import ServerLimits
 from assistant.errors import DriveTalkError, RequestRejectedError
+from assistant.locales import Locale, is_locale, unknown_locale_message
 from assistant.server.schemas import error_body
 
 
@@ -50,6 +54,10 @@ class Start:
     format: PcmFormat
     push_to_talk: bool
     key: str | None
+    #: The language the session should speak from now on (None: unchanged).
+    locale: Locale | None = None
+    #: Whether commands need the wake phrase first (None: as configured).
+    wake: bool | None = None
 
 
 #: Defaults of the limits ``parse_json`` enforces (the server passes its settings).
@@ -110,7 +118,7 @@ def nesting_depth(value: Any, limit: int) -> int:
 
 
 def parse_start(data: dict[str, Any]) -> Start:
-    """Validate the start message (format, mode, optional key)."""
+    """Validate the start message (format, mode, optional key and locale)."""
     if data.get("type") != "start":
         raise ProtocolError("expected_start", "the first message must be {'type': 'start', ...}")
     fmt = data.get("format")
@@ -128,7 +136,19 @@ def parse_start(data: dict[str, Any]) -> Start:
     if mode not in ("vad", "push_to_talk"):
         raise ProtocolError("bad_mode", "mode must be 'vad' or 'push_to_talk'")
     key = data.get("key")
-    return Start(pcm, mode == "push_to_talk", key if isinstance(key, str) else None)
+    locale = data.get("locale")
+    if locale is not None and not is_locale(locale):
+        raise ProtocolError("bad_locale", unknown_locale_message(locale))
+    wake = data.get("wake")
+    if wake is not None and not isinstance(wake, bool):
+        raise ProtocolError("bad_wake", "start.wake must be true or false")
+    return Start(
+        pcm,
+        mode == "push_to_talk",
+        key if isinstance(key, str) else None,
+        locale=locale,
+        wake=wake,
+    )
 
 
 def check_frame(data: bytes, fmt: PcmFormat, limits: ServerLimits) -> float:

@@ -2,14 +2,15 @@
 
 Everything a tenant owns lives under ``<data_dir>/tenants/<tenant>/``: the
 embedded store (for the ``local`` backend), the outbox, and an optional
-``tenant.toml`` choosing the tenant's backend::
+``tenant.toml`` choosing the tenant's backend and language::
 
     backend = "matrix"
+    locale = "zh"          # en or zh; default: the server's locale
     [connectors.matrix]
     homeserver = "https://matrix.example.com"
     token_env = "ACME_MATRIX_TOKEN"
 
-Without that file the server-wide ``backend`` and ``[connectors.*]`` apply,
+Without that file the server-wide ``backend``, ``[connectors.*]`` and ``locale`` apply,
 but a ``local`` store is always the tenant's own: no tenant can read or write
 another's directory, messages or outbox.
 """
@@ -33,6 +34,7 @@ from assistant.config import Settings, read_config_file
 from assistant.delivery import open_outbox, open_shared_outbox, tenants_with_pending, worker_for
 from assistant.dialog.session import all_contacts
 from assistant.errors import ConfigError, ConnectorError, DriveTalkError, RequestRejectedError
+from assistant.locales import Locale, check_locale
 from assistant.models import Contact
 from assistant.server import logs
 from assistant.server.keys import check_name
@@ -56,7 +58,7 @@ def backend_for(settings: Settings, tenant_dir: Path) -> BackendChoice:
     override = tenant_dir / "tenant.toml"
     if override.is_file():
         data = read_config_file(override)
-        unknown = set(data) - {"backend", "connectors"}
+        unknown = set(data) - {"backend", "connectors", "locale"}
         if unknown:
             raise ConfigError(f"unknown key(s) in {override}: {', '.join(sorted(unknown))}")
         name = str(data.get("backend", settings.backend))
@@ -67,6 +69,18 @@ def backend_for(settings: Settings, tenant_dir: Path) -> BackendChoice:
     if name == "local":
         config.pop("data_dir", None)  # the tenant directory, never a shared one
     return BackendChoice(name, config)
+
+
+def locale_for(settings: Settings, tenant_dir: Path) -> Locale:
+    """The tenant's ``locale`` from ``tenant.toml``, else the server-wide one."""
+    override = tenant_dir / "tenant.toml"
+    if not override.is_file():
+        return settings.locale
+    value = read_config_file(override).get("locale", settings.locale)
+    try:
+        return check_locale(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{override}: {exc}") from exc
 
 
 def inbound_secret_env(choice: BackendChoice) -> str | None:
@@ -94,6 +108,8 @@ class Tenant:
         connector: Connector,
         outbox: Outbox,
         worker: DeliveryWorker | None = None,
+        *,
+        locale: Locale = "en",
     ) -> None:
         self.name = name
         self.root = root
@@ -102,6 +118,8 @@ class Tenant:
         #: Delivers the tenant's outbox for as long as the tenant is open.
         self.worker = worker
         self._delivering: asyncio.Task[None] | None = None
+        #: The language of the tenant's sessions unless a session asks for another.
+        self.locale: Locale = locale
         self._contacts: list[Contact] | None = None
 
     def start_delivery(self) -> None:
@@ -202,6 +220,7 @@ class Tenants:
         root = self.root(tenant)
         root.mkdir(parents=True, exist_ok=True)
         choice = backend_for(self._settings, root)
+        locale = locale_for(self._settings, root)
         self._claim_webhook_secret(tenant, choice)
         connector = build_backend(
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
@@ -213,9 +232,8 @@ class Tenants:
         observer = self._on_delivery_failure
         if observer is not None:
             outbox.on_failure(lambda error, final: observer(choice.name, error, final))
-        return Tenant(
-            tenant, root, connector, outbox, worker_for(outbox, connector, self._settings.outbox)
-        )
+        worker = worker_for(outbox, connector, self._settings.outbox)
+        return Tenant(tenant, root, connector, outbox, worker, locale=locale)
 
     def _claim_webhook_secret(self, tenant: str, choice: BackendChoice) -> None:
         """Refuse a webhook secret another open tenant already verifies pushes with."""

@@ -19,7 +19,8 @@ from assistant.tts.audio import Audio
 from assistant.tts.player import DevicePlayer
 from assistant.tts.synth import Synthesizer
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+#: A sentence ends at . ! ? before a space, or at Chinese 。！？ (no space follows those).
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*")
 
 
 @runtime_checkable

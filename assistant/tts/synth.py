@@ -8,11 +8,17 @@ to it and waits on a future with a timeout, so a wedged engine is an error,
 never a hang. The worker stops when the last synthesizer is closed. The
 espeak driver's ``save_to_file`` renders to a WAV file that is read back as
 PCM; pyttsx3 itself never plays anything.
+
+A synthesizer speaks for one conversation locale (:class:`LocaleVoice`): a
+reply is cut into runs of one script (:mod:`assistant.tts.reading`), the
+Chinese runs are spoken by the Mandarin voice from pinyin and the Latin
+runs by an English voice, and the runs' audio is joined.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import queue
 import tempfile
 import threading
@@ -24,20 +30,49 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import TTSError, TTSUnavailableError
-from assistant.tts.audio import Audio, read_wav
+from assistant.scripts import has_han
+from assistant.tts.audio import Audio, join_runs, read_wav
+from assistant.tts.reading import Run, reading
 
 SAMPLE_RATE = 22050
 #: Renders of one text before giving up on an engine that returns no audio.
 _ATTEMPTS = 4
 
 
+#: espeak-ng's Mandarin voice that reads tone-numbered pinyin (see reading.py).
+MANDARIN_VOICE = "cmn-latn-pinyin"
+
+
 @dataclass(frozen=True, slots=True)
 class Voice:
-    """How the assistant sounds: an espeak voice id or name (None: default), wpm, 0..1."""
+    """How the assistant sounds: espeak voice (id, name or language; None: default), wpm, 0..1."""
 
     voice: str | None = None
     rate: int = 175
     volume: float = 1.0
+
+    @property
+    def reads_pinyin(self) -> bool:
+        """Whether this voice is given Chinese as pinyin (else as characters)."""
+        return self.voice is not None and "pinyin" in self.voice.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class LocaleVoice:
+    """The voices of one conversation locale: Latin-script runs and Chinese runs."""
+
+    locale: str = "en"
+    latin: Voice = Voice()
+    han: Voice = Voice(MANDARIN_VOICE)
+
+    @classmethod
+    def english(cls, voice: Voice) -> LocaleVoice:
+        """An English conversation in ``voice`` (Chinese names by the Mandarin voice)."""
+        return cls("en", voice, Voice(MANDARIN_VOICE, voice.rate, voice.volume))
+
+    def for_run(self, run: Run) -> Voice:
+        """The voice that speaks ``run``."""
+        return self.han if run.script == "han" else self.latin
 
 
 Job = Callable[[Any], Any]
@@ -100,12 +135,20 @@ _POOL = _Pool()
 
 
 class Synthesizer:
-    """Text to :class:`Audio` through the shared pyttsx3/espeak-ng worker thread."""
+    """Text to :class:`Audio` through the shared pyttsx3/espeak-ng worker thread.
 
-    def __init__(self, voice: Voice = Voice(), *, timeout: float = 15.0) -> None:
-        self.voice = voice
+    ``voice``: a :class:`LocaleVoice`, or one :class:`Voice` for an English
+    conversation.
+    """
+
+    def __init__(self, voice: Voice | LocaleVoice = Voice(), *, timeout: float = 15.0) -> None:
+        self.locale_voice = voice if isinstance(voice, LocaleVoice) else LocaleVoice.english(voice)
+        self.voice = (
+            self.locale_voice.latin if self.locale_voice.locale == "en" else self.locale_voice.han
+        )
         self.timeout = timeout
         self._worker: _Worker | None = None
+        self._warm = False
 
     def start(self) -> None:
         """Join (or start) the worker and check the voice settings (idempotent)."""
@@ -115,7 +158,20 @@ class Synthesizer:
             self._worker.ready.result(timeout=self.timeout)
         except FutureTimeout as exc:
             raise TTSUnavailableError("the speech engine did not start in time") from exc
-        self._call(lambda engine: _apply_voice(engine, self.voice))
+        # An English conversation meets the Mandarin voice only for a Chinese
+        # name; a Chinese one needs both voices from the start.
+        voices = (
+            (self.locale_voice.latin,)
+            if self.locale_voice.locale == "en"
+            else (self.locale_voice.han, self.locale_voice.latin)
+        )
+        for voice in dict.fromkeys(voices):
+            self._call(functools.partial(_apply_with, voice))
+        if self.locale_voice.locale == "zh" and not self._warm:
+            # pypinyin's dictionaries and cn2an load on first use (~0.5 s): now,
+            # not while the driver waits for the first reply.
+            self.plan("你好，1点")
+            self._warm = True
 
     def synthesize(self, text: str) -> Audio:
         """Render ``text`` to audio (blocking; safe from any thread)."""
@@ -123,7 +179,18 @@ class Synthesizer:
         if not text:
             return Audio(b"", SAMPLE_RATE)
         self.start()
-        return self._call(lambda engine: _render(engine, self.voice, text))
+        if self.locale_voice.locale == "en" and not has_han(text):
+            return self._call(lambda engine: _render(engine, self.voice, text))
+        runs = self.plan(text)
+        audio = [
+            self._call(functools.partial(_render_with, self.locale_voice.for_run(run), run.text))
+            for run in runs
+        ]
+        return join_runs(audio, [run.text for run in runs]) if audio else Audio(b"", SAMPLE_RATE)
+
+    def plan(self, text: str) -> tuple[Run, ...]:
+        """The runs ``text`` is spoken in, each with what its voice is given."""
+        return reading(text, self.locale_voice.locale, pinyin=self.locale_voice.han.reads_pinyin)
 
     async def asynthesize(self, text: str) -> Audio:
         """:meth:`synthesize` without blocking the event loop."""
@@ -163,27 +230,46 @@ def _open_engine() -> Any:
     # The espeak driver prints "Audio saved to ..." after every file; stdout
     # belongs to our commands (``drivetalk chat`` prints only replies there).
     espeak_driver.print = _quiet
+    # Synthesizers with different voices share this engine: a Voice(None)
+    # must get espeak's default back, not whatever voice spoke last.
+    _DEFAULT_VOICE[id(engine)] = engine.getProperty("voice")
     return engine
+
+
+#: The voice each engine started with, by id(engine) (one engine per process).
+_DEFAULT_VOICE: dict[int, str] = {}
 
 
 def _quiet(*_args: object, **_kwargs: object) -> None:
     return None
 
 
+def _voice_id(engine: Any, wanted: str) -> str:
+    """The pyttsx3 id of the espeak voice called ``wanted`` (its id, name or language)."""
+    for v in engine.getProperty("voices"):
+        if wanted in (v.id, v.name, *(str(lang) for lang in v.languages or ())):
+            return str(v.id)
+    raise TTSError(f"bad voice settings: no espeak voice {wanted!r}")
+
+
 def _apply_voice(engine: Any, voice: Voice) -> None:
-    if voice.voice:
-        known = {v.id for v in engine.getProperty("voices")} | {
-            v.name for v in engine.getProperty("voices")
-        }
-        if voice.voice not in known:
-            raise TTSError(f"bad voice settings: no espeak voice {voice.voice!r}")
     try:
         if voice.voice:
-            engine.setProperty("voice", voice.voice)
+            engine.setProperty("voice", _voice_id(engine, voice.voice))
+        elif id(engine) in _DEFAULT_VOICE:
+            engine.setProperty("voice", _DEFAULT_VOICE[id(engine)])
         engine.setProperty("rate", voice.rate)
         engine.setProperty("volume", voice.volume)
     except (ValueError, KeyError) as exc:
         raise TTSError(f"bad voice settings: {exc}") from exc
+
+
+def _apply_with(voice: Voice, engine: Any) -> None:
+    _apply_voice(engine, voice)
+
+
+def _render_with(voice: Voice, text: str, engine: Any) -> Audio:
+    return _render(engine, voice, text)
 
 
 def _render(engine: Any, voice: Voice, text: str) -> Audio:

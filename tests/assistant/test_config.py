@@ -69,6 +69,16 @@ def test_a_missing_named_file_is_an_error(tmp_path: Path) -> None:
         load_settings(tmp_path / "absent.toml")
 
 
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_locale_is_english_or_mandarin(tmp_path: Path, locale: str) -> None:
+    assert load_settings(_write(tmp_path, f'locale = "{locale}"\n')).locale == locale
+
+
+def test_an_unknown_locale_is_one_clear_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'locale'.*'en' or 'zh'"):
+        load_settings(_write(tmp_path, 'locale = "fr"\n'))
+
+
 def test_a_bad_environment_value_names_the_variable_not_a_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -104,3 +104,24 @@ def test_push_to_talk_streams_the_microphone(page: Page) -> None:
     assert transcript != "what's on my calendar tomorrow"
     assert page.text_content("#intent").startswith("none")
     page.wait_for_function("Number(document.querySelector('#player').dataset.bytes) > 44")
+
+
+def test_a_tester_picks_mandarin_and_the_session_answers_in_it(live: Live, page: Page) -> None:
+    key = make_key(live.app.state.server.settings, "acme", "browser-car-zh")
+    page.goto(f"{live.url}/")
+    page.fill("#key", key)
+    page.select_option("#locale", "zh")
+    page.click("#connect")
+    page.wait_for_selector("#talk:not([hidden])")
+    assert page.get_attribute("#talk", "data-locale") == "zh"
+    assert page.get_attribute("#text", "placeholder") == "或者输入：给李娜发消息"
+    page.fill("#text", "明天有什么安排")
+    page.press("#text", "Enter")
+    page.wait_for_selector("#replies li")
+    page.wait_for_function("document.querySelector('#intent').textContent.length > 0")
+    assert page.text_content("#intent").startswith("query_calendar")
+    assert page.text_content("#replies li").startswith("明天你有")
+    page.fill("#text", "안녕하세요")
+    page.press("#text", "Enter")
+    page.wait_for_function("document.querySelectorAll('#replies li').length > 1")
+    assert page.locator("#replies li").nth(1).text_content() == "抱歉，我只听得懂中文和英文。"

@@ -164,3 +164,38 @@ def test_mic_without_a_microphone_is_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.startswith("drivetalk: error: ")
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_chat_in_mandarin(tmp_path: Path) -> None:
+    result = chat(tmp_path, "给李娜发消息说我十分钟后到", "是的", extra=("--locale", "zh"))
+    assert result.returncode == 0, result.stderr
+    assert replies(result) == ["发给李娜：我十分钟后到。发送吗？", "已发给李娜。"]
+    assert sent_bodies(tmp_path) == ["我十分钟后到"]
+
+
+@pytest.mark.parametrize("locale", ["ko", "EN", "zh-TW", ""])
+def test_an_unknown_locale_is_one_clear_line(tmp_path: Path, locale: str) -> None:
+    result = chat(tmp_path, "hello", extra=("--locale", locale))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"drivetalk: error: unknown locale {locale!r}: "
+        "DriveTalk speaks en (English) and zh (Mandarin)\n"
+    )
+
+
+def test_an_unknown_configured_locale_is_one_clear_line(tmp_path: Path) -> None:
+    config = tmp_path / "drivetalk.toml"
+    config.write_text('locale = "fr"\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "--config", str(config), "chat", "--no-speak"],
+        input="hello\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("drivetalk: error: bad configuration value for 'locale'")
+    assert "'en' or 'zh'" in result.stderr

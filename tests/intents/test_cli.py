@@ -224,3 +224,55 @@ def test_nlu_eval_missing_file_is_one_line(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "cannot read" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+ZH_CONTACTS = [
+    {"id": "li-na", "name": "Li Na", "aliases": ["李娜"]},
+    {"id": "zs", "name": "Zhang San", "aliases": ["张三"]},
+]
+ZH_LINES = [
+    {"slurp_id": 1, "sentence": "给张三发消息说我晚点到", "intent": "email_sendemail"},
+    {"slurp_id": 2, "sentence": "明天下午三点提醒我开会", "intent": "calendar_set"},
+    {"slurp_id": 3, "sentence": "打电话给李娜", "intent": "phone_call"},
+    {"slurp_id": 4, "sentence": "导航到公司", "intent": "navigation"},
+]
+
+
+def test_parse_understands_mandarin_with_locale_zh(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.json"
+    path.write_text(json.dumps(ZH_CONTACTS, ensure_ascii=False), encoding="utf-8")
+    stdin = "给张三发消息说我晚点到\n明天下午三点半跟李娜开会\n"
+    result = drivetalk(
+        "parse", "--locale", "zh", "--contacts", str(path), "--now", NOW, stdin=stdin
+    )
+    send, meeting = lines_of(result)
+    assert send["intent"] == "send_message"
+    assert send["slots"]["recipient"]["id"] == "zs"
+    assert send["slots"]["body"] == "我晚点到"
+    assert meeting["intent"] == "create_event"
+    assert meeting["slots"]["start"] == "2026-11-24T15:30:00+08:00"
+    assert meeting["slots"]["attendees"][0]["id"] == "li-na"
+
+
+@pytest.mark.parametrize("command", ["parse", "nlu-eval"])
+def test_an_unknown_locale_is_one_clear_line(tmp_path: Path, command: str) -> None:
+    path = tmp_path / "any.jsonl"
+    path.write_text(json.dumps(ZH_LINES[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    args = ["parse"] if command == "parse" else ["nlu-eval", str(path)]
+    result = drivetalk(*args, "--locale", "fr", stdin="hello\n")
+    assert result.returncode != 0
+    assert result.stderr.strip() == "drivetalk: error: unknown locale 'fr' (supported: en, zh)"
+
+
+def test_nlu_eval_scores_a_chinese_set_with_locale_zh(tmp_path: Path) -> None:
+    path = tmp_path / "zh.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in ZH_LINES) + "\n", encoding="utf-8"
+    )
+    result = drivetalk("nlu-eval", str(path), "--locale", "zh", "--json", "--now", NOW)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["in_domain"] == {"total": 2, "accuracy": 1.0}
+    assert report["out_of_domain"] == {"total": 2, "false_actions": 0, "false_action_rate": 0.0}
+    english = json.loads(drivetalk("nlu-eval", str(path), "--json", "--now", NOW).stdout)
+    assert english["in_domain"]["accuracy"] == 0.0

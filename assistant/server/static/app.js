@@ -18,11 +18,15 @@ function addReply(text, kind) {
   $("replies").appendChild(item);
 }
 
-async function createSession(key) {
+// What the text box suggests in each language the session may speak.
+const EXAMPLES = { en: "or type: send a message to Li Na", zh: "或者输入：给李娜发消息" };
+
+async function createSession(key, locale) {
+  const options = locale ? { audio: true, locale } : { audio: true };
   const response = await fetch("/v1/sessions", {
     method: "POST",
     headers: { "Authorization": `Bearer ${key}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ audio: true }),
+    body: JSON.stringify(options),
   });
   const body = await response.json();
   if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
@@ -31,7 +35,7 @@ async function createSession(key) {
 
 function onEvent(event) {
   switch (event.type) {
-    case "ready": setStatus("Connected. Hold the button and speak."); $("talk").hidden = false; break;
+    case "ready": onReady(event); break;
     case "partial": $("partial").textContent = event.text; break;
     case "final": $("partial").textContent = ""; $("transcript").textContent = event.text; break;
     case "intent": $("intent").textContent = `${event.intent} (${event.confidence})`; break;
@@ -43,6 +47,15 @@ function onEvent(event) {
   }
 }
 
+function onReady(event) {
+  const locale = event.locale || "en";
+  setStatus(`Connected (${locale}). Hold the button and speak.`);
+  document.documentElement.lang = locale;
+  $("text").placeholder = EXAMPLES[locale] || EXAMPLES.en;
+  $("talk").dataset.locale = locale;
+  $("talk").hidden = false;
+}
+
 function playReply(data) {
   const player = $("player");
   if (player.src) URL.revokeObjectURL(player.src);
@@ -51,13 +64,14 @@ function playReply(data) {
   player.play().catch(() => { /* autoplay refused: the reply text is shown anyway */ });
 }
 
-function openStream(session, key) {
+function openStream(session, key, locale) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${scheme}://${location.host}${session.stream_url}`);
   ws.binaryType = "arraybuffer";
   ws.onopen = () => ws.send(JSON.stringify({
     type: "start", key, mode: "push_to_talk",
     format: { rate: state.ctx.sampleRate, channels: 1, sample: "s16le" },
+    ...(locale ? { locale } : {}),
   }));
   ws.onmessage = (message) => {
     if (typeof message.data === "string") onEvent(JSON.parse(message.data));
@@ -76,9 +90,10 @@ async function connect(event) {
   try {
     state.ctx = state.ctx || new AudioContext();
     await state.ctx.audioWorklet.addModule("/static/pcm-worklet.js");
-    const session = await createSession(key);
+    const locale = $("locale").value;
+    const session = await createSession(key, locale);
     localStorage.setItem("drivetalk-key", key);
-    state.ws = openStream(session, key);
+    state.ws = openStream(session, key, locale);
     setStatus("Connecting...");
   } catch (error) {
     setStatus(`Cannot connect: ${error.message}`, true);

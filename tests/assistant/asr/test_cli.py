@@ -16,7 +16,7 @@ from assistant.audio import SampleFormat
 from assistant.cli import main
 from tests.assistant.asr.archive_server import NAME, Archive
 from tests.assistant.asr.conftest import GRAMMAR
-from tests.assistant.asr.modelfiles import model_zip
+from tests.assistant.asr.modelfiles import make_model_dir, model_zip
 from tests.assistant.audio.wavgen import encode, tone, wav_bytes
 
 
@@ -56,11 +56,13 @@ def test_transcribe_prints_one_json_object_per_file_and_keeps_going_after_a_bad_
         "audio_duration",
         "decode_time",
         "truncated",
+        "language",
     }
+    assert results[0]["language"] == "ko"
     assert results[0]["audio_duration"] == pytest.approx(0.6, abs=0.05)
     assert results[1]["error_type"] == "AudioFormatError"
     assert results[2]["error_type"] == "InputFileError"
-    assert "loaded in" in err
+    assert "(--model, Korean (ko)) loaded in" in err
     assert "drivetalk: error: 2 of 4 files could not be transcribed" in err
 
 
@@ -152,6 +154,55 @@ def test_model_pull_installs_into_the_cache_and_then_it_is_selected(
     assert capsys.readouterr().out.strip() == str(installed)
     assert main(["model", "path"]) == 0
     assert capsys.readouterr().out.strip() == str(installed)
+
+
+def test_the_chinese_models_are_listed_with_their_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["model", "list"]) == 0
+    rows = {line.split()[0]: line.split()[1] for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows["vosk-model-small-cn-0.22"] == "zh"
+    assert rows["vosk-model-cn-0.22"] == "zh"
+    assert rows[DEFAULT_MODEL] == "en"
+
+
+def test_a_catalogue_model_from_a_mirror_must_be_the_published_archive(
+    server: tuple[str, Archive], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, archive = server
+    archive.payload = model_zip("vosk-model-small-cn-0.22")  # not the real 42 MB archive
+    assert main(["model", "pull", "vosk-model-small-cn-0.22", "--url", url]) == 1
+    err = capsys.readouterr().err
+    assert "is not the published one" in err
+    assert not (tmp_path / "cache" / "drivetalk" / "models" / "vosk-model-small-cn-0.22").exists()
+
+
+def test_the_large_chinese_model_is_pulled_and_then_chosen_for_chinese_only(
+    server: tuple[str, Archive], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, archive = server
+    archive.payload = model_zip("vosk-model-cn-0.22")  # no published checksum to hold it to
+    assert main(["model", "pull", "vosk-model-cn-0.22", "--url", url]) == 0
+    installed = capsys.readouterr().out.strip()
+    assert main(["model", "path", "--locale", "zh"]) == 0
+    assert capsys.readouterr().out.strip() == installed
+    assert main(["model", "path", "--locale", "en"]) == 2
+    assert "no English (en) speech model installed" in capsys.readouterr().err
+
+
+def test_model_path_for_a_locale_picks_that_language_or_names_what_to_pull(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assistant.asr.locate.package_models", lambda: [])
+    models = tmp_path / "cache" / "drivetalk" / "models"
+    make_model_dir(models / "vosk-model-small-en-us-0.15")
+    assert main(["model", "path", "--locale", "zh"]) == 2
+    assert "drivetalk model pull vosk-model-small-cn-0.22" in capsys.readouterr().err
+    make_model_dir(models / "vosk-model-small-cn-0.22")
+    assert main(["-v", "model", "path", "--locale", "zh"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == str(models / "vosk-model-small-cn-0.22")
+    assert "hears: Chinese (Mandarin)" in err
 
 
 def test_model_pull_of_an_unknown_name_points_to_the_list(

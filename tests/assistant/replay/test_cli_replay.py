@@ -268,3 +268,56 @@ def test_an_unwritable_report_is_one_line(
     assert replay(str(manifest), *args, "--junit", str(blocker / "junit.xml")) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"drivetalk: error: cannot write report {blocker / 'junit.xml'}")
+
+
+MIXED = {
+    "version": 1,
+    "locale": "zh",
+    "clock": {"now": "2026-11-23T08:00:00", "zone": "Asia/Shanghai"},
+    "cases": [
+        {
+            "id": "zh-send",
+            "turns": [
+                {
+                    "transcript": "给张三发消息说我晚点到",
+                    "intent": "send_message",
+                    "slots": {"recipient": "u-zhang-san", "body": "我晚点到"},
+                },
+                {"transcript": "是的", "intent": "confirm"},
+            ],
+            # In Chinese a colleague is named in characters.
+            "outcome": {"sent": [{"to": "张三", "body": "我晚点到"}]},
+        },
+        {
+            "id": "en-send",
+            "locale": "en",
+            "turns": [
+                {
+                    "transcript": "send a message to Zhang San saying I'll be late",
+                    "intent": "send_message",
+                    "slots": {"recipient": "u-zhang-san", "body": "I'll be late"},
+                },
+                {"transcript": "yes", "intent": "confirm"},
+            ],
+            "outcome": {"sent": [{"to": "Zhang San", "body": "I'll be late"}]},
+        },
+    ],
+}
+
+
+def test_each_case_is_replayed_in_its_locale(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest.write_text(yaml.safe_dump(MIXED, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    assert replay(str(manifest), "--transcripts", "--no-tts", "--jsonl", str(out)) == 0
+    assert "locale en, zh" in capsys.readouterr().out
+    cases = {row["id"]: row for row in read_jsonl(out) if "id" in row}
+    zh_replies = [turn["reply"] for turn in cases["zh-send"]["turns"]]
+    assert zh_replies == ["发给张三：我晚点到。发送吗？", "已发给张三。"]
+    en_replies = [turn["reply"] for turn in cases["en-send"]["turns"]]
+    assert en_replies == [
+        "Here's your message to Zhang San: I'll be late. Send it?",
+        "Sent to Zhang San.",
+    ]
+    assert all(row["passed"] for row in cases.values())

@@ -34,10 +34,20 @@ def test_only_the_wrong_slots_are_named_in_order() -> None:
         ("check-in at 10:30", "check in at 10 30"),
         ("'quoted'", "quoted"),
         ("", ""),
+        ("好的，发吧。", "好 的 发 吧"),
+        ("给David发个消息说meeting改到三点", "给 david 发 个 消 息 说 meeting 改 到 三 点"),
     ],
 )
 def test_normalise(text: str, normal: str) -> None:
     assert normalise(text) == normal
+
+
+def test_chinese_is_scored_by_characters() -> None:
+    # A Chinese recogniser's words (给 张三 发) and the reference's unspaced
+    # characters are compared character by character: the usual CER.
+    errors = word_errors("给张三发消息说我十分钟后到", "给 张三 发消息 说 我 十分钟 到")
+    assert (errors.substitutions, errors.deletions, errors.insertions) == (0, 1, 0)
+    assert errors.reference_words == 13
 
 
 def test_word_errors_count_each_kind_of_edit() -> None:

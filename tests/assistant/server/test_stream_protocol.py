@@ -31,6 +31,11 @@ def test_a_valid_start_declares_format_mode_and_key() -> None:
     assert not parse_start(start()).push_to_talk
 
 
+@pytest.mark.parametrize(("fields", "locale"), [({}, None), ({"locale": "zh"}, "zh")])
+def test_a_start_may_choose_the_sessions_language(fields: dict[str, Any], locale: str) -> None:
+    assert parse_start(start(**fields)).locale == locale
+
+
 @pytest.mark.parametrize(
     ("message", "code"),
     [
@@ -43,6 +48,9 @@ def test_a_valid_start_declares_format_mode_and_key() -> None:
         ({"type": "start", "format": {"rate": 999_999_999}}, "bad_format"),
         ({"type": "start", "format": {"rate": 16000, "sample": "alaw"}}, "bad_format"),
         (start(mode="always"), "bad_mode"),
+        (start(locale="ko"), "bad_locale"),
+        (start(locale="ZH"), "bad_locale"),
+        (start(locale=["zh"]), "bad_locale"),
     ],
 )
 def test_bad_starts_are_protocol_errors(message: dict[str, Any], code: str) -> None:

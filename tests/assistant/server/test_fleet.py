@@ -196,3 +196,17 @@ def wait_for_notices(live: Live, key: str, session: str) -> list[str]:
             return list(notices)
         time.sleep(0.1)
     raise AssertionError("the push never reached the session's replica")
+
+
+def test_a_chinese_session_stays_chinese_on_another_replica(
+    fleet: tuple[Live, Live, str],
+) -> None:
+    one, two, key = fleet
+    headers = {"Authorization": f"Bearer {key}"}
+    reply = httpx.post(f"{one.url}/v1/sessions", json={"locale": "zh"}, headers=headers, timeout=60)
+    assert reply.status_code == 201, reply.text
+    session = reply.json()["id"]
+    body = say(two, key, session, "帮助").json()
+    assert body["understanding"]["intent"] == "help", body  # parsed as Chinese there
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["reply_text"]), body
+    httpx.delete(f"{one.url}/v1/sessions/{session}", headers=headers, timeout=60)

@@ -247,6 +247,12 @@ class OutboxSettings(BaseModel):
         default=10.0, gt=0, le=120, description="the driver hears 'queued' after this"
     )
     idle_poll_s: float = Field(default=60.0, gt=0, le=3600, description="worker's idle look")
+    claim_lease_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="with server.database_url: a replica's claim on a message lasts this long",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> OutboxSettings:

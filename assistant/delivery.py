@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.config import OutboxSettings
+from assistant.storage.database import Database
 from connectors.outbox import DeliverySchedule, DeliveryWorker, Outbox
+from connectors.outbox.store import prepare_shared
 from connectors.ports import MessagingPort
 from connectors.retry import RetryPolicy
 
@@ -36,6 +38,24 @@ def answer_policy(settings: OutboxSettings) -> RetryPolicy:
 def open_outbox(path: Path, settings: OutboxSettings) -> Outbox:
     """The outbox at ``path`` with the configured schedule."""
     return Outbox.open(path, policy=answer_policy(settings), schedule=schedule_from(settings))
+
+
+def open_shared_outbox(db: Database, tenant: str, settings: OutboxSettings) -> Outbox:
+    """``tenant``'s outbox in the fleet database, shared by every replica."""
+    return Outbox.shared(
+        db,
+        tenant,
+        policy=answer_policy(settings),
+        schedule=schedule_from(settings),
+        lease=settings.claim_lease_s,
+    )
+
+
+def tenants_with_pending(db: Database) -> list[str]:
+    """Tenants whose shared outbox holds undelivered messages (at replica start)."""
+    prepare_shared(db)  # creates or upgrades the table before the first look
+    rows = db.query("SELECT DISTINCT tenant FROM outbox WHERE state = 'pending' ORDER BY tenant")
+    return [str(row[0]) for row in rows]
 
 
 def worker_for(

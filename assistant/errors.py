@@ -116,7 +116,7 @@ class DialogError(DriveTalkError):
 
 
 class StorageError(DriveTalkError):
-    """The embedded SQLite store failed (disk full, corrupt file, locked)."""
+    """A store failed: SQLite (disk full, corrupt, locked) or PostgreSQL (unreachable, refused)."""
 
 
 class ConnectorError(DriveTalkError):
@@ -130,6 +130,10 @@ class BackendUnavailableError(ConnectorError):
     """The backend could not be reached, timed out, or answered 5xx."""
 
     retryable = True
+
+
+class BeingDeliveredError(BackendUnavailableError):
+    """Another process or replica holds the claim on this outbox message right now."""
 
 
 class RateLimitedError(ConnectorError):

@@ -9,11 +9,12 @@ import click
 
 from assistant.cli.options import data_dir_option, settings_from
 from assistant.config import Settings
-from assistant.server.keys import KeyInfo, KeyStore, default_key_store_path
+from assistant.server.keys import KeyInfo, KeyStore
+from assistant.storage.fleet import open_key_store
 
 
 def _store(settings: Settings) -> KeyStore:
-    return KeyStore.open(default_key_store_path(settings.data_dir, settings.server.key_store))
+    return open_key_store(settings)
 
 
 def _as_json(info: KeyInfo) -> dict[str, str | None]:

@@ -7,5 +7,9 @@ Modules: ``app`` (factory, lifespan), ``routes_*`` (REST, WebSocket, operations)
 (the shared recognizer and TTS), ``schemas`` / ``handlers`` (the HTTP edge),
 ``admission`` (``busy`` instead of late replies), ``observe`` / ``logs`` /
 ``metrics`` / ``probes`` (request ids, the log, what ``/metrics`` shows),
-``docs`` (Swagger UI served offline), ``tls`` (HTTPS certificate checks).
+``docs`` (Swagger UI served offline), ``tls`` (HTTPS certificate checks);
+with ``server.database_url`` (a fleet): ``session_store`` (sessions any
+replica takes up), ``shared_ratelimit`` (one bucket per key for all
+replicas), ``inbound_fanout`` (pushes reach the car's replica, LISTEN/NOTIFY);
+the engines themselves are in :mod:`assistant.storage`.
 """

@@ -9,6 +9,7 @@ model cache, which is exactly what should be shared.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -21,15 +22,17 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant import __version__
 from assistant.config import Settings
-from assistant.errors import ConfigError, ConnectorError
+from assistant.errors import ConnectorError
 from assistant.server import logs, routes_ops, routes_rest, routes_ws
 from assistant.server.admission import Admission, decoder_load
 from assistant.server.assembly import dialog_conversations
 from assistant.server.auth import Authenticator
 from assistant.server.auththrottle import FailureThrottle
+from assistant.server.conversation import Conversation
 from assistant.server.docs import mount_docs
 from assistant.server.handlers import install_error_handlers
-from assistant.server.keys import KeyStore, default_key_store_path
+from assistant.server.inbound_fanout import InboundFanout
+from assistant.server.keys import Principal
 from assistant.server.limits import BodyLimitMiddleware
 from assistant.server.metrics import Metrics
 from assistant.server.observe import ObserveMiddleware
@@ -37,7 +40,9 @@ from assistant.server.operator import OperatorToken
 from assistant.server.probes import failure_reason, snapshot
 from assistant.server.ratelimit import RateLimiter
 from assistant.server.revocation import RevocationWatch
+from assistant.server.session_store import SessionStore
 from assistant.server.sessions import SessionRegistry
+from assistant.server.shared_ratelimit import SharedRateLimiter
 from assistant.server.speech import (
     SpeechService,
     SynthFactory,
@@ -53,6 +58,8 @@ from assistant.server.webhook import (
     mount_inbound_webhook,
     open_webhook_tenants,
 )
+from assistant.storage.fleet import fleet_database, open_key_store
+from assistant.storage.postgres import PostgresDatabase, secrets_of
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +92,17 @@ def create_app(
     their secrets from ``os.environ``. A bad token or tenants sharing a
     webhook secret are a ConfigError here, before serving.
     """
-    _check_storage(settings)
     check_webhook_secrets(settings, os.environ)
     environ = os.environ if env is None else env
     operator = OperatorToken.from_env(settings, environ)
     logs.redact([environ.get(settings.server.operator_token_env, "").strip()])
+    if settings.server.database_url is not None:
+        logs.redact(secrets_of(settings.server.database_url))
     state = _build_state(settings, transcriber, synthesizer, conversations, now)
     state.operator = operator
     state.metrics.watch(lambda: snapshot(state))
+    if state.shared is not None:
+        state.fanout = InboundFanout(state.shared, state.tenants)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,11 +112,16 @@ def create_app(
         await state.tenants.open_pending()
         sweeper = asyncio.create_task(_sweep_idle(state))
         watcher = asyncio.create_task(state.revocations.run())
+        fanout = asyncio.create_task(state.fanout.run()) if state.fanout is not None else None
         try:
             yield
         finally:
             sweeper.cancel()
             watcher.cancel()
+            if fanout is not None:
+                fanout.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fanout
             await _shutdown(state)
 
     app = FastAPI(
@@ -130,16 +145,6 @@ def create_app(
     return app
 
 
-def _check_storage(settings: Settings) -> None:
-    """Refuse a shared database this version cannot use, instead of ignoring it."""
-    if settings.server.database_url is not None:
-        raise ConfigError(
-            "server.database_url is reserved for shared PostgreSQL state, which this version "
-            "does not implement yet; remove it to keep sessions and outboxes in per-tenant "
-            "SQLite under data_dir"
-        )
-
-
 def _build_state(
     settings: Settings,
     transcriber: TranscriberFactory | None,
@@ -149,7 +154,8 @@ def _build_state(
 ) -> ServerState:
     clock = now or (lambda: datetime.now(settings.zone))
     limits = settings.server.limits
-    keys = KeyStore.open(default_key_store_path(settings.data_dir, settings.server.key_store))
+    shared = fleet_database(settings)
+    keys = open_key_store(settings, shared)
     throttle = FailureThrottle(limits.auth_rate, limits.auth_burst)
     metrics = Metrics()
     speech = SpeechService(transcriber or vosk_factory(settings), settings.locale)
@@ -158,23 +164,49 @@ def _build_state(
         reason = failure_reason(error)
         metrics.delivery_failures.labels(connector, reason, str(final).lower()).inc()
 
+    tenants = Tenants(settings, clock, shared, on_delivery_failure=delivery_failed)
+    make = conversations or dialog_conversations(settings, clock)
     return ServerState(
         settings=settings,
         keys=keys,
         auth=Authenticator(keys, throttle=throttle),
-        limiter=RateLimiter(limits.rate_per_key, limits.burst_per_key),
-        tenants=Tenants(settings, clock, on_delivery_failure=delivery_failed),
-        sessions=SessionRegistry(limits.sessions_per_key, settings.server.session_idle_seconds),
+        limiter=(
+            SharedRateLimiter(shared, limits.rate_per_key, limits.burst_per_key)
+            if shared is not None
+            else RateLimiter(limits.rate_per_key, limits.burst_per_key)
+        ),
+        tenants=tenants,
+        sessions=_sessions(settings, shared, tenants, make),
         speech=speech,
         voice=VoiceService(
             synthesizer if synthesizer is not None else tts_factory(settings), settings.locale
         ),
         metrics=metrics,
-        make_conversation=conversations or dialog_conversations(settings, clock),
+        make_conversation=make,
         operator=OperatorToken(None),
         revocations=RevocationWatch(keys),
         admission=Admission(settings.server.admission, lambda: decoder_load(speech.current)),
+        shared=shared,
     )
+
+
+def _sessions(
+    settings: Settings,
+    shared: PostgresDatabase | None,
+    tenants: Tenants,
+    make: ConversationFactory,
+) -> SessionRegistry:
+    """Sessions of this process, or (with a fleet database) of every replica."""
+    per_key, idle = settings.server.limits.sessions_per_key, settings.server.session_idle_seconds
+    if shared is None:
+        return SessionRegistry(per_key, idle)
+
+    async def rebuild(who: Principal) -> Conversation:
+        # In the tenant's language; the snapshot restored next switches to the session's.
+        tenant = await tenants.get(who.tenant)
+        return await make(tenant, who, tenant.locale)
+
+    return SessionRegistry(per_key, idle, SessionStore(shared), rebuild)
 
 
 async def _sweep_idle(state: ServerState) -> None:
@@ -194,3 +226,5 @@ async def _shutdown(state: ServerState) -> None:
     state.voice.close()
     state.auth.close()
     state.keys.close()
+    if state.shared is not None:
+        state.shared.close()

@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.asr.events import Final
 from assistant.config import Settings
+from assistant.dialog import snapshot as snapshots
 from assistant.dialog.events import Utterance
 from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
@@ -118,6 +119,19 @@ class DialogConversation:
     def complete_enough(self, partial: str) -> bool:
         """Whether ``partial`` already answers the open question (the listener's early end)."""
         return self.runner.complete_enough(partial)
+
+    def snapshot(self) -> str:
+        """The dialog state and open answer window, as JSON."""
+        return snapshots.dump(snapshots.DialogSnapshot(self.runner.state, self.runner.window))
+
+    async def restore(self, snapshot: str) -> None:
+        """Take up the dialog where a snapshot left it (a draft awaiting "yes" awaits it).
+
+        The session's language comes with it: the parser and names switch first.
+        """
+        found = snapshots.load(snapshot)
+        await self.use_locale(found.state.policy.locale)
+        self.runner.state, self.runner.window = found.state, found.window
 
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (its n-best list)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from assistant.asr.events import Final
 from assistant.locales import Locale
@@ -63,3 +63,16 @@ class Conversation(Protocol):
 
     async def aclose(self) -> None:
         """Stop background work (timers, subscriptions)."""
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """A conversation whose dialog can be written down and taken up elsewhere."""
+
+    def snapshot(self) -> str:
+        """The dialog between two turns, as text for the session store."""
+        ...
+
+    async def restore(self, snapshot: str) -> None:
+        """Continue from a snapshot another replica (or this one, earlier) wrote."""
+        ...

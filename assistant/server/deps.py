@@ -78,9 +78,9 @@ def caller(request: Request, state: StateDep, credentials: CredentialsDep) -> Pr
 CallerDep = Annotated[Principal | Operator, Depends(caller)]
 
 
-def session_of(session_id: str, state: StateDep, who: PrincipalDep) -> Session:
+async def session_of(session_id: str, state: StateDep, who: PrincipalDep) -> Session:
     """The caller's session ``session_id`` (404 for anyone else's)."""
-    return state.sessions.get(who, session_id)
+    return await state.sessions.get(who, session_id)
 
 
 SessionDep = Annotated[Session, Depends(session_of)]

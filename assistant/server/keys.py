@@ -1,4 +1,4 @@
-"""API keys per tenant and vehicle, stored hashed in SQLite.
+"""API keys per tenant and vehicle, stored hashed in SQLite or PostgreSQL.
 
 A key looks like ``dtk_<key id>_<secret>``. The key id (public, 12 hex
 digits) finds the row; the secret is stored only as a salted scrypt hash and
@@ -13,15 +13,16 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
-from assistant.errors import StorageError, UserInputError
+from assistant.errors import UserInputError
+from assistant.storage.database import Database, Transaction, chunks
+from assistant.storage.migrations import Migration, migrate
+from assistant.storage.sqlite import SqliteDatabase
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _KEY = re.compile(r"^dtk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
@@ -29,18 +30,19 @@ _KEY = re.compile(r"^dtk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
 #: scrypt cost: ~16 MiB and a few tens of ms, paid once per key per cache period.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_id     TEXT PRIMARY KEY,
-    tenant     TEXT NOT NULL,
-    vehicle    TEXT NOT NULL,
-    salt       BLOB NOT NULL,
-    digest     BLOB NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT
-);
-CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant, vehicle);
-"""
+
+def _create_table(tx: Transaction) -> None:
+    blob = "BYTEA" if tx.dialect == "postgres" else "BLOB"
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, tenant TEXT NOT NULL,"
+        f" vehicle TEXT NOT NULL, salt {blob} NOT NULL, digest {blob} NOT NULL,"
+        " created_at TEXT NOT NULL, revoked_at TEXT)"
+    )
+    tx.execute("CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant, vehicle)")
+
+
+#: The key table's schema versions (1 = the table as it was before versioning).
+MIGRATIONS = (Migration(1, _create_table),)
 
 
 def check_name(value: str, what: str) -> str:
@@ -97,40 +99,28 @@ def key_id_of(presented: str) -> str | None:
 
 
 class KeyStore:
-    """The SQLite table of API keys; safe to share between threads."""
+    """The table of API keys, in SQLite or PostgreSQL; safe to share between threads."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self._conn = conn
-        self._lock = threading.Lock()
-        self.path = path
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        migrate(db, "keys", MIGRATIONS)
 
     @classmethod
     def open(cls, path: Path) -> KeyStore:
-        """Open (creating if needed) the key store at ``path``."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"cannot open the API key store {path}: {exc}") from exc
-        return cls(conn, path)
+        """Open (creating or upgrading if needed) the SQLite key store at ``path``."""
+        return cls(SqliteDatabase.open(path, what="API key store"))
+
+    @property
+    def location(self) -> str:
+        """Where the keys are (a path, or ``host:port/dbname``)."""
+        return self._db.location
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
     def __repr__(self) -> str:
-        return f"KeyStore({str(self.path)!r})"
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:
-                raise StorageError(f"API key store {self.path} failed: {exc}") from exc
+        return f"KeyStore({self.location!r})"
 
     def create(self, tenant: str, vehicle: str, *, now: datetime | None = None) -> NewKey:
         """Create a key for ``vehicle`` of ``tenant``; the returned secret is not stored."""
@@ -140,11 +130,11 @@ class KeyStore:
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_bytes(16)
         created = now or datetime.now(UTC)
-        with self._db() as db:
-            db.execute(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                (key_id, tenant, vehicle, salt, _digest(secret, salt), created.isoformat()),
-            )
+        self._db.execute(
+            "INSERT INTO api_keys (key_id, tenant, vehicle, salt, digest, created_at, revoked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            (key_id, tenant, vehicle, salt, _digest(secret, salt), created.isoformat()),
+        )
         info = KeyInfo(key_id, tenant, vehicle, created, None)
         return NewKey(info=info, secret=f"dtk_{key_id}_{secret}")
 
@@ -154,34 +144,30 @@ class KeyStore:
         params: tuple[str, ...] = ()
         if tenant is not None:
             sql, params = sql + " WHERE tenant = ?", (tenant,)
-        with self._db() as db:
-            rows = db.execute(sql + " ORDER BY created_at, key_id", params).fetchall()
+        rows = self._db.query(sql + " ORDER BY created_at, key_id", params)
         return [_info(row) for row in rows]
 
     def revoke(self, key_id: str, *, now: datetime | None = None) -> KeyInfo:
         """Revoke a key by id (idempotent); UserInputError if there is no such key."""
         when = (now or datetime.now(UTC)).isoformat()
-        with self._db() as db:
-            db.execute(
+        with self._db.transaction() as tx:
+            tx.execute(
                 "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE key_id = ?",
                 (when, key_id),
             )
-            row = db.execute(
+            rows = tx.query(
                 "SELECT key_id, tenant, vehicle, created_at, revoked_at FROM api_keys"
                 " WHERE key_id = ?",
                 (key_id,),
-            ).fetchone()
-        if row is None:
+            )
+        if not rows:
             raise UserInputError(f"no API key with id {key_id!r}")
-        return _info(row)
+        return _info(rows[0])
 
     def is_active(self, key_id: str) -> bool:
         """Whether ``key_id`` exists and is not revoked."""
-        with self._db() as db:
-            row = db.execute(
-                "SELECT revoked_at FROM api_keys WHERE key_id = ?", (key_id,)
-            ).fetchone()
-        return row is not None and row[0] is None
+        rows = self._db.query("SELECT revoked_at FROM api_keys WHERE key_id = ?", (key_id,))
+        return bool(rows) and rows[0][0] is None
 
     def verify(self, presented: str) -> Principal | None:
         """The principal of a valid, unrevoked key; None for anything else."""
@@ -189,43 +175,41 @@ class KeyStore:
         if match is None:
             return None
         key_id, secret = match.groups()
-        with self._db() as db:
-            row = db.execute(
-                "SELECT tenant, vehicle, salt, digest, revoked_at FROM api_keys WHERE key_id = ?",
-                (key_id,),
-            ).fetchone()
-        if row is None or row[4] is not None:
+        rows = self._db.query(
+            "SELECT tenant, vehicle, salt, digest, revoked_at FROM api_keys WHERE key_id = ?",
+            (key_id,),
+        )
+        if not rows or rows[0][4] is not None:
             hmac.compare_digest(_digest(secret, _DUMMY_SALT), _DUMMY_DIGEST)
             return None
-        tenant, vehicle, salt, digest, _ = row
-        if not hmac.compare_digest(_digest(secret, salt), digest):
+        tenant, vehicle, salt, digest, _ = rows[0]
+        expected = bytes(cast(bytes, digest))
+        if not hmac.compare_digest(_digest(secret, bytes(cast(bytes, salt))), expected):
             return None
-        return Principal(key_id=key_id, tenant=tenant, vehicle=vehicle)
+        return Principal(key_id=key_id, tenant=str(tenant), vehicle=str(vehicle))
 
     def revoked_among(self, key_ids: Iterable[str]) -> set[str]:
         """Which of ``key_ids`` are revoked or gone (one query per 500 ids)."""
         wanted = sorted(set(key_ids))
         active: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
-            with self._db() as db:
-                rows = db.execute(
-                    f"SELECT key_id FROM api_keys WHERE revoked_at IS NULL AND key_id IN ({marks})",
-                    chunk,
-                ).fetchall()
-            active.update(row[0] for row in rows)
+            rows = self._db.query(
+                f"SELECT key_id FROM api_keys WHERE revoked_at IS NULL AND key_id IN ({marks})",
+                chunk,
+            )
+            active.update(str(row[0]) for row in rows)
         return set(wanted) - active
 
 
-def _info(row: tuple[str, str, str, str, str | None]) -> KeyInfo:
+def _info(row: tuple[object, ...]) -> KeyInfo:
     key_id, tenant, vehicle, created, revoked = row
     return KeyInfo(
-        key_id=key_id,
-        tenant=tenant,
-        vehicle=vehicle,
-        created_at=datetime.fromisoformat(created),
-        revoked_at=datetime.fromisoformat(revoked) if revoked else None,
+        key_id=str(key_id),
+        tenant=str(tenant),
+        vehicle=str(vehicle),
+        created_at=datetime.fromisoformat(str(created)),
+        revoked_at=datetime.fromisoformat(str(revoked)) if revoked else None,
     )
 
 

@@ -1,8 +1,9 @@
 """Per-key request rate limits: one token bucket per API key.
 
-Buckets live in this process's memory; behind a load balancer each replica
-limits on its own (see the scale-out notes), which bounds a key at
-``replicas x rate``.
+Buckets live in this process's memory: right for one machine. With a
+fleet database the server uses
+:class:`~assistant.server.shared_ratelimit.SharedRateLimiter` instead, so
+that every replica spends from the same bucket.
 """
 
 from __future__ import annotations
@@ -12,8 +13,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from assistant.errors import RequestRejectedError
+
+
+class Limiter(Protocol):
+    """What the server needs of a rate limiter."""
+
+    def take(self, key_id: str, cost: float = 1.0) -> None:
+        """Spend ``cost`` tokens of ``key_id``; a 429 RequestRejectedError if too few."""
+        ...
 
 
 @dataclass(slots=True)

@@ -67,6 +67,7 @@ async def create_session(
     session = await state.sessions.create(who, lambda: state.make_conversation(tenant, who, locale))
     logs.session_id.set(session.id)
     session.reply_audio = options.audio if options else True
+    await state.sessions.remember(session)
     state.metrics.sessions.set(len(state.sessions))
     return _info(session)
 
@@ -109,7 +110,7 @@ async def text_turn(body: TextTurn, session: SessionDep, state: StateDep) -> Tur
             413, "text_too_long", f"text is {len(body.text)} characters; the limit is {limit}"
         )
     started = time.perf_counter()
-    async with session.lock:
+    async with state.sessions.turn(session):
         turn = await session.conversation.hear_text(body.text)
         notices = session.conversation.take_notices()
     locale = session.conversation.locale
@@ -138,7 +139,7 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
         )
     state.metrics.model_loaded.set(1)
     state.metrics.audio_seconds.inc(decoded.seconds)
-    async with session.lock:
+    async with state.sessions.turn(session):
         turn = await session.conversation.hear(decoded.final)
         notices = session.conversation.take_notices()
     audio = await state.voice.speak(turn.reply_text, locale) if session.reply_audio else None

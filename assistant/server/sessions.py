@@ -11,13 +11,15 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from assistant.errors import DriveTalkError, RequestRejectedError
-from assistant.server.conversation import Conversation
+from assistant.server.conversation import Conversation, Resumable
 from assistant.server.keys import Principal
+from assistant.server.session_store import SessionRecord, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class Session:
     streaming: bool = False
     #: Whether turn responses carry synthesised reply audio.
     reply_audio: bool = True
+    #: The stored dialog version this replica's copy reflects (fleet mode).
+    version: int = 0
 
     def touch(self) -> None:
         """Record activity (for idle expiry)."""
@@ -46,15 +50,34 @@ class Session:
         return (self.owner.tenant, self.owner.vehicle) == (principal.tenant, principal.vehicle)
 
 
-class SessionRegistry:
-    """All sessions of this process."""
+#: Rebuilds the conversation of a session another replica created.
+Rebuild = Callable[[Principal], Awaitable[Conversation]]
 
-    def __init__(self, sessions_per_key: int, idle_seconds: float) -> None:
+
+class SessionRegistry:
+    """The sessions this process serves; with a store, every replica's sessions.
+
+    Without a store (one machine) a session lives in this process only.
+    With one (``server.database_url``) each session is also a row: any
+    replica can take it up between turns, and the dialog is read before and
+    written after every turn (:meth:`turn`), so the replica that serves the
+    next turn continues exactly where the last one stopped.
+    """
+
+    def __init__(
+        self,
+        sessions_per_key: int,
+        idle_seconds: float,
+        store: SessionStore | None = None,
+        rebuild: Rebuild | None = None,
+    ) -> None:
         self.sessions_per_key = sessions_per_key
         self.idle_seconds = idle_seconds
         self._sessions: dict[str, Session] = {}
         self._opening: dict[str, int] = {}
         self.closing = False
+        self._store = store
+        self._rebuild = rebuild
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -67,7 +90,10 @@ class SessionRegistry:
             raise RequestRejectedError(503, "shutting_down", "the server is shutting down")
         await self.expire_idle()
         key = principal.key_id
-        mine = sum(1 for s in self._sessions.values() if s.owner.key_id == key)
+        if self._store is not None:
+            mine = await asyncio.to_thread(self._store.count_for_key, key)
+        else:
+            mine = sum(1 for s in self._sessions.values() if s.owner.key_id == key)
         mine += self._opening.get(key, 0)  # sessions being built right now count too
         if mine >= self.sessions_per_key:
             raise RequestRejectedError(
@@ -90,17 +116,78 @@ class SessionRegistry:
         self._sessions[session.id] = session
         return session
 
-    def get(self, principal: Principal, session_id: str) -> Session:
-        """The caller's session; 404 for unknown ids and for other owners alike."""
+    async def remember(self, session: Session) -> None:
+        """Store a new session (fleet mode), once its options are set."""
+        if self._store is None:
+            return
+        record = SessionRecord(
+            session.id, session.owner.tenant, session.owner.vehicle, session.owner.key_id,
+            session.created_at, session.reply_audio, _snapshot_of(session), session.version,
+        )  # fmt: skip
+        await asyncio.to_thread(self._store.insert, record, time.time())
+
+    async def get(self, principal: Principal, session_id: str) -> Session:
+        """The caller's session; 404 for unknown ids and for other owners alike.
+
+        In fleet mode a session this replica does not hold is taken up from
+        the store (created elsewhere, or its replica died).
+        """
         session = self._sessions.get(session_id)
+        if session is None and self._store is not None and not self.closing:
+            session = await self._take_up(principal, session_id)
         if session is None or not session.owned_by(principal):
             raise RequestRejectedError(404, "session_not_found", "no such session")
         session.touch()
         return session
 
+    async def _take_up(self, principal: Principal, session_id: str) -> Session | None:
+        assert self._store is not None
+        assert self._rebuild is not None
+        record = await asyncio.to_thread(self._store.load, session_id)
+        if record is None or (record.tenant, record.vehicle) != (
+            principal.tenant,
+            principal.vehicle,
+        ):
+            return None
+        conversation = await self._rebuild(principal)
+        owner = Principal(record.key_id, record.tenant, record.vehicle)
+        session = Session(record.id, owner, conversation, record.created_at, version=-1)
+        session.reply_audio = record.reply_audio
+        # Two requests may take the same session up at once: keep the first.
+        found = self._sessions.setdefault(session.id, session)
+        if found is not session:
+            await conversation.aclose()
+        return found
+
+    @asynccontextmanager
+    async def turn(self, session: Session) -> AsyncIterator[None]:
+        """One turn at a time per session; in fleet mode, the stored dialog around it."""
+        async with session.lock:
+            if self._store is not None:
+                await self._refresh(session)
+            yield
+            if self._store is not None:
+                version = await asyncio.to_thread(
+                    self._store.save, session.id, _snapshot_of(session), session.reply_audio,
+                    time.time(),
+                )  # fmt: skip
+                session.version = -1 if version is None else version
+
+    async def _refresh(self, session: Session) -> None:
+        assert self._store is not None
+        record = await asyncio.to_thread(self._store.load, session.id)
+        if record is None:  # closed on another replica, or expired there
+            await self._close(session)
+            raise RequestRejectedError(404, "session_not_found", "no such session")
+        if record.version != session.version and isinstance(session.conversation, Resumable):
+            await session.conversation.restore(record.snapshot)
+        session.version = record.version
+
     async def close(self, principal: Principal, session_id: str) -> None:
-        """Close the caller's session (404 as in :meth:`get`)."""
-        session = self.get(principal, session_id)
+        """Close the caller's session (404 as in :meth:`get`), on every replica."""
+        session = await self.get(principal, session_id)
+        if self._store is not None:
+            await asyncio.to_thread(self._store.delete, session.id)
         await self._close(session)
 
     async def _close(self, session: Session) -> None:
@@ -117,6 +204,14 @@ class SessionRegistry:
         stale = [s for s in self._sessions.values() if s.last_used < cutoff and not s.streaming]
         for session in stale:
             await self._close(session)
+        if self._store is not None:
+            # Streams open here keep their rows (a sweep runs at least every
+            # idle_seconds / 2); then rows nobody used anywhere for that long go
+            # (their replica may be gone).
+            streaming = [s.id for s in self._sessions.values() if s.streaming]
+            if streaming:
+                await asyncio.to_thread(self._store.touch, streaming, time.time())
+            await asyncio.to_thread(self._store.expire, time.time() - self.idle_seconds)
         return len(stale)
 
     async def drain(self, timeout: float) -> None:
@@ -135,3 +230,8 @@ class SessionRegistry:
                 task.cancel()
         for session in list(self._sessions.values()):
             await self._close(session)
+
+
+def _snapshot_of(session: Session) -> str:
+    conversation = session.conversation
+    return conversation.snapshot() if isinstance(conversation, Resumable) else "{}"

@@ -114,7 +114,7 @@ class StreamHandler:
             raise ProtocolError("expected_start", "send the JSON start message before audio")
         start = parse_start(self._parse(text))
         who = await self._authenticate(start.key)
-        session = self.state.sessions.get(who, self.session_id)
+        session = await self.state.sessions.get(who, self.session_id)
         if session.streaming:
             raise RequestRejectedError(409, "already_streaming", "this session already streams")
         if start.locale is not None:
@@ -127,7 +127,7 @@ class StreamHandler:
         client = self.ws.client.host if self.ws.client else None
         header = self.ws.headers.get("authorization")
         who = await self.state.auth.averify(key, client, header=header)
-        self.state.limiter.take(who.key_id)
+        await asyncio.to_thread(self.state.limiter.take, who.key_id)  # may be a database row
         return who
 
     def _parse(self, text: str) -> dict[str, Any]:
@@ -423,7 +423,7 @@ class StreamHandler:
 
     async def _turn(self, session: Session, heard: Final | str) -> Turn:
         started = time.perf_counter()
-        async with session.lock:
+        async with self.state.sessions.turn(session):
             conversation = session.conversation
             if isinstance(heard, str):
                 turn = await conversation.hear_text(heard)

@@ -31,13 +31,14 @@ from typing import Any
 
 from assistant.backend import build_backend
 from assistant.config import Settings, read_config_file
-from assistant.delivery import open_outbox, worker_for
+from assistant.delivery import open_outbox, open_shared_outbox, tenants_with_pending, worker_for
 from assistant.dialog.session import all_contacts
 from assistant.errors import ConfigError, ConnectorError, DriveTalkError, RequestRejectedError
 from assistant.locales import Locale, check_locale
 from assistant.models import Contact
 from assistant.server import logs
 from assistant.server.keys import check_name
+from assistant.storage.database import Database
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
 from connectors.ports import Connector
 
@@ -156,11 +157,14 @@ class Tenants:
         self,
         settings: Settings,
         now: Callable[[], datetime],
+        shared: Database | None = None,
         *,
         on_delivery_failure: Callable[[str, ConnectorError, bool], None] | None = None,
     ) -> None:
         self._settings = settings
         self._now = now
+        #: The fleet database: outboxes live there instead of in per-tenant SQLite files.
+        self._shared = shared
         #: Told (backend name, error, final) of every failed delivery (metrics).
         self._on_delivery_failure = on_delivery_failure
         self._open: dict[str, Tenant] = {}
@@ -204,6 +208,8 @@ class Tenants:
         return opened
 
     def _with_pending(self) -> list[str]:
+        if self._shared is not None:
+            return tenants_with_pending(self._shared)
         names = []
         for path in sorted((self._settings.data_dir / "tenants").glob(f"*/{OUTBOX_FILE}")):
             if _has_pending(path):
@@ -219,7 +225,10 @@ class Tenants:
         connector = build_backend(
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
-        outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
+        if self._shared is not None:
+            outbox = open_shared_outbox(self._shared, tenant, self._settings.outbox)
+        else:
+            outbox = open_outbox(root / OUTBOX_FILE, self._settings.outbox)
         observer = self._on_delivery_failure
         if observer is not None:
             outbox.on_failure(lambda error, final: observer(choice.name, error, final))

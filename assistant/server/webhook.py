@@ -38,11 +38,15 @@ class TenantReceivers(Mapping[str, InboundReceiver]):
         self._state = state
 
     def _receivers(self) -> dict[str, InboundReceiver]:
-        return {
+        fanout = self._state.fanout
+        found: dict[str, InboundReceiver] = {
             t.name: t.connector  # type: ignore[misc]
             for t in self._state.tenants.opened()
             if callable(getattr(t.connector, "receive", None))
         }
+        if fanout is None:
+            return found
+        return {name: fanout.wrap(name, receiver) for name, receiver in found.items()}
 
     def __getitem__(self, tenant: str) -> InboundReceiver:
         return self._receivers()[tenant]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, cast
 
 from assistant.models import OutgoingMessage, SendReceipt
+from assistant.storage.database import Transaction
+from assistant.storage.migrations import Migration, sql
 
 EntryState = Literal["pending", "delivered", "failed", "acknowledged"]
 
@@ -45,10 +46,10 @@ ADDED_COLUMNS = {
     "announce": "INTEGER NOT NULL DEFAULT 0",
 }
 
-INDEXES = """
-CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, created_at);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
-"""
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, created_at)",
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at)",
+)
 
 COLUMNS = (
     "idempotency_key, recipient_id, recipient_name, body, urgent, to_group, in_reply_to, "
@@ -82,12 +83,68 @@ class OutboxEntry:
         return self.message.idempotency_key
 
 
-def add_missing_columns(conn: sqlite3.Connection) -> None:
+def add_missing_columns(tx: Transaction) -> None:
     """Upgrade an outbox written by an earlier version in place (pending messages kept)."""
-    present = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+    present = {row[1] for row in tx.query("PRAGMA table_info(outbox)")}
     for name, definition in ADDED_COLUMNS.items():
         if name not in present:
-            conn.execute(f"ALTER TABLE outbox ADD COLUMN {name} {definition}")
+            tx.execute(f"ALTER TABLE outbox ADD COLUMN {name} {definition}")
+
+
+#: The SQLite outbox's schema versions. 1: the first release's table; 2: the
+#: durable schedule, owners and notices (files from before versioning may
+#: already have some of these columns, so only the missing ones are added).
+def _add_schedule(tx: Transaction) -> None:
+    add_missing_columns(tx)
+    for index in INDEXES:
+        tx.execute(index)
+
+
+#: 3: claims, so that processes sharing an outbox send each message once.
+_CLAIMS = (
+    "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+    "ALTER TABLE outbox ADD COLUMN claim_until REAL",
+)
+
+MIGRATIONS = (Migration(1, sql(SCHEMA)), Migration(2, _add_schedule), Migration(3, sql(*_CLAIMS)))
+
+#: The fleet's outbox: every tenant's messages in one PostgreSQL table.
+PG_MIGRATIONS = (
+    Migration(
+        1,
+        sql(
+            """CREATE TABLE outbox (
+                tenant          TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                seq             BIGSERIAL,
+                recipient_id    TEXT NOT NULL,
+                recipient_name  TEXT NOT NULL,
+                body            TEXT NOT NULL,
+                urgent          INTEGER NOT NULL,
+                to_group        INTEGER NOT NULL,
+                in_reply_to     TEXT,
+                state           TEXT NOT NULL CHECK
+                                (state IN ('pending', 'delivered', 'failed', 'acknowledged')),
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                last_error      TEXT,
+                created_at      TEXT NOT NULL,
+                updated_at      TEXT NOT NULL,
+                message_id      TEXT,
+                conversation_id TEXT,
+                delivered_at    TEXT,
+                next_attempt_at DOUBLE PRECISION,
+                expires_at      DOUBLE PRECISION,
+                owner           TEXT NOT NULL DEFAULT '',
+                announce        INTEGER NOT NULL DEFAULT 0,
+                claimed_by      TEXT,
+                claim_until     DOUBLE PRECISION,
+                PRIMARY KEY (tenant, idempotency_key)
+            )""",
+            "CREATE INDEX outbox_due ON outbox (tenant, state, next_attempt_at)",
+            "CREATE INDEX outbox_pending ON outbox (state) WHERE state = 'pending'",
+        ),
+    ),
+)
 
 
 def row_to_entry(row: tuple[object, ...]) -> OutboxEntry:

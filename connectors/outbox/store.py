@@ -31,22 +31,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
-from assistant.errors import ConnectorError, StorageError
+from assistant.errors import BeingDeliveredError, ConnectorError, StorageError
 from assistant.models import OutgoingMessage, SendReceipt
+from assistant.storage.database import Database, Transaction
+from assistant.storage.migrations import migrate
+from assistant.storage.sqlite import SqliteDatabase
 from connectors.outbox.entry import (
     COLUMNS,
-    INDEXES,
-    SCHEMA,
+    MIGRATIONS,
+    PG_MIGRATIONS,
     OutboxEntry,
-    add_missing_columns,
     row_to_entry,
 )
 from connectors.outbox.schedule import DeliverySchedule
@@ -56,6 +59,9 @@ log = logging.getLogger(__name__)
 
 #: The outbox's file name inside the data directory (next to the local store).
 OUTBOX_FILE = "outbox.sqlite3"
+#: Seconds a claim on a message lasts: longer than any single send, so a live
+#: sender never loses it, and a dead replica's messages are taken over after it.
+DEFAULT_LEASE_S = 120.0
 
 
 class Sender(Protocol):
@@ -67,30 +73,41 @@ class Sender(Protocol):
 
 
 class Outbox:
-    """A SQLite-backed queue of confirmed messages; see the module docstring."""
+    """A durable queue of confirmed messages (SQLite file or shared PostgreSQL table)."""
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
-        path: Path,
+        db: Database,
         *,
+        tenant: str | None = None,
         policy: RetryPolicy,
         schedule: DeliverySchedule,
         now: Callable[[], datetime],
+        lease: float = DEFAULT_LEASE_S,
     ) -> None:
-        self._conn = conn
-        self._db_lock = threading.Lock()
+        self._db = db
+        # A SQLite file holds one tenant's outbox; the PostgreSQL table holds
+        # every tenant's, each statement limited to this one.
+        self._scope = "" if tenant is None else " AND tenant = ?"
+        self._scope_params: tuple[object, ...] = () if tenant is None else (tenant,)
+        self._order = "rowid" if db.dialect == "sqlite" else "seq"
+        self.tenant = tenant
+        #: Replicas share this outbox (PostgreSQL): sending needs a claim.
+        self.shared_table = tenant is not None
         # One delivery per key at a time inside this process (the dialog
         # delivering while the worker runs), counted so the lock is dropped
-        # when its last user leaves; across processes the idempotency key
-        # keeps the receiver from seeing a duplicate.
+        # when its last user leaves; across processes and replicas a claim
+        # with a lease (see :meth:`claim`) lets exactly one of them send.
         self._key_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._listeners: list[Callable[[], None]] = []
         self._failure_listeners: list[Callable[[ConnectorError, bool], None]] = []
-        self.path = path
+        self.path = Path(db.location) if db.dialect == "sqlite" else None
         self.policy = policy
         self.schedule = schedule
         self._now = now
+        self.lease = lease
+        #: Who this process is in claims (unique per process and outbox).
+        self.claimant = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     @classmethod
     def open(
@@ -101,31 +118,54 @@ class Outbox:
         schedule: DeliverySchedule | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> Outbox:
-        """Open (creating or upgrading if needed) the outbox database at ``path``."""
+        """Open (creating or upgrading if needed) the SQLite outbox at ``path``."""
+        # fsync'd commits: "enqueued" means on disk, not only in the page cache.
+        db = SqliteDatabase.open(path, what="outbox at", fsync_commits=True)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA journal_mode = WAL")
-            # FULL makes every commit fsync the WAL: "enqueued" means on disk.
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.executescript(SCHEMA)
-            add_missing_columns(conn)
-            conn.executescript(INDEXES)
-        except (sqlite3.Error, OSError) as exc:
-            raise StorageError(f"cannot open the outbox at {path}: {exc}") from exc
+            migrate(db, "outbox", MIGRATIONS)
+        except StorageError:
+            db.close()
+            raise
         return cls(
-            conn,
-            path,
+            db,
             policy=policy or RetryPolicy(),
             schedule=schedule or DeliverySchedule(),
             now=now or _utcnow,
         )
 
+    @classmethod
+    def shared(
+        cls,
+        db: Database,
+        tenant: str,
+        *,
+        policy: RetryPolicy | None = None,
+        schedule: DeliverySchedule | None = None,
+        now: Callable[[], datetime] | None = None,
+        lease: float = DEFAULT_LEASE_S,
+    ) -> Outbox:
+        """``tenant``'s outbox in the fleet's PostgreSQL database (every replica sees it)."""
+        prepare_shared(db)
+        return cls(
+            db,
+            tenant=tenant,
+            policy=policy or RetryPolicy(),
+            schedule=schedule or DeliverySchedule(),
+            now=now or _utcnow,
+            lease=lease,
+        )
+
+    @property
+    def location(self) -> str:
+        """Where the outbox lives (a path, or ``host:port/dbname`` and the tenant)."""
+        if self.tenant is None:
+            return self._db.location
+        return f"{self._db.location} (tenant {self.tenant})"
+
     def close(self) -> None:
-        """Close the database; the outbox cannot be used afterwards."""
-        with self._db_lock:
-            self._conn.close()
+        """Close a SQLite outbox's file (a shared database is closed by its owner)."""
+        if self.tenant is None:
+            self._db.close()
 
     def __enter__(self) -> Outbox:
         return self
@@ -153,12 +193,21 @@ class Outbox:
         now = self._now()
         stamp = now.isoformat()
         expires = self.schedule.expires(now).timestamp()
-        with self._write() as conn:
-            conn.execute(
+        tenant_column = ", tenant" if self.tenant is not None else ""
+        tenant_mark = ", ?" if self.tenant is not None else ""
+        conflict = "tenant, idempotency_key" if self.tenant is not None else "idempotency_key"
+        # Claimed by this process at once: the caller delivers it right away,
+        # and other replicas' workers leave it alone unless this one dies.
+        claimant, claim_until = (
+            (self.claimant, now.timestamp() + self.lease) if self.shared_table else (None, None)
+        )
+        with self._write() as tx:
+            tx.execute(
                 "INSERT INTO outbox (idempotency_key, recipient_id, recipient_name, body, "
                 "urgent, to_group, in_reply_to, state, created_at, updated_at, expires_at, "
-                "owner) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) "
-                "ON CONFLICT (idempotency_key) DO NOTHING",
+                f"owner, claimed_by, claim_until{tenant_column}) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                f"'pending', ?, ?, ?, ?, ?, ?{tenant_mark}) "
+                f"ON CONFLICT ({conflict}) DO NOTHING",
                 (
                     message.idempotency_key,
                     message.recipient_id,
@@ -171,6 +220,9 @@ class Outbox:
                     stamp,
                     expires,
                     owner,
+                    claimant,
+                    claim_until,
+                    *self._scope_params,
                 ),
             )
         entry = self.get(message.idempotency_key)
@@ -181,45 +233,47 @@ class Outbox:
 
     def get(self, key: str) -> OutboxEntry:
         """The entry stored under idempotency ``key``."""
-        rows = self._select("WHERE idempotency_key = ?", (key,))
+        rows = self._select("idempotency_key = ?", (key,))
         if not rows:
             raise StorageError(f"no message with idempotency key {key!r} in the outbox")
         return rows[0]
 
     def pending(self) -> list[OutboxEntry]:
         """Messages not yet delivered, oldest first."""
-        return self._select("WHERE state = 'pending' ORDER BY created_at, rowid")
+        return self._select("state = 'pending'", order=True)
 
     def due(self) -> list[OutboxEntry]:
         """Pending messages whose next attempt is due now, oldest first."""
+        now = self._now().timestamp()
         return self._select(
-            "WHERE state = 'pending' AND COALESCE(next_attempt_at, 0) <= ? "
-            "ORDER BY created_at, rowid",
-            (self._now().timestamp(),),
+            "state = 'pending' AND COALESCE(next_attempt_at, 0) <= ?"
+            " AND (claim_until IS NULL OR claim_until < ? OR claimed_by = ?)",
+            (now, now, self.claimant),
+            order=True,
         )
 
     def next_due(self) -> datetime | None:
         """When the earliest pending message is due (None when nothing is pending)."""
-        with self._db_lock:
-            try:
-                row = self._conn.execute(
-                    "SELECT MIN(COALESCE(next_attempt_at, 0)) FROM outbox WHERE state = 'pending'"
-                ).fetchone()
-            except sqlite3.Error as exc:
-                raise StorageError(f"outbox read failed ({self.path}): {exc}") from exc
-        if row is None or row[0] is None:
+        # A message claimed by another process is due, for us, when its lease ends.
+        rows = self._db.query(
+            "SELECT MIN(CASE WHEN claimed_by IS NOT NULL AND claimed_by <> ? AND claim_until"
+            " > COALESCE(next_attempt_at, 0) THEN claim_until ELSE COALESCE(next_attempt_at, 0)"
+            f" END) FROM outbox WHERE state = 'pending'{self._scope}",
+            (self.claimant, *self._scope_params),
+        )
+        if not rows or rows[0][0] is None:
             return None
-        return datetime.fromtimestamp(float(row[0]), UTC)
+        return datetime.fromtimestamp(float(cast(float, rows[0][0])), UTC)
 
     def failures(self, owner: str | None = None) -> list[OutboxEntry]:
         """Messages that finally failed and nobody was told about yet (of ``owner``)."""
         where, params = _owned("state = 'failed'", owner)
-        return self._select(f"{where} ORDER BY updated_at, rowid", params)
+        return self._select(where, params, order=True, by="updated_at")
 
     def late_deliveries(self, owner: str | None = None) -> list[OutboxEntry]:
         """Messages delivered after the driver heard they were queued, not yet told."""
         where, params = _owned("state = 'delivered' AND announce = 1", owner)
-        return self._select(f"{where} ORDER BY updated_at, rowid", params)
+        return self._select(where, params, order=True, by="updated_at")
 
     def acknowledge_failure(self, key: str) -> None:
         """Record that the driver was told ``key`` failed, so it is not repeated."""
@@ -228,14 +282,14 @@ class Outbox:
 
     def claim_notice(self, key: str) -> bool:
         """Take the notice owed for ``key``; True for exactly one caller (told once)."""
-        with self._write() as conn:
-            cur = conn.execute(
+        with self._write() as tx:
+            count = tx.execute(
                 "UPDATE outbox SET state = CASE state WHEN 'failed' THEN 'acknowledged' "
                 "ELSE state END, announce = 0, updated_at = ? WHERE idempotency_key = ? "
-                "AND (state = 'failed' OR (state = 'delivered' AND announce = 1))",
-                (self._now().isoformat(), key),
+                f"AND (state = 'failed' OR (state = 'delivered' AND announce = 1)){self._scope}",
+                (self._now().isoformat(), key, *self._scope_params),
             )
-        return cur.rowcount == 1
+        return count == 1
 
     def mark_queued(self, key: str) -> OutboxEntry:
         """The driver was told ``key`` is queued: owe them a notice when it is delivered.
@@ -243,23 +297,52 @@ class Outbox:
         Returns the entry afterwards; if it was delivered in the meantime
         (by the worker), it comes back delivered and no notice is owed.
         """
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE outbox SET announce = 1 WHERE idempotency_key = ? AND state = 'pending'",
-                (key,),
+        with self._write() as tx:
+            tx.execute(
+                "UPDATE outbox SET announce = 1 WHERE idempotency_key = ? AND state = 'pending'"
+                + self._scope,
+                (key, *self._scope_params),
             )
         return self.get(key)
 
+    def claim(self, key: str) -> bool:
+        """Take ``key`` for sending for ``lease`` seconds; True for exactly one replica.
+
+        Only the shared (PostgreSQL) outbox has claims; a SQLite outbox is
+        always free to send. A pending message is free when nobody claimed it, its claim expired
+        (a replica died while sending), or this process holds the claim. On
+        PostgreSQL the row is locked ``FOR UPDATE SKIP LOCKED``, so replicas
+        racing for the same message never wait for each other: one wins.
+        """
+        if not self.shared_table:
+            # One machine: processes sharing a SQLite file rely on the idempotency
+            # key, and a restarted process takes over at once (no lease to wait out).
+            return True
+        now = self._now().timestamp()
+        lock = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
+        with self._write(durable=False) as tx:
+            free = tx.query(
+                "SELECT idempotency_key FROM outbox WHERE idempotency_key = ? AND state = "
+                "'pending' AND (claim_until IS NULL OR claim_until < ? OR claimed_by = ?)"
+                f"{self._scope}{lock}",
+                (key, now, self.claimant, *self._scope_params),
+            )
+            if not free:
+                return False
+            tx.execute(
+                "UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE idempotency_key = ?"
+                + self._scope,
+                (self.claimant, now + self.lease, key, *self._scope_params),
+            )
+        return True
+
     def backlog(self) -> tuple[int, datetime | None]:
         """How many messages are pending, and when the oldest of them was confirmed."""
-        with self._db_lock:
-            try:
-                count, oldest = self._conn.execute(
-                    "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'"
-                ).fetchone()
-            except sqlite3.Error as exc:
-                raise StorageError(f"outbox read failed ({self.path}): {exc}") from exc
-        return int(count), None if oldest is None else datetime.fromisoformat(str(oldest))
+        [(count, oldest)] = self._db.query(
+            f"SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'{self._scope}",
+            self._scope_params,
+        )
+        return int(str(count)), None if oldest is None else datetime.fromisoformat(str(oldest))
 
     def on_failure(self, listener: Callable[[ConnectorError, bool], None]) -> None:
         """Call ``listener(error, final)`` after each failed delivery is recorded (metrics)."""
@@ -288,6 +371,8 @@ class Outbox:
                 return current
             if due_only and current.next_attempt_at and current.next_attempt_at > self._now():
                 return current
+            if not await asyncio.to_thread(self.claim, key):
+                return current  # another process is sending it right now
             try:
                 receipt = await messaging.send(current.message)
             except ConnectorError as exc:
@@ -314,6 +399,8 @@ class Outbox:
         current = await asyncio.to_thread(self.get, key)
         if current.receipt is not None:
             return current.receipt
+        if current.state == "pending" and not await asyncio.to_thread(self.claim, key):
+            raise BeingDeliveredError("another replica is delivering this message right now")
         attempts = 0
 
         async def attempt() -> SendReceipt:
@@ -372,12 +459,14 @@ class Outbox:
             self._mark_failed(entry.key, attempts, error, told)
             log.warning("message %s finally failed: %s", entry.key, error)
             return
-        with self._write() as conn:
-            conn.execute(
+        with self._write() as tx:
+            tx.execute(
                 "UPDATE outbox SET attempts = attempts + ?, last_error = ?, updated_at = ?, "
-                "next_attempt_at = ? WHERE idempotency_key = ? AND state = 'pending'",
-                (attempts, str(error), now.isoformat(), retry_at.timestamp(), entry.key),
-            )
+                "next_attempt_at = ?, claimed_by = NULL, claim_until = NULL "
+                f"WHERE idempotency_key = ? AND state = 'pending'{self._scope}",
+                (attempts, str(error), now.isoformat(), retry_at.timestamp(), entry.key,
+                 *self._scope_params),
+            )  # fmt: skip
         log.info("message %s not delivered yet (%s); next attempt at %s", entry.key, error,
                  retry_at.isoformat(timespec="seconds"))  # fmt: skip
         self._changed()
@@ -386,12 +475,12 @@ class Outbox:
         # Not fsync'd on its own: if a power cut loses this mark, the entry is
         # sent again after restart with the same idempotency key, which the
         # backend deduplicates; the next fsync'd enqueue persists it anyway.
-        with self._write(durable=False) as conn:
-            conn.execute(
+        with self._write(durable=False) as tx:
+            tx.execute(
                 "UPDATE outbox SET state = 'delivered', attempts = attempts + ?, "
                 "last_error = NULL, updated_at = ?, message_id = ?, conversation_id = ?, "
-                "delivered_at = ?, announce = CASE WHEN ? THEN 0 ELSE announce END "
-                "WHERE idempotency_key = ?",
+                "delivered_at = ?, announce = CASE WHEN ? = 1 THEN 0 ELSE announce END, "
+                f"claimed_by = NULL, claim_until = NULL WHERE idempotency_key = ?{self._scope}",
                 (
                     attempts,
                     self._now().isoformat(),
@@ -400,21 +489,24 @@ class Outbox:
                     receipt.delivered_at.isoformat(),
                     int(told),
                     key,
+                    *self._scope_params,
                 ),
             )
         self._changed()
 
     def _mark_failed(self, key: str, attempts: int, error: ConnectorError, told: bool) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE outbox SET state = ?, attempts = attempts + ?, "
-                "last_error = ?, updated_at = ? WHERE idempotency_key = ?",
+        with self._write() as tx:
+            tx.execute(
+                "UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?, "
+                "updated_at = ?, claimed_by = NULL, claim_until = NULL "
+                f"WHERE idempotency_key = ?{self._scope}",
                 (
                     "acknowledged" if told else "failed",
                     attempts,
                     str(error),
                     self._now().isoformat(),
                     key,
+                    *self._scope_params,
                 ),
             )
         self._changed()
@@ -423,39 +515,35 @@ class Outbox:
         for listener in self._listeners:
             listener()
 
-    @contextmanager
-    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
-        with self._db_lock:
-            try:
-                if not durable:
-                    self._conn.execute("PRAGMA synchronous = NORMAL")
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._conn
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StorageError(f"outbox write failed ({self.path}): {exc}") from exc
-            finally:
-                if not durable:
-                    self._conn.execute("PRAGMA synchronous = FULL")
+    def _write(self, *, durable: bool = True) -> AbstractContextManager[Transaction]:
+        return self._db.transaction(durable=durable)
 
-    def _select(self, where: str, params: tuple[object, ...] = ()) -> list[OutboxEntry]:
-        with self._db_lock:
-            try:
-                rows = self._conn.execute(f"SELECT {COLUMNS} FROM outbox {where}", params)
-                return [row_to_entry(row) for row in rows.fetchall()]
-            except sqlite3.Error as exc:
-                raise StorageError(f"outbox read failed ({self.path}): {exc}") from exc
+    def _select(
+        self,
+        where: str,
+        params: tuple[object, ...] = (),
+        *,
+        order: bool = False,
+        by: str = "created_at",
+    ) -> list[OutboxEntry]:
+        tail = f" ORDER BY {by}, {self._order}" if order else ""
+        rows = self._db.query(
+            f"SELECT {COLUMNS} FROM outbox WHERE {where}{self._scope}{tail}",
+            (*params, *self._scope_params),
+        )
+        return [row_to_entry(row) for row in rows]
+
+
+def prepare_shared(db: Database) -> None:
+    """Create or upgrade the fleet's outbox table (every tenant's messages)."""
+    migrate(db, "outbox", PG_MIGRATIONS)
 
 
 def _owned(condition: str, owner: str | None) -> tuple[str, tuple[object, ...]]:
-    """A WHERE clause for ``condition``, limited to ``owner``'s messages (and unowned ones)."""
+    """``condition``, limited to ``owner``'s messages (and unowned ones)."""
     if owner is None:
-        return f"WHERE {condition}", ()
-    return f"WHERE {condition} AND owner IN (?, '')", (owner,)
+        return condition, ()
+    return f"{condition} AND owner IN (?, '')", (owner,)
 
 
 def _utcnow() -> datetime:

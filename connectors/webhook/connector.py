@@ -202,6 +202,10 @@ class WebhookConnector:
         self._inbox.add(message, kind=data.conversation_kind)
         return message
 
+    def accept(self, message: Message, *, kind: str = "direct") -> bool:
+        """Take a push another replica verified (fleet fan-out); False if already here."""
+        return self._inbox.add(message, kind=kind)
+
     async def incoming(self) -> AsyncIterator[Message]:
         """Messages pushed to the inbound endpoint, as they arrive."""
         async for message in self._inbox.stream():

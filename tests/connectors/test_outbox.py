@@ -19,8 +19,10 @@ from assistant.errors import (
     StorageError,
 )
 from assistant.models import OutgoingMessage, SendReceipt
+from assistant.storage.postgres import PostgresDatabase
 from connectors.outbox import Outbox
 from connectors.retry import RetryPolicy
+from tests.servers.postgres import PostgresServer
 
 FAST = RetryPolicy(max_attempts=5, base_delay=0.001, max_delay=0.01, deadline=30.0)
 
@@ -50,11 +52,19 @@ def message(body: str = "running late", key: str | None = None) -> OutgoingMessa
     return OutgoingMessage(key or uuid.uuid4().hex, "u-li-wei", "Li Wei", body, urgent=True)
 
 
-@pytest.fixture
-def outbox(tmp_path: Path) -> Iterator[Outbox]:
-    box = Outbox.open(tmp_path / "outbox.sqlite3", policy=FAST)
-    yield box
-    box.close()
+@pytest.fixture(params=["sqlite", "postgres"])
+def outbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outbox]:
+    """An outbox on each engine: a SQLite file, a tenant's rows in PostgreSQL."""
+    if request.param == "sqlite":
+        box = Outbox.open(tmp_path / "outbox.sqlite3", policy=FAST)
+        yield box
+        box.close()
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    db = PostgresDatabase.connect(server.create_database(), max_size=4)
+    Outbox.shared(db, "other-tenant").enqueue(message("not ours"))  # tenants stay apart
+    yield Outbox.shared(db, "acme", policy=FAST)
+    db.close()
 
 
 def test_enqueued_message_is_on_disk_before_enqueue_returns(tmp_path: Path) -> None:
@@ -71,11 +81,13 @@ def test_enqueued_message_is_on_disk_before_enqueue_returns(tmp_path: Path) -> N
     assert entry.attempts == 0
 
 
-def test_the_outbox_is_fsynced_wal(outbox: Outbox) -> None:
+def test_the_outbox_is_fsynced_wal(tmp_path: Path) -> None:
+    outbox = Outbox.open(tmp_path / "outbox.sqlite3")
     conn = sqlite3.connect(outbox.path)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     conn.close()
-    assert outbox._conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+    assert outbox._db.query("PRAGMA synchronous") == [(2,)]  # FULL
+    outbox.close()
 
 
 def test_same_key_twice_is_one_entry(outbox: Outbox) -> None:

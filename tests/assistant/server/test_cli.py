@@ -11,7 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assistant.storage.postgres import PostgresDatabase
 from tests.servers.net import free_port, wait_until_up
+from tests.servers.postgres import PostgresServer
 
 DRIVETALK = [sys.executable, "-m", "assistant.cli"]
 
@@ -44,6 +46,21 @@ def test_keys_create_list_revoke(env: dict[str, str]) -> None:
     assert secret_part not in listed.stdout  # the secret is never shown again
     assert run(env, "keys", "revoke", key_id).returncode == 0
     assert "revoked" in run(env, "keys", "list", "--tenant", "acme").stdout
+
+
+def test_keys_go_to_the_fleet_database_when_one_is_configured(
+    env: dict[str, str], postgres: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres.create_database()
+    fleet = {**env, "DRIVETALK_SERVER__DATABASE_URL": url}
+    created = run(fleet, "keys", "create", "--tenant", "acme", "--vehicle", "car-9")
+    assert created.returncode == 0, created.stderr
+    key_id = created.stdout.strip().split("_", 2)[1]
+    assert f"{key_id}  acme/car-9  active" in run(fleet, "keys", "list").stdout
+    assert not (tmp_path / "data" / "server" / "keys.sqlite3").exists()
+    db = PostgresDatabase.connect(url)
+    assert db.query("SELECT key_id FROM api_keys") == [(key_id,)]
+    db.close()
 
 
 @pytest.mark.parametrize(

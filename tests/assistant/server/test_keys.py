@@ -11,13 +11,15 @@ from assistant.errors import RequestRejectedError, UserInputError
 from assistant.server.auth import Authenticator
 from assistant.server.keys import KeyStore
 from assistant.server.ratelimit import RateLimiter
+from assistant.storage.database import Database
+from assistant.storage.postgres import PostgresDatabase
+from tests.servers.postgres import PostgresServer
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> KeyStore:
-    keys = KeyStore.open(tmp_path / "keys.sqlite3")
-    yield keys
-    keys.close()
+def store(database: Database) -> KeyStore:
+    """A key store on each engine (SQLite file, PostgreSQL database)."""
+    return KeyStore(database)
 
 
 def test_a_created_key_verifies_to_its_tenant_and_vehicle(store: KeyStore) -> None:
@@ -27,7 +29,8 @@ def test_a_created_key_verifies_to_its_tenant_and_vehicle(store: KeyStore) -> No
     assert (who.tenant, who.vehicle, who.key_id) == ("acme", "car-7", new.info.key_id)
 
 
-def test_the_secret_is_not_stored_and_not_in_reprs(store: KeyStore, tmp_path: Path) -> None:
+def test_the_secret_is_not_stored_and_not_in_reprs(tmp_path: Path) -> None:
+    store = KeyStore.open(tmp_path / "keys.sqlite3")
     new = store.create("acme", "car-7")
     secret_part = new.secret.split("_", 2)[2]  # the secret itself may contain "_"
     raw = (tmp_path / "keys.sqlite3").read_bytes()
@@ -36,6 +39,15 @@ def test_the_secret_is_not_stored_and_not_in_reprs(store: KeyStore, tmp_path: Pa
     assert secret_part not in dump
     assert secret_part not in repr(new)
     assert [k.key_id for k in store.list()] == [new.info.key_id]
+    store.close()
+
+
+def test_postgres_rows_hold_no_secret(postgres: PostgresServer) -> None:
+    db = PostgresDatabase.connect(postgres.create_database())
+    new = KeyStore(db).create("acme", "car-7")
+    secret_part = new.secret.split("_", 2)[2]
+    assert secret_part not in repr(db.query("SELECT * FROM api_keys"))
+    db.close()
 
 
 @pytest.mark.parametrize(

@@ -53,12 +53,16 @@ def test_unknown_keys_in_tenant_toml_are_refused(tmp_path: Path) -> None:
         backend_for(Settings(), tmp_path)
 
 
-def test_a_database_url_is_refused_until_shared_state_exists(tmp_path: Path) -> None:
+def test_an_unreachable_database_url_is_one_clear_error_naming_the_host(tmp_path: Path) -> None:
     from assistant.config import ServerSettings
+    from assistant.errors import StorageError
     from assistant.server.app import create_app
+    from tests.servers.net import free_port
 
-    settings = Settings(
-        data_dir=tmp_path, server=ServerSettings(database_url="postgresql://db/drivetalk")
-    )
-    with pytest.raises(ConfigError, match="does not implement"):
+    port = free_port()  # nothing listens there
+    url = f"postgresql://fleet:hunter2-secret@127.0.0.1:{port}/drivetalk"
+    settings = Settings(data_dir=tmp_path, server=ServerSettings(database_url=url))
+    with pytest.raises(StorageError, match=f"127.0.0.1:{port}/drivetalk") as caught:
         create_app(settings)
+    assert "hunter2-secret" not in str(caught.value)
+    assert "\n" not in str(caught.value)

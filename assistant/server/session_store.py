@@ -1,0 +1,110 @@
+"""Sessions kept in the fleet database, so that any replica can continue any of them.
+
+A row holds who owns the session and its dialog between turns (a
+:mod:`~assistant.dialog.snapshot` as JSON) with a version that grows with
+every turn: a replica that served an earlier turn notices it is behind and
+reloads the dialog before the next one. The same SQL runs on SQLite and
+PostgreSQL (tested on both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from assistant.storage.database import Database, Transaction, chunks
+from assistant.storage.migrations import Migration, migrate
+
+
+def _create(tx: Transaction) -> None:
+    real = "DOUBLE PRECISION" if tx.dialect == "postgres" else "REAL"
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, tenant TEXT NOT NULL,"
+        " vehicle TEXT NOT NULL, key_id TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " reply_audio INTEGER NOT NULL, snapshot TEXT NOT NULL, version INTEGER NOT NULL,"
+        f" updated_at {real} NOT NULL)"
+    )
+    tx.execute("CREATE INDEX IF NOT EXISTS sessions_key ON sessions (key_id)")
+    tx.execute("CREATE INDEX IF NOT EXISTS sessions_idle ON sessions (updated_at)")
+
+
+MIGRATIONS = (Migration(1, _create),)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One stored session."""
+
+    id: str
+    tenant: str
+    vehicle: str
+    key_id: str
+    created_at: datetime
+    reply_audio: bool
+    snapshot: str
+    version: int
+
+
+class SessionStore:
+    """The ``sessions`` table (one statement per call; every call is one round trip)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        migrate(db, "sessions", MIGRATIONS)
+
+    def insert(self, record: SessionRecord, now: float) -> None:
+        """Store a new session."""
+        self._db.execute(
+            "INSERT INTO sessions (id, tenant, vehicle, key_id, created_at, reply_audio,"
+            " snapshot, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.id, record.tenant, record.vehicle, record.key_id,
+             record.created_at.isoformat(), int(record.reply_audio), record.snapshot,
+             record.version, now),
+        )  # fmt: skip
+
+    def load(self, session_id: str) -> SessionRecord | None:
+        """The session ``session_id``, or None if there is none (closed, expired, never)."""
+        rows = self._db.query(
+            "SELECT id, tenant, vehicle, key_id, created_at, reply_audio, snapshot, version"
+            " FROM sessions WHERE id = ?",
+            (session_id,),
+        )
+        if not rows:
+            return None
+        sid, tenant, vehicle, key_id, created, audio, snapshot, version = rows[0]
+        return SessionRecord(
+            str(sid), str(tenant), str(vehicle), str(key_id),
+            datetime.fromisoformat(str(created)), bool(audio), str(snapshot),
+            int(str(version)),
+        )  # fmt: skip
+
+    def save(self, session_id: str, snapshot: str, reply_audio: bool, now: float) -> int | None:
+        """Store the dialog after a turn; the new version, or None if the session is gone."""
+        rows = self._db.query(
+            "UPDATE sessions SET snapshot = ?, reply_audio = ?, version = version + 1,"
+            " updated_at = ? WHERE id = ? RETURNING version",
+            (snapshot, int(reply_audio), now, session_id),
+        )
+        return int(str(rows[0][0])) if rows else None
+
+    def delete(self, session_id: str) -> None:
+        """Forget a closed session."""
+        self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def count_for_key(self, key_id: str) -> int:
+        """Open sessions of a key, on every replica."""
+        rows = self._db.query("SELECT COUNT(*) FROM sessions WHERE key_id = ?", (key_id,))
+        return int(str(rows[0][0]))
+
+    def touch(self, session_ids: Sequence[str], now: float) -> None:
+        """Mark sessions as in use (an open stream with no turn yet keeps its row)."""
+        for chunk in chunks(session_ids):
+            marks = ",".join("?" * len(chunk))
+            self._db.execute(
+                f"UPDATE sessions SET updated_at = ? WHERE id IN ({marks})", (now, *chunk)
+            )
+
+    def expire(self, idle_before: float) -> int:
+        """Forget sessions without a turn since ``idle_before`` (Unix time); how many."""
+        return self._db.execute("DELETE FROM sessions WHERE updated_at < ?", (idle_before,))

@@ -86,7 +86,8 @@ class Preparer:
         """The utterance as meant after a restart ("给李伟 不对 给李娜发消息").
 
         At the very start a restart is an answer ("不对，发给徐静"), left to the
-        grammar, also when restarts are stacked ("不对，我是说发给徐静"). Mid-utterance, what follows replaces what it repeats: from the
+        grammar, also when restarts are stacked ("不对，我是说发给徐静").
+        Mid-utterance, what follows replaces what it repeats: from the
         last earlier occurrence of its first word (给李伟 -> 给李娜), else the
         stretch since the last pause (说 明天 我是说后天 -> 说后天), else everything
         before. Ambiguous words (不对, 不是: "数据不对") count only after a pause or

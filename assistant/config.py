@@ -20,7 +20,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -119,6 +127,16 @@ class ASRSettings(BaseModel):
     speech_start_ms: int = Field(default=150, ge=10, le=2000)
     leading_silence_ms: int = Field(default=5000, ge=100, le=60000)
     trailing_silence_ms: int = Field(default=800, ge=100, le=10000)
+    early_silence_ms: int = Field(
+        default=200,
+        ge=60,
+        le=10000,
+        description=(
+            "the pause that ends an utterance once what was heard is a complete answer "
+            "to the open question (a yes/no, a choice, a whole command); never for "
+            "dictated bodies, which keep trailing_silence_ms"
+        ),
+    )
     max_utterance_s: float = Field(default=15.0, gt=0, le=600)
     push_to_talk: bool = False
     decoders: int = Field(
@@ -152,6 +170,56 @@ class ASRSettings(BaseModel):
             "(chat, server, replay); off only to exercise the audio path with another language"
         ),
     )
+
+    @model_validator(mode="after")
+    def _early_within_trailing(self) -> ASRSettings:
+        if self.early_silence_ms > self.trailing_silence_ms:
+            raise ValueError(
+                f"early_silence_ms ({self.early_silence_ms}) must not be longer than "
+                f"trailing_silence_ms ({self.trailing_silence_ms})"
+            )
+        return self
+
+
+class WakeSettings(BaseModel):
+    """The wake phrase that opens the listening window (``[wake]``, ``DRIVETALK_WAKE__*``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(
+        default=False,
+        description="listen for commands only after the wake phrase (chat --mic, server vad mode)",
+    )
+    phrase: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="the wake phrase (default: the locale's, see assistant/asr/wake_phrases.yaml)",
+    )
+    fillers: tuple[str, ...] | None = Field(
+        default=None,
+        max_length=500,
+        description=(
+            "words the spotter may hear instead of the phrase, so that other speech "
+            "is not forced onto it (default: the locale's list)"
+        ),
+    )
+    min_confidence: float = Field(
+        default=0.7, ge=0, le=1, description="every word of the phrase must be heard this surely"
+    )
+    listen_seconds: float = Field(
+        default=6.0,
+        gt=0,
+        le=60,
+        description="after the wake phrase, how long the driver has to start the command",
+    )
+
+    @field_validator("phrase")
+    @classmethod
+    def _words(cls, value: str | None) -> str | None:
+        if value is not None and not value.split():
+            raise ValueError("the wake phrase must have at least one word")
+        return None if value is None else " ".join(value.split())
 
 
 class DialogSettings(BaseModel):
@@ -295,6 +363,7 @@ class Settings(BaseSettings):
     locale: Locale = "en"
     model: Path | None = Field(default=None, description="vosk model directory")
     asr: ASRSettings = ASRSettings()
+    wake: WakeSettings = WakeSettings()
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
     outbox: OutboxSettings = OutboxSettings()

@@ -5,7 +5,7 @@ Public API::
     Transcriber, StreamingSession     the protocols callers code against
     AsyncSession                      a session whose decoding runs off the loop
     Listener                          VAD endpointing + recognition -> events
-    Partial, Final (= FinalResult), SpeechStarted, SpeechEnded, BargeIn
+    Partial, Final (= FinalResult), SpeechStarted, SpeechEnded, BargeIn, WakeHeard
     event_to_dict / event_from_dict   JSON round trip of every event
     VoskTranscriber, load_model       the vosk engine (one Model per process)
     RecognizerPool, decoder_pool      bounded pool of warm open-recognition recognizers
@@ -25,6 +25,7 @@ from assistant.asr.events import (
     Partial,
     SpeechEnded,
     SpeechStarted,
+    WakeHeard,
     event_from_dict,
     event_to_dict,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Transcriber",
     "VoskSession",
     "VoskTranscriber",
+    "WakeHeard",
     "check_language",
     "decoder_pool",
     "event_from_dict",

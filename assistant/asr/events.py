@@ -95,7 +95,20 @@ class BargeIn:
         return {"type": self.type, "time": self.time}
 
 
-Event = Partial | Final | SpeechStarted | SpeechEnded | BargeIn
+@dataclass(frozen=True, slots=True)
+class WakeHeard:
+    """The wake phrase ended at ``time``: the listening window for a command is open."""
+
+    type: ClassVar[str] = "wake"
+    time: float = 0.0
+    phrase: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"type": self.type, "time": self.time, "phrase": self.phrase}
+
+
+Event = Partial | Final | SpeechStarted | SpeechEnded | BargeIn | WakeHeard
 
 
 def word_to_dict(word: Word) -> dict[str, Any]:
@@ -156,6 +169,8 @@ def event_from_dict(data: dict[str, Any]) -> Event:
             )
         if kind == BargeIn.type:
             return BargeIn(time=float(data.get("time", 0.0)))
+        if kind == WakeHeard.type:
+            return WakeHeard(time=float(data.get("time", 0.0)), phrase=str(data["phrase"]))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UserInputError(f"malformed ASR event: {exc!r}") from exc
     raise UserInputError(f"unknown ASR event type {kind!r}")

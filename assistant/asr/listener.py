@@ -5,6 +5,12 @@ microphone, a WebSocket, a file), runs the VAD endpointer and the
 recognizer side by side, and yields events: ``SpeechStarted`` (and
 ``BargeIn`` when the assistant was talking), ``Partial`` transcripts,
 ``SpeechEnded`` with its reason, and finally one ``Final``.
+
+A caller that knows what answer it waits for passes ``complete``, a
+"complete enough?" predicate on the partial transcript: while it holds, a
+short pause (``early_silence_ms``) ends the utterance instead of the long
+trailing silence. The listener knows no language; the predicate is the
+conversation's (see :mod:`assistant.dialog.early_end`).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 
 from assistant.asr.aio import AsyncSession
 from assistant.asr.base import Transcriber
-from assistant.asr.events import BargeIn, Event, Final, SpeechEnded, SpeechStarted
+from assistant.asr.events import BargeIn, Event, Final, Partial, SpeechEnded, SpeechStarted
 from assistant.audio.endpoint import Boundary, EndpointConfig, EndpointStream
 from assistant.audio.vad import resolve_vad
 
@@ -97,6 +103,8 @@ class Listener:
         *,
         grammar: Sequence[str] | None = None,
         is_speaking: Callable[[], bool] | None = None,
+        complete: Callable[[str], bool] | None = None,
+        leading_silence_ms: int | None = None,
     ) -> AsyncIterator[Event]:
         """Yield the events of the next utterance in ``chunks``, ending with a Final.
 
@@ -110,10 +118,15 @@ class Listener:
         source that is an async generator; a queue-like source goes on), and
         so does audio arriving so slowly that the utterance lasts
         :data:`SLOW_STREAM_FACTOR` times ``max_utterance_s`` of wall-clock time.
+        ``complete(partial_text)`` says whether what was heard so far is a
+        complete answer; each new partial asks again (see
+        :meth:`~assistant.audio.endpoint.Endpointer.hurry`).
+        ``leading_silence_ms`` overrides, for this utterance, how long to wait
+        for speech before ending with ``no_speech``.
         """
         speaking = is_speaking or (lambda: self.assistant_speaking)
         stream = self._stream_of(chunks)
-        endpointer = stream.utterance()
+        endpointer = stream.utterance(leading_silence_ms)
         session = await AsyncSession.open(self.transcriber, grammar)
         preroll = PreRoll(self._preroll_bytes())
         deadline: float | None = None  # wall clock, once speech has started
@@ -121,7 +134,7 @@ class Listener:
         try:
             while not endpointer.done:
                 chunk = await self._next(source, deadline)
-                partials: list[Event] = []
+                partials: list[Partial] = []
                 if chunk is None:
                     boundaries = endpointer.finish()
                 else:
@@ -133,7 +146,9 @@ class Listener:
                 if deadline is not None and preroll.held:
                     # Decode only once the VAD hears speech: a connected but
                     # silent car costs no recognizer time.
-                    partials = list(await session.accept(preroll.take()))
+                    partials = await session.accept(preroll.take())
+                if complete is not None and partials and endpointer.in_speech:
+                    boundaries += endpointer.hurry(complete(partials[-1].text))
                 for boundary in boundaries:
                     if boundary.kind == "start":
                         for event in self._start_events(boundary, speaking):

@@ -13,7 +13,7 @@ ends (button released) or at the maximum length.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from assistant.audio.vad import VAD_NAMES, VoiceDetector, make_classifier
@@ -42,6 +42,9 @@ class EndpointConfig:
     speech_start_ms: int = 150
     leading_silence_ms: int = 5000
     trailing_silence_ms: int = 800
+    #: The shorter pause that ends an utterance once the caller says what was
+    #: heard is complete (:meth:`Endpointer.hurry`): a "yes", a full command.
+    early_silence_ms: int = 200
     max_utterance_s: float = 15.0
     push_to_talk: bool = False
 
@@ -57,6 +60,10 @@ class EndpointConfig:
             raise ConfigError("VAD frame length must be 10, 20 or 30 ms")
         if self.max_utterance_s <= 0:
             raise ConfigError("maximum utterance length must be positive")
+        if not 0 < self.early_silence_ms <= self.trailing_silence_ms:
+            raise ConfigError(
+                "the early-end pause must be positive and no longer than the trailing silence"
+            )
 
     @classmethod
     def from_settings(cls, asr: ASRSettings) -> EndpointConfig:
@@ -69,6 +76,7 @@ class EndpointConfig:
             speech_start_ms=asr.speech_start_ms,
             leading_silence_ms=asr.leading_silence_ms,
             trailing_silence_ms=asr.trailing_silence_ms,
+            early_silence_ms=asr.early_silence_ms,
             max_utterance_s=asr.max_utterance_s,
             push_to_talk=asr.push_to_talk,
         )
@@ -130,12 +138,32 @@ class Endpointer:
         self._voiced_run = 0
         self._silent_run = 0
         self._start: float | None = None
+        self._complete = False
         self.done = False
 
     @property
     def in_speech(self) -> bool:
         """Whether an utterance has started and not yet ended."""
         return self._start is not None and not self.done
+
+    @property
+    def complete(self) -> bool:
+        """Whether the caller said that what was heard so far is a complete answer."""
+        return self._complete
+
+    def hurry(self, complete: bool) -> list[Boundary]:
+        """Say whether what was heard so far is complete (a "yes", a whole command).
+
+        While it is, a pause of ``early_silence_ms`` ends the utterance
+        instead of ``trailing_silence_ms``; speech going on past that pause
+        is still heard, and a later ``hurry(False)`` (the partial transcript
+        grew into something incomplete) brings the long pause back. Returns
+        the end boundary when the pause already heard is long enough now.
+        """
+        self._complete = complete
+        if self.done or self._start is None or self.config.push_to_talk:
+            return []
+        return self._pause_check()
 
     def feed(self, pcm: bytes) -> list[Boundary]:
         """Process more audio; returns the boundaries it crossed (possibly none)."""
@@ -200,11 +228,15 @@ class Endpointer:
         return []
 
     def _speech_frame(self) -> list[Boundary]:
+        return self._pause_check() or self._max_length_check()
+
+    def _pause_check(self) -> list[Boundary]:
         cfg = self.config
-        if self._silent_run * self._frame_seconds * 1000 >= cfg.trailing_silence_ms:
-            self.done = True
-            return [Boundary("end", self._at(self._frames_seen - self._silent_run), "silence")]
-        return self._max_length_check()
+        pause = cfg.early_silence_ms if self._complete else cfg.trailing_silence_ms
+        if self._silent_run == 0 or self._silent_run * self._frame_seconds * 1000 < pause:
+            return []
+        self.done = True
+        return [Boundary("end", self._at(self._frames_seen - self._silent_run), "silence")]
 
     def _max_length_check(self) -> list[Boundary]:
         assert self._start is not None
@@ -235,9 +267,16 @@ class EndpointStream:
         """Audio of the stream heard so far."""
         return self._samples / self.rate
 
-    def utterance(self) -> Endpointer:
-        """The endpointer for the next utterance, starting at the current stream time."""
-        return Endpointer(self.rate, self.config, detector=self.detector, offset=self.seconds)
+    def utterance(self, leading_silence_ms: int | None = None) -> Endpointer:
+        """The endpointer for the next utterance, starting at the current stream time.
+
+        ``leading_silence_ms`` overrides how long it waits for speech (after
+        a wake phrase, the driver has its own time to start the command).
+        """
+        config = self.config
+        if leading_silence_ms is not None:
+            config = replace(config, leading_silence_ms=leading_silence_ms)
+        return Endpointer(self.rate, config, detector=self.detector, offset=self.seconds)
 
     def heard(self, chunk: bytes) -> None:
         """Count ``chunk`` (int16 mono) as heard, whether or not an endpointer saw it all."""

@@ -17,10 +17,11 @@ import io
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -38,8 +39,12 @@ from assistant.cli.options import (
 from assistant.config import Settings
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.session import open_session
-from assistant.errors import TTSUnavailableError
+from assistant.errors import TTSUnavailableError, UserInputError
 from assistant.tts import Speaker, TextOnlySpeaker, locale_voice, open_speaker
+
+if TYPE_CHECKING:
+    from assistant.asr.base import Transcriber
+    from assistant.asr.wake import WakePhrase
 
 PROMPT = "you> "
 _TICK = 0.2
@@ -60,6 +65,22 @@ _MIC_RATE = 16000
 )
 @click.option("--mic", is_flag=True, help="Listen on the microphone instead of reading text.")
 @locale_option
+@click.option(
+    "--audio-in",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="WAV",
+    help="Listen to a recording, played in real time, as if it were the microphone.",
+)
+@click.option(
+    "--wake/--no-wake",
+    default=None,
+    help="Hands-free: only speech after the wake phrase is a command (default: [wake] enabled).",
+)
+@click.option(
+    "--push-to-talk",
+    is_flag=True,
+    help="Press space to talk and space again to stop, instead of voice detection.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -71,15 +92,25 @@ def command(
     speak: bool | None,
     mic: bool,
     locale_name: str | None,
+    audio_in: Path | None,
+    wake: bool | None,
+    push_to_talk: bool,
 ) -> None:
     """Talk to the assistant: send and read messages, check the calendar.
 
     On a terminal: type at the prompt, replies are printed and spoken. With
     stdin not a terminal, each line is one turn and each reply is printed
-    as one "assistant: ..." line on stdout.
+    as one "assistant: ..." line on stdout. With --mic (or --audio-in) the
+    driver speaks: hands-free with voice detection (after the wake phrase
+    with --wake), or holding the floor with the space bar (--push-to-talk).
     """
     locale = locale_from(locale_name)
     settings = settings_from(ctx, data_dir=data_dir, backend=backend, locale=locale)
+    speech_in = mic or audio_in is not None
+    if push_to_talk and not speech_in:
+        raise UserInputError("--push-to-talk needs --mic or --audio-in")
+    if push_to_talk and not sys.stdin.isatty():
+        raise UserInputError("--push-to-talk needs a terminal: stdin is not one")
     if isinstance(sys.stdin, io.TextIOWrapper):
         # A stray byte that is not UTF-8 is an unintelligible turn, not a crash.
         sys.stdin.reconfigure(errors="replace")
@@ -88,10 +119,13 @@ def command(
     options = ChatOptions(
         zone=zone,
         start=start,
-        interactive=mic or sys.stdin.isatty(),
+        interactive=speech_in or sys.stdin.isatty(),
         speak=settings.tts.enabled and (speak if speak is not None else sys.stdout.isatty()),
         speak_required=speak is True,
-        mic=mic,
+        mic=speech_in,
+        audio_in=audio_in,
+        wake=settings.wake.enabled if wake is None else wake,
+        push_to_talk=push_to_talk,
     )
     asyncio.run(_chat(settings, options))
 
@@ -105,7 +139,12 @@ class ChatOptions:
     interactive: bool
     speak: bool
     speak_required: bool
+    #: Speech in (microphone or --audio-in) instead of typed lines.
     mic: bool
+    audio_in: Path | None = None
+    #: Hands-free: commands only after the wake phrase.
+    wake: bool = False
+    push_to_talk: bool = False
 
 
 def moving_clock(start: datetime) -> Callable[[], datetime]:
@@ -144,7 +183,7 @@ async def _chat(settings: Settings, options: ChatOptions) -> None:
         if options.interactive:
             background.append(asyncio.create_task(_timers(session.runner)))
         if options.mic:
-            await _mic_loop(settings, session.runner)
+            await _mic_loop(settings, session.runner, options)
         else:
             await _typed_loop(session.runner, prompt=PROMPT if sys.stdin.isatty() else "")
     finally:
@@ -226,13 +265,26 @@ def _read_line(prompt: str) -> str | None:
     return line if line else None
 
 
-async def _mic_loop(settings: Settings, runner: DialogRunner) -> None:
-    """Speech turns from the microphone through the configured vosk model."""
-    from assistant.asr import Listener, transcriber_from_settings
-    from assistant.audio.endpoint import EndpointConfig
+async def _mic_loop(settings: Settings, runner: DialogRunner, options: ChatOptions) -> None:
+    """Speech turns from the microphone (or a recording) through the configured model."""
+    # Imported here: typed chat starts without loading the speech stack.
+    from assistant.asr import transcriber_from_settings
+    from assistant.asr.wake import WakePhrase
     from assistant.audio.microphone import Microphone
-    from assistant.dialog.voice import listen_loop
 
+    wake = WakePhrase.from_settings(settings.wake, settings.locale) if options.wake else None
+    if options.audio_in is not None:
+        from assistant.audio.sources import open_audio
+
+        open_audio(options.audio_in).close()  # a missing or bad file fails before the model loads
+        transcriber, _choice = await asyncio.to_thread(
+            functools.partial(transcriber_from_settings, settings, locale=settings.locale)
+        )
+        audio = played_in_real_time(options.audio_in, transcriber.sample_rate)
+        await _speech_turns(
+            settings, runner, options, transcriber=transcriber, audio=audio, wake=wake
+        )
+        return
     # Open the microphone before loading the model: no device fails in
     # milliseconds instead of after a model load of several seconds.
     microphone = Microphone(rate=_MIC_RATE)
@@ -245,11 +297,59 @@ async def _mic_loop(settings: Settings, runner: DialogRunner) -> None:
             microphone.close()
             microphone = Microphone(rate=transcriber.sample_rate)
             microphone.start()
-        click.echo("drivetalk: listening (Ctrl-C to stop)", err=True)
-        endpointing = EndpointConfig.from_settings(settings.asr)
-        await listen_loop(runner, Listener(transcriber, endpointing), microphone)
+        await _speech_turns(
+            settings,
+            runner,
+            options,
+            transcriber=transcriber,
+            audio=aiter(microphone),
+            wake=wake,
+        )
     finally:
         microphone.close()
+
+
+async def _speech_turns(
+    settings: Settings,
+    runner: DialogRunner,
+    options: ChatOptions,
+    *,
+    transcriber: Transcriber,
+    audio: AsyncIterator[bytes],
+    wake: WakePhrase | None,
+) -> None:
+    from assistant.asr.listener import Listener
+    from assistant.audio.endpoint import EndpointConfig
+    from assistant.cli.push_to_talk import KeyPresses, push_to_talk_loop
+    from assistant.dialog.voice import listen_loop
+
+    endpointing = EndpointConfig.from_settings(settings.asr)
+    if options.push_to_talk:
+        listener = Listener(transcriber, replace(endpointing, push_to_talk=True))
+        with KeyPresses() as keys:
+            await push_to_talk_loop(runner, listener, audio, keys, tell=_tell)
+        return
+    if wake is not None:
+        _tell(f'say "{wake.phrase}" to talk (Ctrl-C to stop)')
+    else:
+        _tell("listening (Ctrl-C to stop)")
+    on_wake = (lambda _heard: _tell("listening")) if wake is not None else None
+    await listen_loop(runner, Listener(transcriber, endpointing), audio, wake=wake, on_wake=on_wake)
+
+
+def _tell(text: str) -> None:
+    """A status line for the driver, on stderr (stdout carries the replies)."""
+    click.echo(f"drivetalk: {text}", err=True)
+
+
+async def played_in_real_time(path: Path, rate: int, chunk_ms: int = 100) -> AsyncIterator[bytes]:
+    """A recording as a microphone would give it: ``rate`` chunks, one per ``chunk_ms``."""
+    from assistant.audio.sources import ChunkReader, open_audio
+
+    with open_audio(path) as source:
+        for chunk in ChunkReader(source, rate, chunk_ms=chunk_ms):
+            await asyncio.sleep(len(chunk) / 2 / rate)
+            yield chunk
 
 
 async def _timers(runner: DialogRunner) -> None:

@@ -31,6 +31,7 @@ from assistant.dialog.actions import (
     Speak,
     StopSpeaking,
 )
+from assistant.dialog.early_end import is_complete
 from assistant.dialog.engine import step
 from assistant.dialog.events import (
     BargeIn,
@@ -145,6 +146,27 @@ class DialogRunner:
     def parse(self, heard: str | Sequence[Hypothesis]) -> ParseResult:
         """Parse what the driver said in the context of the last question."""
         return self.parser.parse(heard, now=self.clock(), context=self.window.context)
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Whether the assistant asked something and waits for the answer.
+
+        With a wake phrase, the answer to a question needs none: the
+        listening window stays open while this holds.
+        """
+        window = self.window
+        return window.context != ParseContext() or bool(window.vocabulary)
+
+    def complete_enough(self, heard: str) -> bool:
+        """Whether ``heard`` (a partial transcript) already answers the open question.
+
+        The listener's early-end predicate: true for a confident yes/no, a
+        choice, a contact or a command without free text, never while a
+        body, a title or a time is being dictated (see :mod:`.early_end`).
+        """
+        if not heard.strip():
+            return False
+        return is_complete(self.parse(heard), self.window.context)
 
     async def hear(self, heard: str | Sequence[Hypothesis]) -> None:
         """One driver turn: typed text or an ASR n-best list."""

@@ -9,11 +9,12 @@ a barge-in: playback stops at once and the new turn follows.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 
 from assistant.asr.events import BargeIn as AsrBargeIn
-from assistant.asr.events import Final
+from assistant.asr.events import Final, WakeHeard
 from assistant.asr.listener import Listener
+from assistant.asr.wake import WakeGate, WakePhrase
 from assistant.dialog.runner import DialogRunner
 
 
@@ -36,23 +37,37 @@ class _Source:
 
 
 async def listen_loop(
-    runner: DialogRunner, listener: Listener, chunks: AsyncIterable[bytes]
+    runner: DialogRunner,
+    listener: Listener,
+    chunks: AsyncIterable[bytes],
+    *,
+    wake: WakePhrase | None = None,
+    on_wake: Callable[[WakeHeard], None] | None = None,
 ) -> None:
-    """Recognise utterances from ``chunks`` and hand them to ``runner`` until the stream ends."""
+    """Recognise utterances from ``chunks`` and hand them to ``runner`` until the stream ends.
+
+    With a ``wake`` phrase, speech is a turn only after the phrase (the next
+    utterance, which may start up to ``wake.listen_seconds`` later), while
+    the assistant is busy with a turn, or while it waits for the answer to a
+    question: "Send it?" needs no wake phrase before "yes".
+    """
     source = _Source(chunks)
     turn: asyncio.Task[None] | None = None
+    gate = WakeGate(wake)
 
     def speaking() -> bool:
         return turn is not None and not turn.done()
 
+    def woken(heard: WakeHeard) -> None:
+        runner.barge_in()  # an announcement stops: the driver wants to talk
+        if on_wake is not None:
+            on_wake(heard)
+
     while not source.exhausted:
-        final: Final | None = None
-        grammar = runner.vocabulary or None
-        async for event in listener.listen(source, grammar=grammar, is_speaking=speaking):
-            if isinstance(event, AsrBargeIn):
-                runner.barge_in()
-            elif isinstance(event, Final):
-                final = event
+        busy = speaking() or runner.awaiting_answer
+        if not await gate.admit(listener, source, busy=busy, on_wake=woken):
+            continue
+        final = await utterance_for(runner, listener, source, speaking, gate.window_ms())
         if final is None or not final.text.strip():
             continue
         if turn is not None:
@@ -60,3 +75,26 @@ async def listen_loop(
         turn = asyncio.create_task(runner.hear(final.alternatives or final.text))
     if turn is not None:
         await turn
+
+
+async def utterance_for(
+    runner: DialogRunner,
+    listener: Listener,
+    source: AsyncIterable[bytes],
+    speaking: Callable[[], bool],
+    leading_silence_ms: int | None = None,
+) -> Final | None:
+    """One utterance of ``source`` for the dialog: grammar, early end, barge-in from the runner."""
+    final: Final | None = None
+    async for event in listener.listen(
+        source,
+        grammar=runner.vocabulary or None,
+        is_speaking=speaking,
+        complete=runner.complete_enough,
+        leading_silence_ms=leading_silence_ms,
+    ):
+        if isinstance(event, AsrBargeIn):
+            runner.barge_in()
+        elif isinstance(event, Final):
+            final = event
+    return final

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,15 +39,19 @@ async def hear_file(
     *,
     grammar: Sequence[str] | None = None,
     chunk_ms: int = 100,
+    complete: Callable[[str], bool] | None = None,
 ) -> Heard:
-    """Stream ``path`` through endpointing and recognition; the first utterance's result."""
+    """Stream ``path`` through endpointing and recognition; the first utterance's result.
+
+    ``complete`` is the conversation's early-end predicate, as in a live stream.
+    """
     with open_audio(path) as source:
         reader = ChunkReader(source, listener.transcriber.sample_rate, chunk_ms=chunk_ms)
         ended: float | None = None
         reason = "end_of_stream"
         final: Final | None = None
         async with aclosing(_threaded(iter(reader))) as chunks:
-            async for event in listener.listen(chunks, grammar=grammar or None):
+            async for event in listener.listen(chunks, grammar=grammar or None, complete=complete):
                 if isinstance(event, SpeechEnded):
                     ended, reason = time.perf_counter(), event.reason
                 elif isinstance(event, Final):

@@ -157,7 +157,9 @@ class Replayer:
             return Heard(Final(text=turn.transcript), now, now, "transcript", 0.0)
         if turn.audio is None:
             raise InputFileError("this turn has no recording (use --transcripts)")
-        return await hear_file(listener, turn.audio, grammar=runner.vocabulary)
+        return await hear_file(
+            listener, turn.audio, grammar=runner.vocabulary, complete=runner.complete_enough
+        )
 
 
 def _where(turn: Turn | None, done: int) -> str:

@@ -111,6 +111,14 @@ class DialogConversation:
         runner.names = tuple(dict.fromkeys(display_name(c, locale) for c in self._contacts))
         runner.name_book = NameBook.build(self._contacts, locale)
 
+    def awaiting_answer(self) -> bool:
+        """Whether the open question waits for an answer (no wake phrase needed for it)."""
+        return self.runner.awaiting_answer
+
+    def complete_enough(self, partial: str) -> bool:
+        """Whether ``partial`` already answers the open question (the listener's early end)."""
+        return self.runner.complete_enough(partial)
+
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (its n-best list)."""
         heard: str | Sequence[Hypothesis] = final.alternatives or final.text

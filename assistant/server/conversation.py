@@ -43,6 +43,12 @@ class Conversation(Protocol):
     def vocabulary(self) -> tuple[str, ...]:
         """Phrases expected next (for constrained recognition); empty for free speech."""
 
+    def awaiting_answer(self) -> bool:
+        """Whether the assistant asked a question and waits for its answer."""
+
+    def complete_enough(self, partial: str) -> bool:
+        """Whether ``partial`` already answers the open question (ends the utterance early)."""
+
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (n-best) and return the assistant's replies."""
 

@@ -25,8 +25,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from assistant.asr.base import Transcriber
 from assistant.asr.events import BargeIn as AsrBargeIn
-from assistant.asr.events import Event, Final, Partial, SpeechEnded, SpeechStarted
+from assistant.asr.events import Event, Final, Partial, SpeechEnded, SpeechStarted, WakeHeard
 from assistant.asr.listener import Listener
+from assistant.asr.wake import WakeGate
 from assistant.audio.convert import PcmConverter
 from assistant.audio.endpoint import EndpointConfig
 from assistant.errors import DriveTalkError, RequestRejectedError
@@ -73,6 +74,9 @@ class StreamHandler:
         self.last_heard = time.monotonic()
         self._max_chars = max(MAX_CHARS, 8 * limits.text_chars + 1024)
         self.speaking_until = 0.0
+        self.wake = WakeGate(None)
+        #: A turn is being answered (its speech needs no wake phrase after it).
+        self.answering = False
         self._window_start = time.monotonic()
         self._frames_in_window = 0
 
@@ -181,6 +185,10 @@ class StreamHandler:
         assert self.session is not None
         self.converter = PcmConverter(start.format, transcriber.sample_rate)
         listener = Listener(transcriber, self._endpointing(start.push_to_talk))
+        settings = self.state.settings  # push-to-talk: the button, never a wake phrase
+        self.wake = WakeGate.configured(
+            settings.wake, settings.locale, False if start.push_to_talk else start.wake
+        )
         self.out.event(
             {
                 "type": "ready",
@@ -359,13 +367,25 @@ class StreamHandler:
         assert self.session is not None
         conversation = self.session.conversation
         while True:
+            busy = self.answering or not self.turns.empty() or self._speaking()
+            busy = busy or conversation.awaiting_answer()
+            if not await self.wake.admit(listener, self.feed, busy=busy, on_wake=self._woken):
+                continue
             vocabulary = conversation.vocabulary()
             async for event in listener.listen(
-                self.feed, grammar=vocabulary or None, is_speaking=self._speaking
+                self.feed,
+                grammar=vocabulary or None,
+                is_speaking=self._speaking,
+                complete=conversation.complete_enough,
+                leading_silence_ms=self.wake.window_ms(),
             ):
                 self._forward(event)
                 if isinstance(event, Final) and event.text.strip():
                     await self.turns.put(event)
+
+    def _woken(self, heard: WakeHeard) -> None:
+        self.speaking_until = 0.0
+        self.out.event(heard.to_dict())
 
     def _speaking(self) -> bool:
         return time.monotonic() < self.speaking_until
@@ -387,6 +407,7 @@ class StreamHandler:
         session = self.session
         while True:
             heard = await self.turns.get()
+            self.answering = True
             try:
                 # Shielded: a disconnect must not cut a turn in half after the
                 # driver confirmed (the message is in the outbox either way).
@@ -395,7 +416,10 @@ class StreamHandler:
                 _, code = status_of(exc)
                 self.out.error(code, str(exc))
                 continue
-            await self._reply(turn, session)
+            else:
+                await self._reply(turn, session)
+            finally:
+                self.answering = False
 
     async def _turn(self, session: Session, heard: Final | str) -> Turn:
         started = time.perf_counter()

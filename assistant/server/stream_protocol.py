@@ -4,15 +4,17 @@ Protocol (see the README for the full table):
 
 * client -> server, first message, JSON text:
   ``{"type": "start", "format": {"rate": 48000, "channels": 1, "sample": "s16le"},
-  "mode": "vad" | "push_to_talk", "key": "dtk_...", "locale": "en" | "zh"}``
+  "mode": "vad" | "push_to_talk", "key": "dtk_...", "locale": "en" | "zh", "wake": true | false}``
   (``key`` only when the upgrade request had no ``Authorization`` header, as
-  in browsers; ``locale`` optional: the session's language from now on);
+  in browsers; ``locale`` optional: the session's language from now on;
+  ``wake``, in ``vad`` mode, overrides ``[wake] enabled``);
 * then binary frames of PCM in that format, and JSON control messages
   ``{"type": "end"}`` (push-to-talk released), ``{"type": "text", "text": ...}``
   (typed fallback), ``{"type": "ping"}``, ``{"type": "stop"}``;
 * server -> client: JSON events ``ready``, ``speech_started``, ``partial``,
   ``speech_ended``, ``final``, ``barge_in``, ``intent``, ``reply``,
-  ``announcement``, ``pong``, ``error``; after a ``reply`` with ``"audio": true`` one
+  ``announcement``, ``wake``, ``pong``, ``error``; after a ``reply`` with
+  ``"audio": true`` one
   binary frame holding the reply as a WAV file.
 
 Everything the server sends goes through one bounded queue: partials are
@@ -54,6 +56,8 @@ class Start:
     key: str | None
     #: The language the session should speak from now on (None: unchanged).
     locale: Locale | None = None
+    #: Whether commands need the wake phrase first (None: as configured).
+    wake: bool | None = None
 
 
 #: Defaults of the limits ``parse_json`` enforces (the server passes its settings).
@@ -135,7 +139,16 @@ def parse_start(data: dict[str, Any]) -> Start:
     locale = data.get("locale")
     if locale is not None and not is_locale(locale):
         raise ProtocolError("bad_locale", unknown_locale_message(locale))
-    return Start(pcm, mode == "push_to_talk", key if isinstance(key, str) else None, locale)
+    wake = data.get("wake")
+    if wake is not None and not isinstance(wake, bool):
+        raise ProtocolError("bad_wake", "start.wake must be true or false")
+    return Start(
+        pcm,
+        mode == "push_to_talk",
+        key if isinstance(key, str) else None,
+        locale=locale,
+        wake=wake,
+    )
 
 
 def check_frame(data: bytes, fmt: PcmFormat, limits: ServerLimits) -> float:

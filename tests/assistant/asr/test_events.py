@@ -14,6 +14,7 @@ from assistant.asr import (
     Partial,
     SpeechEnded,
     SpeechStarted,
+    WakeHeard,
     event_from_dict,
     event_to_dict,
 )
@@ -37,6 +38,7 @@ EVENTS: list[Event] = [
     SpeechStarted(time=1.23),
     SpeechEnded(time=3.5, reason="max_length"),
     BargeIn(time=0.5),
+    WakeHeard(time=2.1, phrase="hey drive talk"),
 ]
 
 
@@ -48,7 +50,14 @@ def test_event_round_trips_through_json(event: Event) -> None:
 
 
 def test_every_event_type_is_covered() -> None:
-    assert {type(e) for e in EVENTS} == {Partial, Final, SpeechStarted, SpeechEnded, BargeIn}
+    assert {type(e) for e in EVENTS} == {
+        Partial,
+        Final,
+        SpeechStarted,
+        SpeechEnded,
+        BargeIn,
+        WakeHeard,
+    }
 
 
 @pytest.mark.parametrize(
@@ -57,6 +66,7 @@ def test_every_event_type_is_covered() -> None:
         {},
         {"type": "shout"},
         {"type": "partial"},
+        {"type": "wake", "time": 1.0},
         {"type": "final", "text": "x", "words": [{"word": "x"}]},
         {"type": "speech_started", "time": "soon"},
         {"type": "final", "text": "x", "alternatives": [{"score": 1}]},

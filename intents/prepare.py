@@ -86,7 +86,8 @@ class Preparer:
         """The utterance as meant after a restart ("给李伟 不对 给李娜发消息").
 
         At the very start a restart is an answer ("不对，发给徐静"), left to the
-        grammar. Mid-utterance, what follows replaces what it repeats: from the
+        grammar, also when restarts are stacked ("不对，我是说发给徐静").
+        Mid-utterance, what follows replaces what it repeats: from the
         last earlier occurrence of its first word (给李伟 -> 给李娜), else the
         stretch since the last pause (说 明天 我是说后天 -> 说后天), else everything
         before. Ambiguous words (不对, 不是: "数据不对") count only after a pause or
@@ -104,9 +105,22 @@ class Preparer:
                 paused = _paused(tokens, start)
                 if phrase in self._paused_restarts and not (paused or repeat is not None):
                     continue
+                if self._only_restarts(words[:start]):
+                    continue  # "不对，我是说发给徐静": still the answer's opening
                 keep = repeat if repeat is not None else _last_pause(tokens, start)
                 return _joined(tokens.slice(0, keep), tokens.slice(end, len(words)))
         return tokens
+
+    def _only_restarts(self, words: tuple[str, ...]) -> bool:
+        """True when ``words`` are nothing but restart phrases ("不对", "不是 不是")."""
+        phrases = (*self._restarts, *self._paused_restarts)
+        at = 0
+        while at < len(words):
+            size = next((len(p) for p in phrases if words[at : at + len(p)] == p), 0)
+            if not size:
+                return False
+            at += size
+        return bool(words)
 
     def _respelled(self, tokens: Tokens) -> Tokens:
         if not any(w in self._respell for w in tokens.words):

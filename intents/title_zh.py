@@ -29,6 +29,9 @@ class TitleFinder:
         self._cancel_suffixes = _phrases(speech.get("cancel_frame_suffix", ()))
         self._where = _phrases(speech.get("location_markers", ()))
         self._places = tuple(str(w) for w in speech.get("location_nouns", ()))
+        self._verbs = _phrases(speech.get("title_verbs", ()))
+        self._verb_keeps = _phrases(speech.get("title_verb_keeps", ()))
+        self._meeting_nouns = tuple(str(w) for w in speech.get("title_meeting_nouns", ()))
 
     def title(self, tokens: Tokens, names: Sequence[str]) -> str | None:
         """The title said in ``tokens`` (time phrases already out), or None."""
@@ -46,6 +49,7 @@ class TitleFinder:
                 place = where
                 continue
             lo, hi = self._strip(tokens.words, start, end, names)
+            lo = self._without_verb(tokens, lo, hi)
             if lo >= hi or tokens.words[lo:hi] in self._generic:
                 continue
             found.append(tokens.surface(lo, hi))
@@ -89,6 +93,23 @@ class TitleFinder:
                     hi, changed = hi - len(phrase), True
                     break
         return lo, hi
+
+    def _without_verb(self, tokens: Tokens, lo: int, hi: int) -> int:
+        """Where the title starts once a verb of holding a meeting is left out.
+
+        "开预算会", "召开季度总结会", "约个面谈": 开/召开/约 say what to do with
+        the meeting, not which one. Only before a meeting noun (开学典礼 is a
+        title) and never inside a word that starts like one (开发评审会).
+        """
+        words = tokens.words
+        if any(words[lo : lo + len(keep)] == keep for keep in self._verb_keeps):
+            return lo
+        if not tokens.surface(lo, hi).endswith(self._meeting_nouns):
+            return lo
+        for verb in self._verbs:
+            if hi - lo > len(verb) and words[lo : lo + len(verb)] == verb:
+                return lo + len(verb)
+        return lo
 
     def _place(self, tokens: Tokens, lo: int, hi: int) -> str | None:
         """ "在三号会议室", "地点在公司一楼会议室": a stretch that says where."""

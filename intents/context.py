@@ -38,10 +38,18 @@ def pick_choice(tokens: Tokens, choices: Sequence[str], numbers: NumberWords) ->
     if not text:
         return None
     scores = [_choice_score(text, choice) for choice in choices]
-    ranked = sorted(range(len(choices)), key=lambda i: scores[i], reverse=True)
+    return decisive(scores, CHOICE_CUTOFF, CHOICE_MARGIN)
+
+
+def decisive(scores: Sequence[float], cutoff: float, margin: float) -> int | None:
+    """The index of the best score if it reaches ``cutoff`` and beats the
+    runner-up by ``margin``; None when the answer does not tell them apart."""
+    ranked = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
+    if not ranked:
+        return None
     best = ranked[0]
     runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
-    if scores[best] >= CHOICE_CUTOFF and scores[best] - runner_up >= CHOICE_MARGIN:
+    if scores[best] >= cutoff and scores[best] - runner_up >= margin:
         return best
     return None
 

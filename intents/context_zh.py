@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from intents.context import decisive
 from intents.text import Tokens, tokenize_cjk
 from intents.timeparse_zh import NUM, number
 
@@ -46,12 +47,7 @@ def pick_choice_zh(
     if not content:
         return None
     scores = [_overlap(content, variant) for variant in variants]
-    ranked = sorted(range(len(choices)), key=lambda i: scores[i], reverse=True)
-    best = ranked[0]
-    runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
-    if scores[best] >= CHOICE_CUTOFF and scores[best] - runner_up >= CHOICE_MARGIN:
-        return best
-    return None
+    return decisive(scores, CHOICE_CUTOFF, CHOICE_MARGIN)
 
 
 def _ordinal(text: str) -> int | None:

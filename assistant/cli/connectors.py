@@ -15,7 +15,7 @@ trips (one message, one event created and cancelled).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import click
@@ -84,9 +84,7 @@ def conform_command(
     ctx: click.Context, name: str, write: bool, recipient: str | None, timeout: float
 ) -> int:
     """Check backend NAME against the contracts of the ports it implements (exit 0 = conforms)."""
-    if name not in registry.available():
-        known = ", ".join(sorted(registry.available())) or "none"
-        raise UnknownBackendError(f"unknown backend {name!r} (installed: {known})")
+    _require_installed(name)
     settings = settings_from(ctx)
     report = asyncio.run(_conform(name, settings, write, recipient, timeout))
     if isinstance(report, CheckResult):
@@ -105,6 +103,22 @@ async def _conform(
     """Build one backend and run the conformance kit; a failure to build is a verdict."""
     from connectors.conformance import conform
 
+    async def run(connector: Any) -> Any:
+        return await conform(connector, write=write, recipient=recipient, timeout=timeout)
+
+    return await _with_backend(name, settings, timeout, run)
+
+
+def _require_installed(name: str) -> None:
+    if name not in registry.available():
+        known = ", ".join(sorted(registry.available())) or "none"
+        raise UnknownBackendError(f"unknown backend {name!r} (installed: {known})")
+
+
+async def _with_backend(
+    name: str, settings: Settings, timeout: float, run: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """Build backend ``name``, ``run`` it and close it; a failure to build is a FAILED verdict."""
     config = settings.connectors.get(name, {})
     async with httpx.AsyncClient(timeout=min(timeout, 30.0)) as http:  # TLS verification on
         try:
@@ -112,7 +126,7 @@ async def _conform(
         except DriveTalkError as exc:
             return CheckResult(False, str(exc))
         try:
-            return await conform(connector, write=write, recipient=recipient, timeout=timeout)
+            return await run(connector)
         finally:
             await connector.aclose()
 
@@ -135,9 +149,7 @@ async def _conform(
 @click.pass_context
 def check_command(ctx: click.Context, name: str, timeout: float, live: bool) -> int:
     """Build backend NAME from the config file and check it live (exit 0 = OK)."""
-    if name not in registry.available():
-        known = ", ".join(sorted(registry.available())) or "none"
-        raise UnknownBackendError(f"unknown backend {name!r} (installed: {known})")
+    _require_installed(name)
     settings = settings_from(ctx)
     if live:
         return _report_live(name, asyncio.run(_live(name, settings, timeout)))
@@ -161,35 +173,29 @@ def _report_live(name: str, steps: Sequence[Any] | CheckResult) -> int:
 
 async def _live(name: str, settings: Settings, timeout: float) -> Sequence[Any] | CheckResult:
     """Build one backend and run its ``live_check`` walk; failures to build become a verdict."""
-    config = settings.connectors.get(name, {})
-    async with httpx.AsyncClient(timeout=min(timeout, 30.0)) as http:  # TLS verification on
-        try:
-            connector = build_backend(settings, name, config=config, http=http)
-        except DriveTalkError as exc:
-            return CheckResult(False, str(exc))
-        try:
-            walk = getattr(connector, "live_check", None)
-            if walk is None:
-                raise UserInputError(f"backend {name!r} has no --live check")
-            steps: Sequence[Any] = await walk(step_timeout=timeout)
-            return steps
-        finally:
-            await connector.aclose()
+
+    async def run(connector: Any) -> Sequence[Any]:
+        walk = getattr(connector, "live_check", None)
+        if walk is None:
+            raise UserInputError(f"backend {name!r} has no --live check")
+        steps: Sequence[Any] = await walk(step_timeout=timeout)
+        return steps
+
+    result: Sequence[Any] | CheckResult = await _with_backend(name, settings, timeout, run)
+    return result
 
 
 async def _check(name: str, settings: Settings, timeout: float) -> CheckResult:
     """Build, check and close one backend; every failure becomes a FAILED verdict."""
-    config = settings.connectors.get(name, {})
-    async with httpx.AsyncClient(timeout=min(timeout, 30.0)) as http:  # TLS verification on
+
+    async def run(connector: Any) -> CheckResult:
         try:
-            connector = build_backend(settings, name, config=config, http=http)
-        except DriveTalkError as exc:
-            return CheckResult(False, str(exc))
-        try:
-            return await asyncio.wait_for(connector.check(), timeout)
+            result: CheckResult = await asyncio.wait_for(connector.check(), timeout)
         except TimeoutError:
             return CheckResult(False, f"no answer within {timeout:g} s")
         except DriveTalkError as exc:  # check() should not raise; a plugin's might
             return CheckResult(False, str(exc))
-        finally:
-            await connector.aclose()
+        return result
+
+    checked: CheckResult = await _with_backend(name, settings, timeout, run)
+    return checked

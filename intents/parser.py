@@ -19,6 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
+from intents.alike import SoundAlikes
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
 from intents.context_zh import pick_choice_zh
@@ -73,6 +74,7 @@ class Parser:
         self.preparer = Preparer(speech, grammar.vocabulary)
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
+        self.alike = SoundAlikes(contacts)
         #: English restarts ("... uh no wait tell lin tao ..."): a whole new command.
         self.restarts = Restarts(speech.get("restart_markers") or ())
         self._titles = TitleFinder(speech)
@@ -113,8 +115,8 @@ class Parser:
         """Understand one utterance (a text, or ASR hypotheses best first)."""
         context = context or ParseContext()
         if isinstance(utterance, str):
-            return self._parse_text(utterance, now, context)
-        return self._parse_nbest(utterance, now, context)
+            return self.alike.annotate(self._parse_text(utterance, now, context))
+        return self.alike.annotate(self._parse_nbest(utterance, now, context))
 
     # -- n-best ------------------------------------------------------------
 

@@ -32,6 +32,7 @@ _CLASSES: dict[str, type[Any]] = {
         dialog_state.DialogState,
         dialog_state.Policy,
         dialog_state.Target,
+        dialog_state.PendingName,
         dialog_state.MessageDraft,
         dialog_state.Reading,
         dialog_state.Offer,

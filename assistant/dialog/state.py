@@ -38,6 +38,16 @@ class Target:
     id: str
     name: str
     to_group: bool = False
+    #: What tells this person from same-sounding ones ("Finance"), said with the name.
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingName:
+    """A recipient still to settle: namesakes to choose between (see MessageDraft.later)."""
+
+    query: str
+    candidates: tuple[Contact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,12 @@ class MessageDraft:
     candidates: tuple[Contact, ...] = ()
     #: The reading session a reply interrupted, resumed once the reply is sent.
     resume: Reading | None = None
+    #: More recipients ("to li na and xu jing"), in the order they were settled.
+    also: tuple[Target, ...] = ()
+    #: Names still to choose for, after the one ``candidates`` asks about.
+    later: tuple[PendingName, ...] = ()
+    #: While sending: (request, outcome) per recipient reported so far.
+    outcomes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +194,8 @@ class DialogState:
     last_spoken: str = ""
     last_heard: Message | None = None
     kept_draft: MessageDraft | None = None
+    #: The body last read back (sent or not): "send the same message to ..." reuses it.
+    last_body: str = ""
     queued: tuple[Message, ...] = ()
     notices: tuple[str, ...] = ()
 

@@ -23,6 +23,7 @@ from intents.alike import SoundAlikes
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
 from intents.context_zh import pick_choice_zh
+from intents.edits import Additions
 from intents.grammar import Grammar, load_grammar, phrase_tokens
 from intents.index_cache import load_index
 from intents.matcher import Match, Matcher
@@ -75,6 +76,7 @@ class Parser:
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
         self.alike = SoundAlikes(contacts)
+        self.additions = Additions(speech.get("addition_openers") or ())
         #: English restarts ("... uh no wait tell lin tao ..."): a whole new command.
         self.restarts = Restarts(speech.get("restart_markers") or ())
         self._titles = TitleFinder(speech)
@@ -353,7 +355,9 @@ class Parser:
                 return ParseResult(text, Intent.CONFIRM, 0.9, {"choice": choice})
             return control
         if expect is Expect.YES_NO:
-            return control
+            # "also say thanks" at a read-back: a sentence added to the draft.
+            raw = self.preparer.without_hesitations(self.tokenize(text))
+            return self.additions.addition(text, raw) or control
         return self._expected_value(text, prepared, now, expect)
 
     def _expected_value(

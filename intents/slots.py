@@ -112,6 +112,12 @@ class SlotFiller:
                 slots[slot] = (
                     heard if heard is not None and slot == "recipient" else self._name(words)
                 )
+                if self.characters and slot == "recipient" and heard is None:
+                    several = self._several_said(tokens.surface(lo, hi))
+                    if several:  # "给李娜和徐静发消息": each person, as in English
+                        slots["recipients"] = several
+                        firsts = tuple(r.candidates[0] for r in several)
+                        slots[slot] = ContactResolution(self.join(words), firsts, ambiguous=True)
             elif self.characters:
                 # Pauses separate names too ("跟朱强 林涛 何军"): split the text as said.
                 slots[slot] = self.attendees(_PAUSES.sub(" 和 ", tokens.surface(lo, hi)))
@@ -338,6 +344,15 @@ class SlotFiller:
         if not any(w in _AND_WORDS for w in words[1:-1]):
             return ()
         people = self.attendees(" ".join(words))
+        if len(people) < 2 or not all(p.candidates for p in people):
+            return ()
+        return people
+
+    def _several_said(self, text: str) -> tuple[ContactResolution, ...]:
+        """Each person of "李娜和徐静" (Chinese), when every one of them is known."""
+        if not self._attendee_split.search(text):
+            return ()
+        people = self.attendees(text)
         if len(people) < 2 or not all(p.candidates for p in people):
             return ()
         return people

@@ -1,4 +1,4 @@
-"""Reading unread messages aloud, one at a time, newest conversations first.
+"""Reading unread messages aloud, one at a time: urgent ones first, then newest conversations.
 
 After each message the driver can say "next", "repeat", "reply" or "stop".
 A message is marked read only right after it was spoken in full (the
@@ -27,7 +27,7 @@ _STOP = (Intent.DENY, Intent.CANCEL)
 
 def start_read(state: DialogState, result: ParseResult) -> Outcome:
     """read_messages: fetch unread messages, optionally of one sender or chat."""
-    reading = Reading()
+    reading = Reading(urgent_only=result.slots.get("urgent_only") is True)
     for name in ("sender", "conversation"):
         resolution = result.slots.get(name)
         best = getattr(resolution, "best", None)
@@ -39,12 +39,13 @@ def start_read(state: DialogState, result: ParseResult) -> Outcome:
 
 
 def order_for_reading(messages: Iterable[Message]) -> tuple[Message, ...]:
-    """Newest conversations first; within a conversation, oldest message first."""
+    """Urgent messages first; then newest conversations first, each oldest message first."""
     by_conv: dict[str, list[Message]] = {}
     for message in sorted(messages, key=lambda m: m.sent_at):
         by_conv.setdefault(message.conversation_id, []).append(message)
     convs = sorted(by_conv.values(), key=lambda ms: ms[-1].sent_at, reverse=True)
-    return tuple(m for conv in convs for m in conv)
+    ordered = [m for conv in convs for m in conv]
+    return tuple([m for m in ordered if m.urgent] + [m for m in ordered if not m.urgent])
 
 
 def on_fetched(state: DialogState, reading: Reading, event: Fetched) -> Outcome:
@@ -54,11 +55,13 @@ def on_fetched(state: DialogState, reading: Reading, event: Fetched) -> Outcome:
         for m in event.messages
         if reading.sender_id in (None, m.sender_id)
         and reading.conversation_id in (None, m.conversation_id)
+        and (m.urgent or not reading.urgent_only)
     ]
     if not wanted:
-        return finish(state, p("read.none"))
+        return finish(state, p("read.none_urgent" if reading.urgent_only else "read.none"))
     messages = order_for_reading(wanted)
-    intro = p("read.count", count=count(len(messages), "unread message"))
+    noun = "urgent message" if reading.urgent_only else "unread message"
+    intro = p("read.count", count=count(len(messages), noun))
     return read_current(state, Reading(messages), intro)
 
 

@@ -83,6 +83,8 @@ class Reading:
     conversation_id: str | None = None
     #: Started by an announcement: no "that's all" summary at the end.
     announced: bool = False
+    #: Only urgent messages ("do I have any urgent messages").
+    urgent_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,12 +109,15 @@ class SlotFiller:
             elif kind == "text":
                 slots[slot] = _clean_text(tokens, lo, hi)
             elif kind == "contact":
-                slots[slot] = (
-                    heard if heard is not None and slot == "recipient" else self._name(words)
-                )
-                if self.characters and slot == "recipient" and heard is None:
-                    several = self._several_said(tokens.surface(lo, hi))
-                    if several:  # "给李娜和徐静发消息": each person, as in English
+                person = heard if heard is not None and slot == "recipient" else self._name(words)
+                slots[slot] = person
+                if slot == "recipient" and heard is None and not person.candidates:
+                    several = (
+                        self._several_said(tokens.surface(lo, hi))
+                        if self.characters
+                        else self._several(words)
+                    )
+                    if several:  # "给李娜和徐静发消息", "no, to li na and xu jing": each person
                         slots["recipients"] = several
                         firsts = tuple(r.candidates[0] for r in several)
                         slots[slot] = ContactResolution(self.join(words), firsts, ambiguous=True)

@@ -1,9 +1,9 @@
 """Who a message draft goes to: one person or group, or several, each settled on its own.
 
-"send a message to li na and xu jing" gives one resolution per name. Each
-known name becomes a :class:`Target`; a name with namesakes waits in line
-(:attr:`MessageDraft.later`) for its own "which one?"; an unknown name among
-several is left out and the driver told so. A person who sounds like
+"send a message to li na and xu jing" gives one resolution per name. Names are
+settled in the order they were said (:attr:`MessageDraft.later`): a known
+name at once, a name with namesakes by its own "which one?"; an unknown
+name among several is left out and the driver told so. A person who sounds like
 someone else in the directory (two Li Weis, Lee Way) carries the detail that
 tells them apart, and every read-back and announcement says it.
 """
@@ -56,11 +56,15 @@ def with_recipient(draft: MessageDraft, target: Target) -> MessageDraft:
 
 
 def next_pending(draft: MessageDraft) -> MessageDraft:
-    """Move the next name waiting in line into the "which one?" question."""
-    if draft.candidates or not draft.later:
-        return draft
-    first, *rest = draft.later
-    return replace(draft, candidates=first.candidates, later=tuple(rest))
+    """Settle the names waiting in line, in order, up to the next one to choose for."""
+    while not draft.candidates and draft.later:
+        first, *rest = draft.later
+        draft = replace(draft, later=tuple(rest))
+        if first.sure:
+            draft = with_recipient(draft, target_of(first.candidates[0], distinguish=first.alike))
+        else:
+            draft = replace(draft, candidates=first.candidates)
+    return draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +83,14 @@ def address(draft: MessageDraft, resolutions: tuple[ContactResolution, ...]) -> 
     """
     fresh = replace(draft, target=None, also=(), candidates=(), later=(), in_reply_to=None)
     unknown: list[str] = []
-    pending: list[PendingName] = []
+    line: list[PendingName] = []
     for resolution in resolutions:
         found = resolve(resolution)
         if found.contact is not None:
-            sounds_alike = bool(resolution.alike)
-            fresh = with_recipient(fresh, target_of(found.contact, distinguish=sounds_alike))
+            alike = bool(resolution.alike)
+            line.append(PendingName(resolution.query, (found.contact,), sure=True, alike=alike))
         elif found.candidates:
-            pending.append(PendingName(resolution.query, found.candidates))
+            line.append(PendingName(resolution.query, found.candidates))
         else:
             unknown.append(found.unknown)
-    fresh = next_pending(replace(fresh, later=tuple(pending)))
-    return Addressed(fresh, tuple(unknown))
+    return Addressed(next_pending(replace(fresh, later=tuple(line))), tuple(unknown))

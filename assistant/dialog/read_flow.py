@@ -62,7 +62,7 @@ def on_fetched(state: DialogState, reading: Reading, event: Fetched) -> Outcome:
     messages = order_for_reading(wanted)
     noun = "urgent message" if reading.urgent_only else "unread message"
     intro = p("read.count", count=count(len(messages), noun))
-    return read_current(state, Reading(messages), intro)
+    return read_current(state, replace(reading, messages=messages), intro)
 
 
 def start_reading(state: DialogState, messages: tuple[Message, ...], intro: str) -> Outcome:
@@ -96,7 +96,7 @@ def _after_message(state: DialogState, reading: Reading, spoken: DialogAction) -
     done: tuple[DialogAction, ...] = (spoken, MarkRead((message.id,)))
     left = len(reading.messages) - reading.index - 1
     if left == 0:
-        new, actions = finish(state, "" if reading.announced else p("read.all_done"))
+        new, actions = finish(state, _all_done(reading))
         return new, done + actions
     text = p("read.what_next", left=count(left, "more message"))
     new, actions = ask(state, text, "reading", ParseContext(), task=reading, vocab=_vocab())
@@ -153,15 +153,22 @@ def _answer_rest(state: DialogState, reading: Reading, intent: Intent) -> Outcom
 
 def _next(state: DialogState, reading: Reading) -> Outcome:
     if reading.index + 1 >= len(reading.messages):
-        return finish(state, "" if reading.announced else p("read.all_done"))
+        return finish(state, _all_done(reading))
     return read_current(state, replace(reading, index=reading.index + 1, rest=""))
+
+
+def _all_done(reading: Reading) -> str:
+    """The end of a reading session ("" after an announcement: no summary)."""
+    if reading.announced:
+        return ""
+    return p("read.all_urgent_done" if reading.urgent_only else "read.all_done")
 
 
 def resume_after_reply(state: DialogState, reading: Reading, sent: str) -> Outcome:
     """The reply went out: carry on with the messages still to read."""
     left = len(reading.messages) - reading.index - 1
     if left <= 0:
-        return finish(state, sent, p("read.all_done"))
+        return finish(state, sent, _all_done(reading))
     text = f"{sent} {p('read.what_next', left=count(left, 'more message'))}"
     return ask(state, text, "reading", ParseContext(), task=reading, vocab=_vocab())
 

@@ -44,10 +44,17 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class PendingName:
-    """A recipient still to settle: namesakes to choose between (see MessageDraft.later)."""
+    """A recipient after one still to choose (see MessageDraft.later), kept in spoken order.
+
+    ``sure``: the one candidate is the person (settled in turn, without a
+    question); otherwise the driver chooses between the candidates.
+    """
 
     query: str
     candidates: tuple[Contact, ...] = ()
+    sure: bool = False
+    #: The person sounds like someone else in the directory (the read-back says which).
+    alike: bool = False
 
 
 @dataclass(frozen=True, slots=True)

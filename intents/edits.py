@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from assistant.models import Intent
 from intents.grammar import phrase_tokens
-from intents.result import ParseResult
+from intents.result import ParseResult, SlotValue
 from intents.text import Tokens
 
 
@@ -33,6 +33,7 @@ class Additions:
             if len(words) > size and words[:size] == opener:
                 body = tokens.surface(size, len(words)).strip(" ,，:：")
                 if body:
-                    slots = {"body": body, "append": True, "correction": True}
+                    slots: dict[str, SlotValue] = {"body": body, "append": True}
+                    slots["correction"] = True
                     return ParseResult(text, Intent.SEND_MESSAGE, 0.9, slots)
         return None

@@ -18,6 +18,7 @@ from assistant.dialog.state import (
     Moving,
     NewEvent,
     Offer,
+    PendingName,
     Policy,
     Reading,
     Target,
@@ -36,6 +37,13 @@ DRAFT = MessageDraft(Target("u-li-wei", "Li Wei"), "I'm 10 minutes late", urgent
 TASKS = [
     DRAFT,
     MessageDraft(candidates=(LI, WANG), resume=Reading((MSG,), 0, rest="...")),
+    MessageDraft(
+        Target("u-li-wei", "Li Wei", detail="Finance"),
+        "Trucks loaded",
+        also=(Target("u-wang", "Wang Fang"),),
+        later=(PendingName("li wei", (LI, WANG)), PendingName("xu jing", (LI,), sure=True)),
+        outcomes=(("send-1-u-li-wei", "sent"), ("send-1-u-wang", "")),
+    ),
     Reading((MSG, MSG), 1, "the rest", "u-li-wei", "c1", announced=True),
     Offer((MSG,)),
     CalendarQuery(AT, AT + timedelta(days=1), next_only=True),

@@ -61,7 +61,8 @@ def new_runner(
         clock=clock,
         state=DialogState(policy=policy_from(settings.dialog, locale)),
         names=tuple(dict.fromkeys(display_name(c, locale) for c in contacts)),
-        name_book=NameBook.build(contacts, locale),
+        # Senders who sound like someone else are announced with their department.
+        name_book=NameBook.build(contacts, locale, lambda c: bool(parser.alike.of(c))),
         **options,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.dialog.actions import SendMessage
 from assistant.dialog.events import Done, Failed, Queued
+from assistant.dialog.names import NameBook
 from assistant.dialog.state import DialogState
 from assistant.models import Contact, Intent
 from intents.result import ContactResolution
@@ -14,6 +15,7 @@ from tests.assistant.dialog.helpers import (
     Driver,
     ambiguous,
     known,
+    message,
     said,
     unknown,
 )
@@ -127,3 +129,12 @@ def test_a_person_who_sounds_like_another_is_named_with_their_department() -> No
     assert d.spoken(out) == "Here's your message to Li Wei in Finance: Paid. Send it?"
     out = d.say(said(Intent.CONFIRM))
     assert d.spoken(d.event(Done(sends(out)[0].request))) == "Sent to Li Wei in Finance."
+
+
+def test_a_sender_who_sounds_like_another_is_announced_with_their_department() -> None:
+    book = NameBook.build([LI_WEI_SALES, LI_WEI_FINANCE, LI_NA], "en", lambda c: c.name == "Li Wei")
+    renamed = book.message(message(LI_WEI_FINANCE, "Invoice paid"))
+    assert (renamed.sender_name, renamed.conversation_name) == ("Li Wei in Finance",) * 2
+    assert book.message(message(LI_NA, "Lunch?")).sender_name == "Li Na"
+    chinese = NameBook.build([LI_WEI_FINANCE], "zh", lambda c: True)
+    assert chinese.message(message(LI_WEI_FINANCE, "发票付了")).sender_name == "财务部的Li Wei"

@@ -22,7 +22,13 @@ from assistant.dialog.addressees import (
     with_recipient,
 )
 from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
-from assistant.dialog.contacts import choice_question, first_resolution, pick, unknown_name
+from assistant.dialog.contacts import (
+    choice_question,
+    first_resolution,
+    pick,
+    spoken_name,
+    unknown_name,
+)
 from assistant.dialog.events import Done, Failed, Queued, Utterance
 from assistant.dialog.prompts import phrase
 from assistant.dialog.send_results import all_reported, announce_outcomes, record
@@ -195,7 +201,8 @@ def _apply(state: DialogState, draft: MessageDraft, result: ParseResult, note: s
         addressed = address(draft, tuple(r for r in several if isinstance(r, ContactResolution)))
         draft = addressed.draft
         if addressed.unknown:
-            notes.append(p("send.dropped", names=join_names(addressed.unknown)))
+            unknown = [spoken_name(name) for name in addressed.unknown]
+            notes.append(p("send.dropped", names=join_names(unknown)))
     elif isinstance(resolution, ContactResolution):
         addressed = address(draft, (resolution,))
         draft = addressed.draft

@@ -371,7 +371,7 @@ class SlotFiller:
         if len(people) < 2 or not any(p.candidates for p in people):
             return ()
         if not all(
-            p.candidates or 2 <= len(p.query) <= 4 and all(map(is_cjk, p.query)) for p in people
+            p.candidates or (2 <= len(p.query) <= 4 and all(map(is_cjk, p.query))) for p in people
         ):
             return ()
         return people

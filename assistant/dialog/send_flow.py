@@ -56,8 +56,13 @@ def is_group_message(message: Message) -> bool:
 def start_send(state: DialogState, result: ParseResult) -> Outcome:
     """send_message from the idle state (all slots at once or piece by piece)."""
     slots = result.slots
-    if not has_content(result) and state.kept_draft is not None:
-        return advance(replace(state, kept_draft=None), state.kept_draft, p("send.resumed"))
+    kept = state.kept_draft
+    if kept is not None and not has_content(result):
+        return advance(replace(state, kept_draft=None), kept, p("send.resumed"))
+    if kept is not None and slots.get("correction") is True:
+        # "make it urgent", "add that ...", "no, to Zhang San" after the draft was
+        # kept: the change is to that draft, read back in full again.
+        return _apply(replace(state, kept_draft=None), kept, result, p("send.resumed"))
     draft = MessageDraft(urgent=bool(slots.get("urgent", False)))
     return _apply(state, draft, result)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.dialog.actions import SendMessage
-from assistant.dialog.events import Done, Failed, Queued
+from assistant.dialog.events import Done, Failed, Queued, Timeout
 from assistant.dialog.names import NameBook
 from assistant.dialog.state import DialogState
 from assistant.models import Contact, Intent
@@ -138,3 +138,15 @@ def test_a_sender_who_sounds_like_another_is_announced_with_their_department() -
     assert book.message(message(LI_NA, "Lunch?")).sender_name == "Li Na"
     chinese = NameBook.build([LI_WEI_FINANCE], "zh", lambda c: True)
     assert chinese.message(message(LI_WEI_FINANCE, "发票付了")).sender_name == "财务部的Li Wei"
+
+
+def test_an_edit_after_the_draft_was_kept_changes_that_draft() -> None:
+    d = Driver()
+    d.say(said(Intent.SEND_MESSAGE, recipient=known(LI_NA), body="On my way"))
+    d.event(Timeout(d.state.turn))
+    assert d.state.kept_draft is not None
+    out = d.say(said(Intent.SEND_MESSAGE, urgent=True, correction=True))
+    assert d.spoken(out) == (
+        "Back to your draft. Here's your urgent message to Li Na: On my way. Send it?"
+    )
+    assert d.state.kept_draft is None

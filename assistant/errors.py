@@ -72,7 +72,9 @@ class ManifestError(InputFileError):
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = tuple(lines)
         joined = "; ".join(self.lines)
-        super().__init__(joined if len(self.lines) == 1 else f"{len(self.lines)} problems: {joined}")
+        super().__init__(
+            joined if len(self.lines) == 1 else f"{len(self.lines)} problems: {joined}"
+        )
 
 
 class AudioFormatError(UserInputError):

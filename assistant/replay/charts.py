@@ -162,7 +162,9 @@ def _ticks(tallest: int) -> list[int]:
     return list(range(0, tallest + 1, step))
 
 
-def confusion_matrix(label: str, labels: Sequence[str], counts: Mapping[tuple[str, str], int]) -> str:
+def confusion_matrix(
+    label: str, labels: Sequence[str], counts: Mapping[tuple[str, str], int]
+) -> str:
     """A cell per (expected, understood) pair of ``labels``; the count shaded by its row share.
 
     Rows are the expected intents, columns what the parser understood; the
@@ -189,12 +191,27 @@ def confusion_matrix(label: str, labels: Sequence[str], counts: Mapping[tuple[st
             f"{escape(expected)}</text>"
         )
         for j, got in enumerate(labels):
-            body.append(_cell(expected, got, counts.get((expected, got), 0), row_total, left + j * cell, y, cell))
+            body.append(
+                _cell(
+                    (expected, got),
+                    counts.get((expected, got), 0) / row_total,
+                    counts,
+                    (left + j * cell, y),
+                    cell,
+                )
+            )
     return _svg(width, height, label, body, "confusion")
 
 
-def _cell(expected: str, got: str, n: int, row_total: int, x: float, y: float, size: int) -> str:
-    share = n / row_total
+def _cell(
+    pair: tuple[str, str],
+    share: float,
+    counts: Mapping[tuple[str, str], int],
+    at: tuple[float, float],
+    size: int,
+) -> str:
+    """One cell: shaded by ``share`` of its row, green on the diagonal, red elsewhere."""
+    (expected, got), (x, y), n = pair, at, counts.get(pair, 0)
     colour = "0,158,115" if expected == got else "213,94,0"
     fill = f"rgba({colour},{0.12 + 0.88 * share:.2f})" if n else "#f6f6f6"
     text = (

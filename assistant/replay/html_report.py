@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
+from importlib import resources
 
 from assistant.models import Intent
 from assistant.replay.baseline import Comparison
@@ -31,18 +32,8 @@ _TAG_TITLES = {
     "flow": "Accuracy per flow",
 }
 
-_STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1180px;color:#222;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
-.sub{color:#666;margin:0 0 16px}.gate{padding:12px 16px;border-radius:6px;margin:12px 0}
-.gate.pass{background:#e6f4ea;border:1px solid #7cc08f}.gate.fail{background:#fdecea;border:1px solid #e08a80}
-.gate b{font-size:17px}.gate ul{margin:6px 0 0;padding-left:20px}.bad{color:#b3261e}.ok{color:#1e7a34}
-.tiles{display:flex;flex-wrap:wrap;gap:10px}.tile{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:120px}
-.tile .v{font-size:20px;font-weight:600}.tile .k{color:#666;font-size:12px}
-.charts{display:flex;flex-wrap:wrap;gap:18px}.charts figure{margin:0}figcaption{font-weight:600;margin:4px 0}
-table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#fafafa}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}
-"""
+#: Inlined into the page: the report is one file.
+_STYLE = (resources.files("assistant.replay") / "report.css").read_text(encoding="utf-8")
 
 
 def html_report(
@@ -153,10 +144,7 @@ def _tag_chart(key: str, groups: Mapping[str, Figures], audio: bool) -> str:
 def _latency(results: Sequence[CaseResult], figures: Figures) -> str:
     which, reply = figures.reply_latency
     values = [
-        v * 1000
-        for r in results
-        for t in r.turns
-        if (v := getattr(t.latency, which)) is not None
+        v * 1000 for r in results for t in r.turns if (v := getattr(t.latency, which)) is not None
     ]
     rows = "".join(
         f"<tr><td>end of speech &rarr; {escape(LATENCY_LABELS[name])}</td>"
@@ -188,7 +176,7 @@ def _confusion(results: Sequence[CaseResult]) -> str:
     if not pairs:
         return ""
     seen = {name for pair in pairs for name in pair}
-    labels = [i.value for i in Intent if i.value in seen]
+    labels: list[str] = [i.value for i in Intent if i.value in seen]
     labels += sorted(seen - set(labels))
     chart = confusion_matrix("intent confusion matrix", labels, pairs)
     return (
@@ -210,7 +198,9 @@ def _regressions(comparison: Comparison | None) -> str:
         f"<tr><td>{escape(r.id)}</td><td>{'<br>'.join(escape(x) for x in r.reasons)}</td></tr>"
         for r in comparison.regressions
     )
-    return f'{head}<table id="regressions"><tr><th>case</th><th>what got worse</th></tr>{rows}</table>'
+    return (
+        f'{head}<table id="regressions"><tr><th>case</th><th>what got worse</th></tr>{rows}</table>'
+    )
 
 
 def _failing(results: Sequence[CaseResult], audio: bool) -> str:

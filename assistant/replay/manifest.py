@@ -288,9 +288,9 @@ def _raw_problems(raw: Any, base: Path, *, audio: bool) -> list[str]:
     """
     if not isinstance(raw, dict):
         return []
-    turns = raw.get("turns") if isinstance(raw.get("turns"), list) else []
-    problems = []
-    for number, turn in enumerate(turns, start=1):
+    turns = raw.get("turns")
+    problems: list[str] = []
+    for number, turn in enumerate(turns if isinstance(turns, list) else [], start=1):
         if isinstance(turn, dict):
             problems += [f"turn {number}, {p}" for p in _slot_problems(turn)]
             problems += [f"turn {number}: {p}" for p in _audio_problem(turn, base)] if audio else []

@@ -194,6 +194,11 @@ class Threshold:
         """``intent_accuracy>=0.95``, ``wer<=0.25``, ``latency_p95_ms<=900``."""
         return f"{self.metric}{'<=' if self.upper else '>='}{self.bound:g}"
 
+    @property
+    def title(self) -> str:
+        """``wer <= 0.25``: the label spaced, as a JUnit test name."""
+        return f"{self.metric} {'<=' if self.upper else '>='} {self.bound:g}"
+
     def check(self, figures: Figures) -> str | None:
         """None when met; otherwise the one-line reason."""
         value = figures.metric(self.metric)

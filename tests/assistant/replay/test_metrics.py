@@ -108,7 +108,11 @@ def test_percentiles() -> None:
 )
 def test_thresholds_parse(text: str, metric: str, minimum: float) -> None:
     threshold = parse_threshold(text)
-    assert (threshold.metric, threshold.bound, threshold.upper) == (metric, pytest.approx(minimum), False)
+    assert (threshold.metric, threshold.bound, threshold.upper) == (
+        metric,
+        pytest.approx(minimum),
+        False,
+    )
 
 
 @pytest.mark.parametrize(

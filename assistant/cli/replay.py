@@ -24,6 +24,7 @@ from assistant.config import Settings
 from assistant.errors import (
     InputFileError,
     ModelLanguageError,
+    ModelNotFoundError,
     TTSUnavailableError,
     UserInputError,
 )
@@ -273,9 +274,9 @@ def _listeners(
     for locale in manifest.locales():
         try:
             transcriber, choice = transcriber_from_settings(settings, locale=locale, model=model)
-        except ModelLanguageError as exc:
+        except (ModelLanguageError, ModelNotFoundError) as exc:
             language = locale_language(locale)
-            raise ModelLanguageError(
+            raise type(exc)(
                 f"cannot replay the {language_name(language)} ({locale}) cases of "
                 f"{manifest.path}: {exc}"
             ) from exc

@@ -102,6 +102,8 @@ def _cases(path: Path, text: str) -> dict[str, Mapping[str, Any]]:
     except json.JSONDecodeError:
         rows = [_line(path, number, line) for number, line in _lines(text)]
     else:
+        if isinstance(whole, dict) and "type" in whole:  # JSONL of one line
+            whole = {"cases": [whole]}
         if not isinstance(whole, dict) or not isinstance(whole.get("cases"), list):
             raise InputFileError(
                 f"baseline {path} is neither replay JSONL nor an object with a 'cases' list"

@@ -48,9 +48,17 @@ def bar_chart(
     value that was not measured draws no bar.
     """
     group = max(24 * len(series) + 16, 56)
-    left, top, plot_h = 44, 28, 180
+    # Long category names are written slanted under their bars.
+    slant = max((len(c) for c in categories), default=0) * 7 > group - 4 and bool(categories)
+    longest = max((len(c) for c in categories), default=0)
+    # Room on the left for the first slanted name, which reaches back past the axis.
+    left, top, plot_h = (
+        max(44, int(len(categories[0]) * 6.5) - group // 2) if slant else 44,
+        28,
+        180,
+    )
     width = left + group * max(len(categories), 1) + 16
-    height = top + plot_h + 52
+    height = top + plot_h + (34 + 5 * longest if slant else 52)
     body = _legend(series, left, 14)
     for tick in range(0, 101, 25):
         y = top + plot_h * (1 - tick / 100)
@@ -75,14 +83,24 @@ def bar_chart(
                 f"{value:.1%}</title></rect>"
             )
         cx = x0 + (group - 16) / 2
-        count = f" ({counts[i]})" if i < len(counts) else ""
-        body.append(
-            f'<text class="category" x="{cx:.1f}" y="{top + plot_h + 18}" text-anchor="middle">'
-            f"{escape(category)}</text>"
-            f'<text x="{cx:.1f}" y="{top + plot_h + 34}" text-anchor="middle" fill="#777">'
-            f"{escape(count.strip())}</text>"
-        )
+        count = f"({counts[i]})" if i < len(counts) else ""
+        body.append(_category_label(category, count, cx, top + plot_h, slant=slant))
     return _svg(width, height, label, body, "bar-chart")
+
+
+def _category_label(category: str, count: str, cx: float, base: float, *, slant: bool) -> str:
+    """The name under a group of bars (slanted when long) and its case count."""
+    if slant:
+        return (
+            f'<text class="category" x="{cx:.1f}" y="{base + 14:.1f}" text-anchor="end" '
+            f'transform="rotate(-35 {cx:.1f} {base + 14:.1f})">{escape(category)} '
+            f'<tspan fill="#777">{escape(count)}</tspan></text>'
+        )
+    return (
+        f'<text class="category" x="{cx:.1f}" y="{base + 18:.1f}" text-anchor="middle">'
+        f'{escape(category)}</text><text x="{cx:.1f}" y="{base + 34:.1f}" '
+        f'text-anchor="middle" fill="#777">{escape(count)}</text>'
+    )
 
 
 def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
@@ -148,11 +166,16 @@ def histogram(label: str, values: Sequence[float], markers: Mapping[str, float])
     )
     for k, (name, ms) in enumerate(markers.items()):
         x = left + plot_w * min(ms / span, 1.0)
+        # Labels stacked at the top, on the side of the line with room.
+        right = x < left + plot_w * 0.75
+        tx, anchor = (x + 4, "start") if right else (x - 4, "end")
         body.append(
             f'<line class="marker" data-name="{_attr(name)}" data-ms="{ms:.1f}" x1="{x:.1f}" '
             f'x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="{PALETTE[5]}" '
-            f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="{top + 12 + 14 * k}" '
-            f'fill="{PALETTE[5]}">{escape(name)} {ms:.0f} ms</text>'
+            f'stroke-width="1.5" stroke-dasharray="4 3"/>'
+            f'<text x="{tx:.1f}" y="{top + 12 + 15 * k}" text-anchor="{anchor}" '
+            f'fill="{PALETTE[5]}" font-weight="600" paint-order="stroke" stroke="#fff" '
+            f'stroke-width="3">{escape(name)} {ms:.0f} ms</text>'
         )
     return _svg(width, height, label, body, "histogram")
 

@@ -264,7 +264,14 @@ def print_report(
         console.print(table)
     console.print(summary_table(figures))
     if comparison is not None:
-        console.print(regression_table(comparison))
+        console.print(
+            f"Against baseline {comparison.path}: {len(comparison.regressions)} regressed, "
+            f"{len(comparison.fixed)} fixed, {len(comparison.new)} new",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if comparison.regressions:
+            console.print(regression_table(comparison))
     for metric, why in verdicts.items():
         mark = "[green]ok[/]" if why is None else f"[red]FAILED[/]: {why}"
         console.print(f"gate {metric}: {mark}", highlight=False)
@@ -272,11 +279,7 @@ def print_report(
 
 def regression_table(comparison: Comparison) -> Table:
     """The cases that got worse since the baseline, and how."""
-    title = (
-        f"Against baseline {comparison.path}: {len(comparison.regressions)} regressed, "
-        f"{len(comparison.fixed)} fixed, {len(comparison.new)} new"
-    )
-    table = Table(title=title, title_justify="left")
+    table = Table(title="Regressed cases", title_justify="left")
     table.add_column("regressed case", no_wrap=True)
     table.add_column("what got worse", overflow="fold")
     for regression in comparison.regressions:

@@ -48,17 +48,6 @@ SMALL = {
 }
 
 
-@pytest.fixture
-def manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("DRIVETALK_MODEL", raising=False)
-    monkeypatch.setenv("DRIVETALK_CONFIG", str(tmp_path / "config.toml"))
-    (tmp_path / "config.toml").write_text("", encoding="utf-8")
-    path = tmp_path / "replay" / "manifest.yaml"
-    path.parent.mkdir()
-    path.write_text(yaml.safe_dump(SMALL, sort_keys=False), encoding="utf-8")
-    return path
-
-
 def replay(*args: str) -> int:
     return main(["replay", *args])
 
@@ -205,7 +194,9 @@ def test_audio_mode_without_a_model_says_how_to_get_one(
 ) -> None:
     assert replay(str(with_recordings(manifest)), "--model", str(tmp_path / "no-model")) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("drivetalk: error: no speech model at ")
+    assert err.startswith(
+        f"drivetalk: error: cannot replay the English (en) cases of {manifest}: no speech model at "
+    )
     assert "drivetalk model pull" in err
     assert "\n" not in err
 

@@ -53,11 +53,12 @@ def bar_chart(
     longest = max((len(c) for c in categories), default=0)
     # Room on the left for the first slanted name, which reaches back past the axis.
     left, top, plot_h = (
-        max(44, int(len(categories[0]) * 6.5) - group // 2) if slant else 44,
+        max(44, len(categories[0]) * 7 - group // 2 + 8) if slant else 44,
         28,
         180,
     )
-    width = left + group * max(len(categories), 1) + 16
+    legend_width = sum(24 + 7 * len(s.name) for s in series) + left
+    width = max(left + group * max(len(categories), 1) + 16, legend_width)
     height = top + plot_h + (34 + 5 * longest if slant else 52)
     body = _legend(series, left, 14)
     for tick in range(0, 101, 25):
@@ -73,14 +74,17 @@ def bar_chart(
             value = s.values[i] if i < len(s.values) else None
             if value is None:
                 continue
+            # Word accuracy (1 - WER) goes below 0 when WER passes 100 %: drawn at 0.
             h = plot_h * max(0.0, min(1.0, value))
             x, y = x0 + j * bar_w, top + plot_h - h
             body.append(
                 f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w - 2:.1f}" '
-                f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}" '
+                f'height="{max(h, 1):.1f}" fill="{PALETTE[j % len(PALETTE)]}" '
                 f'data-category="{_attr(category)}" data-series="{_attr(s.name)}" '
                 f'data-value="{value:.4f}"><title>{escape(category)}: {escape(s.name)} '
                 f"{value:.1%}</title></rect>"
+                f'<text class="value" x="{x + (bar_w - 2) / 2:.1f}" y="{y - 3:.1f}" '
+                f'text-anchor="middle" font-size="9" fill="#444">{value * 100:.0f}</text>'
             )
         cx = x0 + (group - 16) / 2
         count = f"({counts[i]})" if i < len(counts) else ""

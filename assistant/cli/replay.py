@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import os
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -20,21 +18,19 @@ from assistant.asr.language import locale_language
 from assistant.asr.listener import Listener
 from assistant.audio.endpoint import EndpointConfig
 from assistant.cli.options import settings_from
+from assistant.cli.replay_output import ReportFiles, progress_lines, report
 from assistant.config import Settings
 from assistant.errors import (
-    InputFileError,
     ModelLanguageError,
     ModelNotFoundError,
     TTSUnavailableError,
     UserInputError,
 )
 from assistant.replay.backend import configured_backend, fresh_local_backend
-from assistant.replay.baseline import Comparison, Tolerance, compare, load_baseline
+from assistant.replay.baseline import Tolerance, compare, load_baseline
 from assistant.replay.gate import combine, from_options, gate_thresholds
-from assistant.replay.html_report import html_report
 from assistant.replay.manifest import Manifest, load_manifest
-from assistant.replay.metrics import Threshold, parse_threshold, summarise
-from assistant.replay.report import jsonl_report, junit_report, print_report, write_text
+from assistant.replay.metrics import Threshold, parse_threshold
 from assistant.replay.results import CaseResult
 from assistant.replay.runner import BackendFactory, replay
 from assistant.replay.samples import find_samples
@@ -162,7 +158,7 @@ def command(
     """
     given = [parse_threshold(text) for text in fail_under] + from_options(limits)
     _check_thresholds(given, transcripts)
-    files = _Files(jsonl_file, junit_file, html_file)
+    files = ReportFiles(jsonl_file, junit_file, html_file)
     files.check_writable()  # before a long run, not after it
     manifest = _select(load_manifest(path or find_samples(), audio=not transcripts), case_ids)
     settings = _in_locale_of(settings_from(ctx), manifest)
@@ -179,7 +175,7 @@ def command(
     if before is not None and baseline_file is not None:
         tolerance = Tolerance(latency_ms=latency_tolerance_ms, wer=wer_tolerance)
         comparison = compare(baseline_file, before, results, tolerance)
-    return _report(
+    return report(
         manifest,
         results,
         thresholds,
@@ -188,26 +184,6 @@ def command(
         comparison=comparison,
         files=files,
     )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Files:
-    jsonl: Path | None = None
-    junit: Path | None = None
-    html: Path | None = None
-
-    def check_writable(self) -> None:
-        """InputFileError for a report that could not be written (its folder is made)."""
-        for path in (self.jsonl, self.junit, self.html):
-            if path is None:
-                continue
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise InputFileError(f"cannot write report {path}: {exc.strerror or exc}") from None
-            if path.is_dir() or not os.access(path.parent, os.W_OK):
-                why = "is a directory" if path.is_dir() else "permission denied"
-                raise InputFileError(f"cannot write report {path}: {why}")
 
 
 def _in_locale_of(settings: Settings, manifest: Manifest) -> Settings:
@@ -338,7 +314,7 @@ def _run(
     progress = Progress(console=Console(stderr=True), transient=True)
     if not progress.console.is_terminal:
         # A CI log gets one line per case, so a long run shows it is alive.
-        on_case = _progress_lines(len(manifest.cases))
+        on_case = progress_lines(len(manifest.cases))
         return asyncio.run(
             replay(manifest, listener=listener, speaker=speaker, backend=factory, on_case=on_case)
         )
@@ -353,63 +329,3 @@ def _run(
                 on_case=lambda _r: progress.advance(task),
             )
         )
-
-
-def _progress_lines(total: int) -> Callable[[CaseResult], None]:
-    """``[3/97] case-id pass 1.42s`` on stderr after each case."""
-    done = 0
-    width = len(str(total))
-
-    def line(result: CaseResult) -> None:
-        nonlocal done
-        done += 1
-        status = "pass" if result.passed else "ERROR" if result.error else "FAIL"
-        click.echo(
-            f"[{done:>{width}}/{total}] {result.id} {status} {result.seconds:.2f}s", err=True
-        )
-
-    return line
-
-
-def _report(
-    manifest: Manifest,
-    results: list[CaseResult],
-    thresholds: Sequence[Threshold],
-    *,
-    mode: str,
-    audio: bool,
-    comparison: Comparison | None,
-    files: _Files,
-) -> int:
-    figures = summarise(results)
-    verdicts = {t.label: t.check(figures) for t in thresholds}
-    if comparison is not None:
-        verdicts["no regressions against the baseline"] = comparison.verdict
-    console = Console() if sys.stdout.isatty() else Console(width=160)
-    count = f"{len(results)} case{'' if len(results) == 1 else 's'}"
-    locales = ", ".join(manifest.locales())
-    header = f"replay of {count} from {manifest.path} ({mode}; locale {locales})"
-    print_report(
-        console,
-        results,
-        figures,
-        audio=audio,
-        header=header,
-        verdicts=verdicts,
-        comparison=comparison,
-    )
-    if files.jsonl is not None:
-        write_text(files.jsonl, jsonl_report(results, figures, verdicts, comparison))
-    if files.junit is not None:
-        write_text(files.junit, junit_report(results, figures, thresholds, comparison=comparison))
-    if files.html is not None:
-        page = html_report(
-            results, figures, verdicts, header=header, audio=audio, comparison=comparison
-        )
-        write_text(files.html, page)
-    failed = [f"{label}: {why}" for label, why in verdicts.items() if why is not None]
-    if failed:
-        click.echo(f"drivetalk: gate failed ({len(failed)} of {len(verdicts)}):", err=True)
-        for line in failed:
-            click.echo(f"  - {line}", err=True)
-    return 1 if failed else 0

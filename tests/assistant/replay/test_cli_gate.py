@@ -8,6 +8,7 @@ small one of test_cli_replay (one case fails on purpose: intent accuracy
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -148,8 +149,9 @@ def test_a_case_that_passed_in_the_baseline_and_fails_now_is_a_regression(
     manifest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     after = tmp_path / "after.jsonl"
     capsys.readouterr()
-    code = replay(str(manifest), *BASE, "--baseline", str(before), "--jsonl", str(after))
-    assert code == 1
+    junit = tmp_path / "junit.xml"
+    args = ["--baseline", str(before), "--jsonl", str(after), "--junit", str(junit)]
+    assert replay(str(manifest), *BASE, *args) == 1
     out, err = capsys.readouterr()
     assert gate_lines(err) == [
         "drivetalk: gate failed (1 of 1):",
@@ -169,6 +171,13 @@ def test_a_case_that_passed_in_the_baseline_and_fails_now_is_a_regression(
         "fixed": ["wrong-expectation"],
         "new": [],
     }
+    gate = (
+        ET.parse(junit)
+        .getroot()
+        .find("testsuite/testcase[@name='no regressions against the baseline']/failure")
+    )
+    assert gate is not None
+    assert gate.get("message") == "1 case regressed: out-of-domain"
 
 
 def test_the_same_run_against_its_own_results_has_no_regression(

@@ -299,3 +299,11 @@ def test_an_english_model_is_refused_for_mandarin_cases(
     )
     assert "hears English (en), but locale zh needs" in err
     assert "drivetalk model pull vosk-model-small-cn" in err
+
+
+def test_a_report_that_cannot_be_written_stops_the_run_before_it_starts(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert replay(str(manifest), *BASE, "--html", str(tmp_path)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"drivetalk: error: cannot write report {tmp_path}: is a directory"

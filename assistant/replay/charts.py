@@ -54,7 +54,7 @@ def bar_chart(
     # Room on the left for the first slanted name, which reaches back past the axis.
     left, top, plot_h = (
         max(44, len(categories[0]) * 7 - group // 2 + 8) if slant else 44,
-        28,
+        38,  # the legend, then room for the value over a full bar
         180,
     )
     legend_width = sum(24 + 7 * len(s.name) for s in series) + left

@@ -5,7 +5,7 @@ baseline comparison, failed ones first), the headline figures, accuracy
 charts per SNR, noise, voice, speech rate and flow (tags of the cases), the
 reply latency distribution with its p50 / p95 / p99, the intent confusion
 matrix, the regressed cases, and a table of every failing case with what
-was said, heard and understood. Charts are inline SVG drawn by
+was said, heard and understood (then every case, folded away). Charts are inline SVG drawn by
 :mod:`assistant.replay.charts`; there is no script and nothing is fetched.
 """
 
@@ -22,7 +22,7 @@ from assistant.replay.baseline import Comparison
 from assistant.replay.charts import Series, bar_chart, confusion_matrix, histogram
 from assistant.replay.metrics import LATENCY_LABELS, Figures, Percentiles, by_tag
 from assistant.replay.report import AUDIO_TAGS, TAG_ORDER
-from assistant.replay.results import CaseResult
+from assistant.replay.results import CaseResult, TurnResult
 
 _TAG_TITLES = {
     "snr": "Accuracy per SNR (dB)",
@@ -63,6 +63,7 @@ def html_report(
         _confusion(results),
         _regressions(comparison),
         _failing(results, audio),
+        _all_cases(results, audio),
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
@@ -231,3 +232,38 @@ def _failing_row(result: CaseResult, audio: bool) -> str:
         f"</td><td><code>{escape(tags)}</code></td><td>{problems}</td><td>{said}</td>{heard}"
         f"<td>{understood}</td></tr>"
     )
+
+
+def _all_cases(results: Sequence[CaseResult], audio: bool) -> str:
+    """Every case in one folded table: result, tags, turns accepted, WER, slowest reply."""
+    rows = "".join(_case_row(r, audio) for r in results)
+    wer = "<th>WER</th>" if audio else ""
+    return (
+        f'<details id="all-cases"><summary>All {len(results)} cases</summary><table>'
+        f"<tr><th>case</th><th>result</th><th>tags</th><th>turns ok</th>{wer}"
+        f"<th>slowest reply</th></tr>{rows}</table></details>"
+    )
+
+
+def _case_row(result: CaseResult, audio: bool) -> str:
+    state = "pass" if result.passed else "ERROR" if result.error else "FAIL"
+    tags = ", ".join(f"{k}={v}" for k, v in sorted(result.tags.items()))
+    ok = sum(t.accepted for t in result.turns)
+    words = [t.words for t in result.turns if t.words is not None]
+    reference = sum(w.reference_words for w in words)
+    rate = sum(w.errors for w in words) / reference if reference else None
+    wer = f'<td class="n">{_pct(rate)}</td>' if audio else ""
+    replies = [v for t in result.turns if (v := _reply_seconds(t)) is not None]
+    slowest = f"{max(replies) * 1000:.0f} ms" if replies else "–"
+    css = "ok" if result.passed else "bad"
+    return (
+        f"<tr><td>{escape(result.id)}</td><td class='{css}'>{state}</td>"
+        f"<td><code>{escape(tags)}</code></td><td class='n'>{ok}/{result.planned_turns}</td>"
+        f"{wer}<td class='n'>{slowest}</td></tr>"
+    )
+
+
+def _reply_seconds(turn: TurnResult) -> float | None:
+    """End of speech to the first reply audio, else to the reply text."""
+    audio = turn.latency.reply_audio
+    return audio if audio is not None else turn.latency.reply_text

@@ -107,6 +107,16 @@ def test_transcript_mode_charts_no_recording_tags() -> None:
     assert "word accuracy" not in text
 
 
+def test_every_case_is_in_the_folded_table() -> None:
+    text = page()
+    table = text[text.index('<details id="all-cases">') :]
+    assert "All 6 cases" in table
+    assert table.count("<tr><td>") == len(DATA["cases"])
+    assert "<td>ask-clean</td><td class='ok'>pass</td>" in table
+    assert "<td>send-5-engine</td><td class='bad'>FAIL</td>" in table
+    assert "910 ms" in table  # send-5-engine's slowest reply
+
+
 def test_regressions_are_listed() -> None:
     comparison = Comparison(
         Path("before.jsonl"),

@@ -28,15 +28,19 @@ def declared_slots() -> Mapping[Intent, frozenset[str]]:
 
 
 @cache
-def grammar_slots() -> Mapping[Intent, frozenset[str]]:
-    """The slots the grammars of every locale capture or fix, per intent."""
+def grammar_slots(locale: str | None = None) -> Mapping[Intent, frozenset[str]]:
+    """The slots the grammar of ``locale`` (default: every locale) captures or fixes."""
     found: dict[Intent, set[str]] = {intent: set() for intent in Intent}
-    for locale in LOCALES:
-        for template in load_grammar(locale).templates:
+    for name in LOCALES if locale is None else (locale,):
+        for template in load_grammar(name).templates:
             found[template.intent] |= set(template.slot_lists) | set(template.fixed_slots)
     return {intent: frozenset(names) for intent, names in found.items()}
 
 
-def slot_names(intent: Intent) -> frozenset[str]:
-    """Every slot name ``intent`` may carry."""
-    return declared_slots()[intent] | grammar_slots()[intent]
+def slot_names(intent: Intent, locale: str | None = None) -> frozenset[str]:
+    """Every slot name ``intent`` may carry (in ``locale``'s grammar; default: any locale's).
+
+    Naming the locale compiles only that grammar (the parser of a replay
+    compiles it anyway; a grammar takes a second or two).
+    """
+    return declared_slots()[intent] | grammar_slots(locale)[intent]

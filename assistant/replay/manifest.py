@@ -158,7 +158,9 @@ def load_manifest(path: str | Path, *, audio: bool = False) -> Manifest:
     for index, (raw, model, schema_problems) in enumerate(checked.cases):
         where = f"case {case_label(raw, index)}"
         problems += schema_problems
-        problems += [f"{where}, {p}" for p in _raw_problems(raw, file.parent, audio=audio)]
+        problems += [
+            f"{where}, {p}" for p in _raw_problems(raw, file.parent, audio=audio, locale=locale)
+        ]
         if model is not None:
             case = _case(file.parent, model, locale)
             tagging = _tagging_problem(case)
@@ -280,7 +282,7 @@ def _case(base: Path, model: CaseModel, locale: Locale) -> Case:
     )
 
 
-def _raw_problems(raw: Any, base: Path, *, audio: bool) -> list[str]:
+def _raw_problems(raw: Any, base: Path, *, audio: bool, locale: Locale) -> list[str]:
     """Slots, outcome keys and recordings, read from the file as written.
 
     Checked on the raw data so that a case with a schema problem still has
@@ -288,21 +290,23 @@ def _raw_problems(raw: Any, base: Path, *, audio: bool) -> list[str]:
     """
     if not isinstance(raw, dict):
         return []
+    own = raw.get("locale")
+    locale = own if is_locale(own) else locale
     turns = raw.get("turns")
     problems: list[str] = []
     for number, turn in enumerate(turns if isinstance(turns, list) else [], start=1):
         if isinstance(turn, dict):
-            problems += [f"turn {number}, {p}" for p in _slot_problems(turn)]
+            problems += [f"turn {number}, {p}" for p in _slot_problems(turn, locale)]
             problems += [f"turn {number}: {p}" for p in _audio_problem(turn, base)] if audio else []
     return problems + _outcome_problems(raw.get("outcome"))
 
 
-def _slot_problems(turn: dict[str, Any]) -> list[str]:
+def _slot_problems(turn: dict[str, Any], locale: Locale) -> list[str]:
     """A slot the intent never carries can never match: name it against the contract."""
     slots, intent = turn.get("slots"), turn.get("intent")
     if not isinstance(slots, dict) or intent not in set(Intent):
         return []
-    allowed = slot_names(Intent(intent))
+    allowed = slot_names(Intent(intent), locale)
     has = f"its slots: {', '.join(sorted(allowed))}" if allowed else "it has no slots"
     return [
         f"slots: {name!r} is not a slot of {intent} ({has})"

@@ -128,7 +128,36 @@ def _tag_charts(results: Sequence[CaseResult], audio: bool) -> str:
         else '<p class="sub">Transcript mode: the recording tags (SNR, noise, voice, rate) '
         "are not charted, nothing was heard.</p>"
     )
-    return f'<h2>Accuracy by tag</h2>{note}<div class="charts">{"".join(figures)}</div>'
+    table = _tag_table({key: grouped[key] for key in keys}, audio)
+    return f'<h2>Accuracy by tag</h2>{note}<div class="charts">{"".join(figures)}</div>{table}'
+
+
+def _tag_table(grouped: Mapping[str, Mapping[str, Figures]], audio: bool) -> str:
+    """The charted figures as numbers, with the WER and the p95 reply latency per value."""
+    heads = ["tag", "value", "cases", "passed", "intent", "command"]
+    heads += ["WER"] if audio else []
+    rows = []
+    for key, groups in grouped.items():
+        for value, fig in groups.items():
+            _which, reply = fig.reply_latency
+            cells = [
+                _pct(fig.case_pass_rate),
+                _pct(fig.intent_accuracy),
+                _pct(fig.command_acceptance),
+                *([_pct(fig.wer)] if audio else []),
+                "–" if reply is None else f"{reply.p95 * 1000:.0f} ms",
+            ]
+            rows.append(
+                f"<tr><td>{escape(key)}</td><td>{escape(value)}</td>"
+                f'<td class="n">{fig.cases}</td>'
+                + "".join(f'<td class="n">{c}</td>' for c in cells)
+                + "</tr>"
+            )
+    head = "".join(f"<th>{h}</th>" for h in [*heads, "reply p95"])
+    return (
+        '<details id="by-tag-table"><summary>The same figures as a table</summary>'
+        f"<table><tr>{head}</tr>{''.join(rows)}</table></details>"
+    )
 
 
 def _tag_chart(key: str, groups: Mapping[str, Figures], audio: bool) -> str:

@@ -107,6 +107,18 @@ def test_transcript_mode_charts_no_recording_tags() -> None:
     assert "word accuracy" not in text
 
 
+def test_the_charted_figures_are_also_a_table() -> None:
+    text = page()
+    table = text[text.index('<details id="by-tag-table">') : text.index("</details>")]
+    values_charted = sum(len(values(tag)) for tag in ("snr", "noise", "voice", "rate", "flow"))
+    assert table.count("<tr><td>") == values_charted
+    # SNR 5: two cases, 2 of 4 turns understood, 6 word errors in 20 words.
+    assert (
+        '<tr><td>snr</td><td>5</td><td class="n">2</td><td class="n">0.0%</td>'
+        '<td class="n">50.0%</td><td class="n">50.0%</td><td class="n">30.0%</td>'
+    ) in table
+
+
 def test_every_case_is_in_the_folded_table() -> None:
     text = page()
     table = text[text.index('<details id="all-cases">') :]

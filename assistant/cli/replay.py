@@ -160,7 +160,7 @@ def command(
     _check_thresholds(given, transcripts)
     files = ReportFiles(jsonl_file, junit_file, html_file)
     files.check_writable()  # before a long run, not after it
-    manifest = _select(load_manifest(path or find_samples(), audio=not transcripts), case_ids)
+    manifest = _manifest(path, case_ids, audio=not transcripts)
     settings = _in_locale_of(settings_from(ctx), manifest)
     thresholds = _gate(given, manifest, settings, transcripts)
     before = None if baseline_file is None else load_baseline(baseline_file)
@@ -192,6 +192,19 @@ def _in_locale_of(settings: Settings, manifest: Manifest) -> Settings:
     if len(locales) != 1 or locales[0] == settings.locale:
         return settings
     return settings.model_copy(update={"locale": locales[0]})
+
+
+def _manifest(path: Path | None, case_ids: Sequence[str], *, audio: bool) -> Manifest:
+    """The manifest's cases to replay; every problem at once (in audio mode, missing recordings).
+
+    With ``--case`` only the chosen cases need their recordings.
+    """
+    manifest = _select(
+        load_manifest(path or find_samples(), audio=audio and not case_ids), case_ids
+    )
+    if audio and case_ids:
+        manifest.require_audio()
+    return manifest
 
 
 def _select(manifest: Manifest, case_ids: Sequence[str]) -> Manifest:

@@ -307,3 +307,19 @@ def test_a_report_that_cannot_be_written_stops_the_run_before_it_starts(
     assert replay(str(manifest), *BASE, "--html", str(tmp_path)) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"drivetalk: error: cannot write report {tmp_path}: is a directory"
+
+
+def test_with_case_only_the_chosen_cases_need_recordings(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_recordings(manifest)
+    (manifest.parent / "out-of-domain-1.wav").unlink()
+    args = ["--model", str(tmp_path / "no-model"), "--case", "send-confirmed"]
+    assert replay(str(manifest), *args) == 2
+    assert "no speech model at" in capsys.readouterr().err  # got past the recordings
+    assert replay(str(manifest), "--model", str(tmp_path / "no-model")) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"drivetalk: error: {manifest}: case 'out-of-domain', turn 1: audio file not found: "
+        f"{manifest.parent / 'out-of-domain-1.wav'}"
+    )

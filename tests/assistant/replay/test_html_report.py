@@ -28,11 +28,11 @@ from assistant.replay.metrics import Threshold, summarise
 from assistant.replay.results import CaseResult, Latency, TurnResult
 from assistant.replay.scoring import WordErrors
 from tests.assistant.replay.test_cli_replay import read_jsonl, replay
+from tests.chromium import chromium
 
 DATA = yaml.safe_load(
     (Path(__file__).parent / "data" / "report_results.yaml").read_text(encoding="utf-8")
 )
-CHROMIUM = "/usr/bin/chromium"
 
 
 def results() -> list[CaseResult]:
@@ -168,28 +168,17 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("needs Debian chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_the_charts_render_in_chromium(chromium: Any, tmp_path: Path) -> None:
+def test_the_charts_render_in_chromium(browser: Any, tmp_path: Path) -> None:
     report = tmp_path / "report.html"
     report.write_text(page(), encoding="utf-8")
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     fetched: list[str] = []
 
     def nothing_but_the_file(route: Any) -> None:

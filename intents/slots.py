@@ -113,7 +113,7 @@ class SlotFiller:
                 slots[slot] = person
                 if slot == "recipient" and heard is None and not person.candidates:
                     several = (
-                        self._several_said(tokens.surface(lo, hi))
+                        self._several_said(tokens.surface(lo, hi).replace("、", "和"))
                         if self.characters
                         else self._several(words)
                     )

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from assistant.backend import build_backend
@@ -83,6 +83,21 @@ async def contacts_of(directory: DirectoryPort | None) -> list[Contact]:
     return contacts
 
 
+@runtime_checkable
+class HasStartNote(Protocol):
+    """A backend with something to tell before the first turn (e.g. an empty local store)."""
+
+    def start_note(self) -> str | None:
+        """The note, or None when all is well."""
+        ...
+
+
+def start_notes(backend: object) -> tuple[str, ...]:
+    """What the driver should hear about the backend before the first turn."""
+    note = backend.start_note() if isinstance(backend, HasStartNote) else None
+    return (note,) if note else ()
+
+
 def parser_for(contacts: Iterable[Contact], locale: Locale) -> Parser:
     """The parser of ``locale`` whose names resolve against ``contacts`` (blocking: compiles)."""
     return Parser.from_contacts(contacts, locale)
@@ -127,6 +142,8 @@ class Session:
     outbox: Outbox
     #: Delivers the outbox in the background (None: the backend cannot send).
     worker: DeliveryWorker | None = None
+    #: Said before the first turn (see :func:`start_notes`).
+    notes: tuple[str, ...] = ()
     _delivering: asyncio.Task[None] | None = None
 
     def start_delivery(self) -> None:
@@ -189,4 +206,4 @@ async def open_conversation(
         timeouts=timeouts,
         delivery=worker,
     )
-    return Session(runner, connector, outbox, worker)
+    return Session(runner, connector, outbox, worker, start_notes(connector))

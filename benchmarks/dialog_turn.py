@@ -76,7 +76,7 @@ async def run(rounds: int) -> None:
                 mark = 0.0
 
         session = await open_conversation(
-            Settings(data_dir=Path(tmp)),
+            Settings(data_dir=Path(tmp), connectors={"local": {"seed_demo": True}}),
             zone=ZONE,
             clock=lambda: NOW,
             speech=ShownAndSpoken(on_say),

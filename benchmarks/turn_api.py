@@ -151,9 +151,8 @@ def main() -> None:
                     f"| {locale} | {kind} | {label} | {len(ms)} | {_pct(ms, 0.5):.3f} | "
                     f"{_pct(ms, 0.95):.3f} | {means[label]:.3f} |"
                 )
-            print(
-                f"| {locale} | {kind} | after / before | | | | {means['after'] / means['before']:.3f} |"
-            )
+            ratio = means["after"] / means["before"]
+            print(f"| {locale} | {kind} | after / before | | | | {ratio:.3f} |")
 
 
 if __name__ == "__main__":

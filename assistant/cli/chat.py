@@ -170,6 +170,8 @@ async def _chat(settings: Settings, options: ChatOptions) -> None:
         timeouts=options.interactive,
     )
     background: list[asyncio.Task[None]] = []
+    for note in session.notes:
+        _tell(note)
     try:
         if options.interactive:
             # Retrying an earlier run's unsent messages against a slow backend

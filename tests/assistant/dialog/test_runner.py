@@ -46,12 +46,19 @@ class HeldSpeaker:
 @pytest.fixture
 async def opened(tmp_path: Path) -> AsyncIterator[tuple[Session, list[str]]]:
     said: list[str] = []
-    settings = Settings(data_dir=tmp_path, connectors={"local": {"poll_interval": 0.05}})
+    settings = Settings(
+        data_dir=tmp_path, connectors={"local": {"poll_interval": 0.05, "seed_demo": True}}
+    )
     session = await open_conversation(
         settings, zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(said.append)
     )
     yield session, said
     await session.aclose()
+
+
+def demo_settings(data_dir: Path) -> Settings:
+    """Settings whose local store is seeded with the demo organisation, explicitly."""
+    return Settings(data_dir=data_dir, connectors={"local": {"seed_demo": True}})
 
 
 def store(session: Session):  # type: ignore[no-untyped-def]
@@ -66,7 +73,7 @@ def outgoing(key: str, recipient_id: str, name: str) -> OutgoingMessage:
 async def test_barge_in_stops_speech_and_leaves_the_message_unread(tmp_path: Path) -> None:
     speaker = HeldSpeaker()
     session = await open_conversation(
-        Settings(data_dir=tmp_path),
+        demo_settings(tmp_path),
         zone=ZONE,
         clock=lambda: NOW,
         speech=ShownAndSpoken(voice=speaker),
@@ -89,7 +96,7 @@ async def test_a_message_confirmed_before_a_crash_is_delivered_at_start(tmp_path
         outbox.enqueue(outgoing("k-crash", "u-li-na", "Li Na"))
     said: list[str] = []
     session = await open_conversation(
-        Settings(data_dir=tmp_path),
+        demo_settings(tmp_path),
         zone=ZONE,
         clock=lambda: NOW,
         speech=ShownAndSpoken(said.append),
@@ -109,7 +116,7 @@ async def test_final_delivery_failures_are_told_once(tmp_path: Path) -> None:
     for expected in (["Your earlier message to Nobody Known could not be delivered."], []):
         said: list[str] = []
         session = await open_conversation(
-            Settings(data_dir=tmp_path),
+            demo_settings(tmp_path),
             zone=ZONE,
             clock=lambda: NOW,
             speech=ShownAndSpoken(said.append),
@@ -163,7 +170,7 @@ async def test_after_a_timeout_ends_the_task_the_next_turn_is_a_new_request(
 
 async def test_messages_are_named_in_the_sessions_language(tmp_path: Path) -> None:
     said: list[str] = []
-    settings = Settings(data_dir=tmp_path, locale="zh")
+    settings = Settings(data_dir=tmp_path, locale="zh", connectors={"local": {"seed_demo": True}})
     session = await open_conversation(
         settings, zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(said.append)
     )

@@ -68,7 +68,12 @@ async def session(
     tmp_path: Path, script: dict[str, Any]
 ) -> AsyncIterator[tuple[Session, FakeClock, Transcript]]:
     clock, transcript = FakeClock(), Transcript()
-    settings = Settings(data_dir=tmp_path, backend="local", dialog=script.get("dialog", {}))
+    settings = Settings(
+        data_dir=tmp_path,
+        backend="local",
+        connectors={"local": {"seed_demo": True}},
+        dialog=script.get("dialog", {}),
+    )
     opened = await open_conversation(
         settings, zone=ZONE, clock=clock, speech=ShownAndSpoken(transcript.say)
     )

@@ -49,7 +49,11 @@ async def session(
 ) -> AsyncIterator[tuple[Session, FakeClock, Transcript]]:
     clock, transcript = FakeClock(), Transcript()
     settings = Settings(
-        data_dir=tmp_path, backend="local", locale="zh", dialog=script.get("dialog", {})
+        data_dir=tmp_path,
+        backend="local",
+        locale="zh",
+        connectors={"local": {"seed_demo": True}},
+        dialog=script.get("dialog", {}),
     )
     opened = await open_conversation(
         settings, zone=ZONE, clock=clock, speech=ShownAndSpoken(transcript.say)

@@ -45,7 +45,7 @@ async def test_spoken_answer_reaches_the_dialog_and_is_not_taken_as_yes(
 ) -> None:
     said: list[str] = []
     session = await open_conversation(
-        Settings(data_dir=tmp_path),
+        Settings(data_dir=tmp_path, connectors={"local": {"seed_demo": True}}),
         zone=ZONE,
         clock=lambda: NOW,
         speech=ShownAndSpoken(said.append),

@@ -18,6 +18,11 @@ which other jobs hardly change):
 * with ``--baseline-checkout DIR`` (e.g. a ``git worktree`` of an older
   commit) the same ``drivetalk`` commands run from that tree too, for a
   before/after in one run.
+
+Each tree's packages are byte-compiled first, as ``pip install`` does for an
+installed wheel (vosk and every other dependency are): with
+``PYTHONDONTWRITEBYTECODE`` set, as on the shared machine, a checkout would
+otherwise compile its modules from source in every process.
 """
 
 from __future__ import annotations
@@ -88,6 +93,12 @@ def timed(command: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def byte_compile(root: Path) -> None:
+    """Compile the tree's packages to ``__pycache__`` (what installing a wheel does)."""
+    packages = [str(root / name) for name in ("assistant", "intents", "connectors")]
+    subprocess.run([PY, "-m", "compileall", "-q", *packages], check=True, capture_output=True)
+
+
 def commands(files: list[str], baseline: Path | None) -> dict[str, list[str]]:
     model = str(model_dir())
     table = {
@@ -114,9 +125,12 @@ def main() -> None:
     args = parser.parse_args()
     files = sorted(str(p) for p in (ROOT / "audio_samples" / "wav").rglob("*.wav"))[: args.files]
     table = commands(files, args.baseline_checkout)
+    for tree in (ROOT, args.baseline_checkout):
+        if tree is not None:
+            byte_compile(tree)
     times: dict[str, list[float]] = {name: [] for name in table}
     cpu: dict[str, list[float]] = {name: [] for name in table}
-    for command in table.values():  # one warm-up each: page cache, .pyc files
+    for command in table.values():  # one warm-up each: page cache
         timed(command)
     for _ in range(args.rounds):
         for name, command in table.items():
@@ -131,7 +145,7 @@ def main() -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
         f"{args.rounds} interleaved rounds, medians; transcribe/raw vosk on "
-        f"{len(files)} files of audio_samples/wav.",
+        f"{len(files)} files of audio_samples/wav; trees byte-compiled as installed.",
         "",
         "| command | wall (s) | CPU (s) | wall vs raw vosk | CPU vs raw vosk |",
         "|---|---:|---:|---:|---:|",

@@ -82,7 +82,10 @@ class LocalConnector:
         )
 
     async def check(self) -> CheckResult:
-        """The store opens and has a user."""
+        """The store opens and has a user (an empty one says how to seed it)."""
+        note = self.start_note()
+        if note is not None:
+            return CheckResult(False, note)
         me = self.store.me
         return CheckResult(True, f"local store {self.store.path} ({me.name})")
 

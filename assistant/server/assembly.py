@@ -54,7 +54,7 @@ class SessionSpeech:
     """A server session's speech sink: replies stay in the turn, the rest waits for the client.
 
     The client plays the audio the server renders for it, so nothing plays
-    here and a barge-in is the client's to make.
+    here: the stream's ``barge_in`` event tells the client to stop.
     """
 
     def __init__(self, keep: int = MAX_PENDING_ANNOUNCEMENTS) -> None:

@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 from assistant.backend import build_backend
 from assistant.config import DialogSettings, Settings
 from assistant.delivery import open_outbox, worker_for
+from assistant.dialog.backend_calls import OutboxLike
 from assistant.dialog.names import NameBook
-from assistant.dialog.runner import DialogRunner, OutboxLike, directory_names
+from assistant.dialog.runner import DialogRunner, directory_names
 from assistant.dialog.sink import ShownAndSpoken, SpeechSink
 from assistant.dialog.state import DialogState, Policy
 from assistant.locales import Locale

@@ -10,6 +10,7 @@ Public API::
     runner    DialogRunner: parser + connector + outbox + speech sink around step();
               hear(heard) -> Turn, the one turn API of chat, server and replay
     turn      Turn: transcript, parse, replies, actions, awaiting_answer
+    backend_calls  carry_out(action, ...): sends through the outbox, reads, calendar
     sink      SpeechSink (say / stop / aclose): speech out and barge-in
     voice     listen_loop(runner, listener, chunks): speech turns from the ASR
 

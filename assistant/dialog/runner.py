@@ -25,17 +25,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from assistant.dialog.actions import (
-    CancelEvent,
-    CreateEvent,
     DialogAction,
-    FetchEvents,
-    FetchUnread,
     Listen,
-    MarkRead,
-    SendMessage,
     Speak,
     StopSpeaking,
 )
+from assistant.dialog.backend_calls import OutboxLike, carry_out
 from assistant.dialog.early_end import is_complete
 from assistant.dialog.engine import step
 from assistant.dialog.events import (
@@ -43,11 +38,8 @@ from assistant.dialog.events import (
     DeliveredLate,
     DeliveryFailed,
     DialogEvent,
-    Done,
-    Failed,
     Fetched,
     Incoming,
-    Queued,
     Timeout,
     Utterance,
 )
@@ -56,10 +48,10 @@ from assistant.dialog.prompts import vocabulary
 from assistant.dialog.sink import ShownAndSpoken, SpeechSink
 from assistant.dialog.state import DialogState
 from assistant.dialog.turn import Turn
-from assistant.errors import ConnectorError, DialogError, DriveTalkError
+from assistant.errors import ConnectorError
 from assistant.locales import Locale
 from assistant.models import Contact, Hypothesis, Message
-from connectors.ports import CalendarPort, MessagingPort
+from connectors.ports import MessagingPort
 from intents.result import Expect, ParseContext, ParseResult
 
 log = logging.getLogger(__name__)
@@ -82,17 +74,6 @@ class ParserLike(Protocol):
     ) -> ParseResult:
         """Parse one utterance in the given dialog context."""
         ...
-
-
-class OutboxLike(Protocol):
-    """What the runner needs from :class:`connectors.outbox.Outbox`."""
-
-    def enqueue(self, message: Any, *, owner: str = "") -> Any: ...
-    async def deliver(self, entry: Any, messaging: MessagingPort, *, told: bool = False) -> Any: ...
-    def mark_queued(self, key: str) -> Any: ...
-    def failures(self, owner: str | None = None) -> list[Any]: ...
-    def late_deliveries(self, owner: str | None = None) -> list[Any]: ...
-    def claim_notice(self, key: str) -> bool: ...
 
 
 class CatchUp(Protocol):
@@ -378,55 +359,6 @@ class DialogRunner:
         self.window = AnswerWindow(action.turn, action.context, words, deadline)
 
     async def _backend(self, action: DialogAction) -> DialogEvent | None:
-        request = getattr(action, "request", "")
-        try:
-            return await self._call(action)
-        except DialogError:
-            raise  # a bug in the flows, not a backend failure
-        except DriveTalkError as exc:  # connector or store: the driver hears it, the chat goes on
-            log.warning("backend action %s failed: %s", type(action).__name__, exc)
-            return Failed(request, str(exc))
-
-    async def _call(self, action: DialogAction) -> DialogEvent | None:
-        conn = self.connector
-        if isinstance(action, SendMessage):
-            return await self._send(action)
-        if isinstance(action, MarkRead):
-            await self._messaging().mark_read(action.message_ids)
-            return None
-        if isinstance(action, FetchUnread):
-            messages = await self._messaging().unread_messages()
-            return Fetched(action.request, messages=tuple(messages))
-        if not isinstance(conn, CalendarPort):
-            raise ConnectorError("this backend has no calendar")
-        if isinstance(action, FetchEvents):
-            events = await conn.events(action.start, action.end)
-            return Fetched(action.request, events=tuple(events))
-        if isinstance(action, CreateEvent):
-            return Done(action.request, event=await conn.create_event(action.draft))
-        if isinstance(action, CancelEvent):
-            await conn.cancel_event(action.event_id)
-            return Done(action.request)
-        raise DialogError(f"the runner cannot carry out {type(action).__name__}")
-
-    def _messaging(self) -> MessagingPort:
-        if not isinstance(self.connector, MessagingPort):
-            raise ConnectorError("this backend has no messaging")
-        return self.connector
-
-    async def _send(self, action: SendMessage) -> DialogEvent:
-        messaging = self._messaging()
-        # Persisted (fsync'd) before any network call: a crash after "yes"
-        # still delivers, from the delivery worker of the next process.
-        entry = await asyncio.to_thread(self.outbox.enqueue, action.message, owner=self.owner)
-        try:
-            # told=True: the driver hears the outcome right now, so none is owed later.
-            receipt = await self.outbox.deliver(entry, messaging, told=True)
-        except ConnectorError as exc:
-            after = await asyncio.to_thread(self.outbox.mark_queued, entry.key)
-            if after.state == "pending":  # the worker goes on; the driver is told when it's in
-                return Queued(action.request, str(exc))
-            if after.receipt is not None:  # the worker got it through meanwhile
-                return Done(action.request, receipt=after.receipt)
-            return Failed(action.request, str(exc))
-        return Done(action.request, receipt=receipt)
+        return await carry_out(
+            action, connector=self.connector, outbox=self.outbox, owner=self.owner
+        )

@@ -12,7 +12,6 @@ from assistant.compose import contacts_of, directory_for, open_conversation
 from assistant.config import Settings
 from assistant.dialog.sink import ShownAndSpoken
 from assistant.models import Contact
-from assistant.server.assembly import SessionSpeech
 from connectors.ports import ContactPage
 from tests.conftest import NOW, ZONE
 
@@ -76,12 +75,3 @@ async def test_chat_conversation_resolves_names_from_the_directory(tmp_path: Pat
         assert said == list(turn.replies)
     finally:
         await session.aclose()
-
-
-async def test_the_server_sink_keeps_only_unprompted_lines_and_the_latest() -> None:
-    speech = SessionSpeech(keep=2)
-    assert await speech.say("a reply", reply=True)
-    for text in ("one", "two", "three"):
-        assert await speech.say(text, reply=False)
-    assert speech.take() == ("two", "three")
-    assert speech.take() == ()

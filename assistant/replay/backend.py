@@ -136,9 +136,9 @@ async def fresh_local_backend(
         connector = LocalConnector(store, now=lambda: now)
         stack.push_async_callback(connector.aclose)  # closes the store too
         outbox = _outbox(stack, tmp, now)
-        contacts = await contacts_of(connector)
-        parser = parser_for(contacts, locale)
-        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
+        people = await contacts_of(connector)
+        parser = parser_for(people, locale)
+        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(people))
 
 
 @asynccontextmanager

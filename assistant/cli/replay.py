@@ -138,10 +138,24 @@ def _listeners(
     config = EndpointConfig.from_settings(settings.asr)
     listeners, models = {}, []
     for locale in locales:
-        transcriber, choice = transcriber_from_settings(settings, locale=locale, model=model)
+        transcriber, choice = transcriber_from_settings(
+            settings, locale=locale, model=model, names=_directory_names()
+        )
         listeners[locale] = Listener(transcriber, config)
         models.append(f"{choice.path} ({choice.source})")
     return listeners, f"audio mode, model {', '.join(dict.fromkeys(models))}"
+
+
+def _directory_names() -> tuple[str, ...]:
+    """Names in the replay's directory (the demo organisation), for a generated LM."""
+    from connectors.local.demo import load_demo_organisation
+
+    org = load_demo_organisation()
+    people = [org["me"], *org.get("people", ())]
+    names = [p["name"] for p in (*people, *org.get("groups", ()))]
+    names += [a for p in people for a in p.get("aliases", ()) if a.isascii()]
+    names += [p["department"] for p in people if p.get("department")]
+    return tuple(dict.fromkeys(names))
 
 
 def _synthesizers(settings: Settings, locales: Sequence[str]) -> dict[str, Synthesizer] | None:

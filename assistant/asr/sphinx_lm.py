@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 #: Bump when the build changes, so old caches are not reused.
 FORMAT = 1
 #: Share of probability the domain model gets in the mix.
-DOMAIN_WEIGHT = 0.7
+DOMAIN_WEIGHT = 0.9
 #: The stock model's most likely words kept for free dictation.
 STOCK_WORDS = 10000
 #: Word pairs of the stock model listed as bigrams: among its most likely words.

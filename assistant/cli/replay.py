@@ -139,14 +139,14 @@ def _listeners(
     listeners, models = {}, []
     for locale in locales:
         transcriber, choice = transcriber_from_settings(
-            settings, locale=locale, model=model, names=_directory_names()
+            settings, locale=locale, model=model, names=directory_names()
         )
         listeners[locale] = Listener(transcriber, config)
         models.append(f"{choice.path} ({choice.source})")
     return listeners, f"audio mode, model {', '.join(dict.fromkeys(models))}"
 
 
-def _directory_names() -> tuple[str, ...]:
+def directory_names() -> tuple[str, ...]:
     """Names in the replay's directory (the demo organisation), for a generated LM."""
     from connectors.local.demo import load_demo_organisation
 

@@ -29,7 +29,9 @@ def _total(model: BackoffModel, history: tuple[str, ...]) -> float:
     return sum(model.unigram(w) for w in words)
 
 
-@pytest.mark.parametrize("history", [(), ("send",), ("a",), ("to",), (BOS, "send"), ("a", "message")])
+@pytest.mark.parametrize(
+    "history", [(), ("send",), ("a",), ("to",), (BOS, "send"), ("a", "message")]
+)
 def test_every_history_of_an_estimated_model_is_a_distribution(history: tuple[str, ...]) -> None:
     assert _total(estimate(CORPUS), history) == pytest.approx(1.0, abs=1e-6)
 

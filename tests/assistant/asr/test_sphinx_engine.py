@@ -78,7 +78,8 @@ def test_open_recognition_streams_partials_and_ends_with_words_and_n_best(
     session = sphinx.open_session()
     partials, final = decode(session, audio)
     session.close()
-    assert partials and final.text
+    assert partials
+    assert final.text
     assert 1 <= len(final.alternatives) <= 3
     assert final.alternatives[0].text == final.text
     assert sum(a.score for a in final.alternatives) == pytest.approx(1.0, abs=0.01)

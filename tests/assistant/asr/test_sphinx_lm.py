@@ -73,7 +73,9 @@ def test_the_model_is_built_once_and_then_read_from_the_cache(
 @pytest.mark.slow
 def test_every_word_of_the_model_has_a_pronunciation(sphinx_root: Path, tmp_path: Path) -> None:
     built = _build(sphinx_root, tmp_path, NAMES)
-    said = {line.split()[0].split("(")[0] for line in built.dict_path.read_text("utf-8").splitlines()}
+    said = {
+        line.split()[0].split("(")[0] for line in built.dict_path.read_text("utf-8").splitlines()
+    }
     lm_words = set()
     section = False
     for line in built.lm_path.read_text("utf-8").splitlines():

@@ -49,7 +49,8 @@ RATE = 16000
 
 def _mixed(source: Path, target: Path, condition: tuple[str, float], seed: int) -> None:
     with wave.open(str(source)) as wav:
-        assert wav.getframerate() == RATE and wav.getsampwidth() == 2
+        assert wav.getframerate() == RATE
+        assert wav.getsampwidth() == 2
         speech = np.frombuffer(wav.readframes(wav.getnframes()), np.int16) / 32768.0
     kind, snr = condition
     noise = make_noise(kind, len(speech), RATE, np.random.default_rng(seed))

@@ -79,6 +79,8 @@ _RULES: dict[str, str] = {
     "z": "Z",
 }
 _LONGEST = max(len(k) for k in _RULES)
+#: Identifies the rules (part of a generated model's cache key).
+RULES_ID = repr(sorted(_RULES.items()))
 _SPELLABLE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 

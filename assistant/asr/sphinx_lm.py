@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.asr.arpa import BOS, EOS, GAP, estimate, mix, write_arpa
-from assistant.asr.g2p import guess_phones
+from assistant.asr.g2p import RULES_ID, guess_phones
 from assistant.asr.lm_corpus import corpus_source, sentences
 from assistant.errors import ModelError
 
@@ -150,6 +150,7 @@ def cache_key(material: str, stock: Path, dictionary: Path, weight: float) -> st
         _file_id(stock),
         _file_id(dictionary),
         repr((weight, STOCK_WORDS, STOCK_PAIR_WORDS)),
+        RULES_ID,
     ):
         digest.update(part.encode())
         digest.update(b"\0")

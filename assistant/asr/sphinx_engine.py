@@ -11,7 +11,8 @@ grammar of exactly those phrases.
 pocketsphinx decoders are not thread-safe and hold their own copy of the
 models (~20 MB each), so they are pooled per process like vosk's
 (``[asr] decoders``): a session takes one when its audio first arrives
-(decoding starts once the VAD hears speech) and gives it back when closed.
+(decoding starts once the VAD hears speech; unlike vosk's sessions it waits
+there, without buffering, when all are busy) and gives it back when closed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 from assistant.asr.events import Final, Partial
 from assistant.asr.g2p import guess_phones
-from assistant.asr.pool import RecognizerPool
+from assistant.asr.pool import RecognizerPool, Ticket
 from assistant.asr.sphinx_lm import DomainModel, domain_model, shipped_dictionary
 from assistant.asr.vosk_engine import decoders_for
 from assistant.asr.vosk_session import DECODER_WAIT_S
@@ -210,6 +211,8 @@ class SphinxSession:
         self._in_utterance = False
         self._last_partial = ""
         self._closed = False
+        self._ticket: Ticket[Any] | None = None
+        self._lock = threading.Lock()  # _closed and _ticket, shared with interrupt()
 
     @property
     def constrained(self) -> bool:
@@ -248,9 +251,17 @@ class SphinxSession:
             self._discard()
             raise ASRError("pocketsphinx failed while finishing the utterance") from exc
 
+    def interrupt(self) -> None:
+        """Mark the session closed and end any wait for a decoder; thread-safe."""
+        with self._lock:
+            self._closed = True
+            ticket, self._ticket = self._ticket, None
+        if ticket is not None:
+            self._pool.cancel(ticket)
+
     def close(self) -> None:
         """Give the decoder back; the session is unusable afterwards."""
-        self._closed = True
+        self.interrupt()
         decoder, self._decoder = self._decoder, None
         if decoder is None:
             return
@@ -271,7 +282,7 @@ class SphinxSession:
     def _utterance(self) -> Any:
         self._check_open()
         if self._decoder is None:
-            self._decoder = self._pool.acquire(self._wait)
+            self._decoder = self._acquire()
             try:
                 _use_grammar(self._decoder, self._phrases, self._model)
             except Exception as exc:
@@ -281,6 +292,18 @@ class SphinxSession:
             self._decoder.start_utt()
             self._in_utterance = True
         return self._decoder
+
+    def _acquire(self) -> Any:
+        """Wait for a decoder (ASRError when all stay busy, or when interrupted)."""
+        with self._lock:
+            self._check_open()
+            ticket = self._ticket = self._pool.enqueue()
+        try:
+            return self._pool.acquire(self._wait, ticket)
+        finally:
+            with self._lock:
+                if self._ticket is ticket:
+                    self._ticket = None
 
     def _discard(self) -> None:
         decoder, self._decoder = self._decoder, None

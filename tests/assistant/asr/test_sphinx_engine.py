@@ -118,3 +118,32 @@ def test_bad_audio_and_a_closed_session_are_refused(sphinx: SphinxTranscriber) -
 
 def test_grammar_words_with_jsgf_operators_are_quoted() -> None:
     assert jsgf(["yes", "a|b"]).endswith('public <answer> = yes | "a|b";\n')
+
+
+def test_a_session_waiting_for_a_busy_decoder_is_told_so_or_interrupted(
+    sphinx: SphinxTranscriber,
+) -> None:
+    import threading
+
+    holder = sphinx.open_session()
+    holder.accept(b"\x00\x00" * 1600)  # takes the pool's only decoder
+    waiting = SphinxTranscriber(sphinx.model, decoders=1, decoder_wait=0.05).open_session()
+    with pytest.raises(ASRError, match="busy"):
+        waiting.accept(b"\x00\x00" * 1600)
+    patient = SphinxTranscriber(sphinx.model, decoders=1, decoder_wait=60).open_session()
+    failure: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            patient.accept(b"\x00\x00" * 1600)
+        except ASRError as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=wait)
+    worker.start()
+    patient.interrupt()  # as AsyncSession.aclose does from the event loop
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert failure
+    holder.close()
+    assert sphinx.pool.idle == 1

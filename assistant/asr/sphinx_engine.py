@@ -22,11 +22,13 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from assistant.asr.events import Final, Partial
 from assistant.asr.g2p import guess_phones
+from assistant.asr.lm_corpus import corpus_source
 from assistant.asr.pool import RecognizerPool, Ticket
 from assistant.asr.sphinx_lm import DomainModel, domain_model, shipped_dictionary
 from assistant.asr.vosk_engine import decoders_for
@@ -163,9 +165,19 @@ class SphinxTranscriber:
 
 
 def _grammar_phrases(phrases: Sequence[str], model: SphinxModel) -> tuple[str, ...]:
-    """The phrases every word of which can be pronounced (others are left out, logged)."""
+    """The phrases every word of which can be pronounced (others are left out, logged).
+
+    None at all (open recognition with the domain model, which knows the
+    short answers too) when a phrase goes on with free text: a grammar would
+    cut "change the message to <the new text>" after "to".
+    """
+    normalized = list(dict.fromkeys(" ".join(p.lower().split()) for p in phrases))
+    open_ended = [p for p in normalized if p.split() and p.split()[-1] in _open_ended()]
+    if open_ended:
+        log.debug("open recognition: %s goes on with free text", open_ended[0])
+        return ()
     kept, left = [], []
-    for phrase in dict.fromkeys(" ".join(p.lower().split()) for p in phrases):
+    for phrase in normalized:
         words = phrase.split()
         if words and all(_pronounceable(w, model) for w in words):
             kept.append(phrase)
@@ -174,6 +186,13 @@ def _grammar_phrases(phrases: Sequence[str], model: SphinxModel) -> tuple[str, .
     if left:
         log.info("left out of the grammar (unpronounceable): %s", ", ".join(left))
     return tuple(kept)
+
+
+@cache
+def _open_ended(locale: str = "en") -> frozenset[str]:
+    """Words after which an expected phrase goes on with free text (lm/<locale>.yaml)."""
+    extra = corpus_source(locale, ()).extra
+    return frozenset(str(w) for w in extra.get("open_ended", ()))
 
 
 def _pronounceable(word: str, model: SphinxModel) -> bool:

@@ -147,3 +147,11 @@ def test_a_session_waiting_for_a_busy_decoder_is_told_so_or_interrupted(
     assert failure
     holder.close()
     assert sphinx.pool.idle == 1
+
+
+def test_an_answer_that_goes_on_with_free_text_is_heard_with_the_language_model(
+    sphinx: SphinxTranscriber,
+) -> None:
+    session = sphinx.open_session(["yes", "no", "change the message to"])
+    assert not session.constrained  # a grammar would cut the new text after "to"
+    session.close()

@@ -51,6 +51,15 @@ def department(contact: Contact, locale: Locale | None = None) -> str:
     return word("departments", contact.department, locale or current())
 
 
+def sounds_alike(parser: object) -> Callable[[Contact], bool] | None:
+    """Whether a contact sounds like someone else, from a parser that knows
+    (:attr:`intents.parser.Parser.alike`); None for one that does not."""
+    alike = getattr(parser, "alike", None)
+    if alike is None:
+        return None
+    return lambda contact: bool(alike.of(contact))
+
+
 @dataclass(frozen=True, slots=True)
 class NameBook:
     """Directory ids to display names in one locale, for renaming messages.

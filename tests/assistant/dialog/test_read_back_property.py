@@ -22,11 +22,12 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from assistant.compose import Session, contacts_of, directory_for, open_conversation
 from assistant.config import Settings
 from assistant.dialog.contacts import spoken_choice
 from assistant.dialog.locale import speaking
 from assistant.dialog.names import display_name
-from assistant.dialog.session import Session, all_contacts, open_session
+from assistant.dialog.sink import ShownAndSpoken
 from assistant.locales import Locale
 from assistant.models import Contact
 from tests.assistant.dialog.readback import ReadBack, read_back_in
@@ -111,8 +112,14 @@ def turns(locale: Locale) -> st.SearchStrategy[list[Any]]:
 
 
 async def _open(data_dir: Path, locale: Locale, clock: FakeClock, transcript: Transcript) -> Any:
-    settings = Settings(data_dir=data_dir, backend="local", locale=locale)
-    return await open_session(settings, zone=ZONE, clock=clock, on_say=transcript.say)
+    settings = Settings(
+        data_dir=data_dir,
+        backend="local",
+        locale=locale,
+        connectors={"local": {"seed_demo": True}},
+    )
+    speech = ShownAndSpoken(transcript.say)
+    return await open_conversation(settings, zone=ZONE, clock=clock, speech=speech)
 
 
 def _spoken_as(contact: Contact, locale: Locale) -> set[str]:
@@ -145,7 +152,8 @@ async def converse(locale: Locale, script: list[Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         session: Session = await _open(Path(tmp), locale, clock, transcript)
         try:
-            people = {c.id: c for c in await all_contacts(session.connector)}
+            directory = directory_for(Settings(), session.connector)
+            people = {c.id: c for c in await contacts_of(directory)}
             heard: ReadBack | None = None
             seen = 0
             for turn in script:

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from assistant.compose import Session, open_conversation
 from assistant.config import Settings
-from assistant.dialog.session import Session, open_session
+from assistant.dialog.sink import ShownAndSpoken
 from assistant.errors import BackendUnavailableError, RejectedError
 from assistant.models import OutgoingMessage, SendReceipt
 from tests.assistant.dialog.test_scripts import FakeClock, Transcript, sent_since
@@ -27,8 +28,11 @@ from tests.conftest import NOW, ZONE
 async def session(tmp_path: Path) -> AsyncIterator[tuple[Session, Transcript]]:
     transcript = Transcript()
     fast = {"answer_within_s": 1.0, "base_delay_s": 0.05, "max_delay_s": 0.3}
-    settings = Settings(data_dir=tmp_path, backend="local", outbox=fast)
-    opened = await open_session(settings, zone=ZONE, clock=FakeClock(), on_say=transcript.say)
+    settings = Settings(
+        data_dir=tmp_path, backend="local", outbox=fast, connectors={"local": {"seed_demo": True}}
+    )
+    speech = ShownAndSpoken(transcript.say)
+    opened = await open_conversation(settings, zone=ZONE, clock=FakeClock(), speech=speech)
     yield opened, transcript
     await opened.aclose()
 

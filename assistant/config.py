@@ -137,6 +137,15 @@ class ASRSettings(BaseModel):
             "dictated bodies, which keep trailing_silence_ms"
         ),
     )
+    answer_silence_ms: int = Field(
+        default=160,
+        ge=60,
+        le=10000,
+        description=(
+            "the pause that ends a closed answer (a yes/no, a choice) once heard; "
+            "at most early_silence_ms"
+        ),
+    )
     max_utterance_s: float = Field(default=15.0, gt=0, le=600)
     push_to_talk: bool = False
     decoders: int = Field(
@@ -177,6 +186,11 @@ class ASRSettings(BaseModel):
             raise ValueError(
                 f"early_silence_ms ({self.early_silence_ms}) must not be longer than "
                 f"trailing_silence_ms ({self.trailing_silence_ms})"
+            )
+        if self.answer_silence_ms > self.early_silence_ms:
+            raise ValueError(
+                f"answer_silence_ms ({self.answer_silence_ms}) must not be longer than "
+                f"early_silence_ms ({self.early_silence_ms})"
             )
         return self
 

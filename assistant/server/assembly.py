@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant.asr.events import Final
+from assistant.audio.endpoint import Completeness
 from assistant.config import Settings
 from assistant.dialog import snapshot as snapshots
 from assistant.dialog.events import Utterance
@@ -116,7 +117,7 @@ class DialogConversation:
         """Whether the open question waits for an answer (no wake phrase needed for it)."""
         return self.runner.awaiting_answer
 
-    def complete_enough(self, partial: str) -> bool:
+    def complete_enough(self, partial: str) -> Completeness:
         """Whether ``partial`` already answers the open question (the listener's early end)."""
         return self.runner.complete_enough(partial)
 

@@ -227,6 +227,15 @@ class WakeSettings(BaseModel):
         le=60,
         description="after the wake phrase, how long the driver has to start the command",
     )
+    min_share: float | None = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description=(
+            "the phrase also counts when the n-best hypotheses opening with it hold this "
+            "share of the list's score (unset: only the best hypothesis counts)"
+        ),
+    )
 
     @field_validator("phrase")
     @classmethod

@@ -119,6 +119,7 @@ class Listener:
         is_speaking: Callable[[], bool] | None = None,
         complete: Callable[[str], bool | Completeness] | None = None,
         leading_silence_ms: int | None = None,
+        partial_final: bool = True,
     ) -> AsyncIterator[Event]:
         """Yield the events of the next utterance in ``chunks``, ending with a Final.
 
@@ -137,7 +138,9 @@ class Listener:
         :meth:`~assistant.audio.endpoint.Endpointer.hurry`). An utterance
         that ended early on such a partial, with no newer partial since,
         has that partial as its final (one alternative, no word times):
-        the recognizer is not flushed.
+        the recognizer is not flushed; ``partial_final=False`` always waits
+        for the recognizer's final (the wake spotter needs its word
+        confidences).
         ``leading_silence_ms`` overrides, for this utterance, how long to wait
         for speech before ending with ``no_speech``.
         """
@@ -179,7 +182,7 @@ class Listener:
                     await session.aclose()
                     yield Final(text="")
                     return
-            answer = self._answer_heard(endpointer, judged, latest)
+            answer = self._answer_heard(endpointer, judged, latest) if partial_final else None
             if answer is not None:
                 # Ended early because this partial answers the open question:
                 # it is the answer. The recognizer's flush (its final pass,

@@ -93,9 +93,7 @@ class WakePhrase:
             shipped = cls.for_locale(locale)
             phrase = wake.phrase if wake.phrase is not None else shipped.phrase
             fillers = wake.fillers if wake.fillers is not None else shipped.fillers
-        return cls(
-            phrase, tuple(fillers), wake.min_confidence, wake.listen_seconds, wake.min_share
-        )
+        return cls(phrase, tuple(fillers), wake.min_confidence, wake.listen_seconds, wake.min_share)
 
     @property
     def grammar(self) -> tuple[str, ...]:

@@ -228,7 +228,7 @@ class WakeSettings(BaseModel):
         description="after the wake phrase, how long the driver has to start the command",
     )
     min_share: float | None = Field(
-        default=0.3,
+        default=0.4,
         gt=0,
         le=1,
         description=(

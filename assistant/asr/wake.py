@@ -60,7 +60,7 @@ class WakePhrase:
     listen_seconds: float = 6.0
     #: The phrase also counts when the hypotheses of the n-best list that open
     #: with it hold at least this share of the list's score (None: off).
-    min_share: float | None = 0.3
+    min_share: float | None = 0.4
 
     def __post_init__(self) -> None:
         if not _words(self.phrase):

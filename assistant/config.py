@@ -138,7 +138,7 @@ class ASRSettings(BaseModel):
         ),
     )
     answer_silence_ms: int = Field(
-        default=160,
+        default=192,
         ge=60,
         le=10000,
         description=(

@@ -117,7 +117,7 @@ class EarlyEndReplayer(Replayer):
                 kind=kind,
                 text=turn.transcript,
                 body=body,
-                fast=runner.complete_enough(turn.transcript),
+                fast=bool(runner.complete_enough(turn.transcript)),
                 at_risk=any(runner.complete_enough(p) for p in prefixes),
                 lag_fixed=fixed_at - last,
                 lag_early=early_at - last,

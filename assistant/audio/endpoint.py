@@ -62,7 +62,7 @@ class EndpointConfig:
     #: heard is complete (:meth:`Endpointer.hurry`): a "yes", a full command.
     early_silence_ms: int = 200
     #: The pause that ends a closed answer (a yes/no, a choice) once heard.
-    answer_silence_ms: int = 160
+    answer_silence_ms: int = 192
     max_utterance_s: float = 15.0
     push_to_talk: bool = False
 

@@ -166,7 +166,8 @@ class Listener:
                     preroll.add(chunk)
                 if deadline is None and any(b.kind == "start" for b in boundaries):
                     deadline = self._utterance_deadline()
-                if deadline is not None and preroll.held and not self._answered(endpointer):
+                answered = partial_final and self._answered(endpointer)
+                if deadline is not None and preroll.held and not answered:
                     # Decode only once the VAD hears speech: a connected but
                     # silent car costs no recognizer time.
                     partials = await session.accept(preroll.take())

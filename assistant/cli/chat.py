@@ -39,6 +39,7 @@ from assistant.cli.options import (
 from assistant.config import Settings
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.session import open_session
+from assistant.directory_source import missing_directory
 from assistant.errors import TTSUnavailableError, UserInputError
 from assistant.tts import Speaker, TextOnlySpeaker, locale_voice, open_speaker
 
@@ -168,6 +169,8 @@ async def _chat(settings: Settings, options: ChatOptions) -> None:
         speaker=speaker,
         timeouts=options.interactive,
     )
+    if not session.directory.configured:
+        _tell(missing_directory(settings.backend))
     background: list[asyncio.Task[None]] = []
     try:
         if options.interactive:

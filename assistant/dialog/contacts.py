@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from assistant.dialog.locale import current
+from assistant.dialog.locale import current, has_directory
 from assistant.dialog.names import department, display_name
 from assistant.dialog.prompts import phrase, prompt
 from assistant.dialog.speech import alternatives
@@ -93,7 +93,12 @@ def pick(candidates: tuple[Contact, ...], slots: Mapping[str, SlotValue]) -> Con
 
 
 def unknown_name(query: str) -> str:
-    """ "I don't know anyone called Bob."; "my wife": "I can't find your wife ..." """
+    """ "I don't know anyone called Bob."; "my wife": "I can't find your wife ..."
+
+    Without any directory the reason is that, whatever the name.
+    """
+    if not has_directory():
+        return prompt("contact.no_directory")
     who = _relation(query)
     if who:
         return prompt("contact.unknown_relation", who=who)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,24 +21,29 @@ from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.state import DialogState, Policy
+from assistant.directory_source import Directory, build_directory
 from assistant.locales import Locale
 from assistant.models import Contact
 from assistant.tts.speaker import Speaker, TextOnlySpeaker
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
-from connectors.ports import Connector, DirectoryPort
+from connectors.ports import Connector
 from intents.parser import Parser
 
-_MAX_CONTACTS = 200_000
 
+def policy_from(
+    settings: DialogSettings, locale: Locale = "en", *, directory: bool = True
+) -> Policy:
+    """The engine's policy from the validated ``[dialog]`` settings, speaking ``locale``.
 
-def policy_from(settings: DialogSettings, locale: Locale = "en") -> Policy:
-    """The engine's policy from the validated ``[dialog]`` settings, speaking ``locale``."""
+    ``directory``: whether names can be looked up at all (see ``[directory]``).
+    """
     return Policy(
         answer_timeout=settings.answer_timeout,
         confirm_timeout=settings.confirm_timeout,
         announcement_read=settings.announcement_read,
         max_spoken_chars=settings.max_spoken_chars,
         locale=locale,
+        directory=directory,
     )
 
 
@@ -51,15 +56,19 @@ def new_runner(
     *,
     locale: Locale,
     clock: Callable[[], datetime],
+    directory: bool = True,
     **options: Any,
 ) -> DialogRunner:
-    """A runner speaking ``locale``: its policy, recognizer names and message names."""
+    """A runner speaking ``locale``: its policy, recognizer names and message names.
+
+    ``directory`` False: no directory is configured, and the driver hears so.
+    """
     return DialogRunner(
         connector=connector,
         outbox=outbox,
         parser=parser,
         clock=clock,
-        state=DialogState(policy=policy_from(settings.dialog, locale)),
+        state=DialogState(policy=policy_from(settings.dialog, locale, directory=directory)),
         names=tuple(dict.fromkeys(display_name(c, locale) for c in contacts)),
         name_book=NameBook.build(contacts, locale),
         **options,
@@ -75,6 +84,8 @@ class Session:
     outbox: Outbox
     #: Delivers the outbox in the background (None: the backend cannot send).
     worker: DeliveryWorker | None = None
+    #: Where names are looked up (``[directory]``, else the backend's own).
+    directory: Directory = field(default_factory=lambda: Directory(None))
     _delivering: asyncio.Task[None] | None = None
 
     def start_delivery(self) -> None:
@@ -94,6 +105,7 @@ class Session:
                 await self._delivering
         try:
             await self.runner.speaker.aclose()
+            await self.directory.aclose()
             await self.connector.aclose()
         finally:
             self.outbox.close()
@@ -111,11 +123,14 @@ async def open_session(
     """Build the configured backend, the outbox in the data dir, and the parser."""
     data_dir = Path(settings.data_dir)
     connector = await asyncio.to_thread(build_backend, settings, zone=zone, now=clock)
+    directory = Directory(None)
     try:
+        directory = await asyncio.to_thread(build_directory, settings, connector, now=clock)
         outbox = await asyncio.to_thread(open_outbox, data_dir / OUTBOX_FILE, settings.outbox)
-        contacts = await all_contacts(connector)
+        contacts = await directory.contacts()
         parser = await asyncio.to_thread(Parser.from_contacts, contacts, settings.locale)
     except BaseException:
+        await directory.aclose()
         await connector.aclose()
         raise
     runner = new_runner(
@@ -129,22 +144,8 @@ async def open_session(
         on_say=on_say,
         speaker=speaker or TextOnlySpeaker(),
         timeouts=timeouts,
+        directory=directory.configured,
     )
     worker = worker_for(outbox, connector, settings.outbox)
     runner.delivery = worker
-    return Session(runner, connector, outbox, worker)
-
-
-async def all_contacts(connector: object) -> list[Contact]:
-    """Every directory entry (people and groups) names are resolved against."""
-    if not isinstance(connector, DirectoryPort):
-        return []
-    contacts: list[Contact] = []
-    cursor: str | None = None
-    while len(contacts) < _MAX_CONTACTS:
-        page = await connector.list_contacts(cursor, 500)
-        contacts.extend(page.contacts)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    return contacts
+    return Session(runner, connector, outbox, worker, directory)

@@ -23,13 +23,13 @@ from typing import Any
 
 from assistant.backend import build_backend
 from assistant.config import Settings
+from assistant.directory_source import build_directory, missing_directory
 from assistant.errors import ConnectorError
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
 from connectors.local import LocalConnector
 from connectors.local.demo import open_demo_store
 from connectors.outbox import Outbox
-from connectors.ports import DirectoryPort
 from intents.parser import Parser
 
 
@@ -139,8 +139,12 @@ async def configured_backend(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drivetalk-replay-")))
         connector = build_backend(settings, name, now=lambda: now)
         stack.push_async_callback(connector.aclose)
+        directory = build_directory(settings, connector, now=lambda: now)
+        stack.push_async_callback(directory.aclose)
+        if not directory.configured:
+            raise ConnectorError(missing_directory(name))
         outbox = _outbox(stack, tmp, now)
-        contacts = await _directory(connector, name)
+        contacts = await directory.contacts()
         parser = Parser.from_contacts(contacts, locale)
         yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
 
@@ -149,16 +153,3 @@ def _outbox(stack: AsyncExitStack, folder: Path, now: datetime) -> Outbox:
     outbox = Outbox.open(folder / "outbox.sqlite3", now=lambda: now)
     stack.callback(outbox.close)
     return outbox
-
-
-async def _directory(connector: object, name: str) -> list[Contact]:
-    if not isinstance(connector, DirectoryPort):
-        raise ConnectorError(f"backend {name!r} has no directory to resolve names against")
-    contacts: list[Contact] = []
-    cursor: str | None = None
-    while True:
-        page = await connector.list_contacts(cursor)
-        contacts.extend(page.contacts)
-        cursor = page.next_cursor
-        if cursor is None:
-            return contacts

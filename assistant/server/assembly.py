@@ -220,6 +220,7 @@ def dialog_conversations(settings: Settings, clock: Callable[[], datetime]) -> C
             locale=locale,
             owner=who.vehicle,
             clock=clock,
+            directory=tenant.directory.configured,
         )
         conversation = DialogConversation(runner, functools.partial(parser_for, tenant), contacts)
         await conversation.start()

@@ -1,0 +1,237 @@
+"""Where names are looked up, whatever delivers the messages: the ``[directory]`` table.
+
+The parser and the dialog resolve "Li Na" against a directory; the backend
+delivers. The two need not be the same connector::
+
+    backend = "webhook"            # delivery: the enterprise's own endpoint
+    [directory]
+    path = "people.csv"            # names: a contacts file (as ``--contacts`` reads)
+    # or: connector = "local"      # names: another connector's directory
+
+Neither key: the backend's own directory, when it has one (``local``,
+``matrix``, ``dingtalk``); a backend without one (``webhook``, ``caldav``)
+then has no directory at all, which :func:`missing_directory` says in one
+line and the dialog explains to the driver. Every bad choice (a missing or
+malformed file, an unknown connector, one without a directory) is one
+:class:`~assistant.errors.ConfigError` line naming the problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.backend import build_backend
+from assistant.config import DirectorySettings, Settings
+from assistant.errors import ConfigError, ConnectorError, InputFileError
+from assistant.models import Contact
+from connectors import registry
+from connectors.conformance import ports_of
+from connectors.ports import Connector, ContactPage, DirectoryPort
+from intents.directory import read_contacts
+
+#: Most directory entries read (a bound on memory, whatever a backend pages out).
+MAX_CONTACTS = 200_000
+#: Entries asked for per page when reading a whole directory.
+PAGE_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class FileDirectory:
+    """A directory read once from a contacts file (CSV or JSON, as ``--contacts``)."""
+
+    contacts: tuple[Contact, ...]
+    source: Path
+
+    @classmethod
+    def read(cls, path: Path) -> FileDirectory:
+        """Read ``path``; any problem is one ConfigError line naming the file."""
+        try:
+            contacts = read_contacts(path)
+        except InputFileError as exc:
+            raise ConfigError(f"[directory] path: {exc}") from None
+        if not contacts:
+            raise ConfigError(f"[directory] path: contacts file {path} lists no one")
+        if len(contacts) > MAX_CONTACTS:
+            raise ConfigError(
+                f"[directory] path: contacts file {path} lists {len(contacts)} entries"
+                f" (at most {MAX_CONTACTS})"
+            )
+        return cls(tuple(contacts), path)
+
+    async def search_contacts(self, query: str, limit: int = 10) -> Sequence[Contact]:
+        """Entries whose name or an alias contains ``query`` (case-insensitive)."""
+        wanted = query.strip().casefold()
+        found = [
+            c
+            for c in self.contacts
+            if wanted in c.name.casefold() or any(wanted in a.casefold() for a in c.aliases)
+        ]
+        return found[:limit]
+
+    async def list_contacts(self, cursor: str | None = None, page_size: int = 500) -> ContactPage:
+        """The file's entries in pages; the cursor is an offset."""
+        try:
+            offset = int(cursor or 0)
+        except ValueError:
+            raise ConnectorError(f"bad directory cursor {cursor!r}") from None
+        end = offset + max(1, page_size)
+        page = self.contacts[offset:end]
+        return ContactPage(page, str(end) if end < len(self.contacts) else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """The directory a conversation resolves names against, and where it comes from."""
+
+    #: None: no directory at all (names cannot be looked up).
+    port: DirectoryPort | None
+    #: Where names come from, for people: "the file people.csv", "connector 'local'".
+    origin: str = ""
+    #: A connector built for the directory alone, closed with it (None: nothing to close).
+    owned: Connector | None = None
+
+    @property
+    def configured(self) -> bool:
+        """Whether names can be looked up at all."""
+        return self.port is not None
+
+    async def contacts(self) -> list[Contact]:
+        """Every entry (people and groups), at most :data:`MAX_CONTACTS`."""
+        return await all_contacts(self.port)
+
+    async def aclose(self) -> None:
+        """Close the connector built for the directory alone (never the backend)."""
+        if self.owned is not None:
+            await self.owned.aclose()
+
+
+async def all_contacts(directory: object) -> list[Contact]:
+    """Every entry of ``directory`` (none if it is not a directory), page by page."""
+    if not isinstance(directory, DirectoryPort):
+        return []
+    contacts: list[Contact] = []
+    cursor: str | None = None
+    while len(contacts) < MAX_CONTACTS:
+        page = await directory.list_contacts(cursor, PAGE_SIZE)
+        contacts.extend(page.contacts)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return contacts[:MAX_CONTACTS]
+
+
+def build_directory(
+    settings: Settings,
+    backend: object,
+    *,
+    choice: DirectorySettings | None = None,
+    tables: Mapping[str, Mapping[str, Any]] | None = None,
+    base_dir: Path | None = None,
+    data_dir: Path | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> Directory:
+    """The directory for a conversation delivering through ``backend``.
+
+    ``choice`` (default ``settings.directory``), ``tables`` (default
+    ``settings.connectors``) and ``data_dir`` are a tenant's own when given;
+    a relative ``path`` is taken from ``base_dir`` (default: the working
+    directory).
+    """
+    choice = choice or settings.directory
+    if choice.path is not None:
+        path = choice.path if base_dir is None else base_dir / choice.path
+        return Directory(FileDirectory.read(path), f"the file {path}")
+    if choice.connector is not None:
+        return _connector_directory(
+            choice.connector, settings, backend, tables=tables, data_dir=data_dir, now=now
+        )
+    if isinstance(backend, DirectoryPort):
+        return Directory(backend, f"backend {getattr(backend, 'name', '?')!r}")
+    return Directory(None)
+
+
+def _connector_directory(
+    name: str,
+    settings: Settings,
+    backend: object,
+    *,
+    tables: Mapping[str, Mapping[str, Any]] | None,
+    data_dir: Path | None,
+    now: Callable[[], datetime] | None,
+) -> Directory:
+    if name == getattr(backend, "name", None):
+        # The backend itself: one connector, not two talking to the same server.
+        if not isinstance(backend, DirectoryPort):
+            raise ConfigError(_no_directory_port(name, ports_of(backend)))
+        return Directory(backend, f"backend {name!r}")
+    check_directory_connector(name)
+    table = (settings.connectors if tables is None else tables).get(name, {})
+    connector = build_backend(settings, name, config=table, data_dir=data_dir, now=now)
+    if not isinstance(connector, DirectoryPort):
+        raise ConfigError(_no_directory_port(name, ports_of(connector)))
+    return Directory(connector, f"connector {name!r}", owned=connector)
+
+
+def check_directory_connector(name: str) -> None:
+    """ConfigError unless connector ``name`` is installed and has a directory port."""
+    installed = registry.available()
+    if name not in installed:
+        known = ", ".join(sorted(installed)) or "none"
+        raise ConfigError(f"[directory] connector {name!r} is not installed (installed: {known})")
+    ports = ports_of(registry.load(name))
+    if "directory" not in ports:
+        raise ConfigError(_no_directory_port(name, ports))
+
+
+def _no_directory_port(name: str, ports: Sequence[str]) -> str:
+    offered = ", ".join(ports) or "none"
+    return (
+        f"[directory] connector {name!r} has no directory (its ports: {offered});"
+        " name one that has, or set [directory] path to a contacts file"
+    )
+
+
+def check_directory(settings: Settings) -> str | None:
+    """Check the server-wide ``[directory]`` at start: ConfigError if it is bad.
+
+    Returns the one line saying names cannot be looked up when the backend
+    has no directory and none is configured, else None.
+    """
+    choice = settings.directory
+    if choice.path is not None:
+        FileDirectory.read(choice.path)
+        return None
+    if choice.connector is not None:
+        check_directory_connector(choice.connector)
+        return None
+    if "directory" in ports_of(registry.load(settings.backend)):
+        return None
+    return missing_directory(settings.backend)
+
+
+def missing_directory(backend: str) -> str:
+    """The start-up line for a backend that leaves names unresolvable."""
+    return (
+        f"backend {backend!r} has no directory, so names cannot be looked up:"
+        " set [directory] path (a contacts file) or [directory] connector"
+    )
+
+
+def directory_table(table: object, where: str) -> DirectorySettings:
+    """A ``[directory]`` table read from ``where`` (a tenant.toml), validated."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: [directory] must be a table")
+    try:
+        return DirectorySettings.model_validate(dict(table))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        reason = first["msg"].removeprefix("Value error, ")
+        field = f" directory.{key}" if key else ""
+        raise ConfigError(f"{where}: bad{field or ' [directory]'} value: {reason}") from None

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
@@ -32,7 +32,7 @@ from assistant.errors import ConfigError, ConnectorError, InputFileError
 from assistant.models import Contact
 from connectors import registry
 from connectors.conformance import ports_of
-from connectors.ports import Connector, ContactPage, DirectoryPort
+from connectors.ports import CheckResult, Connector, ContactPage, DirectoryPort
 from intents.directory import read_contacts
 
 #: Most directory entries read (a bound on memory, whatever a backend pages out).
@@ -43,7 +43,13 @@ PAGE_SIZE = 500
 
 @dataclass(frozen=True, slots=True)
 class FileDirectory:
-    """A directory read once from a contacts file (CSV or JSON, as ``--contacts``)."""
+    """A directory read once from a contacts file (CSV or JSON, as ``--contacts``).
+
+    A connector with the directory port only, so the conformance kit checks it too.
+    """
+
+    name: ClassVar[str] = "directory-file"
+    needs_network: ClassVar[bool] = False
 
     contacts: tuple[Contact, ...]
     source: Path
@@ -63,6 +69,13 @@ class FileDirectory:
                 f" (at most {MAX_CONTACTS})"
             )
         return cls(tuple(contacts), path)
+
+    async def check(self) -> CheckResult:
+        """Always fine: the file was read when the directory was built."""
+        return CheckResult(True, f"{len(self.contacts)} entries from {self.source}")
+
+    async def aclose(self) -> None:
+        """Nothing to release: the entries are in memory."""
 
     async def search_contacts(self, query: str, limit: int = 10) -> Sequence[Contact]:
         """Entries whose name or an alias contains ``query`` (case-insensitive)."""
@@ -233,5 +246,7 @@ def directory_table(table: object, where: str) -> DirectorySettings:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"])
         reason = first["msg"].removeprefix("Value error, ")
-        field = f" directory.{key}" if key else ""
-        raise ConfigError(f"{where}: bad{field or ' [directory]'} value: {reason}") from None
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(f"{where}: unknown key directory.{key}") from None
+        field = f"directory.{key}" if key else "[directory]"
+        raise ConfigError(f"{where}: bad {field} value: {reason}") from None

@@ -105,6 +105,12 @@ def unknown_name(query: str) -> str:
     return prompt("contact.unknown", name=spoken_name(query))
 
 
+def left_out(names: str) -> str:
+    """ "I don't know Bob, so I left them out." (attendees), or why no name is known."""
+    key = "calendar.dropped" if has_directory() else "calendar.dropped_no_directory"
+    return prompt(key, names=names)
+
+
 def _relation(query: str) -> str:
     """ "my wife" -> "wife", "我老婆"/"我的司机" -> "老婆"/"司机"; "" for a name."""
     if current() == "zh":

@@ -24,7 +24,7 @@ from typing import Any
 from assistant.backend import build_backend
 from assistant.config import Settings
 from assistant.directory_source import build_directory, missing_directory
-from assistant.errors import ConnectorError
+from assistant.errors import ConfigError
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
 from connectors.local import LocalConnector
@@ -142,7 +142,7 @@ async def configured_backend(
         directory = build_directory(settings, connector, now=lambda: now)
         stack.push_async_callback(directory.aclose)
         if not directory.configured:
-            raise ConnectorError(missing_directory(name))
+            raise ConfigError(missing_directory(name))
         outbox = _outbox(stack, tmp, now)
         contacts = await directory.contacts()
         parser = Parser.from_contacts(contacts, locale)

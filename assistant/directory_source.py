@@ -18,6 +18,7 @@ malformed file, an unknown connector, one without a directory) is one
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -208,6 +209,15 @@ def _no_directory_port(name: str, ports: Sequence[str]) -> str:
         f"[directory] connector {name!r} has no directory (its ports: {offered});"
         " name one that has, or set [directory] path to a contacts file"
     )
+
+
+async def directory_contacts(settings: Settings) -> list[Contact]:
+    """The entries of ``[directory]`` for a command that builds no backend (``parse``)."""
+    directory = await asyncio.to_thread(build_directory, settings, None)
+    try:
+        return await directory.contacts()
+    finally:
+        await directory.aclose()
 
 
 def check_directory(settings: Settings) -> str | None:

@@ -60,6 +60,13 @@ _MIC_RATE = 16000
 @tz_option
 @click.option("--backend", metavar="NAME", help="Connector to use (default: configured, local).")
 @click.option(
+    "--contacts",
+    "contacts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Look names up in this contacts file (CSV or JSON, as parse reads), whatever the"
+    " backend: [directory] path for this run.",
+)
+@click.option(
     "--speak/--no-speak",
     default=None,
     help="Speak replies (default: only when stdout is a terminal).",
@@ -90,6 +97,7 @@ def command(
     now_text: str | None,
     tz_name: str | None,
     backend: str | None,
+    contacts_file: Path | None,
     speak: bool | None,
     mic: bool,
     locale_name: str | None,
@@ -106,7 +114,10 @@ def command(
     with --wake), or holding the floor with the space bar (--push-to-talk).
     """
     locale = locale_from(locale_name)
-    settings = settings_from(ctx, data_dir=data_dir, backend=backend, locale=locale)
+    directory = {"path": contacts_file} if contacts_file is not None else None
+    settings = settings_from(
+        ctx, data_dir=data_dir, backend=backend, locale=locale, directory=directory
+    )
     speech_in = mic or audio_in is not None
     if push_to_talk and not speech_in:
         raise UserInputError("--push-to-talk needs --mic or --audio-in")

@@ -89,6 +89,23 @@ def test_a_named_message_reaches_the_webhook_addressed_by_the_directory_file(
     assert delivered(receiver) == [("emp-1042", "Hi")]
 
 
+def test_contacts_on_the_command_line_is_the_directory_for_that_run(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    (tmp_path / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    config(tmp_path, receiver)  # no [directory] in the file
+    data = str(tmp_path / "data")
+    done = drivetalk(
+        tmp_path,
+        *("--config", "config.toml", "chat", "--data-dir", data, "--no-speak"),
+        *("--contacts", "people.csv"),
+        lines=("send a message to Wang Fang saying on my way", "yes"),
+    )
+    assert replies(done)[-1] == "Sent to Wang Fang."
+    assert done.stderr == ""
+    assert delivered(receiver) == [("emp-2077", "On my way")]
+
+
 def test_in_mandarin_the_name_in_characters_is_found_in_the_file(
     tmp_path: Path, receiver: Receiver
 ) -> None:

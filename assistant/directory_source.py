@@ -19,6 +19,7 @@ malformed file, an unknown connector, one without a directory) is one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,8 @@ from intents.directory import read_contacts
 MAX_CONTACTS = 200_000
 #: Entries asked for per page when reading a whole directory.
 PAGE_SIZE = 500
+#: Largest contacts file read (200,000 entries of a few hundred bytes fit well inside).
+MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,13 @@ class FileDirectory:
     @classmethod
     def read(cls, path: Path) -> FileDirectory:
         """Read ``path``; any problem is one ConfigError line naming the file."""
+        with contextlib.suppress(OSError):  # a missing file is read_contacts' to explain
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ConfigError(
+                    f"[directory] path: contacts file {path} is {size} bytes,"
+                    f" more than the {MAX_FILE_BYTES} a directory file may have"
+                )
         try:
             contacts = read_contacts(path)
         except InputFileError as exc:

@@ -131,7 +131,10 @@ class DialogConversation:
         """
         found = snapshots.load(snapshot)
         await self.use_locale(found.state.policy.locale)
-        self.runner.state, self.runner.window = found.state, found.window
+        # Whether names can be looked up is the tenant's configuration now, not then.
+        policy = replace(found.state.policy, directory=self.runner.state.policy.directory)
+        self.runner.state = replace(found.state, policy=policy)
+        self.runner.window = found.window
 
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (its n-best list)."""

@@ -183,3 +183,56 @@ def test_both_keys_in_the_settings_file_are_refused_with_where(tmp_path: Path) -
     with pytest.raises(ConfigError, match="not both") as raised:
         load_settings(config)
     assert f"{config}:" in str(raised.value)
+
+
+def test_an_oversized_contacts_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.directory_source as source
+
+    path = people(tmp_path)
+    monkeypatch.setattr(source, "MAX_FILE_BYTES", 64)
+    with pytest.raises(ConfigError, match=r"people\.csv is \d+ bytes, more than the 64"):
+        FileDirectory.read(path)
+
+
+def test_the_environment_sets_the_directory_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRIVETALK_DIRECTORY__PATH", str(people(tmp_path)))
+    settings = load_settings(None, data_dir=tmp_path)
+    assert settings.directory.path == tmp_path / "people.csv"
+    assert build_directory(settings, object()).configured
+
+
+async def test_a_restored_server_dialog_keeps_the_tenants_directory_as_it_is_now(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from assistant.dialog import snapshot as snapshots
+    from assistant.dialog.runner import AnswerWindow, DialogRunner
+    from assistant.dialog.state import DialogState, Policy
+    from assistant.server.assembly import DialogConversation
+    from connectors.outbox import Outbox
+    from intents.parser import Parser
+    from intents.result import ParseContext
+
+    outbox = Outbox.open(tmp_path / "outbox.sqlite3")
+    try:
+        runner = DialogRunner(
+            connector=object(),
+            outbox=outbox,
+            parser=Parser.from_contacts([], "en"),
+            clock=lambda: NOW,
+            state=DialogState(policy=Policy(directory=False)),
+        )
+        conversation = DialogConversation(runner)
+        # Saved while the tenant still had a directory; it has none now.
+        saved = replace(DialogState(), turn=7)
+        text = snapshots.dump(snapshots.DialogSnapshot(saved, AnswerWindow(7, ParseContext())))
+        await conversation.restore(text)
+        assert runner.state.turn == 7
+        assert runner.state.policy.directory is False
+    finally:
+        outbox.close()

@@ -10,6 +10,10 @@ directory is logged once and its drivers hear why a name cannot be found;
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from assistant.config import TTSSettings, load_settings
 from assistant.server.app import create_app
 from tests.assistant.server.live import OPERATOR_ENV, Live, make_key, serve
 from tests.faults.receiver import SECRET, Receiver, receiving
+from tests.servers.net import free_port, wait_until_up
 
 PEOPLE = "id,name,department\nemp-1042,Li Na,Sales\nemp-2077,Wang Fang,Finance\n"
 
@@ -120,3 +125,30 @@ def test_a_tenants_missing_directory_file_refuses_its_sessions_and_says_why_in_t
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "[directory] path" in logged
     assert "nobody.csv" in logged
+
+
+def test_serve_with_a_backend_without_a_directory_says_so_once_at_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVETALK_")}
+    env.update(
+        DRIVETALK_DATA_DIR=str(tmp_path / "data"),
+        DRIVETALK_BACKEND="caldav",
+        XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+    )
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--no-tts"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", server, 60, str(log))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    text = log.read_text()
+    assert text.count("has no directory") == 1, text
+    assert "backend 'caldav' has no directory, so names cannot be looked up" in text
+    assert "Traceback" not in text

@@ -9,18 +9,19 @@ import pytest
 
 from assistant.dialog import snapshot as snapshots
 from assistant.dialog.actions import DialogAction, FetchEvents
-from assistant.dialog.events import Fetched
+from assistant.dialog.events import Fetched, Incoming
 from assistant.dialog.runner import AnswerWindow
 from assistant.dialog.state import DialogState, Policy
 from assistant.locales import Locale
 from assistant.models import Intent
 from intents.result import ParseContext
-from tests.assistant.dialog.helpers import LI_NA, NOW, Driver, known, said, unknown
+from tests.assistant.dialog.helpers import LI_NA, NOW, Driver, known, message, said, unknown
 
 WHY = {
     "en": "I can't look up names: no directory is configured.",
     "zh": "我没法查找名字：还没有配置通讯录。",
 }
+NOTHING_SENT = {"en": " Nothing was sent.", "zh": "什么都没发。"}
 
 
 def without_directory(locale: Locale = "en") -> Driver:
@@ -31,7 +32,8 @@ def without_directory(locale: Locale = "en") -> Driver:
 def test_a_message_to_a_name_says_why_it_cannot_be_found(locale: Locale) -> None:
     d = without_directory(locale)
     out = d.say(said(Intent.SEND_MESSAGE, recipient=unknown("Li Na"), body="hi"))
-    assert d.spoken(out).startswith(WHY[locale])
+    assert d.spoken(out) == WHY[locale] + NOTHING_SENT[locale]
+    assert d.state.task is None  # no "who?" that could never be answered
 
 
 @pytest.mark.parametrize("query", ["Li Na", "my wife"])
@@ -74,3 +76,17 @@ def test_the_flag_survives_a_snapshot() -> None:
 def _no_conflicts(actions: list[DialogAction]) -> Fetched:
     (fetch,) = [a for a in actions if isinstance(a, FetchEvents)]
     return Fetched(fetch.request, events=())
+
+
+def test_a_message_without_a_name_is_not_started_either() -> None:
+    d = without_directory()
+    out = d.say(said(Intent.SEND_MESSAGE))
+    assert d.spoken(out) == WHY["en"] + NOTHING_SENT["en"]
+    assert d.state.task is None
+
+
+def test_a_reply_to_an_announced_message_needs_no_directory() -> None:
+    d = without_directory()
+    d.event(Incoming((message(LI_NA, "Lunch?"),)))
+    out = d.say(said(Intent.REPLY_MESSAGE, body="Sure"))
+    assert d.spoken(out) == "Here's your reply to Li Na: Sure. Send it?"

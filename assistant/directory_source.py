@@ -196,7 +196,10 @@ def _connector_directory(
         return Directory(backend, f"backend {name!r}")
     check_directory_connector(name)
     table = (settings.connectors if tables is None else tables).get(name, {})
-    connector = build_backend(settings, name, config=table, data_dir=data_dir, now=now)
+    try:
+        connector = build_backend(settings, name, config=table, data_dir=data_dir, now=now)
+    except ConfigError as exc:
+        raise ConfigError(f"[directory] connector {name!r}: {exc}") from None
     if not isinstance(connector, DirectoryPort):
         raise ConfigError(_no_directory_port(name, ports_of(connector)))
     return Directory(connector, f"connector {name!r}", owned=connector)

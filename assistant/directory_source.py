@@ -19,94 +19,25 @@ malformed file, an unknown connector, one without a directory) is one
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import ValidationError
 
 from assistant.backend import build_backend
 from assistant.config import DirectorySettings, Settings
-from assistant.errors import ConfigError, ConnectorError, InputFileError
+from assistant.directory_file import MAX_CONTACTS, FileDirectory
+from assistant.errors import ConfigError
 from assistant.models import Contact
 from connectors import registry
 from connectors.conformance import ports_of
-from connectors.ports import CheckResult, Connector, ContactPage, DirectoryPort
-from intents.directory import read_contacts
+from connectors.ports import Connector, DirectoryPort
 
-#: Most directory entries read (a bound on memory, whatever a backend pages out).
-MAX_CONTACTS = 200_000
 #: Entries asked for per page when reading a whole directory.
 PAGE_SIZE = 500
-#: Largest contacts file read (200,000 entries of a few hundred bytes fit well inside).
-MAX_FILE_BYTES = 256 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class FileDirectory:
-    """A directory read once from a contacts file (CSV or JSON, as ``--contacts``).
-
-    A connector with the directory port only, so the conformance kit checks it too.
-    """
-
-    name: ClassVar[str] = "directory-file"
-    needs_network: ClassVar[bool] = False
-
-    contacts: tuple[Contact, ...]
-    source: Path
-
-    @classmethod
-    def read(cls, path: Path) -> FileDirectory:
-        """Read ``path``; any problem is one ConfigError line naming the file."""
-        with contextlib.suppress(OSError):  # a missing file is read_contacts' to explain
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise ConfigError(
-                    f"[directory] path: contacts file {path} is {size} bytes,"
-                    f" more than the {MAX_FILE_BYTES} a directory file may have"
-                )
-        try:
-            contacts = read_contacts(path)
-        except InputFileError as exc:
-            raise ConfigError(f"[directory] path: {exc}") from None
-        if not contacts:
-            raise ConfigError(f"[directory] path: contacts file {path} lists no one")
-        if len(contacts) > MAX_CONTACTS:
-            raise ConfigError(
-                f"[directory] path: contacts file {path} lists {len(contacts)} entries"
-                f" (at most {MAX_CONTACTS})"
-            )
-        return cls(tuple(contacts), path)
-
-    async def check(self) -> CheckResult:
-        """Always fine: the file was read when the directory was built."""
-        return CheckResult(True, f"{len(self.contacts)} entries from {self.source}")
-
-    async def aclose(self) -> None:
-        """Nothing to release: the entries are in memory."""
-
-    async def search_contacts(self, query: str, limit: int = 10) -> Sequence[Contact]:
-        """Entries whose name or an alias contains ``query`` (case-insensitive)."""
-        wanted = query.strip().casefold()
-        found = [
-            c
-            for c in self.contacts
-            if wanted in c.name.casefold() or any(wanted in a.casefold() for a in c.aliases)
-        ]
-        return found[:limit]
-
-    async def list_contacts(self, cursor: str | None = None, page_size: int = 500) -> ContactPage:
-        """The file's entries in pages; the cursor is an offset."""
-        try:
-            offset = int(cursor or 0)
-        except ValueError:
-            raise ConnectorError(f"bad directory cursor {cursor!r}") from None
-        end = offset + max(1, page_size)
-        page = self.contacts[offset:end]
-        return ContactPage(page, str(end) if end < len(self.contacts) else None)
 
 
 @dataclass(frozen=True, slots=True)

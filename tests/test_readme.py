@@ -153,7 +153,8 @@ async def test_the_directory_example_composes_a_file_with_the_webhook(
 ) -> None:
     from assistant.backend import build_backend
     from assistant.config import load_settings
-    from assistant.directory_source import FileDirectory, build_directory
+    from assistant.directory_file import FileDirectory
+    from assistant.directory_source import build_directory
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ACME_WEBHOOK_SECRET", "acme-secret-0123456789")

@@ -21,7 +21,11 @@ from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.state import DialogState, Policy
-from assistant.directory_source import Directory, build_directory
+from assistant.directory_source import (
+    Directory,
+    all_contacts,  # noqa: F401 - its old home, still imported
+    build_directory,
+)
 from assistant.locales import Locale
 from assistant.models import Contact
 from assistant.tts.speaker import Speaker, TextOnlySpeaker

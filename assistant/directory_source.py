@@ -31,10 +31,12 @@ from assistant.backend import build_backend
 from assistant.config import DirectorySettings, Settings
 from assistant.directory_file import MAX_CONTACTS, FileDirectory
 from assistant.errors import ConfigError
+from assistant.locales import Locale
 from assistant.models import Contact
 from connectors import registry
 from connectors.conformance import ports_of
 from connectors.ports import Connector, DirectoryPort
+from intents.parser import Parser
 
 #: Entries asked for per page when reading a whole directory.
 PAGE_SIZE = 500
@@ -64,6 +66,19 @@ class Directory:
         """Close the connector built for the directory alone (never the backend)."""
         if self.owned is not None:
             await self.owned.aclose()
+
+
+def directory_parser(
+    directory: Directory, contacts: Sequence[Contact], locale: Locale, cache_dir: Path | None
+) -> Parser:
+    """The parser over the directory's names.
+
+    A contacts file's name index is kept in ``cache_dir`` between runs (as
+    ``parse --contacts`` keeps it), so a large file does not slow every start.
+    """
+    if isinstance(directory.port, FileDirectory) and cache_dir is not None:
+        return Parser.from_contacts_file(directory.port.source, locale, cache_dir)
+    return Parser.from_contacts(contacts, locale)
 
 
 async def all_contacts(directory: object) -> list[Contact]:

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.backend import build_backend
-from assistant.config import DialogSettings, Settings
+from assistant.config import DialogSettings, Settings, default_cache_dir
 from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
@@ -25,6 +25,7 @@ from assistant.directory_source import (
     Directory,
     all_contacts,  # noqa: F401 - its old home, still imported
     build_directory,
+    directory_parser,
 )
 from assistant.locales import Locale
 from assistant.models import Contact
@@ -132,7 +133,10 @@ async def open_session(
         directory = await asyncio.to_thread(build_directory, settings, connector, now=clock)
         outbox = await asyncio.to_thread(open_outbox, data_dir / OUTBOX_FILE, settings.outbox)
         contacts = await directory.contacts()
-        parser = await asyncio.to_thread(Parser.from_contacts, contacts, settings.locale)
+        cache = default_cache_dir() / "contact-index"
+        parser = await asyncio.to_thread(
+            directory_parser, directory, contacts, settings.locale, cache
+        )
     except BaseException:
         await directory.aclose()
         await connector.aclose()

@@ -200,3 +200,21 @@ async def test_a_restored_server_dialog_keeps_the_tenants_directory_as_it_is_now
         assert runner.state.policy.directory is False
     finally:
         outbox.close()
+
+
+def test_a_contacts_files_name_index_is_kept_in_the_cache_between_starts(tmp_path: Path) -> None:
+    from assistant.directory_file import FileDirectory
+    from assistant.directory_source import Directory, directory_parser
+    from intents.result import ContactResolution
+
+    port = FileDirectory.read(people(tmp_path))
+    directory = Directory(port, "the file")
+    cache = tmp_path / "cache"
+    for _start in range(2):
+        parser = directory_parser(directory, port.contacts, "en", cache)
+        result = parser.parse("text person 3 hello", now=NOW)
+        recipient = result.slots["recipient"]
+        assert isinstance(recipient, ContactResolution)
+        assert recipient.best is not None
+        assert recipient.best.id == "emp-3"
+    assert len(list(cache.iterdir())) == 1

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.backend import build_backend
+from assistant.compose import contacts_of, directory_for, parser_for
 from assistant.config import Settings
-from assistant.directory_source import build_directory, missing_directory
+from assistant.directory_source import missing_directory
 from assistant.errors import ConfigError
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
@@ -136,9 +137,9 @@ async def fresh_local_backend(
         connector = LocalConnector(store, now=lambda: now)
         stack.push_async_callback(connector.aclose)  # closes the store too
         outbox = _outbox(stack, tmp, now)
-        contacts = store.contacts()
-        parser = Parser.from_contacts(contacts, locale)
-        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
+        people = await contacts_of(connector)
+        parser = parser_for(people, locale)
+        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(people))
 
 
 @asynccontextmanager
@@ -150,13 +151,13 @@ async def configured_backend(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drivetalk-replay-")))
         connector = build_backend(settings, name, now=lambda: now)
         stack.push_async_callback(connector.aclose)
-        directory = build_directory(settings, connector, now=lambda: now)
+        directory = directory_for(settings, connector, now=lambda: now)
         stack.push_async_callback(directory.aclose)
         if not directory.configured:
             raise ConfigError(missing_directory(name))
         outbox = _outbox(stack, tmp, now)
-        contacts = await directory.contacts()
-        parser = Parser.from_contacts(contacts, locale)
+        contacts = await contacts_of(directory)
+        parser = parser_for(contacts, locale)
         yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
 
 

@@ -32,14 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.backend import build_backend
+from assistant.compose import directory_for
 from assistant.config import DirectorySettings, Settings, read_config_file
 from assistant.delivery import open_outbox, open_shared_outbox, tenants_with_pending, worker_for
-from assistant.directory_source import (
-    Directory,
-    build_directory,
-    directory_table,
-    missing_directory,
-)
+from assistant.directory_source import Directory, directory_table, missing_directory
 from assistant.errors import ConfigError, ConnectorError, DriveTalkError, RequestRejectedError
 from assistant.locales import Locale, check_locale
 from assistant.models import Contact
@@ -78,7 +74,7 @@ def backend_for(settings: Settings, tenant_dir: Path) -> BackendChoice:
     return BackendChoice(name, config)
 
 
-def directory_for(settings: Settings, tenant_dir: Path) -> DirectorySettings:
+def directory_choice(settings: Settings, tenant_dir: Path) -> DirectorySettings:
     """The tenant's ``[directory]`` from ``tenant.toml``, else the server-wide one."""
     override = tenant_dir / "tenant.toml"
     if override.is_file():
@@ -265,11 +261,11 @@ class Tenants:
         """The tenant's directory; a tenant left without one is logged once, when opened."""
         override = root / "tenant.toml"
         tables = read_config_file(override).get("connectors", {}) if override.is_file() else None
-        choice = directory_for(self._settings, root)
+        choice = directory_choice(self._settings, root)
         # A tenant's own file is found in the tenant's directory; the server-wide
         # one where the server's other paths are.
         own = choice is not self._settings.directory
-        directory = build_directory(
+        directory = directory_for(
             self._settings,
             connector,
             choice=choice,

@@ -64,7 +64,8 @@ def script_settings(
     directory = dict(wanted.get("directory", {}))
     if "path" in directory:
         directory["path"] = DATA / directory["path"]
-    connectors: dict[str, dict[str, Any]] = {}
+    # The local store holds the demo organisation (seeded only when asked).
+    connectors: dict[str, dict[str, Any]] = {"local": {"seed_demo": True}}
     if receiver is not None:
         monkeypatch.setenv(SECRET_ENV, SECRET)
         connectors["webhook"] = {"url": receiver.url, "secret_env": SECRET_ENV}

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
+from assistant.compose import Session, open_conversation
 from assistant.dialog.events import Incoming
-from assistant.dialog.session import Session, open_session
+from assistant.dialog.sink import ShownAndSpoken
 from connectors.local import LocalConnector
 from tests.assistant.dialog.script_backends import (
     check_delivered,
@@ -82,7 +83,9 @@ async def session(
 ) -> AsyncIterator[tuple[Session, FakeClock, Transcript]]:
     clock, transcript = FakeClock(), Transcript()
     settings = script_settings(script, tmp_path, receiver, monkeypatch)
-    opened = await open_session(settings, zone=ZONE, clock=clock, on_say=transcript.say)
+    opened = await open_conversation(
+        settings, zone=ZONE, clock=clock, speech=ShownAndSpoken(transcript.say)
+    )
     yield opened, clock, transcript
     await opened.aclose()
 

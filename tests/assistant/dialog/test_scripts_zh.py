@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from assistant.dialog.session import Session, open_session
+from assistant.compose import Session, open_conversation
+from assistant.dialog.sink import ShownAndSpoken
 from tests.assistant.dialog.script_backends import script_receiver, script_settings
 from tests.assistant.dialog.test_scripts import (
     FakeClock,
@@ -58,7 +59,9 @@ async def session(
 ) -> AsyncIterator[tuple[Session, FakeClock, Transcript]]:
     clock, transcript = FakeClock(), Transcript()
     settings = script_settings(script, tmp_path, receiver, monkeypatch, locale="zh")
-    opened = await open_session(settings, zone=ZONE, clock=clock, on_say=transcript.say)
+    opened = await open_conversation(
+        settings, zone=ZONE, clock=clock, speech=ShownAndSpoken(transcript.say)
+    )
     yield opened, clock, transcript
     await opened.aclose()
 

@@ -264,6 +264,26 @@ class DialogSettings(BaseModel):
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
 
 
+class DirectorySettings(BaseModel):
+    """Where names are looked up (``[directory]``), whatever the delivery backend.
+
+    ``path``: a CSV or JSON contacts file (the format ``--contacts`` reads);
+    ``connector``: another connector's directory, built from its own
+    ``[connectors.NAME]`` table. Neither: the backend's own directory, if it has one.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path | None = None
+    connector: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DirectorySettings:
+        if self.path is not None and self.connector is not None:
+            raise ValueError("set either directory.path or directory.connector, not both")
+        return self
+
+
 #: The fraction metrics a replay gate can hold at a lower bound (assistant.replay.metrics).
 REPLAY_FRACTION_METRICS = (
     "word_accuracy",
@@ -450,6 +470,7 @@ class Settings(BaseSettings):
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
     outbox: OutboxSettings = OutboxSettings()
+    directory: DirectorySettings = DirectorySettings()
     server: ServerSettings = ServerSettings()
     replay: ReplaySettings = ReplaySettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.

@@ -30,6 +30,7 @@ from assistant.dialog.contacts import (
     unknown_name,
 )
 from assistant.dialog.events import Done, Failed, Queued, Utterance
+from assistant.dialog.locale import has_directory
 from assistant.dialog.prompts import phrase
 from assistant.dialog.send_results import all_reported, announce_outcomes, record
 from assistant.dialog.speech import join_names
@@ -211,6 +212,9 @@ def _apply(state: DialogState, draft: MessageDraft, result: ParseResult, note: s
     elif isinstance(resolution, ContactResolution):
         addressed = address(draft, (resolution,))
         draft = addressed.draft
+        if addressed.unknown and not has_directory():
+            # "Who should I send it to?" could never be answered: say why and stop.
+            return finish(state, p("send.no_directory"))
         if addressed.unknown:
             notes.append(unknown_name(addressed.unknown[0]))
     return advance(state, draft, " ".join(n for n in notes if n))
@@ -232,6 +236,8 @@ def advance(state: DialogState, draft: MessageDraft, note: str = "") -> Outcome:
     if draft.candidates:
         question, context = choice_question(draft.candidates)
         return ask(state, lead + question, "choice", context, task=draft)
+    if not targets and not has_directory():
+        return finish(state, lead + p("send.no_directory"))
     if not targets:
         key = "send.ask_reply_recipient" if draft.is_reply else "send.ask_recipient"
         return ask(state, lead + p(key), "recipient", ParseContext(Expect.CONTACT), task=draft)

@@ -8,26 +8,14 @@ parser, the dialog runner and the tenant's connector.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from assistant.asr.events import Final
+from assistant.audio.endpoint import Completeness
+from assistant.dialog.turn import Turn
 from assistant.locales import Locale
-from intents.result import ParseResult
 
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """The outcome of one driver turn: what was heard, understood and replied."""
-
-    transcript: str
-    parse: ParseResult | None
-    replies: tuple[str, ...]
-
-    @property
-    def reply_text(self) -> str:
-        """All replies as one spoken text."""
-        return " ".join(r for r in self.replies if r)
+__all__ = ["Conversation", "Resumable", "Turn"]
 
 
 class Conversation(Protocol):
@@ -46,8 +34,9 @@ class Conversation(Protocol):
     def awaiting_answer(self) -> bool:
         """Whether the assistant asked a question and waits for its answer."""
 
-    def complete_enough(self, partial: str) -> bool:
-        """Whether ``partial`` already answers the open question (ends the utterance early)."""
+    def complete_enough(self, partial: str) -> bool | Completeness:
+        """Whether ``partial`` already answers the open question (ends the utterance early;
+        a closed answer, a yes/no or a choice, after the shortest pause)."""
 
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (n-best) and return the assistant's replies."""

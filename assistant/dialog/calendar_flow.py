@@ -12,12 +12,20 @@ from datetime import datetime, timedelta
 from rapidfuzz import fuzz
 
 from assistant.dialog.actions import CancelEvent, CreateEvent, FetchEvents, Speak
-from assistant.dialog.common import Outcome, ask, finish, p, spoken, unsure_yes, wait_for
+from assistant.dialog.common import (
+    Outcome,
+    ask,
+    finish,
+    p,
+    sentence_case,
+    spoken,
+    unsure_yes,
+    wait_for,
+)
 from assistant.dialog.contacts import choice_question, pick, resolve, spoken_name
 from assistant.dialog.events import Done, Failed, Fetched, Utterance
 from assistant.dialog.names import display_name
 from assistant.dialog.prompts import phrase
-from assistant.dialog.send_flow import sentence_case
 from assistant.dialog.speech import (
     at_time,
     clock,

@@ -2,8 +2,10 @@
 
 A flow handler returns an :data:`Outcome`: the next state and the actions
 to carry out. ``ask`` opens a numbered answer window (a :class:`Listen`),
-``finish`` closes the task and then speaks what waited for the dialog to be
-free: delivery notices and queued announcements.
+``finish`` closes the task and leaves its last words in
+``DialogState.closing``: the engine speaks them, leading whatever follows the
+task (a reading resumed, delivery notices, queued announcements). Flows use
+these helpers and never import one another; the engine moves between them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from assistant.dialog.actions import DialogAction, Listen, Speak
 from assistant.dialog.locale import current
 from assistant.dialog.prompts import prompt, vocabulary
 from assistant.dialog.state import DialogState, Task, Waiting
-from assistant.models import Intent
+from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext, ParseResult
 
 Outcome = tuple[DialogState, tuple[DialogAction, ...]]
@@ -104,17 +106,9 @@ def wait_for(state: DialogState, waiting: Waiting, task: Task, *actions: DialogA
 
 
 def finish(state: DialogState, *texts: str, **changes: Any) -> Outcome:
-    """End the current task, then speak notices and queued announcements."""
-    from assistant.dialog.announce import announce  # announce uses ask(): import late
-
-    done = replace(state, task=None, waiting="", **changes)
-    spoken = [t for t in (*texts, *done.notices) if t]
-    done = replace(done, notices=())
-    if done.queued:
-        queued = done.queued
-        done, actions = announce(replace(done, queued=()), queued, prefix=" ".join(spoken))
-        return done, actions
-    return say(done, *spoken)
+    """End the current task; the engine speaks ``texts`` and what follows the task."""
+    closing = tuple(t for t in texts if t)
+    return replace(state, task=None, waiting="", closing=closing, **changes), ()
 
 
 def help_for(state: DialogState) -> str:
@@ -125,6 +119,17 @@ def help_for(state: DialogState) -> str:
 def unsure_yes(result: ParseResult) -> bool:
     """A confirmation heard too unclearly to act on."""
     return result.intent is Intent.CONFIRM and result.confidence < MIN_YES_CONFIDENCE
+
+
+def is_group_message(message: Message) -> bool:
+    """A message in a group chat (a direct chat is named after the other person)."""
+    return bool(message.conversation_name) and message.conversation_name != message.sender_name
+
+
+def sentence_case(text: str) -> str:
+    """Dictated text starts lower-case; a written message starts with a capital."""
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
 
 
 def p(key: str, **values: Any) -> str:

@@ -4,12 +4,21 @@ Order of handling an utterance: the repairs that work anywhere (cancel,
 help, repeat) first, then the task in progress, then a new task. Stale
 timeouts (for an answer window that is no longer open) are ignored, so the
 runner never has to cancel timers precisely.
+
+The flows (``send_flow``, ``read_flow``, ``announce``, ``calendar_flow``,
+``move_flow``, ``contact_flow``) are leaves: they never import one another.
+:data:`FLOWS` says which flow handles each kind of task; the engine alone
+moves from one flow to another (a reply from a reading or an announcement,
+reading what was announced) and says what follows a finished task (a reading
+resumed after a reply, delivery notices, queued announcements).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from assistant.dialog import (
     announce,
@@ -21,6 +30,7 @@ from assistant.dialog import (
 )
 from assistant.dialog.actions import Listen, Speak, StopSpeaking
 from assistant.dialog.common import Outcome, ask, finish, help_for, p, say
+from assistant.dialog.contacts import first_resolution
 from assistant.dialog.events import (
     BargeIn,
     DeliveredLate,
@@ -46,14 +56,131 @@ from assistant.dialog.state import (
     NewEvent,
     Offer,
     Reading,
+    Task,
 )
 from assistant.errors import DialogError
 from assistant.locales import foreign_script
-from assistant.models import Intent
+from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext
 
 #: Answer windows that are questions to the driver (others wait for a backend).
 _QUESTIONS = ("recipient", "choice", "body", "confirm", "reading", "rest", "offer", "title", "time")
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """The handlers of one kind of task; ``None`` where such a task never waits for it.
+
+    ``hand_over`` takes the answers that leave this flow for another (None:
+    the flow answers itself); ``then`` is what follows once the task is
+    finished (None: only notices and announcements).
+    """
+
+    answer: Callable[[DialogState, Any, Utterance, datetime], Outcome] | None
+    timeout: Callable[[DialogState, Any], Outcome]
+    fetched: Callable[[DialogState, Any, Fetched, datetime], Outcome] | None = None
+    saved: Callable[[DialogState, Any, Done | Failed, datetime], Outcome] | None = None
+    queued: Callable[[DialogState, Any, Queued], Outcome] | None = None
+    hand_over: Callable[[DialogState, Any, Utterance], Outcome | None] | None = None
+    then: Callable[[DialogState, Any, DialogEvent, str], Outcome | None] | None = None
+
+
+def _reply_from_reading(state: DialogState, reading: Reading, event: Utterance) -> Outcome | None:
+    """ "Reply" while reading: to the message just read (or to whom it names), then read on."""
+    if state.waiting != "reading" or event.result.intent is not Intent.REPLY_MESSAGE:
+        return None
+    named = first_resolution(event.result.slots) is not None
+    current = None if named else reading.messages[reading.index]
+    new, actions = send_flow.start_reply(state, event.result, current)
+    if isinstance(new.task, MessageDraft):
+        new = replace(new, task=replace(new.task, resume=reading))
+    return new, actions
+
+
+#: Answers to "Want to hear it?" that mean "read them".
+_READ_OFFERED = (Intent.CONFIRM, Intent.NEXT, Intent.READ_MESSAGES, Intent.REPEAT)
+
+
+def _from_offer(state: DialogState, offer: Offer, event: Utterance) -> Outcome | None:
+    """ "Yes" to an announcement's offer reads the messages; "reply" answers the newest."""
+    intent = event.result.intent
+    if intent in _READ_OFFERED:
+        return read_flow.start_reading(state, offer.messages, "")
+    if intent is Intent.REPLY_MESSAGE:
+        # The newest announced message: the one the driver heard about last.
+        newest = max(offer.messages, key=lambda m: m.sent_at)
+        return send_flow.start_reply(state, event.result, newest)
+    return None
+
+
+def _resume_reading(
+    state: DialogState, draft: MessageDraft, event: DialogEvent, lead: str
+) -> Outcome | None:
+    """A reply sent in the middle of a reading: carry on with the messages left."""
+    if draft.resume is None or not isinstance(event, Done):
+        return None
+    return read_flow.resume_after_reply(state, draft.resume, lead)
+
+
+def _reading_timeout(state: DialogState, reading: Reading) -> Outcome:
+    first_unheard = reading.index + (0 if state.waiting == "rest" else 1)
+    return read_flow.stop(state, reading, first_unheard, quiet=True)
+
+
+def _closes(key: str) -> Callable[[DialogState, Any], Outcome]:
+    return lambda state, _task: finish(state, p(key) if key else "")
+
+
+#: Which flow handles each kind of task: the one table the engine dispatches by.
+FLOWS: dict[type[Any], Flow] = {
+    MessageDraft: Flow(
+        answer=lambda state, draft, event, _now: send_flow.answer(state, draft, event),
+        timeout=send_flow.on_timeout,
+        saved=lambda state, draft, event, _now: send_flow.on_result(state, draft, event),
+        queued=send_flow.on_result,
+        then=_resume_reading,
+    ),
+    Reading: Flow(
+        answer=lambda state, reading, event, _now: read_flow.answer(state, reading, event),
+        timeout=_reading_timeout,
+        fetched=lambda state, reading, event, _now: read_flow.on_fetched(state, reading, event),
+        hand_over=_reply_from_reading,
+    ),
+    Offer: Flow(
+        answer=lambda state, offer, event, _now: announce.answer_offer(state, offer, event),
+        timeout=_closes(""),
+        hand_over=_from_offer,
+    ),
+    CalendarQuery: Flow(
+        answer=None, timeout=_closes("timeout.generic"), fetched=calendar_flow.on_events
+    ),
+    NewEvent: Flow(
+        answer=calendar_flow.answer_create,
+        timeout=_closes("timeout.event"),
+        fetched=calendar_flow.on_conflicts,
+        saved=calendar_flow.on_created,
+    ),
+    Cancelling: Flow(
+        answer=calendar_flow.answer_cancel,
+        timeout=_closes("timeout.generic"),
+        fetched=calendar_flow.on_found,
+        saved=lambda state, task, event, _now: calendar_flow.on_cancelled(state, task, event),
+    ),
+    Moving: Flow(
+        answer=move_flow.answer,
+        timeout=_closes("timeout.move"),
+        fetched=move_flow.on_fetched,
+        saved=move_flow.on_saved,
+    ),
+    ContactLookup: Flow(
+        answer=lambda state, lookup, event, _now: contact_flow.answer(state, lookup, event),
+        timeout=_closes("timeout.generic"),
+    ),
+}
+
+
+def _flow(task: Task) -> Flow:
+    return FLOWS[type(task)]
 
 
 def step(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
@@ -66,12 +193,20 @@ def step(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
 
 
 def _step(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
+    new, actions = _handle(state, event, now)
+    if new.task is not None:
+        return new, actions
+    new, more = _after(state.task, new, event)
+    return new, (*actions, *more)
+
+
+def _handle(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
     if isinstance(event, Utterance):
         return _utterance(state, event, now)
     if isinstance(event, Timeout):
         return _timeout(state, event)
     if isinstance(event, Incoming):
-        return announce.on_incoming(state, event)
+        return _incoming(state, event)
     if isinstance(event, BargeIn):
         return state, (StopSpeaking(),)
     if isinstance(event, Fetched | Done | Failed | Queued):
@@ -136,21 +271,11 @@ def _switch(state: DialogState, event: Utterance, now: datetime) -> Outcome:
 
 def _answer(state: DialogState, event: Utterance, now: datetime) -> Outcome:
     task = state.task
-    if isinstance(task, MessageDraft):
-        return send_flow.answer(state, task, event)
-    if isinstance(task, Reading):
-        return read_flow.answer(state, task, event)
-    if isinstance(task, Offer):
-        return announce.answer_offer(state, task, event)
-    if isinstance(task, NewEvent):
-        return calendar_flow.answer_create(state, task, event, now)
-    if isinstance(task, Cancelling):
-        return calendar_flow.answer_cancel(state, task, event, now)
-    if isinstance(task, Moving):
-        return move_flow.answer(state, task, event, now)
-    if isinstance(task, ContactLookup):
-        return contact_flow.answer(state, task, event)
-    raise DialogError(f"no flow answers while {state.waiting!r}")
+    flow = _flow(task) if task is not None else None
+    if flow is None or flow.answer is None:
+        raise DialogError(f"no flow answers while {state.waiting!r}")
+    handed = flow.hand_over(state, task, event) if flow.hand_over else None
+    return handed if handed is not None else flow.answer(state, task, event, now)
 
 
 def _start(state: DialogState, event: Utterance, now: datetime) -> Outcome:
@@ -231,18 +356,7 @@ def _context_of(state: DialogState) -> ParseContext:
 def _timeout(state: DialogState, event: Timeout) -> Outcome:
     if event.turn != state.turn or state.waiting not in _QUESTIONS or state.task is None:
         return state, ()
-    task = state.task
-    if isinstance(task, MessageDraft):
-        return send_flow.on_timeout(state, task)
-    if isinstance(task, Reading):
-        first_unheard = task.index + (0 if state.waiting == "rest" else 1)
-        return read_flow.stop(state, task, first_unheard, quiet=True)
-    if isinstance(task, Offer):
-        return finish(state)
-    if isinstance(task, Moving):
-        return finish(state, p("timeout.move"))
-    key = "timeout.event" if isinstance(task, NewEvent) else "timeout.generic"
-    return finish(state, p(key))
+    return _flow(state.task).timeout(state, state.task)
 
 
 def _result(state: DialogState, event: Fetched | Done | Failed | Queued, now: datetime) -> Outcome:
@@ -251,36 +365,66 @@ def _result(state: DialogState, event: Fetched | Done | Failed | Queued, now: da
         return state, ()  # a late answer to something already cancelled
     if isinstance(event, Failed) and state.waiting == "fetching":
         return finish(state, p("backend.failed", reason=event.reason))
-    if isinstance(task, MessageDraft) and not isinstance(event, Fetched):
-        return send_flow.on_result(state, task, event)
-    if isinstance(event, Queued):
-        raise DialogError(f"only a message can be queued, not while {state.waiting!r}")
+    flow = _flow(task)
     if isinstance(event, Fetched):
-        return _fetched(state, event, now)
-    if isinstance(task, Moving):
-        return move_flow.on_saved(state, task, event, now)
-    if isinstance(task, NewEvent):
-        return calendar_flow.on_created(state, task, event, now)
-    if isinstance(task, Cancelling):
-        return calendar_flow.on_cancelled(state, task, event)
+        if flow.fetched is None:
+            raise DialogError(f"unexpected fetch result while {state.waiting!r}")
+        return flow.fetched(state, task, event, now)
+    if isinstance(event, Queued):
+        if flow.queued is None:
+            raise DialogError(f"only a message can be queued, not while {state.waiting!r}")
+        return flow.queued(state, task, event)
+    if flow.saved is not None:
+        return flow.saved(state, task, event, now)
     if isinstance(event, Failed):
         return finish(state, p("backend.failed", reason=event.reason))
     raise DialogError(f"unexpected {type(event).__name__} while {state.waiting!r}")
 
 
-def _fetched(state: DialogState, event: Fetched, now: datetime) -> Outcome:
-    task = state.task
-    if isinstance(task, Reading):
-        return read_flow.on_fetched(state, task, event)
-    if isinstance(task, CalendarQuery):
-        return calendar_flow.on_events(state, task, event, now)
-    if isinstance(task, NewEvent):
-        return calendar_flow.on_conflicts(state, task, event, now)
-    if isinstance(task, Cancelling):
-        return calendar_flow.on_found(state, task, event, now)
-    if isinstance(task, Moving):
-        return move_flow.on_fetched(state, task, event, now)
-    raise DialogError(f"unexpected fetch result while {state.waiting!r}")
+# -- what follows a finished task ------------------------------------------------
+
+
+def _after(finished: Task | None, state: DialogState, event: DialogEvent) -> Outcome:
+    """The task is over: its sequel if any, then its last words, notices and announcements."""
+    lead = " ".join(state.closing)
+    then = _flow(finished).then if finished is not None else None
+    sequel = then(replace(state, closing=()), finished, event, lead) if then else None
+    if sequel is None:
+        return _close(state)
+    new, actions = sequel
+    if new.task is not None:
+        return new, actions
+    new, more = _close(new)
+    return new, (*actions, *more)
+
+
+def _close(state: DialogState) -> Outcome:
+    """Speak a finished task's last words and notices, then the announcements it held up."""
+    spoken = [t for t in (*state.closing, *state.notices) if t]
+    if not spoken and not state.queued:
+        return state, ()
+    done = replace(state, closing=(), notices=())
+    if done.queued:
+        return _announce(replace(done, queued=()), done.queued, prefix=" ".join(spoken))
+    return say(done, *spoken)
+
+
+def _incoming(state: DialogState, event: Incoming) -> Outcome:
+    """Announce now when free, otherwise queue for when the task ends."""
+    if not event.messages:
+        return state, ()
+    if state.busy:
+        return replace(state, queued=state.queued + event.messages), ()
+    return _announce(state, event.messages)
+
+
+def _announce(state: DialogState, messages: tuple[Message, ...], prefix: str = "") -> Outcome:
+    """Announce ``messages``; by policy "always", read them straight away."""
+    ordered = read_flow.order_for_reading(messages)
+    if state.policy.announcement_read != "always":
+        return announce.announce(state, ordered, prefix)
+    state = replace(state, last_heard=max(ordered, key=lambda m: m.sent_at))
+    return read_flow.start_reading(state, ordered, announce.reading_intro(ordered, prefix))
 
 
 def _delivery_notice(state: DialogState, event: DeliveryFailed | DeliveredLate) -> Outcome:

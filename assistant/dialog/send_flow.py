@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.dialog.actions import SendMessage
-from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
+from assistant.dialog.common import (
+    Outcome,
+    ask,
+    finish,
+    is_group_message,
+    p,
+    sentence_case,
+    unsure_yes,
+    wait_for,
+)
 from assistant.dialog.contacts import choice_question, first_resolution, pick, resolve, unknown_name
 from assistant.dialog.events import Done, Failed, Queued, Utterance
 from assistant.dialog.names import display_name
@@ -33,11 +42,6 @@ def reply_target(message: Message) -> Target:
     if is_group_message(message):
         return Target(message.conversation_id, message.conversation_name, to_group=True)
     return Target(message.sender_id, message.sender_name)
-
-
-def is_group_message(message: Message) -> bool:
-    """A message in a group chat (a direct chat is named after the other person)."""
-    return bool(message.conversation_name) and message.conversation_name != message.sender_name
 
 
 def start_send(state: DialogState, result: ParseResult) -> Outcome:
@@ -120,12 +124,8 @@ def on_result(state: DialogState, draft: MessageDraft, event: Done | Failed | Qu
     if isinstance(event, Queued):
         return finish(state, p("send.queued", name=name))
     if isinstance(event, Done):
-        sent = p("send.sent_urgent" if draft.urgent else "send.sent", name=name)
-        if draft.resume is not None:
-            from assistant.dialog.read_flow import resume_after_reply  # read_flow imports us
-
-            return resume_after_reply(state, draft.resume, sent)
-        return finish(state, sent)
+        # A reading this reply interrupted is resumed by the engine (what follows a task).
+        return finish(state, p("send.sent_urgent" if draft.urgent else "send.sent", name=name))
     return finish(state, p("send.failed", name=name, reason=event.reason), kept_draft=draft)
 
 
@@ -136,12 +136,6 @@ def on_timeout(state: DialogState, draft: MessageDraft) -> Outcome:
     name = draft.target.name if draft.target else ""
     key = "timeout.kept_to" if name else "timeout.kept"
     return finish(state, p(key, name=name), kept_draft=draft)
-
-
-def sentence_case(text: str) -> str:
-    """Dictated text starts lower-case; a written message starts with a capital."""
-    text = " ".join(text.split())
-    return text[:1].upper() + text[1:]
 
 
 def _has_content(result: ParseResult) -> bool:

@@ -180,6 +180,9 @@ class DialogState:
     kept_draft: MessageDraft | None = None
     queued: tuple[Message, ...] = ()
     notices: tuple[str, ...] = ()
+    #: What a task said as it finished, left for the engine to speak first of
+    #: what follows; empty between two steps.
+    closing: tuple[str, ...] = ()
 
     @property
     def busy(self) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from assistant.dialog.actions import DialogAction, Listen, Speak
 from assistant.dialog.locale import current
 from assistant.dialog.prompts import prompt, vocabulary
-from assistant.dialog.state import DialogState, Task, Waiting
+from assistant.dialog.state import DialogState, Question, Task, Waiting
 from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext, ParseResult
 
@@ -80,6 +80,7 @@ def ask(
         waiting=waiting,
         turn=turn,
         last_spoken=text,
+        question=Question(text, context, vocab),
     )
     return new, (Speak(text), Listen(turn, context, words, timeout))
 
@@ -102,13 +103,14 @@ def choice_phrases(choices: tuple[str, ...]) -> tuple[str, ...]:
 
 def wait_for(state: DialogState, waiting: Waiting, task: Task, *actions: DialogAction) -> Outcome:
     """Start a connector action and wait for its result (no answer window)."""
-    return replace(state, task=task, waiting=waiting), actions
+    return replace(state, task=task, waiting=waiting, question=None), actions
 
 
 def finish(state: DialogState, *texts: str, **changes: Any) -> Outcome:
     """End the current task; the engine speaks ``texts`` and what follows the task."""
     closing = tuple(t for t in texts if t)
-    return replace(state, task=None, waiting="", closing=closing, **changes), ()
+    done = replace(state, task=None, waiting="", closing=closing, question=None, failures=0)
+    return replace(done, **changes), ()
 
 
 def help_for(state: DialogState) -> str:

@@ -29,7 +29,7 @@ from assistant.dialog import (
     send_flow,
 )
 from assistant.dialog.actions import Listen, Speak, StopSpeaking
-from assistant.dialog.common import Outcome, ask, finish, help_for, p, say
+from assistant.dialog.common import Outcome, ask, finish, help_for, p, say, spoken
 from assistant.dialog.contacts import first_resolution
 from assistant.dialog.events import (
     BargeIn,
@@ -83,6 +83,10 @@ class Flow:
     queued: Callable[[DialogState, Any, Queued], Outcome] | None = None
     hand_over: Callable[[DialogState, Any, Utterance], Outcome | None] | None = None
     then: Callable[[DialogState, Any, DialogEvent, str], Outcome | None] | None = None
+    #: Requests this flow takes as answers (a correction), never as a new command.
+    own: frozenset[Intent] = frozenset()
+    #: How the flow lets go when the driver cannot answer (see _way_out).
+    way_out: Callable[[DialogState, Any], Outcome] | None = None
 
 
 def _reply_from_reading(state: DialogState, reading: Reading, event: Utterance) -> Outcome | None:
@@ -127,6 +131,12 @@ def _reading_timeout(state: DialogState, reading: Reading) -> Outcome:
     return read_flow.stop(state, reading, first_unheard, quiet=True)
 
 
+def _keep_draft(state: DialogState, draft: MessageDraft) -> Outcome:
+    if draft.target is None and not draft.body and not draft.candidates:
+        return finish(state, p("repair.gave_up"))
+    return finish(state, p("repair.gave_up"), p("send.kept_for_later"), kept_draft=draft)
+
+
 def _closes(key: str) -> Callable[[DialogState, Any], Outcome]:
     return lambda state, _task: finish(state, p(key) if key else "")
 
@@ -139,17 +149,21 @@ FLOWS: dict[type[Any], Flow] = {
         saved=lambda state, draft, event, _now: send_flow.on_result(state, draft, event),
         queued=send_flow.on_result,
         then=_resume_reading,
+        own=frozenset({Intent.SEND_MESSAGE, Intent.REPLY_MESSAGE}),
+        way_out=_keep_draft,
     ),
     Reading: Flow(
         answer=lambda state, reading, event, _now: read_flow.answer(state, reading, event),
         timeout=_reading_timeout,
         fetched=lambda state, reading, event, _now: read_flow.on_fetched(state, reading, event),
         hand_over=_reply_from_reading,
+        own=frozenset({Intent.READ_MESSAGES, Intent.REPLY_MESSAGE}),
     ),
     Offer: Flow(
         answer=lambda state, offer, event, _now: announce.answer_offer(state, offer, event),
         timeout=_closes(""),
         hand_over=_from_offer,
+        own=frozenset({Intent.READ_MESSAGES, Intent.REPLY_MESSAGE}),
     ),
     CalendarQuery: Flow(
         answer=None, timeout=_closes("timeout.generic"), fetched=calendar_flow.on_events
@@ -159,22 +173,26 @@ FLOWS: dict[type[Any], Flow] = {
         timeout=_closes("timeout.event"),
         fetched=calendar_flow.on_conflicts,
         saved=calendar_flow.on_created,
+        own=frozenset({Intent.CREATE_EVENT}),
     ),
     Cancelling: Flow(
         answer=calendar_flow.answer_cancel,
         timeout=_closes("timeout.generic"),
         fetched=calendar_flow.on_found,
         saved=lambda state, task, event, _now: calendar_flow.on_cancelled(state, task, event),
+        own=frozenset({Intent.CANCEL_EVENT}),
     ),
     Moving: Flow(
         answer=move_flow.answer,
         timeout=_closes("timeout.move"),
         fetched=move_flow.on_fetched,
         saved=move_flow.on_saved,
+        own=frozenset({Intent.CANCEL_EVENT, Intent.CREATE_EVENT}),
     ),
     ContactLookup: Flow(
         answer=lambda state, lookup, event, _now: contact_flow.answer(state, lookup, event),
         timeout=_closes("timeout.generic"),
+        own=frozenset({Intent.QUERY_CONTACT}),
     ),
 }
 
@@ -243,17 +261,26 @@ def _utterance(state: DialogState, event: Utterance, now: datetime) -> Outcome:
 
 #: Requests that may interrupt a task in progress (see _switches_task).
 _NEW_REQUESTS = frozenset(
-    {Intent.QUERY_CALENDAR, Intent.CREATE_EVENT, Intent.CANCEL_EVENT, Intent.QUERY_CONTACT}
+    {
+        Intent.QUERY_CALENDAR,
+        Intent.CREATE_EVENT,
+        Intent.CANCEL_EVENT,
+        Intent.QUERY_CONTACT,
+        Intent.SEND_MESSAGE,
+        Intent.READ_MESSAGES,
+    }
 )
 
 
 def _switches_task(state: DialogState, intent: Intent) -> bool:
-    """A new request in the middle of a task (never while a body is dictated)."""
-    if isinstance(state.task, Reading | Offer):
-        return intent in _NEW_REQUESTS | {Intent.SEND_MESSAGE}
-    if isinstance(state.task, MessageDraft) and state.waiting in ("confirm", "recipient"):
-        return intent in _NEW_REQUESTS | {Intent.READ_MESSAGES}
-    return False
+    """A new request at any question (never while a body is dictated or a message read).
+
+    Requests the flow takes as corrections of its own task ("make it 4 pm"
+    while moving a meeting, another name while sending) are answers.
+    """
+    if state.task is None or state.waiting in ("body", "rest"):
+        return False
+    return intent in _NEW_REQUESTS - _flow(state.task).own
 
 
 def _switch(state: DialogState, event: Utterance, now: datetime) -> Outcome:
@@ -262,7 +289,7 @@ def _switch(state: DialogState, event: Utterance, now: datetime) -> Outcome:
     if isinstance(state.task, MessageDraft):
         state = replace(state, kept_draft=state.task)
         note = p("send.kept_for_later")
-    idle = replace(state, task=None, waiting="")
+    idle = replace(state, task=None, waiting="", question=None, failures=0)
     new, actions = _start(idle, event, now)
     if not note:
         return new, actions
@@ -275,7 +302,52 @@ def _answer(state: DialogState, event: Utterance, now: datetime) -> Outcome:
     if flow is None or flow.answer is None:
         raise DialogError(f"no flow answers while {state.waiting!r}")
     handed = flow.hand_over(state, task, event) if flow.hand_over else None
-    return handed if handed is not None else flow.answer(state, task, event, now)
+    if handed is not None:
+        return handed
+    new, actions = flow.answer(state, task, event, now)
+    if not _unanswered(state, new):
+        return replace(new, failures=0), actions
+    return _failed(state, new, actions)
+
+
+#: Questions where an answer that leaves everything as it was is a failed answer.
+_COUNTED = ("recipient", "choice", "body", "confirm", "offer", "title", "time")
+
+
+def _unanswered(before: DialogState, after: DialogState) -> bool:
+    """The flow asked its question again with nothing learnt: the answer did not fit."""
+    return (
+        before.waiting in _COUNTED
+        and after.waiting == before.waiting
+        and after.task == before.task
+        and after.turn > before.turn
+    )
+
+
+def _failed(before: DialogState, after: DialogState, actions: tuple[Any, ...]) -> Outcome:
+    """A failed answer: the flow's re-ask first; then what the driver can say; then a way out.
+
+    The question stays the one first asked, so its choices never get lost.
+    """
+    failures = before.failures + 1
+    question = before.question or after.question
+    after = replace(after, failures=failures, question=question)
+    if failures == 1 or question is None:
+        return after, actions
+    if failures == 2:
+        text = spoken(f"{help_for(after)} {question.text}")
+        listens = tuple(a for a in actions if isinstance(a, Listen))
+        return replace(after, last_spoken=text), (Speak(text), *listens)
+    return _way_out(before)
+
+
+def _way_out(state: DialogState) -> Outcome:
+    """Let go of a question the driver cannot answer; a message draft is kept."""
+    task = state.task
+    way_out = _flow(task).way_out if task is not None else None
+    if way_out is not None:
+        return way_out(state, task)
+    return finish(state, p("repair.gave_up"))
 
 
 def _start(state: DialogState, event: Utterance, now: datetime) -> Outcome:
@@ -325,15 +397,14 @@ def _reask(state: DialogState, text: str) -> Outcome:
 
 
 def _reopen(state: DialogState) -> Outcome:
-    """Ask the last question again (same context, a fresh answer window)."""
-    if isinstance(state.task, MessageDraft) and state.waiting in (
-        "recipient",
-        "body",
-        "confirm",
-        "choice",
-    ):
-        return send_flow.advance(state, state.task)
-    return ask(state, state.last_spoken, state.waiting, _context_of(state))
+    """Ask the open question again as it was asked (its choices kept), in a fresh window."""
+    question = state.question
+    if question is None:
+        return ask(state, state.last_spoken, state.waiting, _context_of(state))
+    new, actions = ask(
+        state, question.text, state.waiting, question.context, vocab=question.vocabulary
+    )
+    return replace(new, question=question), actions
 
 
 def _context_of(state: DialogState) -> ParseContext:

@@ -40,6 +40,7 @@ _CLASSES: dict[str, type[Any]] = {
         dialog_state.Cancelling,
         dialog_state.Moving,
         dialog_state.ContactLookup,
+        dialog_state.Question,
         Contact,
         Message,
         CalendarEvent,

@@ -15,6 +15,7 @@ from typing import Literal
 
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, Message
+from intents.result import ParseContext
 
 AnnouncementRead = Literal["always", "on_request", "never"]
 
@@ -167,6 +168,19 @@ Waiting = Literal[
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """The open question as it was asked: repeated as it is, never rebuilt.
+
+    Its parse context holds the choices offered, so "the first one" still
+    picks after "repeat" or "help".
+    """
+
+    text: str
+    context: ParseContext
+    vocabulary: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DialogState:
     """Everything the dialog remembers between two events."""
 
@@ -183,6 +197,10 @@ class DialogState:
     #: What a task said as it finished, left for the engine to speak first of
     #: what follows; empty between two steps.
     closing: tuple[str, ...] = ()
+    #: The question whose answer window is open (None when nothing is asked).
+    question: Question | None = None
+    #: Answers in a row that did not answer ``question`` (see engine._answer).
+    failures: int = 0
 
     @property
     def busy(self) -> bool:

@@ -256,7 +256,9 @@ class Parser:
         self, text: str, match: Match, prepared: _Prepared, now: datetime, factor: float
     ) -> ParseResult | None:
         if match.intent is Intent.NONE:
-            return ParseResult(text, Intent.NONE, round(0.5 + 0.4 * match.coverage, 3))
+            return ParseResult(
+                text, Intent.NONE, round(0.5 + 0.4 * match.coverage, 3), self._call(match)
+            )
         filled = self.filler.fill(match)
         if not filled.resolved_all:
             return None
@@ -284,6 +286,14 @@ class Parser:
                 slots["location"] = place
         confidence = _confidence(match, filled.unresolved) * factor
         return ParseResult(text, match.intent, round(confidence, 3), slots)
+
+    def _call(self, match: Match) -> dict[str, SlotValue]:
+        """A phone call asked for: ``{"call": whom}`` (out of domain, but the dialog says so)."""
+        span = match.spans.get("callee")
+        if span is None:
+            return {}
+        words = match.tokens.words[span[0] : span[1]]
+        return {"call": self.filler.resolve(self.filler.join(words))} if words else {}
 
     def _move(
         self, prepared: _Prepared, now: datetime, slots: dict[str, SlotValue]
@@ -352,7 +362,27 @@ class Parser:
             return control
         if expect is Expect.YES_NO:
             return control
+        titled = expect is Expect.TITLE
+        if titled and control is not None and control.intent in (Intent.CONFIRM, Intent.DENY):
+            return control  # "yes" to "What's the meeting called?" is no title
+        if expect in (Expect.TITLE, Expect.TIME):
+            command = self._ranked(text, prepared, now, 1.0)
+            if command is not None and _new_command(command[1]):
+                return command[1]  # "what's on my calendar tomorrow" is asked, not a title
+        if expect is Expect.TIME and not prepared.pieces and not self.characters:
+            hour = self._bare_hour(prepared.tokens.words)
+            if hour is not None:  # "to 5", "five": the hour asked for
+                prepared = self._prepare(self.preparer.clean(self.tokenize(f"at {hour}")))
         return self._expected_value(text, prepared, now, expect)
+
+    def _bare_hour(self, words: Sequence[str]) -> int | None:
+        """An hour said alone ("5", "five", "to five") answering "When should I move it to?"."""
+        rest = words[1:] if words and words[0] in ("to", "at", "till", "until") else words
+        read = self.numbers.cardinal(rest, 0) if rest else None
+        if read is None or read[1] != len(rest):
+            return None
+        value = read[0]
+        return int(value) if value == int(value) and 1 <= value <= 12 else None
 
     def _expected_value(
         self, text: str, prepared: _Prepared, now: datetime, expect: Expect
@@ -429,6 +459,26 @@ def _names_said(slots: Mapping[str, SlotValue]) -> list[str]:
 
 def _phrase_list(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted((phrase_tokens(str(p)) for p in phrases), key=len, reverse=True))
+
+
+#: What makes a request said where a title is asked for a new command, not a
+#: title ("lunch" and "budget review" read alone as calendar questions).
+_COMMAND_SLOTS = {
+    Intent.QUERY_CALENDAR: ("start",),
+    Intent.SEND_MESSAGE: ("recipient", "body"),
+    Intent.QUERY_CONTACT: ("contact",),
+}
+
+
+def _new_command(result: ParseResult) -> bool:
+    """A whole request with what it asks about ("what's on tomorrow", "read my messages")."""
+    if result.intent is Intent.READ_MESSAGES:
+        return result.confidence >= 0.9
+    wanted = _COMMAND_SLOTS.get(result.intent, ())
+    return any(
+        isinstance(value, datetime) or getattr(value, "candidates", None) or isinstance(value, str)
+        for value in (result.slots.get(name) for name in wanted)
+    )
 
 
 #: Verbs that start a move; a relative amount after them is a shift, not a time.

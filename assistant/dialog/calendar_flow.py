@@ -129,10 +129,16 @@ def _apply_create(
     return advance_create(state, draft, now)
 
 
+#: Answers that say nothing about the meeting being drafted.
+_NO_ANSWER = (Intent.NONE, Intent.CONFIRM, Intent.DENY, Intent.NEXT)
+
+
 def _add_attendees(draft: NewEvent, resolutions: list[ContactResolution]) -> NewEvent:
     people, choices, dropped = list(draft.attendees), list(draft.open_choices), list(draft.dropped)
     for resolution in resolutions:
         found = resolve(resolution)
+        if found.contact is not None and found.contact in people:
+            continue  # named again in a correction ("... with li na at 4")
         if found.contact is not None:
             people.append(found.contact)
         elif found.candidates:
@@ -219,7 +225,7 @@ def answer_create(state: DialogState, draft: NewEvent, event: Utterance, now: da
         return advance_create(state, draft, now)
     if state.waiting == "confirm":
         return _answer_create_confirm(state, draft, result, now)
-    if result.intent is Intent.NONE:
+    if result.intent in _NO_ANSWER:  # "um"; "yes" to "What's the meeting called?"
         return advance_create(state, draft, now, p("repair.not_understood"))
     if state.waiting == "title" and not isinstance(result.slots.get("title"), str):
         text = result.text.strip()

@@ -23,6 +23,7 @@ from typing import Any
 from assistant.dialog import (
     announce,
     calendar_flow,
+    call_flow,
     contact_flow,
     move_flow,
     read_flow,
@@ -48,6 +49,7 @@ from assistant.dialog.locale import speaking
 from assistant.dialog.speech import join_names
 from assistant.dialog.state import (
     CalendarQuery,
+    CallOffer,
     Cancelling,
     ContactLookup,
     DialogState,
@@ -61,7 +63,7 @@ from assistant.dialog.state import (
 from assistant.errors import DialogError
 from assistant.locales import foreign_script
 from assistant.models import Intent, Message
-from intents.result import Expect, ParseContext
+from intents.result import Expect, ParseContext, ParseResult
 
 #: Answer windows that are questions to the driver (others wait for a backend).
 _QUESTIONS = ("recipient", "choice", "body", "confirm", "reading", "rest", "offer", "title", "time")
@@ -115,6 +117,17 @@ def _from_offer(state: DialogState, offer: Offer, event: Utterance) -> Outcome |
         newest = max(offer.messages, key=lambda m: m.sent_at)
         return send_flow.start_reply(state, event.result, newest)
     return None
+
+
+def _message_instead(state: DialogState, offer: CallOffer, event: Utterance) -> Outcome | None:
+    """ "Yes" to "I can't make calls. Shall I send Li Wei a message?": a draft to that person."""
+    if event.result.intent is not Intent.CONFIRM:
+        return None
+    if len(offer.people) == 1:
+        draft = MessageDraft(target=send_flow.target_of(offer.people[0]))
+    else:
+        draft = MessageDraft(candidates=offer.people)
+    return send_flow.advance(replace(state, failures=0), draft)
 
 
 def _resume_reading(
@@ -194,6 +207,11 @@ FLOWS: dict[type[Any], Flow] = {
         timeout=_closes("timeout.generic"),
         own=frozenset({Intent.QUERY_CONTACT}),
     ),
+    CallOffer: Flow(
+        answer=lambda state, offer, event, _now: call_flow.answer(state, offer, event),
+        timeout=_closes(""),
+        hand_over=_message_instead,
+    ),
 }
 
 
@@ -251,7 +269,7 @@ def _utterance(state: DialogState, event: Utterance, now: datetime) -> Outcome:
     if intent is Intent.REPEAT and not isinstance(state.task, Reading | Offer):
         return _reask(state, state.last_spoken or p("repair.nothing_to_repeat"))
     if state.task is not None and state.waiting in _QUESTIONS:
-        if _switches_task(state, intent):
+        if _switches_task(state, event.result):
             return _switch(state, event, now)
         return _answer(state, event, now)
     if state.task is not None:
@@ -272,7 +290,7 @@ _NEW_REQUESTS = frozenset(
 )
 
 
-def _switches_task(state: DialogState, intent: Intent) -> bool:
+def _switches_task(state: DialogState, result: ParseResult) -> bool:
     """A new request at any question (never while a body is dictated or a message read).
 
     Requests the flow takes as corrections of its own task ("make it 4 pm"
@@ -280,7 +298,7 @@ def _switches_task(state: DialogState, intent: Intent) -> bool:
     """
     if state.task is None or state.waiting in ("body", "rest"):
         return False
-    return intent in _NEW_REQUESTS - _flow(state.task).own
+    return result.intent in _NEW_REQUESTS - _flow(state.task).own or call_flow.is_call(result)
 
 
 def _switch(state: DialogState, event: Utterance, now: datetime) -> Outcome:
@@ -369,6 +387,8 @@ def _start(state: DialogState, event: Utterance, now: datetime) -> Outcome:
         return calendar_flow.start_cancel(state, result, now)
     if intent is Intent.QUERY_CONTACT:
         return contact_flow.start_lookup(state, result)
+    if call_flow.is_call(result):
+        return call_flow.start_call(state, result)
     if intent is Intent.CONFIRM and state.kept_draft is not None:
         return send_flow.start_send(state, replace(result, slots={}))
     if intent is Intent.NEXT:

@@ -41,6 +41,7 @@ _CLASSES: dict[str, type[Any]] = {
         dialog_state.Moving,
         dialog_state.ContactLookup,
         dialog_state.Question,
+        dialog_state.CallOffer,
         Contact,
         Message,
         CalendarEvent,

@@ -145,8 +145,26 @@ class ContactLookup:
     candidates: tuple[Contact, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CallOffer:
+    """A call was asked for; a message to the person is offered instead.
+
+    ``people``: the person, or the namesakes the driver will choose between.
+    """
+
+    people: tuple[Contact, ...]
+
+
 Task = (
-    MessageDraft | Reading | Offer | CalendarQuery | NewEvent | Cancelling | Moving | ContactLookup
+    MessageDraft
+    | Reading
+    | Offer
+    | CalendarQuery
+    | NewEvent
+    | Cancelling
+    | Moving
+    | ContactLookup
+    | CallOffer
 )
 
 #: What the last question asked for ("" when nothing is pending).

@@ -19,7 +19,15 @@ PACKAGE = "assistant.dialog"
 ROOT = Path(assistant.dialog.__file__).parent
 
 #: The modules that answer the driver for one kind of task (see engine.FLOWS).
-FLOW_MODULES = {"announce", "calendar_flow", "contact_flow", "move_flow", "read_flow", "send_flow"}
+FLOW_MODULES = {
+    "announce",
+    "calendar_flow",
+    "call_flow",
+    "contact_flow",
+    "move_flow",
+    "read_flow",
+    "send_flow",
+}
 
 
 def _modules() -> dict[str, ast.Module]:

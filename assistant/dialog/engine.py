@@ -58,6 +58,7 @@ from assistant.dialog.state import (
     NewEvent,
     Offer,
     Reading,
+    Suspended,
     Task,
 )
 from assistant.errors import DialogError
@@ -302,11 +303,18 @@ def _switches_task(state: DialogState, result: ParseResult) -> bool:
 
 
 def _switch(state: DialogState, event: Utterance, now: datetime) -> Outcome:
-    """Leave the current task for the new request; a message draft is kept."""
+    """Leave the current task for the new request.
+
+    A message draft is kept (the driver picks it up with "send a message");
+    any other question is asked again once the new request is done.
+    """
     note = ""
     if isinstance(state.task, MessageDraft):
         state = replace(state, kept_draft=state.task)
         note = p("send.kept_for_later")
+    elif state.task is not None and state.question is not None:
+        left = Suspended(state.task, state.waiting, state.question)
+        state = replace(state, suspended=left)
     idle = replace(state, task=None, waiting="", question=None, failures=0)
     new, actions = _start(idle, event, now)
     if not note:
@@ -404,7 +412,7 @@ def _cancel(state: DialogState) -> Outcome:
     if state.waiting in ("sending", "saving"):
         return say(state, p("cancel.too_late"))
     key = "cancel.message" if isinstance(state.task, MessageDraft) else "cancel.done"
-    return finish(state, p(key))
+    return finish(state, p(key), suspended=None)
 
 
 def _reask(state: DialogState, text: str) -> Outcome:
@@ -447,7 +455,8 @@ def _context_of(state: DialogState) -> ParseContext:
 def _timeout(state: DialogState, event: Timeout) -> Outcome:
     if event.turn != state.turn or state.waiting not in _QUESTIONS or state.task is None:
         return state, ()
-    return _flow(state.task).timeout(state, state.task)
+    # Nobody is answering: an interrupted question is not asked again either.
+    return _flow(state.task).timeout(replace(state, suspended=None), state.task)
 
 
 def _result(state: DialogState, event: Fetched | Done | Failed | Queued, now: datetime) -> Outcome:
@@ -492,12 +501,25 @@ def _after(finished: Task | None, state: DialogState, event: DialogEvent) -> Out
 def _close(state: DialogState) -> Outcome:
     """Speak a finished task's last words and notices, then the announcements it held up."""
     spoken = [t for t in (*state.closing, *state.notices) if t]
+    if state.suspended is not None:
+        return _resume(replace(state, closing=(), notices=()), state.suspended, spoken)
     if not spoken and not state.queued:
         return state, ()
     done = replace(state, closing=(), notices=())
     if done.queued:
         return _announce(replace(done, queued=()), done.queued, prefix=" ".join(spoken))
     return say(done, *spoken)
+
+
+def _resume(state: DialogState, left: Suspended, spoken: list[str]) -> Outcome:
+    """Back to the question a new command interrupted, asked as it was."""
+    question = left.question
+    text = " ".join([*spoken, p("repair.back_to"), question.text])
+    state = replace(state, suspended=None, failures=0)
+    new, actions = ask(
+        state, text, left.waiting, question.context, task=left.task, vocab=question.vocabulary
+    )
+    return replace(new, question=question), actions
 
 
 def _incoming(state: DialogState, event: Incoming) -> Outcome:

@@ -42,6 +42,7 @@ _CLASSES: dict[str, type[Any]] = {
         dialog_state.ContactLookup,
         dialog_state.Question,
         dialog_state.CallOffer,
+        dialog_state.Suspended,
         Contact,
         Message,
         CalendarEvent,

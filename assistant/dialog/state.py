@@ -199,6 +199,15 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class Suspended:
+    """A question left for a new command, asked again once that command is done."""
+
+    task: Task
+    waiting: Waiting
+    question: Question
+
+
+@dataclass(frozen=True, slots=True)
 class DialogState:
     """Everything the dialog remembers between two events."""
 
@@ -219,6 +228,8 @@ class DialogState:
     question: Question | None = None
     #: Answers in a row that did not answer ``question`` (see engine._answer).
     failures: int = 0
+    #: A task's question a new command interrupted (a message draft is kept instead).
+    suspended: Suspended | None = None
 
     @property
     def busy(self) -> bool:

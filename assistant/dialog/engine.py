@@ -88,6 +88,9 @@ class Flow:
     then: Callable[[DialogState, Any, DialogEvent, str], Outcome | None] | None = None
     #: Requests this flow takes as answers (a correction), never as a new command.
     own: frozenset[Intent] = frozenset()
+    #: Whether a question of this flow is asked again after a new command
+    #: interrupted it (a reading interrupted is over, as is an offer to read).
+    resumable: bool = True
     #: How the flow lets go when the driver cannot answer (see _way_out).
     way_out: Callable[[DialogState, Any], Outcome] | None = None
 
@@ -172,12 +175,14 @@ FLOWS: dict[type[Any], Flow] = {
         fetched=lambda state, reading, event, _now: read_flow.on_fetched(state, reading, event),
         hand_over=_reply_from_reading,
         own=frozenset({Intent.READ_MESSAGES, Intent.REPLY_MESSAGE}),
+        resumable=False,
     ),
     Offer: Flow(
         answer=lambda state, offer, event, _now: announce.answer_offer(state, offer, event),
         timeout=_closes(""),
         hand_over=_from_offer,
         own=frozenset({Intent.READ_MESSAGES, Intent.REPLY_MESSAGE}),
+        resumable=False,
     ),
     CalendarQuery: Flow(
         answer=None, timeout=_closes("timeout.generic"), fetched=calendar_flow.on_events
@@ -312,7 +317,7 @@ def _switch(state: DialogState, event: Utterance, now: datetime) -> Outcome:
     if isinstance(state.task, MessageDraft):
         state = replace(state, kept_draft=state.task)
         note = p("send.kept_for_later")
-    elif state.task is not None and state.question is not None:
+    elif state.task is not None and state.question is not None and _flow(state.task).resumable:
         left = Suspended(state.task, state.waiting, state.question)
         state = replace(state, suspended=left)
     idle = replace(state, task=None, waiting="", question=None, failures=0)

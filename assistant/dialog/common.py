@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.dialog.actions import DialogAction, Listen, Speak
@@ -132,6 +133,18 @@ def sentence_case(text: str) -> str:
     """Dictated text starts lower-case; a written message starts with a capital."""
     text = " ".join(text.split())
     return text[:1].upper() + text[1:]
+
+
+def next_day_same_time(when: datetime, now: datetime) -> datetime | None:
+    """For a timed moment already past, the first day after it at that time; else None.
+
+    A bare day ("today", midnight) is never past: it is the whole day.
+    """
+    local = when.astimezone(now.tzinfo)
+    if when >= now or (local.hour, local.minute) == (0, 0):
+        return None
+    days = (now - when).days + 1
+    return when + timedelta(days=days)
 
 
 def p(key: str, **values: Any) -> str:

@@ -16,7 +16,15 @@ from datetime import datetime, time, timedelta
 from rapidfuzz import fuzz
 
 from assistant.dialog.actions import CancelEvent, CreateEvent, FetchEvents
-from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
+from assistant.dialog.common import (
+    Outcome,
+    ask,
+    finish,
+    next_day_same_time,
+    p,
+    unsure_yes,
+    wait_for,
+)
 from assistant.dialog.contacts import resolve, unknown_name
 from assistant.dialog.events import Done, Failed, Fetched, Utterance
 from assistant.dialog.names import display_name
@@ -154,9 +162,21 @@ def _chosen(state: DialogState, wanted: Moving, now: datetime, lead: str = "") -
         return ask(state, text, "time", ParseContext(Expect.TIME), task=wanted)
     # A correction ("make it 11 am") keeps the day of the time just proposed.
     target = new_time(wanted.target or chosen.start, wanted.new_start, wanted.keep, now)
+    return _check(state, wanted, target, now)
+
+
+def _check(state: DialogState, wanted: Moving, target: datetime, now: datetime) -> Outcome:
+    """Question a new time already past; else look for what is already there."""
+    chosen = wanted.chosen
+    assert chosen is not None
     if target == chosen.start:
         return finish(state, p("move.already", title=chosen.title, when=at_time(target, now)))
-    wanted = replace(wanted, target=target, conflicts=())
+    later = next_day_same_time(target, now)
+    if later is not None:  # "to 9 this morning" when it is 11: questioned, never moved
+        wanted = replace(wanted, proposed=later)
+        text = p("calendar.past", when=moment(later, now))
+        return ask(state, text, "confirm", ParseContext(Expect.YES_NO), task=wanted)
+    wanted = replace(wanted, target=target, conflicts=(), proposed=None)
     end = target + (chosen.end - chosen.start)
     return wait_for(state, "fetching", wanted, FetchEvents(f"move-at-{state.turn}", target, end))
 
@@ -204,11 +224,33 @@ def answer(state: DialogState, wanted: Moving, event: Utterance, now: datetime) 
             return _chosen(state, replace(wanted, chosen=wanted.matches[choice]), now)
         return _ask_which(state, wanted, now, p("repair.not_understood"))
     said = _said_time(result)
+    if wanted.proposed is not None:
+        return _answer_past(state, wanted, result, said, now)
     if state.waiting == "time":
         if said is None:
             return _chosen(state, wanted, now, p("repair.not_understood"))
         return _chosen(state, _with_new_time(wanted, *said), now)
     return _answer_confirm(state, wanted, result, said, now)
+
+
+def _answer_past(
+    state: DialogState,
+    wanted: Moving,
+    result: ParseResult,
+    said: tuple[datetime, str] | None,
+    now: datetime,
+) -> Outcome:
+    """ "That's in the past. Did you mean 9 AM tomorrow?" """
+    assert wanted.proposed is not None
+    assert wanted.chosen is not None
+    if result.intent is Intent.CONFIRM and not unsure_yes(result):
+        return _check(state, wanted, wanted.proposed, now)
+    if result.intent is Intent.DENY:
+        return _chosen(state, replace(wanted, new_start=None, keep="", proposed=None), now)
+    if said is not None:
+        return _chosen(state, _with_new_time(replace(wanted, proposed=None), *said), now)
+    text = p("calendar.past", when=moment(wanted.proposed, now))
+    return ask(state, text, "confirm", ParseContext(Expect.YES_NO))
 
 
 def _said_time(result: ParseResult) -> tuple[datetime, str] | None:

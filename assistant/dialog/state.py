@@ -100,6 +100,8 @@ class NewEvent:
     open_choices: tuple[tuple[Contact, ...], ...] = ()
     dropped: tuple[str, ...] = ()
     conflicts: tuple[CalendarEvent, ...] = ()
+    #: The same time on the next day, offered for a start already past.
+    proposed: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,8 @@ class Moving:
     target: datetime | None = None
     conflicts: tuple[CalendarEvent, ...] = ()
     moved: bool = False
+    #: The same time on the next day, offered for a new time already past.
+    proposed: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from intents.prepare import Preparer
 from intents.repairs import Restarts
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
 from intents.shifts import find_shift
+from intents.shifts_zh import find_shift_zh
 from intents.slots import SlotFiller
 from intents.text import Tokens, join_words, tokenize, tokenize_cjk, unsegmented
 from intents.timeparse import Piece, TimeScanner
@@ -40,6 +41,8 @@ from intents.when import resolve
 
 _CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
+#: Slots read from the words before templates are matched (a move's amount too).
+_EXTRACTED = _TIME_SLOTS | {"shift"}
 _QUESTION_INTENTS = frozenset({Intent.QUERY_CALENDAR, Intent.READ_MESSAGES})
 #: Matches tried (best first) until one has slots that check out.
 MAX_TRIES = 12
@@ -269,7 +272,7 @@ class Parser:
                 if slots.get("move") is True  # a move has an old and a new time
                 else self._times(prepared.pieces, now, match.intent, slots)
             )
-            if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
+            if any(s not in slots for s in match.template.requires if s in _EXTRACTED):
                 return None
         if (
             self.characters
@@ -300,7 +303,11 @@ class Parser:
     ) -> dict[str, SlotValue]:
         """Old and new times of a move, or its ``shift`` ("by an hour", "back a day")."""
         tokens, pieces = prepared.tokens, prepared.pieces
-        shift = None if self.characters else find_shift(self.numbers, tokens.words)
+        shift = (
+            find_shift_zh(tokens.words)
+            if self.characters
+            else find_shift(self.numbers, tokens.words)
+        )
         if shift is not None:
             pieces = tuple(p for p in pieces if p.end <= shift.start or p.start >= shift.end)
         found = move_times(self.scanner, tokens.words, pieces, now)
@@ -369,6 +376,12 @@ class Parser:
             command = self._ranked(text, prepared, now, 1.0)
             if command is not None and _new_command(command[1]):
                 return command[1]  # "what's on my calendar tomorrow" is asked, not a title
+        if expect is Expect.TIME:
+            words = prepared.tokens.words
+            shift = find_shift_zh(words) if self.characters else find_shift(self.numbers, words)
+            if shift is not None:  # "an hour later", "晚半个小时": a move by an amount
+                slots: dict[str, SlotValue] = {"move": True, "shift": shift.minutes}
+                return ParseResult(text, Intent.CANCEL_EVENT, 0.9, slots)
         if expect is Expect.TIME and not prepared.pieces and not self.characters:
             hour = self._bare_hour(prepared.tokens.words)
             if hour is not None:  # "to 5", "five": the hour asked for

@@ -51,6 +51,7 @@ def start_move(state: DialogState, result: ParseResult, now: datetime) -> Outcom
         day_end=end if isinstance(end, datetime) else None,
     )
     wanted = _with_new_time(wanted, slots.get("new_start"), slots.get("keep"))
+    wanted = _with_shift(replace(wanted, earlier=slots.get("earlier") is True), slots.get("shift"))
     attendees = slots.get("attendees")
     for resolution in attendees if isinstance(attendees, tuple) else ():
         if not isinstance(resolution, ContactResolution):
@@ -71,7 +72,17 @@ def start_move(state: DialogState, result: ParseResult, now: datetime) -> Outcom
 def _with_new_time(wanted: Moving, new_start: object, keep: object) -> Moving:
     if not isinstance(new_start, datetime):
         return wanted
-    return replace(wanted, new_start=new_start, keep=keep if isinstance(keep, str) else "")
+    kept = keep if isinstance(keep, str) else ""
+    return replace(wanted, new_start=new_start, keep=kept, shift=None)
+
+
+def _with_shift(wanted: Moving, shift: object) -> Moving:
+    """ "by an hour", "back a day", "提前半小时": the new time is the meeting's own, shifted."""
+    if not isinstance(shift, int) or isinstance(shift, bool) or shift == 0:
+        return wanted
+    if wanted.earlier:  # "bring it forward" ... "by an hour"
+        shift = -abs(shift)
+    return replace(wanted, shift=shift, new_start=None, keep="")
 
 
 def _window(wanted: Moving, now: datetime) -> tuple[datetime, datetime]:
@@ -156,6 +167,8 @@ def _chosen(state: DialogState, wanted: Moving, now: datetime, lead: str = "") -
     """The meeting is known: ask where to, or check the new time."""
     chosen = wanted.chosen
     assert chosen is not None
+    if wanted.shift is not None and wanted.new_start is None:
+        return _check(state, wanted, chosen.start + timedelta(minutes=wanted.shift), now)
     if wanted.new_start is None:
         question = p("move.ask_time", title=chosen.title)
         text = f"{lead} {question}" if lead else question
@@ -223,6 +236,10 @@ def answer(state: DialogState, wanted: Moving, event: Utterance, now: datetime) 
         if isinstance(choice, int) and 0 <= choice < len(wanted.matches):
             return _chosen(state, replace(wanted, chosen=wanted.matches[choice]), now)
         return _ask_which(state, wanted, now, p("repair.not_understood"))
+    shift = result.slots.get("shift") if result.intent is Intent.CANCEL_EVENT else None
+    if isinstance(shift, int) and state.waiting in ("time", "confirm"):
+        # "an hour later", "push it back 30 minutes": from the meeting's own start.
+        return _chosen(state, _with_shift(replace(wanted, proposed=None, target=None), shift), now)
     said = _said_time(result)
     if wanted.proposed is not None:
         return _answer_past(state, wanted, result, said, now)

@@ -139,6 +139,10 @@ class Moving:
     moved: bool = False
     #: The same time on the next day, offered for a new time already past.
     proposed: datetime | None = None
+    #: A move by an amount ("an hour later": 60, "提前半小时": -30), from the meeting's start.
+    shift: int | None = None
+    #: "bring it forward" said without an amount: the amount said next moves it earlier.
+    earlier: bool = False
 
 
 @dataclass(frozen=True, slots=True)

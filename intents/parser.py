@@ -381,6 +381,8 @@ class Parser:
             shift = find_shift_zh(words) if self.characters else find_shift(self.numbers, words)
             if shift is not None:  # "an hour later", "晚半个小时": a move by an amount
                 slots: dict[str, SlotValue] = {"move": True, "shift": shift.minutes}
+                if not shift.directed:  # "by an hour": the way was said before
+                    slots["undirected"] = True
                 return ParseResult(text, Intent.CANCEL_EVENT, 0.9, slots)
         if expect is Expect.TIME and not prepared.pieces and not self.characters:
             hour = self._bare_hour(prepared.tokens.words)

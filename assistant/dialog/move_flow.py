@@ -76,11 +76,14 @@ def _with_new_time(wanted: Moving, new_start: object, keep: object) -> Moving:
     return replace(wanted, new_start=new_start, keep=kept, shift=None)
 
 
-def _with_shift(wanted: Moving, shift: object) -> Moving:
-    """ "by an hour", "back a day", "提前半小时": the new time is the meeting's own, shifted."""
+def _with_shift(wanted: Moving, shift: object, *, undirected: bool = False) -> Moving:
+    """ "by an hour", "back a day", "提前半小时": the new time is the meeting's own, shifted.
+
+    An amount said without a way ("by an hour") after "bring it forward" goes earlier.
+    """
     if not isinstance(shift, int) or isinstance(shift, bool) or shift == 0:
         return wanted
-    if wanted.earlier:  # "bring it forward" ... "by an hour"
+    if wanted.earlier and undirected:
         shift = -abs(shift)
     return replace(wanted, shift=shift, new_start=None, keep="")
 
@@ -239,7 +242,11 @@ def answer(state: DialogState, wanted: Moving, event: Utterance, now: datetime) 
     shift = result.slots.get("shift") if result.intent is Intent.CANCEL_EVENT else None
     if isinstance(shift, int) and state.waiting in ("time", "confirm"):
         # "an hour later", "push it back 30 minutes": from the meeting's own start.
-        return _chosen(state, _with_shift(replace(wanted, proposed=None, target=None), shift), now)
+        undirected = result.slots.get("undirected") is True
+        moved = _with_shift(
+            replace(wanted, proposed=None, target=None), shift, undirected=undirected
+        )
+        return _chosen(state, moved, now)
     said = _said_time(result)
     if wanted.proposed is not None:
         return _answer_past(state, wanted, result, said, now)

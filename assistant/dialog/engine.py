@@ -211,7 +211,6 @@ FLOWS: dict[type[Any], Flow] = {
     ContactLookup: Flow(
         answer=lambda state, lookup, event, _now: contact_flow.answer(state, lookup, event),
         timeout=_closes("timeout.generic"),
-        own=frozenset({Intent.QUERY_CONTACT}),
     ),
     CallOffer: Flow(
         answer=lambda state, offer, event, _now: call_flow.answer(state, offer, event),

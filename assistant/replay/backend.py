@@ -26,6 +26,7 @@ from assistant.config import Settings
 from assistant.errors import ConnectorError
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
+from assistant.replay.directory import directory_store
 from connectors.local import LocalConnector
 from connectors.local.demo import open_demo_store
 from connectors.outbox import Outbox
@@ -117,11 +118,21 @@ class CaseBackend:
 
 
 @asynccontextmanager
-async def fresh_local_backend(now: datetime, locale: Locale = "en") -> AsyncIterator[CaseBackend]:
-    """A new demo-organisation store and outbox in a temporary directory, parsing ``locale``."""
+async def fresh_local_backend(
+    now: datetime, locale: Locale = "en", *, contacts: Sequence[Contact] | None = None
+) -> AsyncIterator[CaseBackend]:
+    """A new store and outbox in a temporary directory, parsing ``locale``.
+
+    The store holds the demo organisation, or only ``contacts`` (a manifest's
+    own directory; the driver is the first of them).
+    """
     async with AsyncExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drivetalk-replay-")))
-        store = open_demo_store(tmp, now, now.tzinfo)
+        store = (
+            open_demo_store(tmp, now, now.tzinfo)
+            if contacts is None
+            else directory_store(tmp, now, contacts)
+        )
         connector = LocalConnector(store, now=lambda: now)
         stack.push_async_callback(connector.aclose)  # closes the store too
         outbox = _outbox(stack, tmp, now)

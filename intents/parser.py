@@ -291,12 +291,12 @@ class Parser:
         return ParseResult(text, match.intent, round(confidence, 3), slots)
 
     def _call(self, match: Match) -> dict[str, SlotValue]:
-        """A phone call asked for: ``{"call": whom}`` (out of domain, but the dialog says so)."""
+        """A phone call asked for: ``{"callee": whom}`` (out of domain, but the dialog says so)."""
         span = match.spans.get("callee")
         if span is None:
             return {}
         words = match.tokens.words[span[0] : span[1]]
-        return {"call": self.filler.resolve(self.filler.join(words))} if words else {}
+        return {"callee": self.filler.resolve(self.filler.join(words))} if words else {}
 
     def _move(
         self, prepared: _Prepared, now: datetime, slots: dict[str, SlotValue]

@@ -18,13 +18,13 @@ from intents.result import ContactResolution, Expect, ParseContext, ParseResult
 
 
 def is_call(result: ParseResult) -> bool:
-    """A request to phone someone (the parser's ``call`` slot on an out-of-domain intent)."""
-    return result.intent is Intent.NONE and "call" in result.slots
+    """A request to phone someone (the parser's ``callee`` slot on an out-of-domain intent)."""
+    return result.intent is Intent.NONE and "callee" in result.slots
 
 
 def start_call(state: DialogState, result: ParseResult) -> Outcome:
     """Say calls are not possible; offer a message to the person if the directory knows them."""
-    whom = result.slots.get("call")
+    whom = result.slots.get("callee")
     if not isinstance(whom, ContactResolution):
         return finish(state, p("call.cannot"))
     found = resolve(whom)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.backend import build_backend
+from assistant.compose import contacts_of, directory_for, parser_for
 from assistant.config import Settings
 from assistant.errors import ConnectorError
 from assistant.locales import Locale
@@ -30,7 +31,6 @@ from assistant.replay.directory import directory_store
 from connectors.local import LocalConnector
 from connectors.local.demo import open_demo_store
 from connectors.outbox import Outbox
-from connectors.ports import DirectoryPort
 from intents.parser import Parser
 
 
@@ -136,9 +136,9 @@ async def fresh_local_backend(
         connector = LocalConnector(store, now=lambda: now)
         stack.push_async_callback(connector.aclose)  # closes the store too
         outbox = _outbox(stack, tmp, now)
-        contacts = store.contacts()
-        parser = Parser.from_contacts(contacts, locale)
-        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
+        people = await contacts_of(connector)
+        parser = parser_for(people, locale)
+        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(people))
 
 
 @asynccontextmanager
@@ -151,8 +151,11 @@ async def configured_backend(
         connector = build_backend(settings, name, now=lambda: now)
         stack.push_async_callback(connector.aclose)
         outbox = _outbox(stack, tmp, now)
-        contacts = await _directory(connector, name)
-        parser = Parser.from_contacts(contacts, locale)
+        directory = directory_for(settings, connector)
+        if directory is None:
+            raise ConnectorError(f"backend {name!r} has no directory to resolve names against")
+        contacts = await contacts_of(directory)
+        parser = parser_for(contacts, locale)
         yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
 
 
@@ -160,16 +163,3 @@ def _outbox(stack: AsyncExitStack, folder: Path, now: datetime) -> Outbox:
     outbox = Outbox.open(folder / "outbox.sqlite3", now=lambda: now)
     stack.callback(outbox.close)
     return outbox
-
-
-async def _directory(connector: object, name: str) -> list[Contact]:
-    if not isinstance(connector, DirectoryPort):
-        raise ConnectorError(f"backend {name!r} has no directory to resolve names against")
-    contacts: list[Contact] = []
-    cursor: str | None = None
-    while True:
-        page = await connector.list_contacts(cursor)
-        contacts.extend(page.contacts)
-        cursor = page.next_cursor
-        if cursor is None:
-            return contacts

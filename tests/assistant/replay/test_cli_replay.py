@@ -220,7 +220,9 @@ def test_a_configured_backend_keeps_its_state_across_cases(
 ) -> None:
     data = tmp_path / "store"
     config = tmp_path / "config.toml"
-    config.write_text(f'[connectors.local]\ndata_dir = "{data}"\n', encoding="utf-8")
+    config.write_text(
+        f'[connectors.local]\ndata_dir = "{data}"\nseed_demo = true\n', encoding="utf-8"
+    )
     monkeypatch.setenv("DRIVETALK_CONFIG", str(config))
     out = tmp_path / "results.jsonl"
     args = ["--transcripts", "--no-tts", "--backend", "local", "--jsonl", str(out)]

@@ -93,9 +93,7 @@ def test_no_flow_imports_another_flow() -> None:
 
 def test_shared_helpers_import_no_flow() -> None:
     graph = _graph()
-    helpers = (
-        set(graph) - FLOW_MODULES - {"engine", "flows", "runner", "session", "snapshot", "voice"}
-    )
+    helpers = set(graph) - FLOW_MODULES - {"engine", "flows", "runner", "snapshot", "voice"}
     assert {
         name: graph[name] & FLOW_MODULES for name in helpers if graph[name] & FLOW_MODULES
     } == {}

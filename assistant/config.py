@@ -103,6 +103,14 @@ class ASRSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    engine: str = Field(
+        default="vosk",
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description=(
+            "speech recognizer: vosk (a model per language, `drivetalk model pull`) or "
+            "pocketsphinx (English only, model in its wheel: pip install 'drivetalk[sphinx]')"
+        ),
+    )
     alternatives: int = Field(default=5, ge=1, le=20, description="n-best list size")
     vad: Literal["auto", "silero", "webrtc"] = Field(
         default="auto",
@@ -135,6 +143,15 @@ class ASRSettings(BaseModel):
             "the pause that ends an utterance once what was heard is a complete answer "
             "to the open question (a yes/no, a choice, a whole command); never for "
             "dictated bodies, which keep trailing_silence_ms"
+        ),
+    )
+    answer_silence_ms: int = Field(
+        default=192,
+        ge=60,
+        le=10000,
+        description=(
+            "the pause that ends a closed answer (a yes/no, a choice) once heard; "
+            "at most early_silence_ms"
         ),
     )
     max_utterance_s: float = Field(default=15.0, gt=0, le=600)
@@ -178,6 +195,11 @@ class ASRSettings(BaseModel):
                 f"early_silence_ms ({self.early_silence_ms}) must not be longer than "
                 f"trailing_silence_ms ({self.trailing_silence_ms})"
             )
+        if self.answer_silence_ms > self.early_silence_ms:
+            raise ValueError(
+                f"answer_silence_ms ({self.answer_silence_ms}) must not be longer than "
+                f"early_silence_ms ({self.early_silence_ms})"
+            )
         return self
 
 
@@ -213,6 +235,15 @@ class WakeSettings(BaseModel):
         le=60,
         description="after the wake phrase, how long the driver has to start the command",
     )
+    min_share: float | None = Field(
+        default=0.4,
+        gt=0,
+        le=1,
+        description=(
+            "the phrase also counts when the n-best hypotheses opening with it hold this "
+            "share of the list's score (unset: only the best hypothesis counts)"
+        ),
+    )
 
     @field_validator("phrase")
     @classmethod
@@ -231,6 +262,26 @@ class DialogSettings(BaseModel):
     confirm_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds")
     announcement_read: Literal["always", "on_request", "never"] = "on_request"
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
+
+
+class DirectorySettings(BaseModel):
+    """Where names are looked up (``[directory]``), whatever the delivery backend.
+
+    ``path``: a CSV or JSON contacts file (the format ``--contacts`` reads);
+    ``connector``: another connector's directory, built from its own
+    ``[connectors.NAME]`` table. Neither: the backend's own directory, if it has one.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path | None = None
+    connector: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DirectorySettings:
+        if self.path is not None and self.connector is not None:
+            raise ValueError("set either directory.path or directory.connector, not both")
+        return self
 
 
 #: The fraction metrics a replay gate can hold at a lower bound (assistant.replay.metrics).
@@ -419,6 +470,7 @@ class Settings(BaseSettings):
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
     outbox: OutboxSettings = OutboxSettings()
+    directory: DirectorySettings = DirectorySettings()
     server: ServerSettings = ServerSettings()
     replay: ReplaySettings = ReplaySettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.

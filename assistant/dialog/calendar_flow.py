@@ -23,7 +23,7 @@ from assistant.dialog.common import (
     unsure_yes,
     wait_for,
 )
-from assistant.dialog.contacts import choice_question, pick, resolve, spoken_name
+from assistant.dialog.contacts import choice_question, left_out, pick, resolve, spoken_name
 from assistant.dialog.events import Done, Failed, Fetched, Utterance
 from assistant.dialog.names import display_name
 from assistant.dialog.prompts import phrase
@@ -157,7 +157,7 @@ def advance_create(state: DialogState, draft: NewEvent, now: datetime, note: str
     lead = f"{note} " if note else ""
     if draft.dropped:
         names = join_names([spoken_name(n) for n in draft.dropped])
-        lead += p("calendar.dropped", names=names) + " "
+        lead += left_out(names) + " "
         draft = replace(draft, dropped=())
     if draft.open_choices:
         question, context = choice_question(draft.open_choices[0])

@@ -69,7 +69,7 @@ def step(state: DialogState, event: DialogEvent, now: datetime) -> Outcome:
 
     Everything said during the step is in ``state.policy.locale``.
     """
-    with speaking(state.policy.locale):
+    with speaking(state.policy.locale, directory=state.policy.directory):
         return _step(state, event, now)
 
 

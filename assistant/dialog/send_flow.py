@@ -22,6 +22,7 @@ from assistant.dialog.common import (
 )
 from assistant.dialog.contacts import choice_question, first_resolution, pick, resolve, unknown_name
 from assistant.dialog.events import Done, Failed, Queued, Utterance
+from assistant.dialog.locale import has_directory
 from assistant.dialog.names import display_name
 from assistant.dialog.prompts import phrase
 from assistant.dialog.state import DialogState, MessageDraft, Target
@@ -158,6 +159,9 @@ def _apply(state: DialogState, draft: MessageDraft, result: ParseResult, note: s
             draft = replace(draft, target=target_of(found.contact), candidates=(), in_reply_to=None)
         elif found.candidates:
             draft = replace(draft, target=None, candidates=found.candidates)
+        elif not has_directory():
+            # "Who should I send it to?" could never be answered: say why and stop.
+            return finish(state, p("send.no_directory"))
         else:
             draft = replace(draft, target=None, candidates=())
             note = " ".join(x for x in (note, unknown_name(found.unknown)) if x)
@@ -170,6 +174,8 @@ def advance(state: DialogState, draft: MessageDraft, note: str = "") -> Outcome:
     if draft.target is None and draft.candidates:
         question, context = choice_question(draft.candidates)
         return ask(state, lead + question, "choice", context, task=draft)
+    if draft.target is None and not has_directory():
+        return finish(state, lead + p("send.no_directory"))
     if draft.target is None:
         key = "send.ask_reply_recipient" if draft.is_reply else "send.ask_recipient"
         return ask(state, lead + p(key), "recipient", ParseContext(Expect.CONTACT), task=draft)

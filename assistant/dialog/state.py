@@ -30,6 +30,8 @@ class Policy:
     max_spoken_chars: int = 220
     #: The language the dialog speaks (prompts, times, names); the parser's too.
     locale: Locale = "en"
+    #: Whether names can be looked up at all (False: no directory is configured).
+    directory: bool = True
 
 
 @dataclass(frozen=True, slots=True)

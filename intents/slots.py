@@ -131,7 +131,7 @@ class SlotFiller:
         unresolved = sum(
             1
             for s in match.template.requires
-            if s not in _TIME_SLOTS and not self._known(slots.get(s))
+            if s not in _TIME_SLOTS and s != "shift" and not self._known(slots.get(s))
         )
         unresolved += sum(1 for v in slots.values() if self._implausible(v))
         missing = sum(

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from assistant.dialog.actions import DialogAction, FetchUnread, MarkRead, Speak
-from assistant.dialog.common import Outcome, ask, finish, p, spoken, wait_for
+from assistant.dialog.common import Outcome, ask, finish, is_group_message, p, spoken, wait_for
 from assistant.dialog.contacts import first_resolution
 from assistant.dialog.events import Fetched, Utterance
-from assistant.dialog.send_flow import is_group_message, start_reply
+from assistant.dialog.prompts import vocabulary
 from assistant.dialog.speech import count, split_for_speech, spoken_limit
-from assistant.dialog.state import DialogState, MessageDraft, Reading
+from assistant.dialog.state import DialogState, Reading
 from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext, ParseResult
 
@@ -104,8 +104,6 @@ def _after_message(state: DialogState, reading: Reading, spoken: DialogAction) -
 
 
 def _vocab() -> tuple[str, ...]:
-    from assistant.dialog.prompts import vocabulary
-
     return vocabulary("reading")
 
 
@@ -120,14 +118,7 @@ def answer(state: DialogState, reading: Reading, event: Utterance) -> Outcome:
         return _next(state, reading)
     if intent is Intent.REPEAT:
         return read_current(state, reading)
-    if intent is Intent.REPLY_MESSAGE:
-        named = first_resolution(event.result.slots) is not None
-        new, actions = start_reply(
-            state, event.result, None if named else reading.messages[reading.index]
-        )
-        if isinstance(new.task, MessageDraft):
-            new = replace(new, task=replace(new.task, resume=reading))
-        return new, actions
+    # "reply" is taken by the engine before this (a reply flow, then this reading resumed).
     if intent in _STOP:
         return stop(state, reading, reading.index + 1)
     text = p("repair.reading")

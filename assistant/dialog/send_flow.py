@@ -21,7 +21,16 @@ from assistant.dialog.addressees import (
     target_of,
     with_recipient,
 )
-from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
+from assistant.dialog.common import (
+    Outcome,
+    ask,
+    finish,
+    is_group_message,
+    p,
+    sentence_case,
+    unsure_yes,
+    wait_for,
+)
 from assistant.dialog.contacts import (
     choice_question,
     first_resolution,
@@ -47,11 +56,6 @@ def reply_target(message: Message) -> Target:
     if is_group_message(message):
         return Target(message.conversation_id, message.conversation_name, to_group=True)
     return Target(message.sender_id, message.sender_name)
-
-
-def is_group_message(message: Message) -> bool:
-    """A message in a group chat (a direct chat is named after the other person)."""
-    return bool(message.conversation_name) and message.conversation_name != message.sender_name
 
 
 def start_send(state: DialogState, result: ParseResult) -> Outcome:
@@ -167,12 +171,6 @@ def on_timeout(state: DialogState, draft: MessageDraft) -> Outcome:
     name = spoken_recipients(targets)
     key = "timeout.kept_to" if name else "timeout.kept"
     return finish(state, p(key, name=name), kept_draft=draft)
-
-
-def sentence_case(text: str) -> str:
-    """Dictated text starts lower-case; a written message starts with a capital."""
-    text = " ".join(text.split())
-    return text[:1].upper() + text[1:]
 
 
 def has_content(result: ParseResult) -> bool:

@@ -44,7 +44,7 @@ def all_reported(draft: MessageDraft) -> bool:
 
 
 def announce_outcomes(state: DialogState, draft: MessageDraft) -> Outcome:
-    """Every recipient reported: say what happened, resume reading after a reply."""
+    """Every recipient reported: say what happened."""
     reported = list(zip(recipients(draft), (o for _, o in draft.outcomes), strict=True))
     sent = [t for t, o in reported if o == SENT]
     queued = [t for t, o in reported if o == QUEUED]
@@ -59,10 +59,7 @@ def announce_outcomes(state: DialogState, draft: MessageDraft) -> Outcome:
         names = spoken_recipients([t for t, _ in failed])
         lines.append(p("send.failed", name=names, reason=failed[0][1]))
         return finish(state, *lines, kept_draft=_only(draft, [t for t, _ in failed]))
-    if draft.resume is not None and sent:
-        from assistant.dialog.read_flow import resume_after_reply  # read_flow imports us
-
-        return resume_after_reply(state, draft.resume, " ".join(lines))
+    # A reading this reply interrupted is resumed by the engine (what follows a task).
     return finish(state, *lines)
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, Message
+from intents.result import ParseContext
 
 AnnouncementRead = Literal["always", "on_request", "never"]
 
@@ -126,6 +127,8 @@ class NewEvent:
     open_choices: tuple[tuple[Contact, ...], ...] = ()
     dropped: tuple[str, ...] = ()
     conflicts: tuple[CalendarEvent, ...] = ()
+    #: The same time on the next day, offered for a start already past.
+    proposed: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,12 @@ class Moving:
     target: datetime | None = None
     conflicts: tuple[CalendarEvent, ...] = ()
     moved: bool = False
+    #: The same time on the next day, offered for a new time already past.
+    proposed: datetime | None = None
+    #: A move by an amount ("an hour later": 60, "提前半小时": -30), from the meeting's start.
+    shift: int | None = None
+    #: "bring it forward" said without an amount: the amount said next moves it earlier.
+    earlier: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +180,26 @@ class ContactLookup:
     candidates: tuple[Contact, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CallOffer:
+    """A call was asked for; a message to the person is offered instead.
+
+    ``people``: the person, or the namesakes the driver will choose between.
+    """
+
+    people: tuple[Contact, ...]
+
+
 Task = (
-    MessageDraft | Reading | Offer | CalendarQuery | NewEvent | Cancelling | Moving | ContactLookup
+    MessageDraft
+    | Reading
+    | Offer
+    | CalendarQuery
+    | NewEvent
+    | Cancelling
+    | Moving
+    | ContactLookup
+    | CallOffer
 )
 
 #: What the last question asked for ("" when nothing is pending).
@@ -194,6 +221,28 @@ Waiting = Literal[
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """The open question as it was asked: repeated as it is, never rebuilt.
+
+    Its parse context holds the choices offered, so "the first one" still
+    picks after "repeat" or "help".
+    """
+
+    text: str
+    context: ParseContext
+    vocabulary: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Suspended:
+    """A question left for a new command, asked again once that command is done."""
+
+    task: Task
+    waiting: Waiting
+    question: Question
+
+
+@dataclass(frozen=True, slots=True)
 class DialogState:
     """Everything the dialog remembers between two events."""
 
@@ -209,6 +258,15 @@ class DialogState:
     last_body: str = ""
     queued: tuple[Message, ...] = ()
     notices: tuple[str, ...] = ()
+    #: What a task said as it finished, left for the engine to speak first of
+    #: what follows; empty between two steps.
+    closing: tuple[str, ...] = ()
+    #: The question whose answer window is open (None when nothing is asked).
+    question: Question | None = None
+    #: Answers in a row that did not answer ``question`` (see engine._answer).
+    failures: int = 0
+    #: A task's question a new command interrupted (a message draft is kept instead).
+    suspended: Suspended | None = None
 
     @property
     def busy(self) -> bool:

@@ -87,12 +87,30 @@ def test_every_mandarin_script_has_a_name_and_expectations() -> None:
         assert all("expect" in t for t in data["turns"]), path.name
 
 
+#: Behaviours scripted in both languages: an English script names the same ``flow``.
+PAIRED = (
+    "open-question",
+    "failed-answers",
+    "new-command",
+    "call",
+    "past-time",
+    "relative-move",
+    "attendees",
+)
+
+
+def test_paired_behaviours_have_an_english_script_too() -> None:
+    english = Path(__file__).parent / "scripts"
+    covered = {str(load(p).get("flow", "")) for p in sorted(english.glob("*.yaml"))}
+    assert set(PAIRED) <= covered, set(PAIRED) - covered
+
+
 def test_every_flow_and_repair_has_a_mandarin_script() -> None:
     """The English scripts' flows, each covered in Chinese at least once."""
     covered = {str(load(p).get("flow", "")) for p in SCRIPTS}
     wanted = {
         "send", "reply", "read", "read-urgent-group", "contact", "create", "query", "cancel",
         "move", "choice", "correction", "deny-cancel", "repeat-help", "timeout", "announce",
-        "unsupported-language",
+        "unsupported-language", *PAIRED,
     }  # fmt: skip
     assert wanted <= covered, wanted - covered

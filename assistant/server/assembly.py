@@ -32,6 +32,7 @@ from assistant.locales import Locale
 from assistant.models import Contact, Hypothesis
 from assistant.server.conversation import Conversation, Turn
 from assistant.server.keys import Principal
+from assistant.server.notices import SessionNotices
 from assistant.server.state import ConversationFactory
 from assistant.server.tenants import Tenant
 from intents.parser import Parser
@@ -40,9 +41,6 @@ log = logging.getLogger(__name__)
 
 #: How often answer-window deadlines are checked (seconds).
 TICK_SECONDS = 0.5
-#: Delivery notices (late deliveries, final failures) are looked for every this many
-#: ticks (a database read).
-NOTICE_CHECK_TICKS = 4
 #: Announcements kept for a client that is not listening (oldest dropped).
 MAX_PENDING_ANNOUNCEMENTS = 50
 
@@ -71,12 +69,15 @@ class DialogConversation:
         self._said: asyncio.Queue[str] = asyncio.Queue(MAX_PENDING_ANNOUNCEMENTS)
         runner.on_say = self._on_say
         self._tasks: list[asyncio.Task[None]] = []
+        self._notices: SessionNotices | None = None
 
     async def start(self) -> None:
         """Tell notices owed, then watch for incoming messages, timeouts and notices.
 
         Never waits for the network: the tenant's delivery worker delivers.
         """
+        # Listening before the first look: a notice owed in between rings.
+        self._notices = SessionNotices(self.runner)
         await self.runner.start()
         self._tasks = [
             asyncio.create_task(self._guard(self.runner.watch_incoming())),
@@ -170,14 +171,20 @@ class DialogConversation:
             notices.append(self._said.get_nowait())
         return tuple(notices)
 
+    async def catch_up_notices(self) -> None:
+        """Claim delivery notices owed since the last look (before a REST answer; cheap if none)."""
+        if self._notices is not None:
+            await self._notices.catch_up()
+
+    async def watch_notices(self) -> None:
+        """Claim delivery notices as they become owed, for an open stream (run as a task)."""
+        if self._notices is not None:
+            await self._notices.watch()
+
     async def _ticks(self) -> None:
-        ticks = 0
         while True:
             await asyncio.sleep(TICK_SECONDS)
             await self.runner.tick()
-            ticks += 1
-            if ticks % NOTICE_CHECK_TICKS == 0:
-                await self.runner.report_notices()
 
     @staticmethod
     async def _guard(work: Coroutine[Any, Any, None]) -> None:
@@ -188,6 +195,8 @@ class DialogConversation:
 
     async def aclose(self) -> None:
         """Stop background tasks; confirmed messages stay in the outbox."""
+        if self._notices is not None:
+            self._notices.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

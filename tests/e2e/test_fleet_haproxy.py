@@ -44,14 +44,16 @@ def environment(root: Path, database_url: str) -> dict[str, str]:
 class Replica:
     """One ``drivetalk serve`` process."""
 
-    def __init__(self, name: str, root: Path, database_url: str) -> None:
+    def __init__(
+        self, name: str, root: Path, database_url: str, extra: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.log = root / f"{name}.log"
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [*DRIVETALK, "serve", "--port", str(self.port), "--no-tts"],
-                cwd=REPO, env=environment(root, database_url), stdout=out,
+                cwd=REPO, env=environment(root, database_url) | (extra or {}), stdout=out,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
         wait_until_up(f"http://127.0.0.1:{self.port}/healthz", self.process, 120, str(self.log))

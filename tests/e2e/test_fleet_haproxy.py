@@ -24,7 +24,7 @@ from assistant.storage.postgres import PostgresDatabase
 from connectors.local.store import DB_NAME
 from tests.servers.haproxy import HAProxy
 from tests.servers.net import free_port, wait_until_up
-from tests.servers.postgres import PostgresServer
+from tests.servers.postgres import PASSWORD, PostgresServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -146,3 +146,25 @@ def test_an_unreachable_database_is_one_clear_line_without_the_password(tmp_path
         f"drivetalk: error: cannot use the PostgreSQL database at 127.0.0.1:{port}/dt"
     )
     assert "pw-never-shown" not in result.stderr + result.stdout
+
+
+def test_a_schema_from_a_newer_drivetalk_is_one_clear_line_and_left_alone(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres.create_database()
+    db = PostgresDatabase.connect(url)
+    KeyStore(db)  # today's schema, then a newer DriveTalk's number on it
+    db.execute("UPDATE schema_version SET version = 99 WHERE component = 'keys'")
+    result = subprocess.run(
+        [*DRIVETALK, "serve", "--port", str(free_port()), "--no-tts"],
+        cwd=REPO, env=environment(tmp_path, url), capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("drivetalk: error: the keys schema in 127.0.0.1:"), lines[0]
+    assert "newer DriveTalk" in lines[0]
+    assert PASSWORD not in result.stderr + result.stdout
+    assert db.query("SELECT version FROM schema_version WHERE component = 'keys'") == [(99,)]
+    db.close()

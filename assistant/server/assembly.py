@@ -72,9 +72,12 @@ class DialogConversation:
         self._notices: SessionNotices | None = None
 
     async def start(self) -> None:
-        """Tell notices owed, then watch for incoming messages, timeouts and notices.
+        """Tell notices owed, then watch for incoming messages and timeouts.
 
-        Never waits for the network: the tenant's delivery worker delivers.
+        Later delivery notices are claimed when the outbox rings: at once on a
+        stream (:meth:`watch_notices`), on the next request over REST
+        (:meth:`catch_up_notices`). Never waits for the network: the
+        tenant's delivery worker delivers.
         """
         # Listening before the first look: a notice owed in between rings.
         self._notices = SessionNotices(self.runner)

@@ -220,7 +220,8 @@ def test_a_chinese_session_stays_chinese_on_another_replica(
 
 
 def test_metrics_show_the_shared_database_pool(fleet: tuple[Live, Live, str]) -> None:
-    one, _, _ = fleet
+    one, _, key = fleet
+    session = open_session(one, key)  # tenant acme is open on this replica
     answer = httpx.get(
         f"{one.url}/metrics", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=30
     )
@@ -233,3 +234,7 @@ def test_metrics_show_the_shared_database_pool(fleet: tuple[Live, Live, str]) ->
     assert float(samples['drivetalk_db_pool_in_use{pool="postgres"}']) >= 0
     assert float(samples['drivetalk_db_pool_waiting{pool="postgres"}']) == 0
     assert not [name for name in samples if "sqlite" in name]  # nothing of SQLite to report
+    backlog = [line for line in answer.text.splitlines() if line.startswith("drivetalk_outbox")]
+    assert 'drivetalk_outbox_pending{tenant="acme"} 0.0' in backlog  # the shared table, per tenant
+    assert 'drivetalk_outbox_oldest_pending_seconds{tenant="acme"} 0.0' in backlog
+    httpx.delete(f"{one.url}/v1/sessions/{session}", headers={"Authorization": f"Bearer {key}"})

@@ -325,6 +325,7 @@ def run(
         for process in processes:
             process.terminate()
             process.wait(timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
     return [
         Phase(name, p.kind, p.turns, p.errors, p.seconds, p.latencies, p.statements, p.cpu_s,
               p.peak_rss_mb, p.retries)

@@ -53,13 +53,17 @@ class SessionNotices:
         if self._ear is None:
             await self._runner.watch_notices()  # an outbox without a bell: it polls
             return
-        self._ear.take()
-        while True:  # a first look for what was owed before the stream opened, then on rings
-            try:
-                await self._runner.report_notices()
-            except DriveTalkError as exc:  # the database blinked: the next ring tries again
-                log.warning("delivery notices not looked up: %s", exc)
+        if self._ear.take():  # rung before the stream opened: owed since the last look
+            await self._report()
+        while True:
             await self._ear.wait()
+            await self._report()
+
+    async def _report(self) -> None:
+        try:
+            await self._runner.report_notices()
+        except DriveTalkError as exc:  # the database blinked: the next ring tries again
+            log.warning("delivery notices not looked up: %s", exc)
 
     def close(self) -> None:
         """Stop listening."""

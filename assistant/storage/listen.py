@@ -44,9 +44,15 @@ async def listen(
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[_Note] = asyncio.Queue()
     stop = threading.Event()
-    listening = asyncio.ensure_future(
-        asyncio.to_thread(_listen, db, channel, lambda note: _hand(loop, queue, note), stop)
+    # A thread of its own, not the loop's default executor: it blocks for the
+    # replica's lifetime, and the executor's few threads serve every request.
+    listening = threading.Thread(
+        target=_listen,
+        args=(db, channel, lambda note: _hand(loop, queue, note), stop),
+        name=f"drivetalk-listen-{channel}",
+        daemon=True,
     )
+    listening.start()
     try:
         while True:
             note = await queue.get()
@@ -58,9 +64,7 @@ async def listen(
             except (DriveTalkError, ValueError, KeyError) as exc:  # one bad note, not the rest
                 log.warning("notification on %s not handled: %s", channel, exc)
     finally:
-        stop.set()
-        with contextlib.suppress(Exception):
-            await listening
+        stop.set()  # the thread sees it within POLL_S and closes its connection
 
 
 def _hand(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[_Note], note: _Note) -> None:

@@ -233,6 +233,52 @@ class DialogSettings(BaseModel):
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
 
 
+#: The fraction metrics a replay gate can hold at a lower bound (assistant.replay.metrics).
+REPLAY_FRACTION_METRICS = (
+    "word_accuracy",
+    "intent_accuracy",
+    "slot_accuracy",
+    "command_acceptance",
+    "task_success",
+    "case_pass_rate",
+)
+
+
+class GateSettings(BaseModel):
+    """A replay's release gate (``[replay.gate]``, or a manifest's ``gate:``); see README."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_wer: float | None = Field(default=None, ge=0, description="highest corpus WER (0.25)")
+    max_latency_p50_ms: float | None = Field(default=None, gt=0, description="milliseconds")
+    max_latency_p95_ms: float | None = Field(default=None, gt=0, description="milliseconds")
+    max_latency_p99_ms: float | None = Field(default=None, gt=0, description="milliseconds")
+    min_accuracy: float | None = Field(
+        default=None, ge=0, le=1, description="lowest intent accuracy (0.95)"
+    )
+    #: Lowest value of any fraction metric: ``{task_success = 0.9}``.
+    fail_under: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("fail_under")
+    @classmethod
+    def _known_metrics(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, bound in value.items():
+            if name not in REPLAY_FRACTION_METRICS:
+                known = ", ".join(REPLAY_FRACTION_METRICS)
+                raise ValueError(f"unknown metric {name!r} (one of {known})")
+            if not 0.0 <= bound <= 1.0:
+                raise ValueError(f"{name}: {bound} is not between 0 and 1")
+        return value
+
+
+class ReplaySettings(BaseModel):
+    """``drivetalk replay``: the release gate every run is held to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gate: GateSettings = GateSettings()
+
+
 class OutboxSettings(BaseModel):
     """Delivery of confirmed messages (``[outbox]``, ``DRIVETALK_OUTBOX__*``); seconds."""
 
@@ -375,6 +421,7 @@ class Settings(BaseSettings):
     dialog: DialogSettings = DialogSettings()
     outbox: OutboxSettings = OutboxSettings()
     server: ServerSettings = ServerSettings()
+    replay: ReplaySettings = ReplaySettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

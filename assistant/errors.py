@@ -13,6 +13,7 @@ shows the traceback only with ``--verbose``.
     ├── UserInputError            something the user gave us is wrong
     │   ├── ConfigError           bad config file or value
     │   ├── InputFileError        missing / unreadable file, bad CSV or JSON
+    │   │   └── ManifestError     a replay manifest's problems, every one of them
     │   ├── AudioFormatError      not audio, unsupported encoding, bad samples
     │   ├── MicrophoneUnavailableError  no sounddevice / PortAudio / input device
     │   ├── UnknownBackendError   no connector registered under that name
@@ -37,6 +38,8 @@ shows the traceback only with ``--verbose``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class DriveTalkError(Exception):
     """Base of every error DriveTalk raises on purpose."""
@@ -57,6 +60,21 @@ class ConfigError(UserInputError):
 
 class InputFileError(UserInputError):
     """A file named by the user is missing, unreadable or malformed."""
+
+
+class ManifestError(InputFileError):
+    """A replay manifest with problems; ``lines`` holds every one ("FILE: place: what").
+
+    ``str()`` stays one line (all problems joined); the CLI prints each of
+    ``lines`` as its own error line, so a tester fixes them in one go.
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = tuple(lines)
+        joined = "; ".join(self.lines)
+        super().__init__(
+            joined if len(self.lines) == 1 else f"{len(self.lines)} problems: {joined}"
+        )
 
 
 class AudioFormatError(UserInputError):

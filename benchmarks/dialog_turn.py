@@ -20,10 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from assistant.compose import open_conversation
 from assistant.config import Settings
 from assistant.dialog.engine import step
 from assistant.dialog.events import Utterance
-from assistant.dialog.session import open_session
+from assistant.dialog.sink import ShownAndSpoken
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZONE)
@@ -74,11 +75,11 @@ async def run(rounds: int) -> None:
                 first_reply.append(time.perf_counter() - mark)
                 mark = 0.0
 
-        session = await open_session(
-            Settings(data_dir=Path(tmp)),
+        session = await open_conversation(
+            Settings(data_dir=Path(tmp), connectors={"local": {"seed_demo": True}}),
             zone=ZONE,
             clock=lambda: NOW,
-            on_say=on_say,
+            speech=ShownAndSpoken(on_say),
             timeouts=False,
         )
         runner = session.runner

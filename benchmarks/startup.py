@@ -18,6 +18,11 @@ which other jobs hardly change):
 * with ``--baseline-checkout DIR`` (e.g. a ``git worktree`` of an older
   commit) the same ``drivetalk`` commands run from that tree too, for a
   before/after in one run.
+
+Each tree's packages are byte-compiled first, as ``pip install`` does for an
+installed wheel (vosk and every other dependency are): with
+``PYTHONDONTWRITEBYTECODE`` set, as on the shared machine, a checkout would
+otherwise compile its modules from source in every process.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import argparse
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,6 +94,22 @@ def timed(command: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
+PACKAGES = ("assistant", "intents", "connectors")
+
+
+def byte_compile(root: Path) -> None:
+    """Compile the tree's packages to ``__pycache__`` (what installing a wheel does)."""
+    packages = [str(root / name) for name in PACKAGES]
+    subprocess.run([PY, "-m", "compileall", "-q", *packages], check=True, capture_output=True)
+
+
+def drop_bytecode(root: Path) -> None:
+    """Remove the tree's compiled modules (``--from-source``: a checkout never compiled)."""
+    for name in PACKAGES:
+        for cache in (root / name).rglob("__pycache__"):
+            shutil.rmtree(cache)
+
+
 def commands(files: list[str], baseline: Path | None) -> dict[str, list[str]]:
     model = str(model_dir())
     table = {
@@ -111,12 +133,26 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=5)
     parser.add_argument("--baseline-checkout", type=Path)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--from-source",
+        action="store_true",
+        help="Run the trees without bytecode (as a checkout with PYTHONDONTWRITEBYTECODE set).",
+    )
     args = parser.parse_args()
     files = sorted(str(p) for p in (ROOT / "audio_samples" / "wav").rglob("*.wav"))[: args.files]
     table = commands(files, args.baseline_checkout)
+    if args.from_source:
+        os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # the runs must not compile them back
+    for tree in (ROOT, args.baseline_checkout):
+        if tree is None:
+            continue
+        if args.from_source:
+            drop_bytecode(tree)
+        else:
+            byte_compile(tree)
     times: dict[str, list[float]] = {name: [] for name in table}
     cpu: dict[str, list[float]] = {name: [] for name in table}
-    for command in table.values():  # one warm-up each: page cache, .pyc files
+    for command in table.values():  # one warm-up each: page cache
         timed(command)
     for _ in range(args.rounds):
         for name, command in table.items():
@@ -131,7 +167,8 @@ def main() -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
         f"{args.rounds} interleaved rounds, medians; transcribe/raw vosk on "
-        f"{len(files)} files of audio_samples/wav.",
+        f"{len(files)} files of audio_samples/wav; "
+        + ("trees run from source, no bytecode." if args.from_source else "trees byte-compiled."),
         "",
         "| command | wall (s) | CPU (s) | wall vs raw vosk | CPU vs raw vosk |",
         "|---|---:|---:|---:|---:|",

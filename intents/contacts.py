@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from functools import cache
 from typing import Any
 
@@ -97,6 +97,10 @@ def pinyin_reader() -> Pinyin:
     return Pinyin(hanzi_data())
 
 
+#: Contact's fields in order: a persisted index keeps each contact as a row of them.
+_CONTACT_FIELDS = tuple(f.name for f in fields(Contact))
+
+
 class ContactIndex:
     """Ranked, phonetic, qualifier-aware lookup of people and group chats."""
 
@@ -112,6 +116,7 @@ class ContactIndex:
         self._text_id: dict[str, int] = {}
         self._by_key: dict[str, list[int]] = defaultdict(list)
         self._block: dict[str, list[int]] = defaultdict(list)
+        self._block_sets: dict[str, frozenset[int]] = {}
         self.pinyin = pinyin_reader()
         self._han: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._syllables: dict[int, tuple[str, ...]] = {}
@@ -131,16 +136,21 @@ class ContactIndex:
         """What a persisted index keeps (intents/index_cache.py): all but the
         shared readers, which are rebuilt from their data on load."""
         state = dict(self.__dict__)
-        for rebuilt in ("sounds", "pinyin", "_han_qualifiers", "_syllables"):
+        for rebuilt in ("sounds", "pinyin", "_han_qualifiers", "_syllables", "_block_sets"):
             state.pop(rebuilt, None)
+        # Rows of field values, not dataclasses: unpickling a slotted
+        # dataclass walks its fields per object, 100,000 times (3x slower).
+        state["contacts"] = [tuple(getattr(c, f) for f in _CONTACT_FIELDS) for c in self.contacts]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         phonetics = state.pop("_phonetics")
+        state["contacts"] = tuple(Contact(*row) for row in state["contacts"])
         self.__dict__.update(state)
         self.sounds = SoundKeys(phonetics)
         self.pinyin = pinyin_reader()
         self._syllables = {}
+        self._block_sets = {}
         self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
 
     def _add(self, index: int, contact: Contact) -> None:
@@ -364,26 +374,42 @@ class ContactIndex:
         return sorted(exact | block)
 
     def _block_of(self, words: tuple[str, ...], sizes: set[int], *, near: bool) -> set[int]:
-        per_word: list[set[int]] = []
-        for word in words:
-            word_key = self.sounds.word_key(word)
-            keys = [word_key]
-            if near:
-                found = process.extract(
-                    word_key, self._word_keys, scorer=fuzz.ratio, score_cutoff=70, limit=3
-                )
-                keys = [k for k, _, _ in found]
-            hits: set[int] = set()
-            for found_key in keys:
-                for size in sizes:
-                    hits.update(self._block.get(f"{found_key}/{size}", ()))
-            per_word.append(hits)
-        joint = set.intersection(*per_word) if per_word else set()
+        per_word = [self._postings(word, sizes, near=near) for word in words]
+        if not per_word:
+            return set()
+        # Intersect from the rarest word: a common surname's posting lists
+        # hold thousands of names, and a union of them costs milliseconds.
+        per_word.sort(key=lambda postings: sum(map(len, postings)))
+        joint = set().union(*per_word[0])
+        for postings in per_word[1:]:
+            if not joint:
+                break
+            joint = {t for t in joint if any(t in p for p in postings)}
         if joint or not near:
             return joint if len(joint) <= MAX_POOL else set(sorted(joint)[:MAX_POOL])
         # No variant shares every word: probably not a name; look less far.
-        union = set().union(*per_word)
+        union = set().union(*(p for postings in per_word for p in postings))
         return union if len(union) <= MAX_POOL // 4 else set(sorted(union)[: MAX_POOL // 4])
+
+    def _postings(self, word: str, sizes: set[int], *, near: bool) -> list[frozenset[int]]:
+        """The variants holding a word that sounds like ``word`` (or nearly), per size."""
+        word_key = self.sounds.word_key(word)
+        keys = [word_key]
+        if near:
+            found = process.extract(
+                word_key, self._word_keys, scorer=fuzz.ratio, score_cutoff=70, limit=3
+            )
+            keys = [k for k, _, _ in found]
+        postings = []
+        for found_key in keys:
+            for size in sizes:
+                block = f"{found_key}/{size}"
+                as_set = self._block_sets.get(block)
+                if as_set is None:  # built on first use: most blocks are never asked for
+                    as_set = self._block_sets[block] = frozenset(self._block.get(block, ()))
+                if as_set:
+                    postings.append(as_set)
+        return postings
 
     def _score(self, words: tuple[str, ...], alike: set[int] | None = None) -> dict[int, float]:
         """Best score per contact index among the pooled variants.

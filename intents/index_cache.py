@@ -27,7 +27,7 @@ from intents.contacts import ContactIndex
 from intents.directory import read_contacts
 
 #: Bump when ContactIndex's fields change: older caches are then ignored.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _log = logging.getLogger(__name__)
 
 

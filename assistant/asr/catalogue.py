@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from assistant.errors import UserInputError
 
@@ -54,6 +53,10 @@ class CatalogueEntry:
 @cache
 def catalogue() -> tuple[CatalogueEntry, ...]:
     """All catalogue entries, in the order ``drivetalk model list`` shows them."""
+    # Imported here: importlib.resources brings tempfile and shutil, which
+    # `transcribe` (it only names languages) does not need at start.
+    from importlib import resources
+
     text = resources.files("assistant.asr").joinpath("catalogue.json").read_text("utf-8")
     return tuple(CatalogueEntry(**entry) for entry in json.loads(text)["models"])
 

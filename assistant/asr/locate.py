@@ -12,7 +12,6 @@ never picked for English speech.
 from __future__ import annotations
 
 import os
-import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +55,8 @@ def installed_models(root: Path | None = None) -> list[Path]:
 
 def package_models() -> list[Path]:
     """Complete models shipped inside installed Python packages named ``vosk_model*``."""
+    import pkgutil  # only when no model was named: --model and [asr] model skip the scan
+
     found = []
     for module in pkgutil.iter_modules():
         if not module.name.startswith("vosk_model"):

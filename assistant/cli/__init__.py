@@ -136,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     except DriveTalkError as exc:
         if verbose:
             logging.getLogger("drivetalk").exception("command failed")
-        click.echo(f"drivetalk: error: {exc}", err=True)
+        # An error with several problems (a manifest) prints each on its own line.
+        for line in getattr(exc, "lines", None) or (str(exc),):
+            click.echo(f"drivetalk: error: {line}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("drivetalk: aborted", err=True)

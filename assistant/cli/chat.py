@@ -36,9 +36,11 @@ from assistant.cli.options import (
     settings_from,
     tz_option,
 )
+from assistant.compose import open_conversation
 from assistant.config import Settings
 from assistant.dialog.runner import DialogRunner
-from assistant.dialog.session import open_session
+from assistant.dialog.sink import ShownAndSpoken
+from assistant.dialog.turn import Turn
 from assistant.errors import TTSUnavailableError, UserInputError
 from assistant.tts import Speaker, TextOnlySpeaker, locale_voice, open_speaker
 
@@ -159,16 +161,17 @@ def say_line(text: str) -> None:
 
 
 async def _chat(settings: Settings, options: ChatOptions) -> None:
-    speaker = _speaker(settings, options.speak_required) if options.speak else TextOnlySpeaker()
-    session = await open_session(
+    voice = _speaker(settings, options.speak_required) if options.speak else TextOnlySpeaker()
+    session = await open_conversation(
         settings,
         zone=options.zone,
         clock=moving_clock(options.start),
-        on_say=say_line,
-        speaker=speaker,
+        speech=ShownAndSpoken(say_line, voice),
         timeouts=options.interactive,
     )
     background: list[asyncio.Task[None]] = []
+    for note in session.notes:
+        _tell(note)
     try:
         if options.interactive:
             # Retrying an earlier run's unsent messages against a slow backend
@@ -207,7 +210,7 @@ def _speaker(settings: Settings, explicit: bool) -> Speaker:
 
 async def _typed_loop(runner: DialogRunner, prompt: str) -> None:
     """Each line is one turn; a line typed while the assistant talks barges in."""
-    turn: asyncio.Task[None] | None = None
+    turn: asyncio.Task[Turn] | None = None
     while True:
         line = await _read_line_async(prompt)
         if line is None:

@@ -21,6 +21,7 @@ from types import TracebackType
 
 from assistant.asr.listener import Listener
 from assistant.dialog.runner import DialogRunner
+from assistant.dialog.turn import Turn
 from assistant.dialog.voice import utterance_for
 from assistant.errors import UserInputError
 
@@ -161,7 +162,7 @@ async def push_to_talk_loop(
     the utterance is all the audio between the two presses; audio heard
     between utterances is dropped.
     """
-    turn: asyncio.Task[None] | None = None
+    turn: asyncio.Task[Turn] | None = None
     tell("press space to talk, space again to stop (Ctrl-D to quit)")
     with AudioPump(audio) as pump:
         while await _talk_pressed(pump, keys):

@@ -7,9 +7,14 @@ Public API::
     actions   Speak, Listen, SendMessage, MarkRead, FetchUnread, FetchEvents,
               CreateEvent, CancelEvent, StopSpeaking
     state     DialogState, Policy (timeouts, announcement policy, spoken length)
-    runner    DialogRunner: parser + connector + outbox + speaker around step()
-    session   open_session(settings, ...): the wiring ``drivetalk chat`` uses
+    runner    DialogRunner: parser + connector + outbox + speech sink around step();
+              hear(heard) -> Turn, the one turn API of chat, server and replay
+    turn      Turn: transcript, parse, replies, actions, awaiting_answer
+    backend_calls  carry_out(action, ...): sends through the outbox, reads, calendar
+    sink      SpeechSink (say / stop / aclose): speech out and barge-in
     voice     listen_loop(runner, listener, chunks): speech turns from the ASR
+
+The runner is built by the composition root, :mod:`assistant.compose`.
 
 Everything the assistant says is in ``catalogue/<locale>.yaml`` (``en``,
 ``zh``); the locale travels in ``Policy.locale``. ``speech`` renders times,

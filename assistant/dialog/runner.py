@@ -2,10 +2,15 @@
 
 It owns everything impure the engine must not touch: the clock, the parser
 (with the context of the last question), answer-window deadlines, the
-connector, the outbox and the speaker. Results of actions come back as
+connector, the outbox and the speech sink. Results of actions come back as
 events and are stepped in the same dispatch, so one driver turn runs to the
 next question or the end of a task. A barge-in stops speech and drops the
 rest of the batch (see :mod:`assistant.dialog.actions`).
+
+One turn API for every front end: :meth:`DialogRunner.hear` parses what the
+driver said in the context of the open question, steps the dialog and
+returns the :class:`~assistant.dialog.turn.Turn`. The runner is built by the
+composition root (:mod:`assistant.compose`).
 """
 
 from __future__ import annotations
@@ -14,23 +19,18 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from assistant.dialog.actions import (
-    CancelEvent,
-    CreateEvent,
     DialogAction,
-    FetchEvents,
-    FetchUnread,
     Listen,
-    MarkRead,
-    SendMessage,
     Speak,
     StopSpeaking,
 )
+from assistant.dialog.backend_calls import OutboxLike, carry_out
 from assistant.dialog.early_end import is_complete
 from assistant.dialog.engine import step
 from assistant.dialog.events import (
@@ -38,21 +38,20 @@ from assistant.dialog.events import (
     DeliveredLate,
     DeliveryFailed,
     DialogEvent,
-    Done,
-    Failed,
     Fetched,
     Incoming,
-    Queued,
     Timeout,
     Utterance,
 )
-from assistant.dialog.names import NameBook
+from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.prompts import vocabulary
+from assistant.dialog.sink import ShownAndSpoken, SpeechSink
 from assistant.dialog.state import DialogState
-from assistant.errors import ConnectorError, DialogError, DriveTalkError
-from assistant.models import Hypothesis, Message
-from assistant.tts.speaker import Speaker, TextOnlySpeaker
-from connectors.ports import CalendarPort, MessagingPort
+from assistant.dialog.turn import Turn
+from assistant.errors import ConnectorError
+from assistant.locales import Locale
+from assistant.models import Contact, Hypothesis, Message
+from connectors.ports import MessagingPort
 from intents.result import Expect, ParseContext, ParseResult
 
 log = logging.getLogger(__name__)
@@ -77,17 +76,6 @@ class ParserLike(Protocol):
         ...
 
 
-class OutboxLike(Protocol):
-    """What the runner needs from :class:`connectors.outbox.Outbox`."""
-
-    def enqueue(self, message: Any, *, owner: str = "") -> Any: ...
-    async def deliver(self, entry: Any, messaging: MessagingPort, *, told: bool = False) -> Any: ...
-    def mark_queued(self, key: str) -> Any: ...
-    def failures(self, owner: str | None = None) -> list[Any]: ...
-    def late_deliveries(self, owner: str | None = None) -> list[Any]: ...
-    def claim_notice(self, key: str) -> bool: ...
-
-
 class CatchUp(Protocol):
     """What the runner needs from :class:`connectors.outbox.DeliveryWorker`."""
 
@@ -108,6 +96,20 @@ _INTERRUPTED = object()
 
 
 @dataclass
+class _TurnLog:
+    """What one driver turn said and did, collected while it is dispatched."""
+
+    replies: list[str] = field(default_factory=list)
+    actions: list[DialogAction] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def directory_names(contacts: Iterable[Contact], locale: Locale) -> tuple[str, ...]:
+    """Names of ``contacts`` as said in ``locale``, once each (recognizer vocabulary)."""
+    return tuple(dict.fromkeys(display_name(c, locale) for c in contacts))
+
+
+@dataclass
 class DialogRunner:
     """One driver's conversation with the assistant."""
 
@@ -115,8 +117,8 @@ class DialogRunner:
     outbox: OutboxLike
     parser: ParserLike
     clock: Callable[[], datetime]
-    on_say: Callable[[str], None] = lambda _text: None
-    speaker: Speaker = field(default_factory=TextOnlySpeaker)
+    #: Where everything the assistant says goes; stopped by a barge-in.
+    speech: SpeechSink = field(default_factory=ShownAndSpoken)
     state: DialogState = field(default_factory=DialogState)
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
     timeouts: bool = True
@@ -130,6 +132,8 @@ class DialogRunner:
     delivery: CatchUp | None = None
     window: AnswerWindow = field(default_factory=lambda: AnswerWindow(0, ParseContext()))
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    #: The turn being dispatched (None: the runner speaks unprompted).
+    _log: _TurnLog | None = field(default=None, repr=False)
 
     # -- inputs ----------------------------------------------------------------
 
@@ -168,15 +172,44 @@ class DialogRunner:
             return False
         return is_complete(self.parse(heard), self.window.context)
 
-    async def hear(self, heard: str | Sequence[Hypothesis]) -> None:
-        """One driver turn: typed text or an ASR n-best list."""
-        if isinstance(heard, str) and not heard.strip():
-            return
-        await self.dispatch(Utterance(self.parse(heard), self.new_id()))
+    async def hear(self, heard: str | Sequence[Hypothesis]) -> Turn:
+        """One driver turn: typed text or an ASR n-best list, parsed, stepped, carried out.
+
+        Blank text is no turn (nothing is parsed or said). An n-best list is
+        always a turn: the recognizer heard an utterance, however unclear.
+        """
+        if isinstance(heard, str):
+            transcript = heard
+            if not heard.strip():
+                return Turn(transcript="", parse=None)
+        else:
+            transcript = heard[0].text if heard else ""
+        parse = self.parse(heard)
+        log = _TurnLog()
+        await self.dispatch(Utterance(parse, self.new_id()), log=log)
+        return Turn(
+            transcript=transcript,
+            parse=parse,
+            replies=tuple(log.replies),
+            actions=tuple(log.actions),
+            awaiting_answer=self.awaiting_answer,
+            interrupted=log.interrupted,
+        )
 
     def barge_in(self) -> None:
         """The driver started talking: stop speech now (the batch is dropped)."""
-        self.speaker.stop()
+        self.speech.stop()
+
+    def use_locale(self, locale: Locale, parser: ParserLike, contacts: Iterable[Contact]) -> None:
+        """Parse with ``parser`` and speak ``locale`` from the next turn on.
+
+        The task in progress goes on; names are said in the new language.
+        """
+        contacts = tuple(contacts)
+        self.parser = parser
+        self.state = replace(self.state, policy=replace(self.state.policy, locale=locale))
+        self.names = directory_names(contacts, locale)
+        self.name_book = NameBook.build(contacts, locale)
 
     async def tick(self) -> None:
         """Fire a due answer-window timeout; call periodically."""
@@ -266,27 +299,40 @@ class DialogRunner:
 
     # -- the loop ----------------------------------------------------------------
 
-    async def dispatch(self, event: DialogEvent) -> None:
-        """Step the engine with ``event`` and carry out the actions, until quiet."""
+    async def dispatch(self, event: DialogEvent, *, log: _TurnLog | None = None) -> None:
+        """Step the engine with ``event`` and carry out the actions, until quiet.
+
+        ``log`` (a driver turn's) collects what is said and done; without it
+        the lines are unprompted.
+        """
         async with self._lock:
-            events: deque[DialogEvent] = deque([event])
-            while events:
-                current = events.popleft()
-                if isinstance(current, Utterance):
-                    self.window = AnswerWindow(self.window.turn, ParseContext())
-                current = self._renamed(current)
-                self.state, actions = step(self.state, current, self.clock())
-                if self.state.task is None:
-                    # No question is open (e.g. a timeout ended the task): the
-                    # next utterance is a new request, not an answer to it.
-                    self.window = AnswerWindow(self.window.turn, ParseContext())
-                for action in actions:
-                    outcome = await self._execute(action)
-                    if outcome is _INTERRUPTED:
-                        events.append(BargeIn())
-                        break
-                    if outcome is not None:
-                        events.append(outcome)
+            self._log = log
+            try:
+                await self._run(event)
+            finally:
+                self._log = None
+
+    async def _run(self, event: DialogEvent) -> None:
+        events: deque[DialogEvent] = deque([event])
+        while events:
+            current = events.popleft()
+            if isinstance(current, Utterance):
+                self.window = AnswerWindow(self.window.turn, ParseContext())
+            current = self._renamed(current)
+            self.state, actions = step(self.state, current, self.clock())
+            if self.state.task is None:
+                # No question is open (e.g. a timeout ended the task): the
+                # next utterance is a new request, not an answer to it.
+                self.window = AnswerWindow(self.window.turn, ParseContext())
+            for action in actions:
+                outcome = await self._execute(action)
+                if outcome is _INTERRUPTED:
+                    if self._log is not None:
+                        self._log.interrupted = True
+                    events.append(BargeIn())
+                    break
+                if outcome is not None:
+                    events.append(outcome)
 
     def _renamed(self, event: DialogEvent) -> DialogEvent:
         """Messages named in the dialog's language before the engine sees them."""
@@ -297,15 +343,20 @@ class DialogRunner:
         return event
 
     async def _execute(self, action: DialogAction) -> Any:
+        log = self._log
         if isinstance(action, Speak):
-            self.on_say(action.text)
-            return None if await self.speaker.say(action.text) else _INTERRUPTED
+            if log is not None:
+                log.replies.append(action.text)
+            done = await self.speech.say(action.text, reply=log is not None)
+            return None if done else _INTERRUPTED
         if isinstance(action, Listen):
             self._open_window(action)
             return None
         if isinstance(action, StopSpeaking):
-            self.speaker.stop()
+            self.speech.stop()
             return None
+        if log is not None:
+            log.actions.append(action)
         return await self._backend(action)
 
     def _open_window(self, action: Listen) -> None:
@@ -319,55 +370,6 @@ class DialogRunner:
         self.window = AnswerWindow(action.turn, action.context, words, deadline)
 
     async def _backend(self, action: DialogAction) -> DialogEvent | None:
-        request = getattr(action, "request", "")
-        try:
-            return await self._call(action)
-        except DialogError:
-            raise  # a bug in the flows, not a backend failure
-        except DriveTalkError as exc:  # connector or store: the driver hears it, the chat goes on
-            log.warning("backend action %s failed: %s", type(action).__name__, exc)
-            return Failed(request, str(exc))
-
-    async def _call(self, action: DialogAction) -> DialogEvent | None:
-        conn = self.connector
-        if isinstance(action, SendMessage):
-            return await self._send(action)
-        if isinstance(action, MarkRead):
-            await self._messaging().mark_read(action.message_ids)
-            return None
-        if isinstance(action, FetchUnread):
-            messages = await self._messaging().unread_messages()
-            return Fetched(action.request, messages=tuple(messages))
-        if not isinstance(conn, CalendarPort):
-            raise ConnectorError("this backend has no calendar")
-        if isinstance(action, FetchEvents):
-            events = await conn.events(action.start, action.end)
-            return Fetched(action.request, events=tuple(events))
-        if isinstance(action, CreateEvent):
-            return Done(action.request, event=await conn.create_event(action.draft))
-        if isinstance(action, CancelEvent):
-            await conn.cancel_event(action.event_id)
-            return Done(action.request)
-        raise DialogError(f"the runner cannot carry out {type(action).__name__}")
-
-    def _messaging(self) -> MessagingPort:
-        if not isinstance(self.connector, MessagingPort):
-            raise ConnectorError("this backend has no messaging")
-        return self.connector
-
-    async def _send(self, action: SendMessage) -> DialogEvent:
-        messaging = self._messaging()
-        # Persisted (fsync'd) before any network call: a crash after "yes"
-        # still delivers, from the delivery worker of the next process.
-        entry = await asyncio.to_thread(self.outbox.enqueue, action.message, owner=self.owner)
-        try:
-            # told=True: the driver hears the outcome right now, so none is owed later.
-            receipt = await self.outbox.deliver(entry, messaging, told=True)
-        except ConnectorError as exc:
-            after = await asyncio.to_thread(self.outbox.mark_queued, entry.key)
-            if after.state == "pending":  # the worker goes on; the driver is told when it's in
-                return Queued(action.request, str(exc))
-            if after.receipt is not None:  # the worker got it through meanwhile
-                return Done(action.request, receipt=after.receipt)
-            return Failed(action.request, str(exc))
-        return Done(action.request, receipt=receipt)
+        return await carry_out(
+            action, connector=self.connector, outbox=self.outbox, owner=self.owner
+        )

@@ -16,6 +16,7 @@ from assistant.asr.events import Final, WakeHeard
 from assistant.asr.listener import Listener
 from assistant.asr.wake import WakeGate, WakePhrase
 from assistant.dialog.runner import DialogRunner
+from assistant.dialog.turn import Turn
 
 
 class _Source:
@@ -52,7 +53,7 @@ async def listen_loop(
     question: "Send it?" needs no wake phrase before "yes".
     """
     source = _Source(chunks)
-    turn: asyncio.Task[None] | None = None
+    turn: asyncio.Task[Turn] | None = None
     gate = WakeGate(wake)
 
     def speaking() -> bool:

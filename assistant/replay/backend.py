@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from assistant.backend import build_backend
+from assistant.compose import contacts_of, directory_for, parser_for
 from assistant.config import Settings
 from assistant.errors import ConnectorError
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
+from assistant.replay.directory import directory_store
 from connectors.local import LocalConnector
 from connectors.local.demo import open_demo_store
 from connectors.outbox import Outbox
-from connectors.ports import DirectoryPort
 from intents.parser import Parser
 
 
@@ -117,17 +118,27 @@ class CaseBackend:
 
 
 @asynccontextmanager
-async def fresh_local_backend(now: datetime, locale: Locale = "en") -> AsyncIterator[CaseBackend]:
-    """A new demo-organisation store and outbox in a temporary directory, parsing ``locale``."""
+async def fresh_local_backend(
+    now: datetime, locale: Locale = "en", *, contacts: Sequence[Contact] | None = None
+) -> AsyncIterator[CaseBackend]:
+    """A new store and outbox in a temporary directory, parsing ``locale``.
+
+    The store holds the demo organisation, or only ``contacts`` (a manifest's
+    own directory; the driver is the first of them).
+    """
     async with AsyncExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drivetalk-replay-")))
-        store = open_demo_store(tmp, now, now.tzinfo)
+        store = (
+            open_demo_store(tmp, now, now.tzinfo)
+            if contacts is None
+            else directory_store(tmp, now, contacts)
+        )
         connector = LocalConnector(store, now=lambda: now)
         stack.push_async_callback(connector.aclose)  # closes the store too
         outbox = _outbox(stack, tmp, now)
-        contacts = store.contacts()
-        parser = Parser.from_contacts(contacts, locale)
-        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
+        people = await contacts_of(connector)
+        parser = parser_for(people, locale)
+        yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(people))
 
 
 @asynccontextmanager
@@ -140,8 +151,11 @@ async def configured_backend(
         connector = build_backend(settings, name, now=lambda: now)
         stack.push_async_callback(connector.aclose)
         outbox = _outbox(stack, tmp, now)
-        contacts = await _directory(connector, name)
-        parser = Parser.from_contacts(contacts, locale)
+        directory = directory_for(settings, connector)
+        if directory is None:
+            raise ConnectorError(f"backend {name!r} has no directory to resolve names against")
+        contacts = await contacts_of(directory)
+        parser = parser_for(contacts, locale)
         yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))
 
 
@@ -149,16 +163,3 @@ def _outbox(stack: AsyncExitStack, folder: Path, now: datetime) -> Outbox:
     outbox = Outbox.open(folder / "outbox.sqlite3", now=lambda: now)
     stack.callback(outbox.close)
     return outbox
-
-
-async def _directory(connector: object, name: str) -> list[Contact]:
-    if not isinstance(connector, DirectoryPort):
-        raise ConnectorError(f"backend {name!r} has no directory to resolve names against")
-    contacts: list[Contact] = []
-    cursor: str | None = None
-    while True:
-        page = await connector.list_contacts(cursor)
-        contacts.extend(page.contacts)
-        cursor = page.next_cursor
-        if cursor is None:
-            return contacts

@@ -15,12 +15,22 @@ recordings, or a JSONL file with one case per line::
             intent: send_message
             slots: {recipient: Zhang San, body: "I'll be late"}
 
-Pydantic validates the file at this edge; the rest of the harness works on
-the frozen dataclasses below. Every problem is reported as one
-:class:`~assistant.errors.InputFileError` line naming the file and the place;
-that includes a mis-tagged case (Chinese transcripts in a case tagged ``en``,
-none at all in one tagged ``zh``), which would otherwise be scored as a
-parser failure.
+A manifest may also name its own directory, ``contacts: people.csv`` (a
+contacts file as ``drivetalk parse --contacts`` reads, relative to the
+manifest: every case then runs against a fresh store holding just those
+people), and its release gate, ``gate: {max_wer: 0.25, ...}`` (see
+:mod:`assistant.replay.gate`).
+
+Pydantic validates the file at this edge (:mod:`.manifest_schema`); the rest
+of the harness works on the frozen dataclasses below. Every problem of the
+file is collected and reported at once as a
+:class:`~assistant.errors.ManifestError`, one line each naming the file and
+the place: unknown keys, bad values, unknown intents, slots the intent does
+not have (:mod:`intents.slot_contract`), outcome keys the backend never
+reports, duplicate ids, a mis-tagged case (Chinese transcripts in a case
+tagged ``en``, none in one tagged ``zh``, which would otherwise be scored as
+a parser failure), a missing contacts file, and, for an audio replay,
+every missing recording.
 """
 
 from __future__ import annotations
@@ -33,103 +43,29 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.config import ZoneName
-from assistant.errors import InputFileError
-from assistant.locales import LOCALES, Locale, is_cjk, is_locale, unknown_locale_message
-from assistant.models import Intent
+from assistant.config import GateSettings
+from assistant.errors import InputFileError, ManifestError
+from assistant.locales import LOCALES, Locale, is_cjk, is_locale
+from assistant.models import Contact, Intent
+from assistant.replay.manifest_schema import (
+    CaseModel,
+    HeadModel,
+    OutcomeModel,
+    case_label,
+    validate,
+)
+from intents.directory import read_contacts
+from intents.slot_contract import slot_names
 
 #: File names looked for when the replay path is a directory, in this order.
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json", "manifest.jsonl")
-DEFAULT_NOW = "2026-11-23T08:00:00"
-DEFAULT_ZONE = "Asia/Shanghai"
-
-
-# -- the edge: pydantic models of the file ------------------------------------------
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TurnModel(_Strict):
-    """One driver utterance of a case."""
-
-    audio: str | None = None
-    transcript: str = Field(min_length=1)
-    intent: Intent
-    slots: dict[str, Any] = Field(default_factory=dict)
-
-
-class OutcomeModel(_Strict):
-    """What the backend must have seen by the end of a case (each list in order).
-
-    A list that is given must match exactly in length (``sent: []``: nothing
-    may be sent); each item is an expected subset, like slots.
-    """
-
-    sent: list[dict[str, Any]] | None = None
-    created: list[dict[str, Any]] | None = None
-    cancelled: list[dict[str, Any]] | None = None
-
-
-class CaseModel(_Strict):
-    """One conversation: turns replayed in order against one backend."""
-
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-    turns: list[TurnModel] = Field(min_length=1)
-    tags: dict[str, str | int | float] = Field(default_factory=dict)
-    outcome: OutcomeModel | None = None
-    #: The case's language; default: the manifest's.
-    locale: str | None = None
-
-    @field_validator("locale")
-    @classmethod
-    def _known_locale(cls, value: str | None) -> str | None:
-        return _check_locale(value) if value is not None else None
-
-    @field_validator("tags")
-    @classmethod
-    def _tags_as_text(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return {str(k): f"{v:g}" if isinstance(v, float) else str(v) for k, v in value.items()}
-
-
-class ClockModel(_Strict):
-    """The fixed 'now' every case is replayed at."""
-
-    now: datetime = datetime.fromisoformat(DEFAULT_NOW)
-    zone: ZoneName = DEFAULT_ZONE
-
-
-class ManifestModel(BaseModel):
-    """The whole file (unknown top-level keys, e.g. ``generator``, are kept aside)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    version: int = 1
-    #: The language of every case that does not name its own.
-    locale: str = "en"
-    clock: ClockModel = ClockModel()
-    cases: list[CaseModel] = Field(min_length=1)
-
-    @field_validator("locale")
-    @classmethod
-    def _known_locale(cls, value: str) -> str:
-        return _check_locale(value)
-
-    @field_validator("version")
-    @classmethod
-    def _supported(cls, value: int) -> int:
-        if value != 1:
-            raise ValueError(f"unsupported manifest version {value} (this DriveTalk reads 1)")
-        return value
-
-
-def _check_locale(value: str) -> str:
-    if not is_locale(value):
-        raise ValueError(unknown_locale_message(value))
-    return value
+#: The keys an expected outcome item may name (what the replay backend records).
+OUTCOME_KEYS = {
+    "sent": frozenset({"to", "body", "urgent", "group", "in_reply_to"}),
+    "created": frozenset({"id", "title", "start", "end", "attendees", "location"}),
+    "cancelled": frozenset({"id", "title", "start", "end", "attendees", "location"}),
+}
 
 
 # -- inside: frozen dataclasses ----------------------------------------------------
@@ -163,10 +99,15 @@ class Manifest:
     """A loaded manifest: where it came from, the clock and the cases."""
 
     path: Path
-    now: datetime
+    now: datetime  # aware, in the manifest's zone
     cases: tuple[Case, ...]
     #: The manifest's own locale (each case carries its effective one).
     locale: Locale = "en"
+    #: The manifest's own directory (``contacts:``), or None for the demo organisation.
+    contacts: tuple[Contact, ...] | None = field(default=None, hash=False)
+    contacts_file: Path | None = None
+    #: The manifest's release gate (``gate:``), or None.
+    gate: GateSettings | None = None
 
     def locales(self) -> tuple[Locale, ...]:
         """The locales its cases are in, in the order of :data:`LOCALES`."""
@@ -183,14 +124,10 @@ class Manifest:
         ]
 
     def require_audio(self) -> None:
-        """InputFileError naming the first missing recording (and how many there are)."""
-        missing = self.missing_audio()
-        if not missing:
-            return
-        case_id, path = missing[0]
-        what = f"audio file not found: {path}" if path else "a turn has no 'audio' entry"
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise InputFileError(f"{self.path}: case {case_id!r}: {what}{more}")
+        """ManifestError naming every missing recording."""
+        problems = _audio_problems(self.cases)
+        if problems:
+            raise ManifestError([f"{self.path}: {p}" for p in problems])
 
 
 def find_manifest(path: Path) -> Path:
@@ -205,21 +142,56 @@ def find_manifest(path: Path) -> Path:
     return path
 
 
-def load_manifest(path: str | Path) -> Manifest:
-    """Read and validate a manifest; InputFileError with the place of any problem."""
+def load_manifest(path: str | Path, *, audio: bool = False) -> Manifest:
+    """Read and check a manifest (and, with ``audio``, that every recording exists).
+
+    Raises InputFileError for a file that cannot be read at all, and one
+    ManifestError listing every problem otherwise.
+    """
     file = find_manifest(Path(path))
     data = _read(file)
-    try:
-        model = ManifestModel.model_validate(data)
-    except ValidationError as exc:
-        raise InputFileError(f"{file}: {_describe(exc, data)}") from exc
-    _no_duplicates(file, model)
-    manifest = _convert(file, model)
-    _tagged_right(manifest)
-    return manifest
+    checked = validate(data)
+    head = checked.head
+    locale: Locale = head.locale if head is not None and is_locale(head.locale) else "en"
+    problems = list(checked.head_problems)
+    cases = []
+    for index, (raw, model, schema_problems) in enumerate(checked.cases):
+        where = f"case {case_label(raw, index)}"
+        problems += schema_problems
+        problems += [
+            f"{where}, {p}" for p in _raw_problems(raw, file.parent, audio=audio, locale=locale)
+        ]
+        if model is not None:
+            case = _case(file.parent, model, locale)
+            tagging = _tagging_problem(case)
+            problems += [f"{where} {tagging}"] if tagging else []
+            cases.append(case)
+    problems += _duplicates(checked.cases)
+    contacts, contacts_file = None, None
+    if isinstance(data.get("contacts"), str) and data["contacts"]:
+        contacts_file = file.parent / data["contacts"]
+        contacts, problem = _contacts(contacts_file)
+        problems += [problem] if problem else []
+    if problems or head is None:
+        raise ManifestError([f"{file}: {p}" for p in problems] or [f"{file}: not a manifest"])
+    return Manifest(
+        path=file,
+        now=_now(head),
+        cases=tuple(cases),
+        locale=locale,
+        contacts=contacts,
+        contacts_file=contacts_file,
+        gate=head.gate,
+    )
 
 
-def _read(file: Path) -> Any:
+def _now(head: HeadModel) -> datetime:
+    zone = ZoneInfo(head.clock.zone)
+    now = head.clock.now
+    return now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
+
+
+def _read(file: Path) -> dict[str, Any]:
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -233,9 +205,7 @@ def _read(file: Path) -> Any:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InputFileError(
-            f"manifest {file} is not valid {_kind(file)}: {_first_line(exc)}"
-        ) from exc
+        raise InputFileError(f"manifest {file} is not valid YAML: {_first_line(exc)}") from exc
     if not isinstance(data, dict):
         raise InputFileError(f"manifest {file} must be a mapping with a 'cases' list")
     return data
@@ -262,48 +232,20 @@ def _jsonl_cases(file: Path, text: str) -> list[Any]:
     return cases
 
 
-def _kind(file: Path) -> str:
-    return "JSON lines" if file.suffix == ".jsonl" else "YAML"
-
-
 def _first_line(exc: Exception) -> str:
     return " ".join(str(exc).split())[:200]
 
 
-def _describe(exc: ValidationError, data: Any) -> str:
-    """The first validation error as 'case ID, turn N: field: message'."""
-    error = exc.errors()[0]
-    loc = list(error["loc"])
-    where: list[str] = []
-    if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int):
-        where.append(f"case {_case_label(data, loc[1])}")
-        loc = loc[2:]
-        if len(loc) >= 2 and loc[0] == "turns" and isinstance(loc[1], int):
-            where.append(f"turn {loc[1] + 1}")
-            loc = loc[2:]
-    if loc:
-        where.append(".".join(str(p) for p in loc))
-    message = error["msg"]
-    if error["loc"][-1:] == ("locale",):
-        message = str(message).removeprefix("Value error, ")
-    if error["type"] == "enum":
-        message = f"unknown intent {error.get('input')!r} (one of {', '.join(Intent)})"
-    return f"{', '.join(where) or 'manifest'}: {message}"
-
-
-def _case_label(data: Any, index: int) -> str:
-    try:
-        return repr(data["cases"][index]["id"])
-    except (KeyError, IndexError, TypeError):
-        return f"number {index + 1}"
-
-
-def _no_duplicates(file: Path, model: ManifestModel) -> None:
+def _duplicates(cases: list[tuple[Any, Any, list[str]]]) -> list[str]:
     seen: set[str] = set()
-    for case in model.cases:
-        if case.id in seen:
-            raise InputFileError(f"{file}: case id {case.id!r} appears twice")
-        seen.add(case.id)
+    problems = []
+    for raw, _model, _problems in cases:
+        case_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(case_id, str) and case_id in seen:
+            problems.append(f"case id {case_id!r} appears twice")
+        if isinstance(case_id, str):
+            seen.add(case_id)
+    return problems
 
 
 def _given(outcome: OutcomeModel) -> dict[str, list[dict[str, Any]]]:
@@ -321,53 +263,120 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _convert(file: Path, model: ManifestModel) -> Manifest:
-    zone = ZoneInfo(model.clock.zone)
-    now = model.clock.now
-    now = now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
-    base = file.parent
-    cases = tuple(
-        Case(
-            id=case.id,
-            turns=tuple(
-                Turn(
-                    transcript=t.transcript,
-                    intent=t.intent,
-                    slots=_plain(t.slots),
-                    audio=(base / t.audio) if t.audio else None,
-                )
-                for t in case.turns
-            ),
-            tags={k: str(v) for k, v in case.tags.items()},
-            outcome=None if case.outcome is None else _given(case.outcome),
-            locale=_as_locale(case.locale or model.locale),
-        )
-        for case in model.cases
+def _case(base: Path, model: CaseModel, locale: Locale) -> Case:
+    own = model.locale
+    return Case(
+        id=model.id,
+        turns=tuple(
+            Turn(
+                transcript=t.transcript,
+                intent=t.intent,
+                slots=_plain(t.slots),
+                audio=(base / t.audio) if t.audio else None,
+            )
+            for t in model.turns
+        ),
+        tags={k: str(v) for k, v in model.tags.items()},
+        outcome=None if model.outcome is None else _given(model.outcome),
+        locale=own if own is not None and is_locale(own) else locale,
     )
-    return Manifest(path=file, now=now, cases=cases, locale=_as_locale(model.locale))
 
 
-def _as_locale(value: str) -> Locale:
-    if not is_locale(value):  # validated above; this narrows the type
-        raise InputFileError(unknown_locale_message(value))
-    return value
+def _raw_problems(raw: Any, base: Path, *, audio: bool, locale: Locale) -> list[str]:
+    """Slots, outcome keys and recordings, read from the file as written.
+
+    Checked on the raw data so that a case with a schema problem still has
+    these reported in the same run.
+    """
+    if not isinstance(raw, dict):
+        return []
+    own = raw.get("locale")
+    locale = own if is_locale(own) else locale
+    turns = raw.get("turns")
+    problems: list[str] = []
+    for number, turn in enumerate(turns if isinstance(turns, list) else [], start=1):
+        if isinstance(turn, dict):
+            problems += [f"turn {number}, {p}" for p in _slot_problems(turn, locale)]
+            problems += [f"turn {number}: {p}" for p in _audio_problem(turn, base)] if audio else []
+    return problems + _outcome_problems(raw.get("outcome"))
 
 
-def _tagged_right(manifest: Manifest) -> None:
-    """A case's transcripts must be in its locale's script (InputFileError otherwise)."""
-    for case in manifest.cases:
-        chinese = [_mostly_chinese(t.transcript) for t in case.turns]
-        if case.locale == "en" and any(chinese):
-            turn = chinese.index(True) + 1
-            raise InputFileError(
-                f"{manifest.path}: case {case.id!r} is tagged locale en but turn {turn} "
-                "is written in Chinese characters (tag the case or manifest 'locale: zh')"
-            )
-        if case.locale == "zh" and not any(_has_chinese(t.transcript) for t in case.turns):
-            raise InputFileError(
-                f"{manifest.path}: case {case.id!r} is tagged locale zh but no turn is "
-                "written in Chinese characters (tag it 'locale: en' or fix the transcripts)"
-            )
+def _slot_problems(turn: dict[str, Any], locale: Locale) -> list[str]:
+    """A slot the intent never carries can never match: name it against the contract."""
+    slots, intent = turn.get("slots"), turn.get("intent")
+    if not isinstance(slots, dict) or intent not in set(Intent):
+        return []
+    allowed = slot_names(Intent(intent), locale)
+    has = f"its slots: {', '.join(sorted(allowed))}" if allowed else "it has no slots"
+    return [
+        f"slots: {name!r} is not a slot of {intent} ({has})"
+        for name in slots
+        if name not in allowed
+    ]
+
+
+def _outcome_problems(outcome: Any) -> list[str]:
+    if not isinstance(outcome, dict):
+        return []
+    problems = []
+    for kind, known in OUTCOME_KEYS.items():
+        items = outcome.get(kind)
+        for number, item in enumerate(items if isinstance(items, list) else [], start=1):
+            problems += [
+                f"outcome.{kind} #{number}: unknown key {key!r} "
+                f"(expected one of {', '.join(sorted(known))})"
+                for key in (item if isinstance(item, dict) else {})
+                if key not in known
+            ]
+    return problems
+
+
+def _audio_problem(turn: dict[str, Any], base: Path) -> list[str]:
+    name = turn.get("audio")
+    if not isinstance(name, str) or not name:
+        return ["no 'audio' entry (replay it with --transcripts)"]
+    return [] if (base / name).is_file() else [f"audio file not found: {base / name}"]
+
+
+def _tagging_problem(case: Case) -> str | None:
+    """A case's transcripts must be in its locale's script."""
+    chinese = [_mostly_chinese(t.transcript) for t in case.turns]
+    if case.locale == "en" and any(chinese):
+        turn = chinese.index(True) + 1
+        return (
+            f"is tagged locale en but turn {turn} is written in Chinese characters "
+            "(tag the case or manifest 'locale: zh')"
+        )
+    if case.locale == "zh" and not any(_has_chinese(t.transcript) for t in case.turns):
+        return (
+            "is tagged locale zh but no turn is written in Chinese characters "
+            "(tag it 'locale: en' or fix the transcripts)"
+        )
+    return None
+
+
+def _audio_problems(cases: tuple[Case, ...]) -> list[str]:
+    problems = []
+    for case in cases:
+        for number, turn in enumerate(case.turns, start=1):
+            where = f"case {case.id!r}, turn {number}"
+            if turn.audio is None:
+                problems.append(f"{where}: no 'audio' entry (replay it with --transcripts)")
+            elif not turn.audio.is_file():
+                problems.append(f"{where}: audio file not found: {turn.audio}")
+    return problems
+
+
+def _contacts(path: Path) -> tuple[tuple[Contact, ...] | None, str | None]:
+    if not path.is_file():
+        return None, f"contacts: file not found: {path}"
+    try:
+        contacts = tuple(read_contacts(path))
+    except InputFileError as exc:
+        return None, f"contacts: {exc}"
+    if not contacts:
+        return None, f"contacts: {path} holds nobody"
+    return contacts, None
 
 
 def _has_chinese(text: str) -> bool:

@@ -11,7 +11,9 @@
   is what the case expects / cases that declare an outcome.
 * **case_pass_rate**: cases with every turn accepted, the outcome right and
   no error.
-* latencies: p50 and p95 over turns (seconds), ``None`` when none measured.
+* latencies: p50, p95 and p99 over turns (seconds), ``None`` when none
+  measured. The **reply latency** a gate holds is end of speech to the first
+  reply audio when replies are synthesised, else to the reply text.
 
 Turns a case never reached (it stopped on an error) count as wrong.
 """
@@ -26,28 +28,28 @@ from typing import Any
 
 import numpy as np
 
+from assistant.config import REPLAY_FRACTION_METRICS
 from assistant.errors import UserInputError
 from assistant.replay.results import CaseResult, TurnResult
 
 #: Metrics ``--fail-under`` accepts (all higher-is-better fractions).
-THRESHOLD_METRICS = (
-    "word_accuracy",
-    "intent_accuracy",
-    "slot_accuracy",
-    "command_acceptance",
-    "task_success",
-    "case_pass_rate",
-)
+THRESHOLD_METRICS = REPLAY_FRACTION_METRICS
 LATENCY_NAMES = ("final", "reply_text", "reply_audio")
 
 
 @dataclass(frozen=True, slots=True)
 class Percentiles:
-    """p50 / p95 of a latency, seconds, over ``count`` turns."""
+    """p50 / p95 / p99 of a latency, seconds, over ``count`` turns."""
 
     p50: float
     p95: float
     count: int
+    p99: float = 0.0
+
+    def at(self, percent: int) -> float:
+        """The p50, p95 or p99 value."""
+        value: float = getattr(self, f"p{percent}")
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +72,18 @@ class Figures:
         """``1 - wer`` (None when no audio was replayed)."""
         return None if self.wer is None else 1.0 - self.wer
 
+    @property
+    def reply_latency(self) -> tuple[str, Percentiles | None]:
+        """The latency a gate holds: to first reply audio if measured, else to reply text."""
+        if self.latency.get("reply_audio") is not None:
+            return "reply_audio", self.latency["reply_audio"]
+        return "reply_text", self.latency.get("reply_text")
+
     def metric(self, name: str) -> float | None:
-        """A threshold metric by name."""
+        """A threshold metric by name (a fraction, or ``latency_pNN_ms`` in milliseconds)."""
+        if match := _LATENCY_METRIC.fullmatch(name):
+            _which, p = self.reply_latency
+            return None if p is None else p.at(int(match.group(1))) * 1000
         value: float | None = getattr(self, name)
         return value
 
@@ -86,7 +98,12 @@ class Figures:
             "latency_ms": {
                 name: None
                 if p is None
-                else {"p50": round(p.p50 * 1000, 1), "p95": round(p.p95 * 1000, 1), "n": p.count}
+                else {
+                    "p50": round(p.p50 * 1000, 1),
+                    "p95": round(p.p95 * 1000, 1),
+                    "p99": round(p.p99 * 1000, 1),
+                    "n": p.count,
+                }
                 for name, p in self.latency.items()
             },
         }
@@ -134,11 +151,11 @@ def _latencies(turns: Iterable[TurnResult], name: str) -> list[float]:
 
 
 def percentiles(values: Sequence[float]) -> Percentiles | None:
-    """p50 and p95 (linear interpolation), or None for no values."""
+    """p50, p95 and p99 (linear interpolation), or None for no values."""
     if not values:
         return None
-    p50, p95 = np.percentile(np.asarray(values, dtype=float), [50, 95])
-    return Percentiles(float(p50), float(p95), len(values))
+    p50, p95, p99 = np.percentile(np.asarray(values, dtype=float), [50, 95, 99])
+    return Percentiles(float(p50), float(p95), len(values), float(p99))
 
 
 def by_tag(results: Sequence[CaseResult]) -> dict[str, dict[str, Figures]]:
@@ -162,19 +179,56 @@ def _natural(text: str) -> tuple[Any, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
-    """``--fail-under METRIC=VALUE``: the run fails when METRIC < VALUE."""
+    """A release gate on one metric: at least ``bound`` (fractions), or at most (``upper``).
+
+    ``--fail-under METRIC=VALUE`` and ``--min-accuracy`` give lower bounds;
+    ``--max-wer`` and ``--max-latency-pNN-ms`` give upper bounds.
+    """
 
     metric: str
-    minimum: float
+    bound: float
+    upper: bool = False
+
+    @property
+    def label(self) -> str:
+        """``intent_accuracy>=0.95``, ``wer<=0.25``, ``latency_p95_ms<=900``."""
+        return f"{self.metric}{'<=' if self.upper else '>='}{self.bound:g}"
+
+    @property
+    def title(self) -> str:
+        """``wer <= 0.25``: the label spaced, as a JUnit test name."""
+        return f"{self.metric} {'<=' if self.upper else '>='} {self.bound:g}"
 
     def check(self, figures: Figures) -> str | None:
         """None when met; otherwise the one-line reason."""
         value = figures.metric(self.metric)
         if value is None:
             return f"{self.metric} was not measured"
-        if value + 1e-9 < self.minimum:
-            return f"{self.metric} {value:.1%} is under {self.minimum:.1%}"
+        if self.upper and value > self.bound + 1e-9:
+            return f"{self._describe(figures, value)} is over {self._show(self.bound)}"
+        if not self.upper and value + 1e-9 < self.bound:
+            return f"{self._describe(figures, value)} is under {self._show(self.bound)}"
         return None
+
+    def _describe(self, figures: Figures, value: float) -> str:
+        if _LATENCY_METRIC.fullmatch(self.metric):
+            which, _p = figures.reply_latency
+            return f"{self.metric} (end of speech -> {LATENCY_LABELS[which]}) {value:.0f} ms"
+        return f"{self.metric} {self._show(value)}"
+
+    def _show(self, value: float) -> str:
+        return f"{value:.0f} ms" if self.metric.endswith("_ms") else f"{value:.1%}"
+
+
+#: What each latency measures up to, for messages.
+LATENCY_LABELS = {
+    "final": "final transcript",
+    "reply_text": "reply text",
+    "reply_audio": "first reply audio",
+}
+_LATENCY_METRIC = re.compile(r"latency_p(50|95|99)_ms")
+#: Upper-bound metrics: WER and the reply latency percentiles.
+UPPER_METRICS = ("wer", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms")
 
 
 def parse_threshold(text: str) -> Threshold:
@@ -184,14 +238,26 @@ def parse_threshold(text: str) -> Threshold:
     if not sep or not raw.strip():
         raise UserInputError(f"--fail-under takes METRIC=VALUE, not {text!r}")
     if name == "wer":
-        raise UserInputError("--fail-under wer: use word_accuracy (= 1 - WER), e.g. 0.85")
+        raise UserInputError(
+            "--fail-under wer: use word_accuracy (= 1 - WER), e.g. 0.85, or --max-wer 0.15"
+        )
+    return lower_bound(name, fraction(f"--fail-under {name}", raw))
+
+
+def lower_bound(name: str, value: float) -> Threshold:
+    """``name >= value`` for a fraction metric; UserInputError for an unknown one."""
     if name not in THRESHOLD_METRICS:
         raise UserInputError(f"unknown metric {name!r} (one of {', '.join(THRESHOLD_METRICS)})")
+    return Threshold(name, value)
+
+
+def fraction(what: str, raw: str) -> float:
+    """A fraction (0.9) or a percentage (90%) between 0 and 1; UserInputError otherwise."""
     raw = raw.strip()
     try:
         value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
     except ValueError:
-        raise UserInputError(f"--fail-under {name}: {raw!r} is not a number") from None
+        raise UserInputError(f"{what}: {raw!r} is not a number") from None
     if not math.isfinite(value) or not 0.0 <= value <= 1.0:
-        raise UserInputError(f"--fail-under {name}: {raw} is not between 0 and 1 (or 0% and 100%)")
-    return Threshold(name, value)
+        raise UserInputError(f"{what}: {raw} is not between 0 and 1 (or 0% and 100%)")
+    return value

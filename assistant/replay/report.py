@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.errors import InputFileError
+from assistant.replay.baseline import Comparison
 from assistant.replay.metrics import Figures, Percentiles, Threshold, by_tag
 from assistant.replay.results import CaseResult
 
@@ -44,9 +45,12 @@ def write_text(path: Path, text: str) -> None:
 
 
 def jsonl_report(
-    results: Sequence[CaseResult], figures: Figures, verdicts: dict[str, str | None]
+    results: Sequence[CaseResult],
+    figures: Figures,
+    verdicts: dict[str, str | None],
+    comparison: Comparison | None = None,
 ) -> str:
-    """The JSONL results: case lines, then the summary line."""
+    """The JSONL results: case lines, then the summary line (with the baseline comparison)."""
     lines = [json.dumps({"type": "case", **r.to_json()}, ensure_ascii=False) for r in results]
     summary = {
         "type": "summary",
@@ -56,6 +60,7 @@ def jsonl_report(
             for key, groups in by_tag(results).items()
         },
         "thresholds": verdicts,
+        "baseline": None if comparison is None else comparison.to_json(),
     }
     lines.append(json.dumps(summary, ensure_ascii=False))
     return "\n".join(lines) + "\n"
@@ -67,9 +72,12 @@ def junit_report(
     thresholds: Sequence[Threshold],
     *,
     timestamp: datetime | None = None,
+    comparison: Comparison | None = None,
 ) -> str:
     """JUnit XML of a replay (see the module docstring for the shape)."""
-    verdicts = [(t, t.check(figures)) for t in thresholds]
+    verdicts = [(t.title, t.check(figures)) for t in thresholds]
+    if comparison is not None:
+        verdicts.append(("no regressions against the baseline", comparison.verdict))
     failures = sum(1 for r in results if r.error is None and not r.passed)
     failures += sum(1 for _t, why in verdicts if why is not None)
     errors = sum(1 for r in results if r.error is not None)
@@ -97,15 +105,9 @@ def junit_report(
         ET.SubElement(properties, "property", {"name": name, "value": value})
     for result in results:
         _case_element(suite, result)
-    for threshold, why in verdicts:
+    for name, why in verdicts:
         case = ET.SubElement(
-            suite,
-            "testcase",
-            {
-                "classname": "replay.thresholds",
-                "name": f"{threshold.metric} >= {threshold.minimum:g}",
-                "time": "0",
-            },
+            suite, "testcase", {"classname": "replay.thresholds", "name": name, "time": "0"}
         )
         if why is not None:
             ET.SubElement(case, "failure", {"message": why, "type": "threshold"}).text = why
@@ -157,7 +159,7 @@ def _pct(value: float | None) -> str:
 
 
 def _ms(p: Percentiles | None) -> str:
-    return "-" if p is None else f"{p.p50 * 1000:.0f} / {p.p95 * 1000:.0f}"
+    return "-" if p is None else f"{p.p50 * 1000:.0f} / {p.p95 * 1000:.0f} / {p.p99 * 1000:.0f}"
 
 
 def case_table(results: Sequence[CaseResult], *, audio: bool) -> Table:
@@ -207,9 +209,9 @@ def summary_table(figures: Figures, title: str = "Summary") -> Table:
         ("command acceptance", _pct(figures.command_acceptance)),
         ("task success", _pct(figures.task_success)),
         ("cases passed", _pct(figures.case_pass_rate)),
-        ("end of speech -> final transcript p50/p95 ms", _ms(figures.latency["final"])),
-        ("end of speech -> reply text p50/p95 ms", _ms(figures.latency["reply_text"])),
-        ("end of speech -> first reply audio p50/p95 ms", _ms(figures.latency["reply_audio"])),
+        ("end of speech -> final transcript p50/p95/p99 ms", _ms(figures.latency["final"])),
+        ("end of speech -> reply text p50/p95/p99 ms", _ms(figures.latency["reply_text"])),
+        ("end of speech -> first reply audio p50/p95/p99 ms", _ms(figures.latency["reply_audio"])),
     ]
     for name, value in rows:
         table.add_row(name, value)
@@ -253,6 +255,7 @@ def print_report(
     audio: bool,
     header: str,
     verdicts: dict[str, str | None],
+    comparison: Comparison | None = None,
 ) -> None:
     """Everything a tester reads on the terminal."""
     console.print(header)
@@ -260,6 +263,25 @@ def print_report(
     for table in tag_tables(results, audio=audio):
         console.print(table)
     console.print(summary_table(figures))
+    if comparison is not None:
+        console.print(
+            f"Against baseline {comparison.path}: {len(comparison.regressions)} regressed, "
+            f"{len(comparison.fixed)} fixed, {len(comparison.new)} new",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if comparison.regressions:
+            console.print(regression_table(comparison))
     for metric, why in verdicts.items():
         mark = "[green]ok[/]" if why is None else f"[red]FAILED[/]: {why}"
-        console.print(f"threshold {metric}: {mark}")
+        console.print(f"gate {metric}: {mark}", highlight=False)
+
+
+def regression_table(comparison: Comparison) -> Table:
+    """The cases that got worse since the baseline, and how."""
+    table = Table(title="Regressed cases", title_justify="left")
+    table.add_column("regressed case", no_wrap=True)
+    table.add_column("what got worse", overflow="fold")
+    for regression in comparison.regressions:
+        table.add_row(regression.id, "; ".join(regression.reasons))
+    return table

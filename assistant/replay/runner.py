@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 from assistant.asr.events import Final
 from assistant.asr.listener import Listener
-from assistant.dialog.events import Utterance
-from assistant.dialog.names import NameBook, display_name
+from assistant.compose import build_runner
+from assistant.config import DialogSettings
 from assistant.dialog.runner import DialogRunner
-from assistant.dialog.state import DialogState, Policy
 from assistant.errors import DriveTalkError, InputFileError
+from assistant.models import Hypothesis
 from assistant.replay.backend import CaseBackend, fresh_local_backend
 from assistant.replay.frontend import Heard, hear_file
 from assistant.replay.manifest import Case, Manifest, Turn
@@ -99,18 +99,17 @@ class Replayer:
     def _dialog(self, case: Case, backend: CaseBackend) -> DialogRunner:
         now = self.manifest.now
         counter = itertools.count(1)
-        return DialogRunner(
+        return build_runner(
+            DialogSettings(),  # the engine's defaults: replays do not depend on a config file
             connector=backend.connector,
             outbox=backend.outbox,
             parser=backend.parser,
+            contacts=backend.contacts,
+            locale=case.locale,
             clock=lambda: now,
-            on_say=self.speaker.note_text,
-            speaker=self.speaker,
-            state=DialogState(policy=Policy(locale=case.locale)),
+            speech=self.speaker,
             new_id=lambda: f"{case.id}-{next(counter)}",
             timeouts=False,
-            names=tuple(dict.fromkeys(display_name(c, case.locale) for c in backend.contacts)),
-            name_book=NameBook.build(backend.contacts, case.locale),
         )
 
     def _listener(self, locale: str) -> Listener | None:
@@ -125,8 +124,12 @@ class Replayer:
     ) -> TurnResult:
         heard = await self._hear(runner, turn, listener)
         self.speaker.start_turn()
-        result = runner.parse(heard.final.alternatives or heard.final.text)
-        await runner.dispatch(Utterance(result, runner.new_id()))
+        # Every planned turn is a turn, even one the recognizer heard as
+        # nothing: the n-best form makes the runner parse and answer it.
+        final = heard.final
+        spoken = await runner.hear(final.alternatives or (Hypothesis(final.text),))
+        assert spoken.parse is not None  # an n-best list is always parsed
+        result = spoken.parse
         actual = result.to_json()
         audio = listener is not None
         return TurnResult(
@@ -140,7 +143,7 @@ class Replayer:
             slots=actual["slots"],
             wrong_slots=tuple(slot_errors(turn.slots, actual["slots"])),
             words=word_errors(turn.transcript, heard.final.text) if audio else None,
-            reply=" ".join(self.speaker.texts),
+            reply=" ".join(spoken.replies),
             latency=Latency(
                 final=heard.final_at - heard.end_of_speech if audio else None,
                 reply_text=_since(self.speaker.text_at, heard.end_of_speech),

@@ -1,12 +1,12 @@
 """A speaker for replays: synthesises replies (never plays them) and notes the timing.
 
-It implements the dialog runner's :class:`~assistant.tts.speaker.Speaker`
-protocol. For each turn it records the reply texts, when the first one was
-handed over (reply text latency) and when the first synthesised audio of
-the reply was ready (first reply audio latency). Only the first sentence of
-a turn's reply is rendered: that is the latency the driver feels, and
-rendering the rest would only slow the replay down. Without a synthesizer
-(``--no-tts``, or TTS disabled) audio latency is simply not measured.
+It is the dialog runner's :class:`~assistant.dialog.sink.SpeechSink`. For
+each turn it records when the first reply line was handed over (reply text
+latency) and when the first synthesised audio of the reply was ready (first
+reply audio latency). Only the first sentence of a turn's reply is
+rendered: that is the latency the driver feels, and rendering the rest
+would only slow the replay down. Without a synthesizer (``--no-tts``, or
+TTS disabled) audio latency is simply not measured.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ class TimingSpeaker:
         #: One synthesizer for every case, or one per locale (see :meth:`use_locale`).
         self.synths = synth if isinstance(synth, Mapping) else None
         self.synth = synth if not isinstance(synth, Mapping) else None
-        self.texts: list[str] = []
         self.text_at: float | None = None
         self.audio_at: float | None = None
 
@@ -37,17 +36,13 @@ class TimingSpeaker:
             self.synth = self.synths.get(locale)
 
     def start_turn(self) -> None:
-        """Forget the previous turn's replies."""
-        self.texts, self.text_at, self.audio_at = [], None, None
+        """Forget the previous turn's timing."""
+        self.text_at, self.audio_at = None, None
 
-    def note_text(self, text: str) -> None:
-        """The dialog decided what to say (the runner's ``on_say`` hook)."""
+    async def say(self, text: str, *, reply: bool = True) -> bool:
+        """Note the line, then render the first audio of the turn's reply (not the rest)."""
         if self.text_at is None:
             self.text_at = time.perf_counter()
-        self.texts.append(text)
-
-    async def say(self, text: str) -> bool:
-        """Render the first audio of the turn's reply; later sentences are skipped."""
         if self.synth is None or self.audio_at is not None:
             return True
         async with aclosing(stream_audio(self.synth, text)) as stream:

@@ -1,10 +1,12 @@
 """The real conversation of a session: parser + dialog runner + the tenant's backend.
 
-One :class:`~intents.parser.Parser` per tenant and locale (compiled once
-from the tenant's directory, thread-safe, shared by its sessions); one
+Built through the composition root (:mod:`assistant.compose`): one
+:class:`~intents.parser.Parser` per tenant and locale (compiled once from
+the tenant's directory, thread-safe, shared by its sessions); one
 :class:`~assistant.dialog.runner.DialogRunner` per session, with the
-tenant's connector and outbox. What the runner says during a turn is the
-turn's reply; what it says at other times (announcements of incoming
+tenant's connector and outbox and a :class:`SessionSpeech` sink. What the
+runner says during a turn is the turn's reply (the stream or the REST route
+renders its audio); what it says at other times (announcements of incoming
 messages, answer-window timeouts, failed deliveries) goes to
 :meth:`DialogConversation.announcements`.
 """
@@ -16,20 +18,17 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from assistant.asr.events import Final
+from assistant.compose import build_runner, parser_for
 from assistant.config import Settings
 from assistant.dialog import snapshot as snapshots
-from assistant.dialog.events import Utterance
-from assistant.dialog.names import NameBook, display_name
 from assistant.dialog.runner import DialogRunner
-from assistant.dialog.session import new_runner
 from assistant.errors import DriveTalkError
 from assistant.locales import Locale
-from assistant.models import Contact, Hypothesis
+from assistant.models import Contact
 from assistant.server.conversation import Conversation, Turn
 from assistant.server.keys import Principal
 from assistant.server.notices import SessionNotices
@@ -49,11 +48,49 @@ MAX_PENDING_ANNOUNCEMENTS = 50
 ParserSource = Callable[[Locale], Awaitable[Parser]]
 
 
+class SessionSpeech:
+    """A server session's speech sink: replies stay in the turn, the rest waits for the client.
+
+    The client plays the audio the server renders for it, so nothing plays
+    here: the stream's ``barge_in`` event tells the client to stop.
+    """
+
+    def __init__(self, keep: int = MAX_PENDING_ANNOUNCEMENTS) -> None:
+        self._said: asyncio.Queue[str] = asyncio.Queue(keep)
+
+    async def say(self, text: str, *, reply: bool) -> bool:
+        """Keep an unprompted line for the client (a reply is in the turn already)."""
+        if not reply:
+            if self._said.full():
+                self._said.get_nowait()  # a client away for long hears only the latest news
+            self._said.put_nowait(text)
+        return True
+
+    def stop(self) -> None:
+        """Nothing plays on the server."""
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+    async def next(self) -> str:
+        """The next unprompted line, waiting for one."""
+        return await self._said.get()
+
+    def take(self) -> tuple[str, ...]:
+        """Every unprompted line not handed out yet, oldest first."""
+        lines = []
+        while not self._said.empty():
+            lines.append(self._said.get_nowait())
+        return tuple(lines)
+
+
 class DialogConversation:
     """:class:`~assistant.server.conversation.Conversation` over a DialogRunner.
 
     ``parsers`` and ``contacts`` let the session change language (the
     WebSocket ``start`` message may ask for one); without them it cannot.
+    Announcements come from the runner's :class:`SessionSpeech` (a runner
+    built with another sink has none).
     """
 
     def __init__(
@@ -65,9 +102,8 @@ class DialogConversation:
         self.runner = runner
         self._parsers = parsers
         self._contacts = tuple(contacts)
-        self._turn: list[str] | None = None
-        self._said: asyncio.Queue[str] = asyncio.Queue(MAX_PENDING_ANNOUNCEMENTS)
-        runner.on_say = self._on_say
+        speech = runner.speech
+        self._said = speech if isinstance(speech, SessionSpeech) else SessionSpeech()
         self._tasks: list[asyncio.Task[None]] = []
         self._notices: SessionNotices | None = None
 
@@ -87,14 +123,6 @@ class DialogConversation:
             asyncio.create_task(self._guard(self._ticks())),
         ]
 
-    def _on_say(self, text: str) -> None:
-        if self._turn is not None:
-            self._turn.append(text)
-            return
-        if self._said.full():
-            self._said.get_nowait()  # a client away for long hears only the latest news
-        self._said.put_nowait(text)
-
     def vocabulary(self) -> tuple[str, ...]:
         """Phrases the open question expects."""
         return self.runner.vocabulary
@@ -110,11 +138,7 @@ class DialogConversation:
             return
         if self._parsers is None:
             raise DriveTalkError("this conversation cannot change its language")
-        runner = self.runner
-        runner.parser = await self._parsers(locale)
-        runner.state = replace(runner.state, policy=replace(runner.state.policy, locale=locale))
-        runner.names = tuple(dict.fromkeys(display_name(c, locale) for c in self._contacts))
-        runner.name_book = NameBook.build(self._contacts, locale)
+        self.runner.use_locale(locale, await self._parsers(locale), self._contacts)
 
     def awaiting_answer(self) -> bool:
         """Whether the open question waits for an answer (no wake phrase needed for it)."""
@@ -138,30 +162,19 @@ class DialogConversation:
         self.runner.state, self.runner.window = found.state, found.window
 
     async def hear(self, final: Final) -> Turn:
-        """Handle a recognized utterance (its n-best list)."""
-        heard: str | Sequence[Hypothesis] = final.alternatives or final.text
-        return await self._turn_of(final.text, heard)
+        """Handle a recognized utterance (its n-best list); a blank one is no turn."""
+        if not final.text.strip():
+            return await self.runner.hear("")
+        return await self.runner.hear(final.alternatives or final.text)
 
     async def hear_text(self, text: str) -> Turn:
         """Handle a typed utterance."""
-        return await self._turn_of(text, text)
-
-    async def _turn_of(self, transcript: str, heard: str | Sequence[Hypothesis]) -> Turn:
-        if not transcript.strip():
-            return Turn(transcript="", parse=None, replies=())
-        parse = self.runner.parse(heard)
-        self._turn = []
-        try:
-            await self.runner.dispatch(Utterance(parse, self.runner.new_id()))
-            replies = tuple(self._turn)
-        finally:
-            self._turn = None
-        return Turn(transcript=transcript, parse=parse, replies=replies)
+        return await self.runner.hear(text)
 
     async def announcements(self) -> AsyncIterator[str]:
         """What the assistant says unprompted, as it happens."""
         while True:
-            yield await self._said.get()
+            yield await self._said.next()
 
     def take_notices(self) -> tuple[str, ...]:
         """What the assistant said unprompted and nobody has heard yet, oldest first.
@@ -169,10 +182,7 @@ class DialogConversation:
         For REST clients, which have no announcement stream: each notice is
         handed out once, here or on the WebSocket, never both.
         """
-        notices = []
-        while not self._said.empty():
-            notices.append(self._said.get_nowait())
-        return tuple(notices)
+        return self._said.take()
 
     async def catch_up_notices(self) -> None:
         """Claim delivery notices owed since the last look (before a REST answer; cheap if none)."""
@@ -212,28 +222,27 @@ def dialog_conversations(settings: Settings, clock: Callable[[], datetime]) -> C
     parsers: dict[tuple[str, Locale], Parser] = {}
     lock = asyncio.Lock()
 
-    async def parser_for(tenant: Tenant, locale: Locale) -> Parser:
+    async def parser_of(tenant: Tenant, locale: Locale) -> Parser:
         async with lock:
             if (tenant.name, locale) not in parsers:
                 contacts = await tenant.contacts()
-                parsers[tenant.name, locale] = await asyncio.to_thread(
-                    Parser.from_contacts, contacts, locale
-                )
+                parsers[tenant.name, locale] = await asyncio.to_thread(parser_for, contacts, locale)
             return parsers[tenant.name, locale]
 
     async def make(tenant: Tenant, who: Principal, locale: Locale) -> Conversation:
         contacts = await tenant.contacts()
-        runner = new_runner(
-            tenant.connector,
-            tenant.outbox,
-            await parser_for(tenant, locale),
-            contacts,
-            settings,
+        runner = build_runner(
+            settings.dialog,
+            connector=tenant.connector,
+            outbox=tenant.outbox,
+            parser=await parser_of(tenant, locale),
+            contacts=contacts,
             locale=locale,
-            owner=who.vehicle,
             clock=clock,
+            speech=SessionSpeech(),
+            owner=who.vehicle,
         )
-        conversation = DialogConversation(runner, functools.partial(parser_for, tenant), contacts)
+        conversation = DialogConversation(runner, functools.partial(parser_of, tenant), contacts)
         await conversation.start()
         return conversation
 

@@ -8,26 +8,13 @@ parser, the dialog runner and the tenant's connector.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from assistant.asr.events import Final
+from assistant.dialog.turn import Turn
 from assistant.locales import Locale
-from intents.result import ParseResult
 
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """The outcome of one driver turn: what was heard, understood and replied."""
-
-    transcript: str
-    parse: ParseResult | None
-    replies: tuple[str, ...]
-
-    @property
-    def reply_text(self) -> str:
-        """All replies as one spoken text."""
-        return " ".join(r for r in self.replies if r)
+__all__ = ["Conversation", "Resumable", "Turn"]
 
 
 class Conversation(Protocol):

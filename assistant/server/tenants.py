@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.backend import build_backend
+from assistant.compose import contacts_of, directory_for
 from assistant.config import Settings, read_config_file
 from assistant.delivery import open_outbox, open_shared_outbox, tenants_with_pending, worker_for
-from assistant.dialog.session import all_contacts
 from assistant.errors import ConfigError, ConnectorError, DriveTalkError, RequestRejectedError
 from assistant.locales import Locale, check_locale
 from assistant.models import Contact
@@ -40,7 +40,7 @@ from assistant.server import logs
 from assistant.server.keys import check_name
 from assistant.storage.database import Database
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
-from connectors.ports import Connector
+from connectors.ports import Connector, DirectoryPort
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +110,13 @@ class Tenant:
         worker: DeliveryWorker | None = None,
         *,
         locale: Locale = "en",
+        directory: DirectoryPort | None = None,
     ) -> None:
         self.name = name
         self.root = root
         self.connector = connector
+        #: Where the tenant's names are resolved (see :func:`assistant.compose.directory_for`).
+        self.directory = directory
         self.outbox = outbox
         #: Delivers the tenant's outbox for as long as the tenant is open.
         self.worker = worker
@@ -135,7 +138,7 @@ class Tenant:
     async def contacts(self) -> list[Contact]:
         """The tenant's directory (people and groups), loaded once."""
         if self._contacts is None:
-            self._contacts = await all_contacts(self.connector)
+            self._contacts = await contacts_of(self.directory)
         return self._contacts
 
     async def aclose(self) -> None:
@@ -233,7 +236,8 @@ class Tenants:
         if observer is not None:
             outbox.on_failure(lambda error, final: observer(choice.name, error, final))
         worker = worker_for(outbox, connector, self._settings.outbox)
-        return Tenant(tenant, root, connector, outbox, worker, locale=locale)
+        directory = directory_for(self._settings, connector)
+        return Tenant(tenant, root, connector, outbox, worker, locale=locale, directory=directory)
 
     def _claim_webhook_secret(self, tenant: str, choice: BackendChoice) -> None:
         """Refuse a webhook secret another open tenant already verifies pushes with."""

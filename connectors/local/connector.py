@@ -49,12 +49,17 @@ class LocalConnector:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], context: ConnectorContext) -> LocalConnector:
-        """Build from ``[connectors.local]``: optional ``data_dir`` and ``poll_interval``."""
+        """Build from ``[connectors.local]``: ``data_dir``, ``poll_interval``, ``seed_demo``.
+
+        The demo organisation is seeded into an empty store only when
+        ``seed_demo = true`` (else ``drivetalk demo-data`` does it); a demo
+        store opened on a later day has its week moved along.
+        """
         unknown = set(config) - {"data_dir", "poll_interval", "seed_demo"}
         if unknown:
             raise ConfigError(f"unknown key(s) in [connectors.local]: {', '.join(sorted(unknown))}")
         data_dir = Path(config.get("data_dir", context.data_dir))
-        seed = config.get("seed_demo", True)
+        seed = config.get("seed_demo", False)
         if not isinstance(seed, bool):
             raise ConfigError("[connectors.local] seed_demo must be true or false")
         store = LocalStore.open(data_dir, now=context.now(), zone=context.zone)
@@ -67,8 +72,20 @@ class LocalConnector:
     def __repr__(self) -> str:
         return f"LocalConnector(path={str(self.store.path)!r})"
 
+    def start_note(self) -> str | None:
+        """What the driver should know before the first turn: an empty store and how to fill it."""
+        if not self.store.is_empty:
+            return None
+        return (
+            f"the local store {self.store.path} is empty: seed the demo organisation with "
+            "`drivetalk demo-data` (or set seed_demo = true under [connectors.local])"
+        )
+
     async def check(self) -> CheckResult:
-        """The store opens and has a user."""
+        """The store opens and has a user (an empty one says how to seed it)."""
+        note = self.start_note()
+        if note is not None:
+            return CheckResult(False, note)
         me = self.store.me
         return CheckResult(True, f"local store {self.store.path} ({me.name})")
 

@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 
 from connectors.local import LocalStore
+from connectors.local.demo import open_demo_store
 from tests.conftest import NOW, ZONE
 
 NOW_ARG = NOW.isoformat()
+
+
+@pytest.fixture(autouse=True)
+def demo_organisation(tmp_path: Path) -> None:
+    """The demo organisation in the chat's data dir, seeded explicitly (chat never seeds)."""
+    open_demo_store(tmp_path, NOW, ZONE).close()
 
 
 def chat(
@@ -199,3 +206,18 @@ def test_an_unknown_configured_locale_is_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("drivetalk: error: bad configuration value for 'locale'")
     assert "'en' or 'zh'" in result.stderr
+
+
+def test_an_empty_local_store_is_told_at_start_with_how_to_seed_it(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    result = chat(empty, "help")
+    assert result.returncode == 0, result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"drivetalk: the local store {empty}")
+    assert "is empty" in first
+    assert "`drivetalk demo-data`" in first
+    store = LocalStore.open(empty, now=NOW, zone=ZONE)
+    try:
+        assert store.is_empty  # nothing was seeded
+    finally:
+        store.close()

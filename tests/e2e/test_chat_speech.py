@@ -18,8 +18,9 @@ import pytest
 
 from assistant.asr.locate import package_models
 from assistant.asr.wake import WakePhrase
+from connectors.local.demo import open_demo_store
 from tests.assistant.audio.wavgen import espeak, have_espeak
-from tests.conftest import NOW
+from tests.conftest import NOW, ZONE
 from tests.e2e.test_chat_tty import read_until
 
 pytestmark = [
@@ -53,6 +54,12 @@ def _recording(base: Path, *parts: tuple[str, float]) -> Path:
     out = base / "drive.wav"
     subprocess.run(["sox", *files, "-r", "16000", str(out)], check=True)
     return out
+
+
+@pytest.fixture(autouse=True)
+def demo_organisation(tmp_path: Path) -> None:
+    """The demo organisation in the chat's data dir, seeded explicitly (chat never seeds)."""
+    open_demo_store(tmp_path / "data", NOW, ZONE).close()
 
 
 def _chat(tmp_path: Path, *args: str) -> list[str]:

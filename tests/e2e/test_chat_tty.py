@@ -10,7 +10,16 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import NOW
+import pytest
+
+from connectors.local.demo import open_demo_store
+from tests.conftest import NOW, ZONE
+
+
+@pytest.fixture(autouse=True)
+def demo_organisation(tmp_path: Path) -> None:
+    """The demo organisation in the chat's data dir, seeded explicitly (chat never seeds)."""
+    open_demo_store(tmp_path, NOW, ZONE).close()
 
 
 def read_until(fd: int, needle: str, deadline: float = 60.0) -> str:

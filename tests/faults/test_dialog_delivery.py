@@ -18,6 +18,7 @@ import pytest
 from assistant.config import OutboxSettings
 from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.runner import DialogRunner
+from assistant.dialog.sink import ShownAndSpoken
 from assistant.models import Contact
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
 from connectors.registry import ConnectorContext
@@ -67,7 +68,7 @@ async def car(receiver: Receiver, tmp_path: Path) -> AsyncIterator[Car]:
         outbox=outbox,
         parser=Parser.from_contacts([LI_WEI]),
         clock=lambda: datetime.now(ZONE),
-        on_say=said.append,
+        speech=ShownAndSpoken(said.append),
         owner="car-1",
     )
     yield Car(runner, outbox, worker, said)

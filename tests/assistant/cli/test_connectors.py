@@ -36,13 +36,23 @@ def test_list_shows_every_builtin_backend(capsys: pytest.CaptureFixture[str]) ->
     assert rows["webhook"] == ["yes", "messaging", "loaded"]
 
 
-def test_check_local_needs_no_configuration(
+def test_check_local_needs_only_the_demo_flag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, "[connectors.local]\nseed_demo = true\n")
+    code, out, _ = run(capsys, "--config", config, "connectors", "check", "local")
+    assert code == 0
+    assert out.startswith("local: OK - ")
+
+
+def test_check_local_of_an_empty_store_says_how_to_seed_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     config = write_config(tmp_path, "")
     code, out, _ = run(capsys, "--config", config, "connectors", "check", "local")
-    assert code == 0
-    assert out.startswith("local: OK - ")
+    assert code == 1
+    assert out.startswith("local: FAILED - the local store ")
+    assert "is empty: seed the demo organisation with `drivetalk demo-data`" in out
 
 
 def test_check_unknown_backend_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -137,7 +147,7 @@ def test_check_unreachable_server_fails_within_the_timeout(
 def test_conform_local_runs_every_port_and_exits_0(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, "")
+    config = write_config(tmp_path, "[connectors.local]\nseed_demo = true\n")
     code, out, _ = run(capsys, "--config", config, "connectors", "conform", "local", "--write")
     assert code == 0, out
     assert out.splitlines()[-1] == "local: CONFORMS (ports: messaging, calendar, directory)"

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.compose import Session, open_conversation
 from assistant.config import Settings
 from assistant.dialog.events import Incoming, Timeout
-from assistant.dialog.session import OUTBOX_FILE, Session, open_session
+from assistant.dialog.sink import ShownAndSpoken
 from assistant.models import OutgoingMessage
 from connectors.local import LocalConnector
-from connectors.outbox import Outbox
+from connectors.outbox import OUTBOX_FILE, Outbox
 from tests.conftest import NOW, ZONE
 
 
@@ -45,10 +46,19 @@ class HeldSpeaker:
 @pytest.fixture
 async def opened(tmp_path: Path) -> AsyncIterator[tuple[Session, list[str]]]:
     said: list[str] = []
-    settings = Settings(data_dir=tmp_path, connectors={"local": {"poll_interval": 0.05}})
-    session = await open_session(settings, zone=ZONE, clock=lambda: NOW, on_say=said.append)
+    settings = Settings(
+        data_dir=tmp_path, connectors={"local": {"poll_interval": 0.05, "seed_demo": True}}
+    )
+    session = await open_conversation(
+        settings, zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(said.append)
+    )
     yield session, said
     await session.aclose()
+
+
+def demo_settings(data_dir: Path) -> Settings:
+    """Settings whose local store is seeded with the demo organisation, explicitly."""
+    return Settings(data_dir=data_dir, connectors={"local": {"seed_demo": True}})
 
 
 def store(session: Session):  # type: ignore[no-untyped-def]
@@ -60,28 +70,36 @@ def outgoing(key: str, recipient_id: str, name: str) -> OutgoingMessage:
     return OutgoingMessage(key, recipient_id, name, "Left at six")
 
 
-async def test_barge_in_stops_speech_and_leaves_the_message_unread(
-    opened: tuple[Session, list[str]],
-) -> None:
-    session, _said = opened
+async def test_barge_in_stops_speech_and_leaves_the_message_unread(tmp_path: Path) -> None:
     speaker = HeldSpeaker()
-    session.runner.speaker = speaker
-    turn = asyncio.create_task(session.runner.hear("read my messages"))
-    await asyncio.wait_for(speaker.started.wait(), 30)
-    session.runner.barge_in()
-    await asyncio.wait_for(turn, 30)
-    assert len(store(session).messages(unread_only=True)) == 5  # heard only in part
-    speaker.hold = False
-    await session.runner.hear("repeat")
-    assert len(store(session).messages(unread_only=True)) == 4
+    session = await open_conversation(
+        demo_settings(tmp_path),
+        zone=ZONE,
+        clock=lambda: NOW,
+        speech=ShownAndSpoken(voice=speaker),
+    )
+    try:
+        turn = asyncio.create_task(session.runner.hear("read my messages"))
+        await asyncio.wait_for(speaker.started.wait(), 30)
+        session.runner.barge_in()
+        await asyncio.wait_for(turn, 30)
+        assert len(store(session).messages(unread_only=True)) == 5  # heard only in part
+        speaker.hold = False
+        await session.runner.hear("repeat")
+        assert len(store(session).messages(unread_only=True)) == 4
+    finally:
+        await session.aclose()
 
 
 async def test_a_message_confirmed_before_a_crash_is_delivered_at_start(tmp_path: Path) -> None:
     with Outbox.open(tmp_path / OUTBOX_FILE) as outbox:
         outbox.enqueue(outgoing("k-crash", "u-li-na", "Li Na"))
     said: list[str] = []
-    session = await open_session(
-        Settings(data_dir=tmp_path), zone=ZONE, clock=lambda: NOW, on_say=said.append
+    session = await open_conversation(
+        demo_settings(tmp_path),
+        zone=ZONE,
+        clock=lambda: NOW,
+        speech=ShownAndSpoken(said.append),
     )
     try:
         await session.runner.start()
@@ -97,8 +115,11 @@ async def test_final_delivery_failures_are_told_once(tmp_path: Path) -> None:
         outbox.enqueue(outgoing("k-bad", "u-nobody", "Nobody Known"))
     for expected in (["Your earlier message to Nobody Known could not be delivered."], []):
         said: list[str] = []
-        session = await open_session(
-            Settings(data_dir=tmp_path), zone=ZONE, clock=lambda: NOW, on_say=said.append
+        session = await open_conversation(
+            demo_settings(tmp_path),
+            zone=ZONE,
+            clock=lambda: NOW,
+            speech=ShownAndSpoken(said.append),
         )
         try:
             await session.runner.start()
@@ -149,8 +170,10 @@ async def test_after_a_timeout_ends_the_task_the_next_turn_is_a_new_request(
 
 async def test_messages_are_named_in_the_sessions_language(tmp_path: Path) -> None:
     said: list[str] = []
-    settings = Settings(data_dir=tmp_path, locale="zh")
-    session = await open_session(settings, zone=ZONE, clock=lambda: NOW, on_say=said.append)
+    settings = Settings(data_dir=tmp_path, locale="zh", connectors={"local": {"seed_demo": True}})
+    session = await open_conversation(
+        settings, zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(said.append)
+    )
     try:
         store_ = store(session)
         sent = store_.add_message("g-weekly-ops", "u-zhang-san", "周报交了吗", NOW)

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
+from assistant.compose import Session, open_conversation
 from assistant.config import Settings
 from assistant.dialog.events import Incoming
-from assistant.dialog.session import Session, open_session
+from assistant.dialog.sink import ShownAndSpoken
 from connectors.local import LocalConnector
 from tests.conftest import NOW, ZONE
 
@@ -67,8 +68,15 @@ async def session(
     tmp_path: Path, script: dict[str, Any]
 ) -> AsyncIterator[tuple[Session, FakeClock, Transcript]]:
     clock, transcript = FakeClock(), Transcript()
-    settings = Settings(data_dir=tmp_path, backend="local", dialog=script.get("dialog", {}))
-    opened = await open_session(settings, zone=ZONE, clock=clock, on_say=transcript.say)
+    settings = Settings(
+        data_dir=tmp_path,
+        backend="local",
+        connectors={"local": {"seed_demo": True}},
+        dialog=script.get("dialog", {}),
+    )
+    opened = await open_conversation(
+        settings, zone=ZONE, clock=clock, speech=ShownAndSpoken(transcript.say)
+    )
     yield opened, clock, transcript
     await opened.aclose()
 

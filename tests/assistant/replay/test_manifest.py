@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from assistant.errors import InputFileError
+from assistant.errors import InputFileError, ManifestError
 from assistant.models import Intent
 from assistant.replay.manifest import load_manifest
 
@@ -39,7 +39,6 @@ def test_a_directory_is_read_through_its_manifest(tmp_path: Path) -> None:
                             "audio": "wav/a.wav",
                             "transcript": "help",
                             "intent": "help",
-                            "slots": {"x": 1},
                         }
                     ],
                     "outcome": {"sent": []},
@@ -86,7 +85,7 @@ def test_unquoted_yaml_dates_are_kept_as_iso_text(tmp_path: Path) -> None:
     assert case.outcome == {"created": [{"start": "2026-11-24T10:00:00+08:00"}]}
 
 
-def test_missing_recordings_are_named(tmp_path: Path) -> None:
+def test_missing_recordings_are_all_named(tmp_path: Path) -> None:
     write(
         tmp_path / "manifest.yaml",
         {
@@ -96,11 +95,59 @@ def test_missing_recordings_are_named(tmp_path: Path) -> None:
             ]
         },
     )
-    manifest = load_manifest(tmp_path)
-    with pytest.raises(
-        InputFileError, match=r"case 'a': audio file not found: .*gone.wav \(and 1 more\)"
-    ):
+    manifest = load_manifest(tmp_path)  # transcripts need no recording
+    with pytest.raises(ManifestError) as caught:
         manifest.require_audio()
+    assert caught.value.lines == (
+        f"{manifest.path}: case 'a', turn 1: audio file not found: {tmp_path / 'gone.wav'}",
+        f"{manifest.path}: case 'b', turn 1: no 'audio' entry (replay it with --transcripts)",
+    )
+    with pytest.raises(ManifestError) as again:
+        load_manifest(tmp_path, audio=True)
+    assert again.value.lines == caught.value.lines
+
+
+def test_every_problem_of_a_manifest_is_reported_at_once(tmp_path: Path) -> None:
+    file = tmp_path / "manifest.yaml"
+    file.write_text(
+        "locale: fr\n"
+        "contacts: people.csv\n"
+        "cases:\n"
+        "  - id: a\n"
+        "    turns: [{transcript: hi, intent: fly, audio: a.wav}]\n"
+        "  - id: b\n"
+        "    turns:\n"
+        "      - {transcript: tell li na hi, intent: send_message, slots: {who: li-na}}\n"
+        "      - {transcript: 'yes', intent: confirm, speaker: bob}\n"
+        "  - id: b\n"
+        "    turns: [{transcript: help, intent: help}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(file, audio=True)
+    lines = caught.value.lines
+    assert all(line.startswith(f"{file}: ") for line in lines)
+    found = [line.removeprefix(f"{file}: ") for line in lines]
+    assert [line.split(" (")[0] for line in found] == [
+        "locale: unknown locale 'fr': DriveTalk speaks en",
+        "case 'a', turn 1, intent: unknown intent 'fly'",
+        f"case 'a', turn 1: audio file not found: {tmp_path / 'a.wav'}",
+        "case 'b', turn 2: unknown key 'speaker'",
+        "case 'b', turn 1, slots: 'who' is not a slot of send_message",
+        "case 'b', turn 1: no 'audio' entry",
+        "case 'b', turn 2: no 'audio' entry",
+        "case 'b', turn 1: no 'audio' entry",
+        "case id 'b' appears twice",
+        f"contacts: file not found: {tmp_path / 'people.csv'}",
+    ]
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith("10 problems: ")
+
+
+def test_slots_of_the_shipped_sets_are_all_in_the_contract() -> None:
+    root = Path(__file__).parents[3] / "audio_samples"
+    for path in (root, root / "zh"):
+        assert load_manifest(path).cases  # no ManifestError: every slot is known
 
 
 def test_a_directory_without_a_manifest(tmp_path: Path) -> None:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.config import GateSettings
 from assistant.errors import UserInputError
-from assistant.replay.metrics import by_tag, parse_threshold, percentiles, summarise
+from assistant.replay.gate import combine, from_options, gate_thresholds
+from assistant.replay.metrics import (
+    Threshold,
+    by_tag,
+    parse_threshold,
+    percentiles,
+    summarise,
+)
 from assistant.replay.results import CaseResult, Latency, TurnResult
 from assistant.replay.scoring import WordErrors
 
@@ -108,7 +116,11 @@ def test_percentiles() -> None:
 )
 def test_thresholds_parse(text: str, metric: str, minimum: float) -> None:
     threshold = parse_threshold(text)
-    assert (threshold.metric, threshold.minimum) == (metric, pytest.approx(minimum))
+    assert (threshold.metric, threshold.bound, threshold.upper) == (
+        metric,
+        pytest.approx(minimum),
+        False,
+    )
 
 
 @pytest.mark.parametrize(
@@ -136,3 +148,35 @@ def test_threshold_verdicts() -> None:
         "intent_accuracy 50.0% is under 51.0%"
     )
     assert parse_threshold("word_accuracy=0.5").check(figures) == "word_accuracy was not measured"
+
+
+def test_percentiles_include_p99() -> None:
+    p = percentiles([0.1 * i for i in range(1, 21)])
+    assert p is not None
+    assert p.p99 == pytest.approx(1.981)
+    assert p.at(99) == p.p99
+
+
+def test_upper_limits_on_wer_and_reply_latency() -> None:
+    heard = turn(1, words=WordErrors(3, 0, 0, 10), final=0.2)
+    figures = summarise([CaseResult("a", {}, (heard,), planned_turns=1)])
+    assert Threshold("wer", 0.3, upper=True).check(figures) is None
+    assert Threshold("wer", 0.25, upper=True).check(figures) == "wer 30.0% is over 25.0%"
+    # Without synthesised audio the reply latency is the reply text's (10 ms here).
+    assert Threshold("latency_p95_ms", 10.0, upper=True).check(figures) is None
+    assert Threshold("latency_p95_ms", 5.0, upper=True).check(figures) == (
+        "latency_p95_ms (end of speech -> reply text) 10 ms is over 5 ms"
+    )
+    assert Threshold("latency_p95_ms", 5.0, upper=True).label == "latency_p95_ms<=5"
+
+
+def test_a_gate_takes_each_limit_from_the_first_place_that_sets_it() -> None:
+    options = from_options({"max_wer": 0.2, "min_accuracy": None})
+    manifest = gate_thresholds(GateSettings(max_wer=0.3, min_accuracy=0.9))
+    config = gate_thresholds(GateSettings(max_latency_p95_ms=900, fail_under={"task_success": 0.8}))
+    assert [t.label for t in combine(options, manifest, config)] == [
+        "wer<=0.2",
+        "intent_accuracy>=0.9",
+        "latency_p95_ms<=900",
+        "task_success>=0.8",
+    ]

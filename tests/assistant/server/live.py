@@ -53,10 +53,15 @@ def server_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings for a test server: tmp data dir, the Korean model, given overrides.
 
     The Korean model only carries the audio path here: the English dialog
-    understands none of it, so the language check is declared off.
+    understands none of it, so the language check is declared off. Each
+    tenant's local store is seeded with the demo organisation, explicitly.
     """
     settings = load_settings(
-        None, data_dir=data_dir, model=KOREAN_MODEL, asr={"language_check": False}
+        None,
+        data_dir=data_dir,
+        model=KOREAN_MODEL,
+        asr={"language_check": False},
+        connectors={"local": {"seed_demo": True}},
     )
     return settings.model_copy(update=overrides)
 

@@ -13,8 +13,11 @@ from assistant.models import EventDraft, OutgoingMessage
 from connectors import registry
 from connectors.local import LocalConnector
 from connectors.local.demo import open_demo_store
-from connectors.ports import CalendarPort, Connector, DirectoryPort, MessagingPort
+from connectors.ports import CalendarPort, Connector, ContactPage, DirectoryPort, MessagingPort
 from tests.conftest import NOW, ZONE
+
+#: The table that asks for the demo organisation (an empty store is never seeded otherwise).
+SEEDED = {"seed_demo": True}
 
 
 def _context(tmp_path: Path) -> registry.ConnectorContext:
@@ -22,7 +25,7 @@ def _context(tmp_path: Path) -> registry.ConnectorContext:
 
 
 async def test_it_implements_every_port(tmp_path: Path) -> None:
-    conn = LocalConnector.from_config({}, _context(tmp_path))
+    conn = LocalConnector.from_config(SEEDED, _context(tmp_path))
     try:
         for port in (Connector, MessagingPort, CalendarPort, DirectoryPort):
             assert isinstance(conn, port)
@@ -33,7 +36,7 @@ async def test_it_implements_every_port(tmp_path: Path) -> None:
 
 
 async def test_send_read_and_calendar_round_trip(tmp_path: Path) -> None:
-    conn = LocalConnector.from_config({}, _context(tmp_path))
+    conn = LocalConnector.from_config(SEEDED, _context(tmp_path))
     try:
         receipt = await conn.send(OutgoingMessage("k", "u-li-wen", "Li Wen", "on my way"))
         recent = await conn.recent_messages(receipt.conversation_id)
@@ -50,7 +53,7 @@ async def test_send_read_and_calendar_round_trip(tmp_path: Path) -> None:
 
 
 async def test_directory_pages_cover_everyone_once(tmp_path: Path) -> None:
-    conn = LocalConnector.from_config({}, _context(tmp_path))
+    conn = LocalConnector.from_config(SEEDED, _context(tmp_path))
     try:
         seen, cursor = [], None
         while True:
@@ -81,6 +84,27 @@ async def test_incoming_yields_messages_written_after_it_starts(tmp_path: Path) 
         assert (message.sender_name, message.body) == ("Zhang San", "gate is open")
     finally:
         await stream.aclose()
+        await conn.aclose()
+
+
+async def test_an_empty_store_stays_empty_and_says_how_to_seed_it(tmp_path: Path) -> None:
+    conn = LocalConnector.from_config({}, _context(tmp_path))
+    try:
+        assert conn.store.is_empty
+        assert await conn.list_contacts() == ContactPage(())
+        note = conn.start_note()
+        assert note is not None
+        assert "is empty" in note
+        assert "drivetalk demo-data" in note
+    finally:
+        await conn.aclose()
+
+
+async def test_a_seeded_store_has_nothing_to_say_at_start(tmp_path: Path) -> None:
+    conn = LocalConnector.from_config(SEEDED, _context(tmp_path))
+    try:
+        assert conn.start_note() is None
+    finally:
         await conn.aclose()
 
 

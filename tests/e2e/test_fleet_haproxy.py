@@ -33,6 +33,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def environment(root: Path, database_url: str) -> dict[str, str]:
+    """The replicas' environment; their config file seeds each local store with the demo."""
+    config = root / "xdg" / "drivetalk" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[connectors.local]\nseed_demo = true\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVETALK_")}
     return env | {
         "DRIVETALK_DATA_DIR": str(root / "data"),

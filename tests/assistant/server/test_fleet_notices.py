@@ -25,8 +25,8 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from assistant.backend import build_backend
+from assistant.compose import contacts_of, directory_for
 from assistant.config import ServerLimits, ServerSettings, Settings, TTSSettings
-from assistant.dialog.session import all_contacts
 from assistant.models import OutgoingMessage
 from assistant.server.app import create_app
 from assistant.storage.postgres import PostgresDatabase
@@ -63,7 +63,8 @@ def late_delivery_elsewhere(settings: Settings, vehicle: str) -> str:
     connector = build_backend(settings, "local", data_dir=settings.data_dir / "tenants" / "acme")
 
     async def deliver() -> str:
-        people = [c for c in await all_contacts(connector) if c.kind == "person"]
+        directory = directory_for(settings, connector)
+        people = [c for c in await contacts_of(directory) if c.kind == "person"]
         body = f"on my way {uuid.uuid4().hex[:6]}"
         message = OutgoingMessage(uuid.uuid4().hex, people[0].id, people[0].name, body)
         entry = outbox.enqueue(message, owner=vehicle)  # claimed by A: the others leave it

@@ -103,6 +103,14 @@ class ASRSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    engine: str = Field(
+        default="vosk",
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description=(
+            "speech recognizer: vosk (a model per language, `drivetalk model pull`) or "
+            "pocketsphinx (English only, model in its wheel: pip install 'drivetalk[sphinx]')"
+        ),
+    )
     alternatives: int = Field(default=5, ge=1, le=20, description="n-best list size")
     vad: Literal["auto", "silero", "webrtc"] = Field(
         default="auto",

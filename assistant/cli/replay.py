@@ -26,6 +26,7 @@ from assistant.errors import (
     TTSUnavailableError,
     UserInputError,
 )
+from assistant.models import Contact
 from assistant.replay.backend import configured_backend, fresh_local_backend
 from assistant.replay.baseline import Tolerance, compare, load_baseline
 from assistant.replay.gate import combine, from_options, gate_thresholds
@@ -262,7 +263,9 @@ def _listeners(
     models = []
     for locale in manifest.locales():
         try:
-            transcriber, choice = transcriber_from_settings(settings, locale=locale, model=model)
+            transcriber, choice = transcriber_from_settings(
+                settings, locale=locale, model=model, names=directory_names(manifest.contacts)
+            )
         except (ModelLanguageError, ModelNotFoundError) as exc:
             language = locale_language(locale)
             raise type(exc)(
@@ -272,6 +275,25 @@ def _listeners(
         listeners[locale] = Listener(transcriber, config)
         models.append(f"{choice.path} ({choice.source})")
     return listeners, f"audio mode, model {', '.join(dict.fromkeys(models))}"
+
+
+def directory_names(contacts: Sequence[Contact] | None = None) -> tuple[str, ...]:
+    """Names in the replay's directory (``contacts``, else the demo organisation).
+
+    For a speech engine that learns them (pocketsphinx's generated model).
+    """
+    if contacts is not None:
+        names = [c.name for c in contacts] + [a for c in contacts for a in c.aliases if a.isascii()]
+        names += [c.department for c in contacts if c.department]
+        return tuple(dict.fromkeys(names))
+    from connectors.local.demo import load_demo_organisation
+
+    org = load_demo_organisation()
+    people = [org["me"], *org.get("people", ())]
+    names = [p["name"] for p in (*people, *org.get("groups", ()))]
+    names += [a for p in people for a in p.get("aliases", ()) if a.isascii()]
+    names += [p["department"] for p in people if p.get("department")]
+    return tuple(dict.fromkeys(names))
 
 
 def _synthesizers(settings: Settings, locales: Sequence[str]) -> dict[str, Synthesizer] | None:

@@ -22,66 +22,62 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from assistant.backend import build_backend
-from assistant.config import DialogSettings, Settings
+from assistant.config import DialogSettings, Settings, default_cache_dir
 from assistant.delivery import open_outbox, worker_for
 from assistant.dialog.backend_calls import OutboxLike
-from assistant.dialog.names import NameBook
+from assistant.dialog.names import NameBook, sounds_alike
 from assistant.dialog.runner import DialogRunner, directory_names
 from assistant.dialog.sink import ShownAndSpoken, SpeechSink
 from assistant.dialog.state import DialogState, Policy
+from assistant.directory_source import Directory, all_contacts, build_directory, directory_parser
 from assistant.locales import Locale
 from assistant.models import Contact
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
 from connectors.ports import Connector, DirectoryPort
 from intents.parser import Parser
 
-#: Directory entries asked for per page.
-DIRECTORY_PAGE = 500
-#: A directory is read up to this many entries (a runaway pager cannot exhaust memory).
-MAX_CONTACTS = 200_000
 
+def policy_from(
+    settings: DialogSettings, locale: Locale = "en", *, directory: bool = True
+) -> Policy:
+    """The engine's policy from the validated ``[dialog]`` settings, speaking ``locale``.
 
-def policy_from(settings: DialogSettings, locale: Locale = "en") -> Policy:
-    """The engine's policy from the validated ``[dialog]`` settings, speaking ``locale``."""
+    ``directory``: whether names can be looked up at all (see ``[directory]``).
+    """
     return Policy(
         answer_timeout=settings.answer_timeout,
         confirm_timeout=settings.confirm_timeout,
         announcement_read=settings.announcement_read,
         max_spoken_chars=settings.max_spoken_chars,
         locale=locale,
+        directory=directory,
     )
 
 
-def directory_for(settings: Settings, backend: object) -> DirectoryPort | None:
-    """The directory names are resolved against, for ``backend`` (None: there is none).
+def directory_for(settings: Settings, backend: object, **options: Any) -> Directory:
+    """The directory names are resolved against, for ``backend``: ``[directory]``, else its own.
 
-    The one place a conversation's directory is chosen: today the backend's
-    own, when it has one.
+    The one place a conversation's directory is chosen
+    (:func:`assistant.directory_source.build_directory`; ``options`` are a
+    tenant's own ``choice``, ``tables``, ``base_dir``, ``data_dir``, ``now``).
+    Close it with ``aclose()``: a connector built for the directory alone
+    is closed with it, never the backend.
     """
-    del settings  # the [directory] table will choose here
-    return backend if isinstance(backend, DirectoryPort) else None
+    return build_directory(settings, backend, **options)
 
 
-async def contacts_of(directory: DirectoryPort | None) -> list[Contact]:
+async def contacts_of(directory: Directory | DirectoryPort | None) -> list[Contact]:
     """Every entry of ``directory`` (people and groups), page by page; [] without one."""
-    if directory is None:
-        return []
-    contacts: list[Contact] = []
-    cursor: str | None = None
-    while len(contacts) < MAX_CONTACTS:
-        page = await directory.list_contacts(cursor, DIRECTORY_PAGE)
-        contacts.extend(page.contacts)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    return contacts
+    if isinstance(directory, Directory):
+        return await directory.contacts()
+    return await all_contacts(directory)
 
 
 @runtime_checkable
@@ -114,10 +110,12 @@ def build_runner(
     locale: Locale,
     clock: Callable[[], datetime],
     speech: SpeechSink,
+    directory: bool = True,
     **options: Any,
 ) -> DialogRunner:
     """A runner speaking ``locale`` into ``speech``: its policy, recognizer names, message names.
 
+    ``directory`` False: no directory is configured, and the driver hears so.
     ``options`` are the runner's remaining fields (``owner``, ``timeouts``, ``new_id``).
     """
     contacts = tuple(contacts)
@@ -127,9 +125,10 @@ def build_runner(
         parser=parser,
         clock=clock,
         speech=speech,
-        state=DialogState(policy=policy_from(dialog, locale)),
+        state=DialogState(policy=policy_from(dialog, locale, directory=directory)),
         names=directory_names(contacts, locale),
-        name_book=NameBook.build(contacts, locale),
+        # Senders who sound like someone else are announced with their department.
+        name_book=NameBook.build(contacts, locale, sounds_alike(parser)),
         **options,
     )
 
@@ -145,6 +144,8 @@ class Session:
     worker: DeliveryWorker | None = None
     #: Said before the first turn (see :func:`start_notes`).
     notes: tuple[str, ...] = ()
+    #: Where names are looked up (``[directory]``, else the backend's own).
+    directory: Directory = field(default_factory=lambda: Directory(None))
     _delivering: asyncio.Task[None] | None = None
 
     def start_delivery(self) -> None:
@@ -164,6 +165,7 @@ class Session:
                 await self._delivering
         try:
             await self.runner.speech.aclose()
+            await self.directory.aclose()
             await self.connector.aclose()
         finally:
             self.outbox.close()
@@ -183,15 +185,22 @@ async def open_conversation(
     """
     connector = await asyncio.to_thread(build_backend, settings, zone=zone, now=clock)
     outbox: Outbox | None = None
+    directory = Directory(None)
     try:
+        directory = await asyncio.to_thread(directory_for, settings, connector, now=clock)
         outbox = await asyncio.to_thread(
             open_outbox, Path(settings.data_dir) / OUTBOX_FILE, settings.outbox
         )
-        contacts = await contacts_of(directory_for(settings, connector))
-        parser = await asyncio.to_thread(parser_for, contacts, settings.locale)
+        contacts = await directory.contacts()
+        # A contacts file's name index is kept in the cache between starts.
+        cache = default_cache_dir() / "contact-index"
+        parser = await asyncio.to_thread(
+            directory_parser, directory, contacts, settings.locale, cache
+        )
     except BaseException:
         if outbox is not None:
             outbox.close()
+        await directory.aclose()
         await connector.aclose()
         raise
     worker = worker_for(outbox, connector, settings.outbox)
@@ -206,5 +215,6 @@ async def open_conversation(
         speech=speech or ShownAndSpoken(),
         timeouts=timeouts,
         delivery=worker,
+        directory=directory.configured,
     )
-    return Session(runner, connector, outbox, worker, start_notes(connector))
+    return Session(runner, connector, outbox, worker, start_notes(connector), directory)

@@ -145,6 +145,15 @@ class ASRSettings(BaseModel):
             "dictated bodies, which keep trailing_silence_ms"
         ),
     )
+    answer_silence_ms: int = Field(
+        default=192,
+        ge=60,
+        le=10000,
+        description=(
+            "the pause that ends a closed answer (a yes/no, a choice) once heard; "
+            "at most early_silence_ms"
+        ),
+    )
     max_utterance_s: float = Field(default=15.0, gt=0, le=600)
     push_to_talk: bool = False
     decoders: int = Field(
@@ -186,6 +195,11 @@ class ASRSettings(BaseModel):
                 f"early_silence_ms ({self.early_silence_ms}) must not be longer than "
                 f"trailing_silence_ms ({self.trailing_silence_ms})"
             )
+        if self.answer_silence_ms > self.early_silence_ms:
+            raise ValueError(
+                f"answer_silence_ms ({self.answer_silence_ms}) must not be longer than "
+                f"early_silence_ms ({self.early_silence_ms})"
+            )
         return self
 
 
@@ -221,6 +235,15 @@ class WakeSettings(BaseModel):
         le=60,
         description="after the wake phrase, how long the driver has to start the command",
     )
+    min_share: float | None = Field(
+        default=0.4,
+        gt=0,
+        le=1,
+        description=(
+            "the phrase also counts when the n-best hypotheses opening with it hold this "
+            "share of the list's score (unset: only the best hypothesis counts)"
+        ),
+    )
 
     @field_validator("phrase")
     @classmethod
@@ -239,6 +262,26 @@ class DialogSettings(BaseModel):
     confirm_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds")
     announcement_read: Literal["always", "on_request", "never"] = "on_request"
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
+
+
+class DirectorySettings(BaseModel):
+    """Where names are looked up (``[directory]``), whatever the delivery backend.
+
+    ``path``: a CSV or JSON contacts file (the format ``--contacts`` reads);
+    ``connector``: another connector's directory, built from its own
+    ``[connectors.NAME]`` table. Neither: the backend's own directory, if it has one.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path | None = None
+    connector: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DirectorySettings:
+        if self.path is not None and self.connector is not None:
+            raise ValueError("set either directory.path or directory.connector, not both")
+        return self
 
 
 #: The fraction metrics a replay gate can hold at a lower bound (assistant.replay.metrics).
@@ -428,6 +471,7 @@ class Settings(BaseSettings):
     tts: TTSSettings = TTSSettings()
     dialog: DialogSettings = DialogSettings()
     outbox: OutboxSettings = OutboxSettings()
+    directory: DirectorySettings = DirectorySettings()
     server: ServerSettings = ServerSettings()
     replay: ReplaySettings = ReplaySettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.

@@ -4,7 +4,8 @@
 sets name the demo organisation's people (connectors/local/demo_org.yaml), so
 this script builds that directory and prints the figures and every miss.
 
-Run: ``.venv/bin/python benchmarks/driver_eval.py FILE [--half all|even|odd] [--misses]``
+Run: ``.venv/bin/python benchmarks/driver_eval.py FILE [--half all|even|odd] [--misses]
+[--locale en|zh]``
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ def main() -> None:
     args.add_argument("file", type=Path)
     args.add_argument("--half", choices=("all", "even", "odd"), default="all")
     args.add_argument("--misses", action="store_true")
+    args.add_argument("--locale", choices=("en", "zh"), default="en")
     options = args.parse_args()
     examples = list(read_examples(options.file))
     if options.half != "all":
         examples = [e for e in examples if is_even(e) == (options.half == "even")]
-    parser = Parser.from_contacts(demo_directory())
+    parser = Parser.from_contacts(demo_directory(), locale=options.locale)
     report = evaluate(parser, examples, NOW)
     print(
         f"- {options.file.name} ({options.half}): in-domain {report.in_domain_accuracy:.1%}"

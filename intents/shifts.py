@@ -40,6 +40,8 @@ class Shift:
     minutes: int
     start: int
     end: int
+    #: Whether the words said which way ("later", "forward"); "by an hour" alone did not.
+    directed: bool = True
 
 
 def find_shift(numbers: NumberWords, words: Sequence[str]) -> Shift | None:
@@ -55,7 +57,9 @@ def find_shift(numbers: NumberWords, words: Sequence[str]) -> Shift | None:
         if lo == i and direction_lo is None and direction_hi is None:
             continue  # "in 20 minutes", "for an hour": no move by an amount
         # The span is the amount only: "back", "forward" stay for the grammar.
-        return Shift(_sign(words, direction_lo, direction_hi) * minutes, lo, after)
+        sign = _sign(words, direction_lo, direction_hi)
+        directed = direction_lo is not None or direction_hi is not None or _forward(words)
+        return Shift(sign * minutes, lo, after, directed)
     return None
 
 
@@ -84,6 +88,10 @@ def _sign(words: Sequence[str], lo: int | None, hi: int | None) -> int:
     for index in (hi, lo):
         if index is not None:
             return -1 if words[index] in _EARLIER else 1
-    if any(w in ("forward", "earlier", "sooner") for w in words):
+    if _forward(words):
         return -1  # "bring the review forward by an hour"
     return 1  # "postpone/delay/move ... by an hour": later unless said otherwise
+
+
+def _forward(words: Sequence[str]) -> bool:
+    return any(w in ("forward", "earlier", "sooner") for w in words)

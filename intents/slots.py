@@ -109,9 +109,18 @@ class SlotFiller:
             elif kind == "text":
                 slots[slot] = _clean_text(tokens, lo, hi)
             elif kind == "contact":
-                slots[slot] = (
-                    heard if heard is not None and slot == "recipient" else self._name(words)
-                )
+                person = heard if heard is not None and slot == "recipient" else self._name(words)
+                slots[slot] = person
+                if slot == "recipient" and heard is None and not person.candidates:
+                    several = (
+                        self._several_said(tokens.surface(lo, hi).replace("、", "和"))
+                        if self.characters
+                        else self._several(words)
+                    )
+                    if several:  # "给李娜和徐静发消息", "no, to li na and xu jing": each person
+                        slots["recipients"] = several
+                        firsts = tuple(r.candidates[0] for r in several if r.candidates)
+                        slots[slot] = ContactResolution(self.join(words), firsts, ambiguous=True)
             elif self.characters:
                 # Pauses separate names too ("跟朱强 林涛 何军"): split the text as said.
                 slots[slot] = self.attendees(_PAUSES.sub(" 和 ", tokens.surface(lo, hi)))
@@ -122,7 +131,7 @@ class SlotFiller:
         unresolved = sum(
             1
             for s in match.template.requires
-            if s not in _TIME_SLOTS and not self._known(slots.get(s))
+            if s not in _TIME_SLOTS and s != "shift" and not self._known(slots.get(s))
         )
         unresolved += sum(1 for v in slots.values() if self._implausible(v))
         missing = sum(
@@ -322,7 +331,7 @@ class SlotFiller:
         words = tokens.words[lo:hi]
         several = self._several(words)
         if several:
-            firsts = tuple(r.candidates[0] for r in several)
+            firsts = tuple(r.candidates[0] for r in several if r.candidates)
             return ContactResolution(" ".join(words), firsts, ambiguous=True), several
         whole = self._name(words)
         if whole.candidates or len(words) < 2:
@@ -334,11 +343,36 @@ class SlotFiller:
         return whole, ()
 
     def _several(self, words: tuple[str, ...]) -> tuple[ContactResolution, ...]:
-        """Each person of "li na and xu jing", when every one of them is known."""
+        """Each person of "li na and xu jing", when the directory knows one of them
+        and every other part is a short name ("li na and bob": Bob is unknown, and
+        the dialog says so, rather than "and bob ..." becoming the body)."""
         if not any(w in _AND_WORDS for w in words[1:-1]):
             return ()
         people = self.attendees(" ".join(words))
-        if len(people) < 2 or not all(p.candidates for p in people):
+        if len(people) < 2 or not any(p.candidates for p in people):
+            return ()
+        if not all(p.candidates or self._name_like(p.query) for p in people):
+            return ()
+        return people
+
+    def _name_like(self, query: str) -> bool:
+        """A short unknown name ("bob", "jake miller"), not words of a sentence."""
+        words = query.split()
+        return 0 < len(words) <= 2 and all(
+            w.isalpha() and w not in self._body_edge and w not in self._pronouns for w in words
+        )
+
+    def _several_said(self, text: str) -> tuple[ContactResolution, ...]:
+        """Each person of "李娜和徐静" (Chinese), when one of them is known and every
+        other part is a name's length of characters (王小明: unknown, said so)."""
+        if not self._attendee_split.search(text):
+            return ()
+        people = self.attendees(text)
+        if len(people) < 2 or not any(p.candidates for p in people):
+            return ()
+        if not all(
+            p.candidates or (2 <= len(p.query) <= 4 and all(map(is_cjk, p.query))) for p in people
+        ):
             return ()
         return people
 

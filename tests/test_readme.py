@@ -146,3 +146,26 @@ def test_every_port_method_is_documented_with_its_parameters() -> None:
             assert documented, f"{port.__name__}.{name} is not in the README's port table"
             for parameter in parameters:
                 assert parameter in documented.group(1), f"{name}: {parameter} undocumented"
+
+
+async def test_the_directory_example_composes_a_file_with_the_webhook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.backend import build_backend
+    from assistant.config import load_settings
+    from assistant.directory_file import FileDirectory
+    from assistant.directory_source import build_directory
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ACME_WEBHOOK_SECRET", "acme-secret-0123456789")
+    (tmp_path / "people.csv").write_text("id,name\nemp-1042,Li Na\n", encoding="utf-8")
+    path = tmp_path / "config.toml"
+    path.write_text(block_after("`[directory]` names where", "toml"))
+    settings = load_settings(path, data_dir=tmp_path)
+    backend = build_backend(settings)
+    try:
+        directory = build_directory(settings, backend)
+        assert (backend.name, type(directory.port)) == ("webhook", FileDirectory)
+        assert [c.id for c in await directory.contacts()] == ["emp-1042"]
+    finally:
+        await backend.aclose()

@@ -9,8 +9,10 @@ recognizer side by side, and yields events: ``SpeechStarted`` (and
 A caller that knows what answer it waits for passes ``complete``, a
 "complete enough?" predicate on the partial transcript: while it holds, a
 short pause (``early_silence_ms``) ends the utterance instead of the long
-trailing silence. The listener knows no language; the predicate is the
-conversation's (see :mod:`assistant.dialog.early_end`).
+trailing silence, and the partial judged complete is the utterance's final
+(no flush of the recognizer after the endpoint). The listener knows no
+language; the predicate is the conversation's (see
+:mod:`assistant.dialog.early_end`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from assistant.asr.aio import AsyncSession
 from assistant.asr.base import Transcriber
 from assistant.asr.events import BargeIn, Event, Final, Partial, SpeechEnded, SpeechStarted
-from assistant.audio.endpoint import Boundary, EndpointConfig, EndpointStream
+from assistant.audio.endpoint import (
+    Boundary,
+    Completeness,
+    EndpointConfig,
+    Endpointer,
+    EndpointStream,
+)
 from assistant.audio.vad import resolve_vad
+from assistant.models import Hypothesis
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,9 @@ STALL_SECONDS = 5.0
 #: (``max_utterance_s``) in wall-clock time, so a stream that trickles audio
 #: slower than real time cannot hold a decoder for long either.
 SLOW_STREAM_FACTOR = 2.0
+#: An utterance that ended early hands its recognizer back this much later,
+#: after the reply's parse, dialog and first audio (seconds).
+BACKGROUND_CLOSE_DELAY_S = 0.3
 
 
 class PreRoll:
@@ -96,6 +108,8 @@ class Listener:
         self.stall_seconds = stall_seconds
         #: Set while the assistant is talking: speech starting then yields BargeIn.
         self.assistant_speaking = False
+        #: Sessions of utterances that ended early, being closed in the background.
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def listen(
         self,
@@ -103,8 +117,9 @@ class Listener:
         *,
         grammar: Sequence[str] | None = None,
         is_speaking: Callable[[], bool] | None = None,
-        complete: Callable[[str], bool] | None = None,
+        complete: Callable[[str], bool | Completeness] | None = None,
         leading_silence_ms: int | None = None,
+        partial_final: bool = True,
     ) -> AsyncIterator[Event]:
         """Yield the events of the next utterance in ``chunks``, ending with a Final.
 
@@ -120,7 +135,12 @@ class Listener:
         :data:`SLOW_STREAM_FACTOR` times ``max_utterance_s`` of wall-clock time.
         ``complete(partial_text)`` says whether what was heard so far is a
         complete answer; each new partial asks again (see
-        :meth:`~assistant.audio.endpoint.Endpointer.hurry`).
+        :meth:`~assistant.audio.endpoint.Endpointer.hurry`). An utterance
+        that ended early on such a partial, with no newer partial since,
+        has that partial as its final (one alternative, no word times):
+        the recognizer is not flushed; ``partial_final=False`` always waits
+        for the recognizer's final (the wake spotter needs its word
+        confidences).
         ``leading_silence_ms`` overrides, for this utterance, how long to wait
         for speech before ending with ``no_speech``.
         """
@@ -128,8 +148,11 @@ class Listener:
         stream = self._stream_of(chunks)
         endpointer = stream.utterance(leading_silence_ms)
         session = await AsyncSession.open(self.transcriber, grammar)
+        closing_here = True  # False once the session is handed to a background close
         preroll = PreRoll(self._preroll_bytes())
         deadline: float | None = None  # wall clock, once speech has started
+        latest = ""  # the newest partial transcript
+        judged: str | None = None  # the partial ``complete`` last held for, while it holds
         source = aiter(chunks)
         try:
             while not endpointer.done:
@@ -143,33 +166,96 @@ class Listener:
                     preroll.add(chunk)
                 if deadline is None and any(b.kind == "start" for b in boundaries):
                     deadline = self._utterance_deadline()
-                if deadline is not None and preroll.held:
+                answered = partial_final and self._answered(endpointer)
+                if deadline is not None and preroll.held and not answered:
                     # Decode only once the VAD hears speech: a connected but
                     # silent car costs no recognizer time.
                     partials = await session.accept(preroll.take())
+                if partials:
+                    latest = partials[-1].text
                 if complete is not None and partials and endpointer.in_speech:
-                    boundaries += endpointer.hurry(complete(partials[-1].text))
-                for boundary in boundaries:
-                    if boundary.kind == "start":
-                        for event in self._start_events(boundary, speaking):
-                            yield event
-                if endpointer.in_speech or endpointer.done:
-                    for partial in partials:
-                        yield partial
-                for boundary in boundaries:
-                    if boundary.kind == "end":
-                        yield SpeechEnded(time=boundary.time, reason=boundary.reason or "silence")
+                    level = complete(latest)
+                    judged = latest if level else None
+                    boundaries += endpointer.hurry(level)
+                for event in self._chunk_events(boundaries, partials, endpointer, speaking):
+                    yield event
                 if any(b.reason == "no_speech" for b in boundaries):
                     await session.aclose()
                     yield Final(text="")
                     return
-            final = await session.finish()
-            # Release the worker before the last yield: a consumer that stops
-            # iterating at the Final never resumes this generator.
-            await session.aclose()
-            yield final
+            answer = self._answer_heard(endpointer, judged, latest) if partial_final else None
+            if answer is not None:
+                # Ended early because this partial answers the open question:
+                # it is the answer. The recognizer's flush (its final pass,
+                # 60-120 ms with the Korean model here, and what resetting a
+                # pooled decoder costs too) would only delay the reply, so the
+                # session is closed in the background.
+                closing_here = False
+                self._close_later(session)
+                yield Final(text=answer, alternatives=(Hypothesis(answer),))
+            else:
+                # Release the worker before the last yield: a consumer that
+                # stops iterating at the Final never resumes this generator.
+                yield await self._finish(session)
         finally:
+            if closing_here:
+                await session.aclose()
+
+    def _chunk_events(
+        self,
+        boundaries: list[Boundary],
+        partials: list[Partial],
+        endpointer: Endpointer,
+        speaking: Callable[[], bool],
+    ) -> list[Event]:
+        """What one chunk gave, in order: start (and barge-in), partials, end."""
+        events: list[Event] = []
+        for boundary in boundaries:
+            if boundary.kind == "start":
+                events += self._start_events(boundary, speaking)
+        if endpointer.in_speech or endpointer.done:
+            events += partials
+        events += [
+            SpeechEnded(time=b.time, reason=b.reason or "silence")
+            for b in boundaries
+            if b.kind == "end"
+        ]
+        return events
+
+    @staticmethod
+    def _answer_heard(endpointer: Endpointer, judged: str | None, latest: str) -> str | None:
+        """``judged`` if the utterance ended early on it and it is the newest partial."""
+        return judged if judged == latest and endpointer.ended_early else None
+
+    @staticmethod
+    async def _finish(session: AsyncSession) -> Final:
+        """The recognizer's final result, its session closed."""
+        final = await session.finish()
+        await session.aclose()
+        return final
+
+    @staticmethod
+    def _answered(endpointer: Endpointer) -> bool:
+        """Whether the utterance just ended early: the pause's audio needs no decoding."""
+        return endpointer.done and endpointer.ended_early
+
+    def _close_later(self, session: AsyncSession) -> None:
+        """Free ``session``'s recognizer off the caller's path (it is not waited for)."""
+
+        async def close() -> None:
+            # Resetting a vosk decoder costs as much CPU as its flush: let the
+            # reply be computed first (on a small machine they share a core).
+            await asyncio.sleep(BACKGROUND_CLOSE_DELAY_S)
             await session.aclose()
+
+        task = asyncio.get_running_loop().create_task(close())
+        self._closing.add(task)  # a strong reference until it is done
+        task.add_done_callback(self._closing.discard)
+
+    async def drain(self) -> None:
+        """Wait until every recognizer handed back in the background is free."""
+        while self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     def _stream_of(self, chunks: AsyncIterable[bytes]) -> EndpointStream:
         """The endpointing of ``chunks``: the one begun before, or a new stream."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from enum import IntEnum
 from typing import Literal
 
 from assistant.audio.vad import VAD_NAMES, VoiceDetector, make_classifier
@@ -22,6 +23,21 @@ from assistant.errors import ConfigError
 
 #: Why an utterance ended.
 EndReason = Literal["silence", "no_speech", "max_length", "end_of_stream"]
+
+
+class Completeness(IntEnum):
+    """How whole what was heard so far is, for the open question (:meth:`Endpointer.hurry`).
+
+    False-y only for :attr:`NO`, so it reads as the "complete enough?" bool.
+    """
+
+    #: Not (yet) an answer: the long pause (``trailing_silence_ms``).
+    NO = 0
+    #: A whole command or a name: ``early_silence_ms``.
+    COMPLETE = 1
+    #: A closed answer, a yes/no or a choice, nothing sensible can follow:
+    #: ``answer_silence_ms``.
+    CLOSED = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +61,8 @@ class EndpointConfig:
     #: The shorter pause that ends an utterance once the caller says what was
     #: heard is complete (:meth:`Endpointer.hurry`): a "yes", a full command.
     early_silence_ms: int = 200
+    #: The pause that ends a closed answer (a yes/no, a choice) once heard.
+    answer_silence_ms: int = 192
     max_utterance_s: float = 15.0
     push_to_talk: bool = False
 
@@ -64,6 +82,10 @@ class EndpointConfig:
             raise ConfigError(
                 "the early-end pause must be positive and no longer than the trailing silence"
             )
+        if not 0 < self.answer_silence_ms <= self.early_silence_ms:
+            raise ConfigError(
+                "the closed-answer pause must be positive and no longer than the early-end pause"
+            )
 
     @classmethod
     def from_settings(cls, asr: ASRSettings) -> EndpointConfig:
@@ -77,6 +99,7 @@ class EndpointConfig:
             leading_silence_ms=asr.leading_silence_ms,
             trailing_silence_ms=asr.trailing_silence_ms,
             early_silence_ms=asr.early_silence_ms,
+            answer_silence_ms=asr.answer_silence_ms,
             max_utterance_s=asr.max_utterance_s,
             push_to_talk=asr.push_to_talk,
         )
@@ -138,7 +161,8 @@ class Endpointer:
         self._voiced_run = 0
         self._silent_run = 0
         self._start: float | None = None
-        self._complete = False
+        self._complete = Completeness.NO
+        self._early = False
         self.done = False
 
     @property
@@ -147,20 +171,27 @@ class Endpointer:
         return self._start is not None and not self.done
 
     @property
-    def complete(self) -> bool:
-        """Whether the caller said that what was heard so far is a complete answer."""
+    def ended_early(self) -> bool:
+        """Whether the utterance ended on the short pause of a complete answer."""
+        return self._early
+
+    @property
+    def complete(self) -> Completeness:
+        """What the caller said of what was heard so far (:meth:`hurry`)."""
         return self._complete
 
-    def hurry(self, complete: bool) -> list[Boundary]:
+    def hurry(self, complete: bool | Completeness) -> list[Boundary]:
         """Say whether what was heard so far is complete (a "yes", a whole command).
 
-        While it is, a pause of ``early_silence_ms`` ends the utterance
-        instead of ``trailing_silence_ms``; speech going on past that pause
-        is still heard, and a later ``hurry(False)`` (the partial transcript
-        grew into something incomplete) brings the long pause back. Returns
-        the end boundary when the pause already heard is long enough now.
+        While it is, a pause of ``early_silence_ms`` (``True`` or
+        :attr:`Completeness.COMPLETE`) or ``answer_silence_ms``
+        (:attr:`Completeness.CLOSED`) ends the utterance instead of
+        ``trailing_silence_ms``; speech going on past that pause is still
+        heard, and a later ``hurry(False)`` (the partial transcript grew into
+        something incomplete) brings the long pause back. Returns the end
+        boundary when the pause already heard is long enough now.
         """
-        self._complete = complete
+        self._complete = Completeness(int(complete))
         if self.done or self._start is None or self.config.push_to_talk:
             return []
         return self._pause_check()
@@ -232,11 +263,21 @@ class Endpointer:
 
     def _pause_check(self) -> list[Boundary]:
         cfg = self.config
-        pause = cfg.early_silence_ms if self._complete else cfg.trailing_silence_ms
+        pause = self._pause()
         if self._silent_run == 0 or self._silent_run * self._frame_seconds * 1000 < pause:
             return []
         self.done = True
+        self._early = pause < cfg.trailing_silence_ms
         return [Boundary("end", self._at(self._frames_seen - self._silent_run), "silence")]
+
+    def _pause(self) -> int:
+        """The silence (ms) that ends the utterance now."""
+        cfg = self.config
+        if self._complete is Completeness.CLOSED:
+            return cfg.answer_silence_ms
+        if self._complete is Completeness.COMPLETE:
+            return cfg.early_silence_ms
+        return cfg.trailing_silence_ms
 
     def _max_length_check(self) -> list[Boundary]:
         assert self._start is not None

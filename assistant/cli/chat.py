@@ -41,6 +41,7 @@ from assistant.config import Settings
 from assistant.dialog.runner import DialogRunner
 from assistant.dialog.sink import ShownAndSpoken
 from assistant.dialog.turn import Turn
+from assistant.directory_source import missing_directory
 from assistant.errors import TTSUnavailableError, UserInputError
 from assistant.tts import Speaker, TextOnlySpeaker, locale_voice, open_speaker
 
@@ -60,6 +61,13 @@ _MIC_RATE = 16000
 @now_option
 @tz_option
 @click.option("--backend", metavar="NAME", help="Connector to use (default: configured, local).")
+@click.option(
+    "--contacts",
+    "contacts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Look names up in this contacts file (CSV or JSON, as parse reads), whatever the"
+    " backend: [directory] path for this run.",
+)
 @click.option(
     "--speak/--no-speak",
     default=None,
@@ -91,6 +99,7 @@ def command(
     now_text: str | None,
     tz_name: str | None,
     backend: str | None,
+    contacts_file: Path | None,
     speak: bool | None,
     mic: bool,
     locale_name: str | None,
@@ -107,7 +116,10 @@ def command(
     with --wake), or holding the floor with the space bar (--push-to-talk).
     """
     locale = locale_from(locale_name)
-    settings = settings_from(ctx, data_dir=data_dir, backend=backend, locale=locale)
+    directory = {"path": contacts_file} if contacts_file is not None else None
+    settings = settings_from(
+        ctx, data_dir=data_dir, backend=backend, locale=locale, directory=directory
+    )
     speech_in = mic or audio_in is not None
     if push_to_talk and not speech_in:
         raise UserInputError("--push-to-talk needs --mic or --audio-in")
@@ -169,6 +181,8 @@ async def _chat(settings: Settings, options: ChatOptions) -> None:
         speech=ShownAndSpoken(say_line, voice),
         timeouts=options.interactive,
     )
+    if not session.directory.configured:
+        _tell(missing_directory(settings.backend))
     background: list[asyncio.Task[None]] = []
     for note in session.notes:
         _tell(note)

@@ -7,6 +7,7 @@ embedded store (``--data-dir``) or a contacts file (``--contacts``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from datetime import datetime
@@ -84,9 +85,17 @@ def command(
     settings = settings_from(ctx, data_dir=data_dir, locale=locale)
     fixed_now = clock_from(settings, now_text, tz_name) if now_text else None
     zone = clock_from(settings, None, tz_name).tzinfo
+    # Without --contacts, the names chat would use: [directory], else the local store.
+    contacts_file = contacts_file or settings.directory.path
     if contacts_file is not None:
         cache = index_cache_dir(index_cache)
         parser = Parser.from_contacts_file(contacts_file, settings.locale, cache)
+    elif settings.directory.connector is not None:
+        # Only here: building a connector pulls in the network stack.
+        from assistant.directory_source import directory_contacts
+
+        contacts = asyncio.run(directory_contacts(settings))
+        parser = Parser.from_contacts(contacts, settings.locale)
     else:
         contacts = load_directory(None, settings.data_dir, fixed_now)
         parser = Parser.from_contacts(contacts, settings.locale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -55,6 +56,7 @@ def command(  # noqa: PLR0917 - one parameter per click option
     import uvicorn
 
     from assistant.audio.vad import resolve_vad
+    from assistant.directory_source import check_directory
     from assistant.server import logs
     from assistant.server.app import create_app
     from assistant.server.tls import tls_files
@@ -72,6 +74,10 @@ def command(  # noqa: PLR0917 - one parameter per click option
     verbose = bool(ctx.find_root().obj.get("verbose"))
     logging_settings = server.logging.model_copy(update={"level": "debug"}) if verbose else None
     logs.configure(logging_settings or server.logging)
+    # A bad [directory] is one error now; a backend without any directory is one line.
+    no_directory = check_directory(settings)
+    if no_directory is not None:
+        logging.getLogger("assistant.server").warning("%s", no_directory)
     app = create_app(settings)
     scheme = "https" if tls else "http"
     click.echo(f"drivetalk: serving on {scheme}://{server.host}:{server.port}/", err=True)

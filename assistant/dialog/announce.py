@@ -1,49 +1,39 @@
 """Announcing incoming messages: who and where, the body by policy, bursts summed up.
 
 While a task runs, incoming messages queue up (``DialogState.queued``) and
-are announced when it finishes. Several messages of one conversation become
-"3 new messages in Project Apollo". Whatever was announced last is what a
-following "reply" answers.
+the engine announces them when it finishes. Several messages of one
+conversation become "3 new messages in Project Apollo". Whatever was
+announced last is what a following "reply" answers. Reading the messages
+(policy "always", or "yes" to the offer) and replying are the engine's
+moves to the reading and sending flows.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.dialog.common import Outcome, ask, finish, p, say
-from assistant.dialog.events import Incoming, Utterance
+from assistant.dialog.common import Outcome, ask, finish, is_group_message, p, say
+from assistant.dialog.events import Utterance
 from assistant.dialog.prompts import phrase
-from assistant.dialog.read_flow import order_for_reading, start_reading
-from assistant.dialog.send_flow import is_group_message, start_reply
 from assistant.dialog.speech import count
 from assistant.dialog.state import DialogState, Offer
 from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext
 
 
-def on_incoming(state: DialogState, event: Incoming) -> Outcome:
-    """Announce now when free, otherwise queue for when the task ends."""
-    if not event.messages:
-        return state, ()
-    if state.busy:
-        return replace(state, queued=state.queued + event.messages), ()
-    return announce(state, event.messages)
-
-
-def announce(state: DialogState, messages: tuple[Message, ...], prefix: str = "") -> Outcome:
-    """Speak the headlines of ``messages``, then read, offer or stop by policy."""
-    ordered = order_for_reading(messages)
-    state = replace(state, last_heard=max(messages, key=lambda m: m.sent_at))
-    policy = state.policy.announcement_read
-    if policy == "always":
-        # Reading says who sent each message; only bursts need a headline.
-        lines = [prefix, *headlines(ordered, bursts_only=True)]
-        return start_reading(state, ordered, " ".join(x for x in lines if x))
+def announce(state: DialogState, ordered: tuple[Message, ...], prefix: str = "") -> Outcome:
+    """Speak the headlines of ``ordered`` (in reading order), then offer or stop by policy."""
+    state = replace(state, last_heard=max(ordered, key=lambda m: m.sent_at))
     lines = [prefix, *headlines(ordered)]
-    if policy == "never":
+    if state.policy.announcement_read == "never":
         return say(state, *lines)
     text = " ".join(x for x in (*lines, p("announce.offer", it=_it(ordered))) if x)
     return ask(state, text, "offer", ParseContext(Expect.YES_NO), task=Offer(ordered))
+
+
+def reading_intro(ordered: tuple[Message, ...], prefix: str = "") -> str:
+    """What leads a reading of just-announced messages (reading names each sender)."""
+    return " ".join(x for x in (prefix, *headlines(ordered, bursts_only=True)) if x)
 
 
 def headlines(messages: tuple[Message, ...], *, bursts_only: bool = False) -> list[str]:
@@ -72,14 +62,7 @@ def _it(messages: tuple[Message, ...]) -> str:
 
 
 def answer_offer(state: DialogState, offer: Offer, event: Utterance) -> Outcome:
-    """The driver answered "Want to hear it?"."""
-    intent = event.result.intent
-    if intent in (Intent.CONFIRM, Intent.NEXT, Intent.READ_MESSAGES, Intent.REPEAT):
-        return start_reading(state, offer.messages, "")
-    if intent is Intent.REPLY_MESSAGE:
-        # The newest announced message: the one the driver heard about last.
-        newest = max(offer.messages, key=lambda m: m.sent_at)
-        return start_reply(state, event.result, newest)
-    if intent in (Intent.DENY, Intent.CANCEL):
+    """The driver answered "Want to hear it?" with neither "yes" nor "reply" (the engine's)."""
+    if event.result.intent in (Intent.DENY, Intent.CANCEL):
         return finish(state, p("announce.later"))
     return ask(state, p("repair.yes_or_no"), "offer", ParseContext(Expect.YES_NO))

@@ -12,12 +12,21 @@ from datetime import datetime, timedelta
 from rapidfuzz import fuzz
 
 from assistant.dialog.actions import CancelEvent, CreateEvent, FetchEvents, Speak
-from assistant.dialog.common import Outcome, ask, finish, p, spoken, unsure_yes, wait_for
-from assistant.dialog.contacts import choice_question, pick, resolve, spoken_name
+from assistant.dialog.common import (
+    Outcome,
+    ask,
+    finish,
+    next_day_same_time,
+    p,
+    sentence_case,
+    spoken,
+    unsure_yes,
+    wait_for,
+)
+from assistant.dialog.contacts import choice_question, left_out, pick, resolve, spoken_name
 from assistant.dialog.events import Done, Failed, Fetched, Utterance
 from assistant.dialog.names import display_name
 from assistant.dialog.prompts import phrase
-from assistant.dialog.send_flow import sentence_case
 from assistant.dialog.speech import (
     at_time,
     clock,
@@ -25,6 +34,7 @@ from assistant.dialog.speech import (
     duration,
     each_or,
     join_names,
+    moment,
     period,
     span_minutes,
     tally,
@@ -121,10 +131,16 @@ def _apply_create(
     return advance_create(state, draft, now)
 
 
+#: Answers that say nothing about the meeting being drafted.
+_NO_ANSWER = (Intent.NONE, Intent.CONFIRM, Intent.DENY, Intent.NEXT)
+
+
 def _add_attendees(draft: NewEvent, resolutions: list[ContactResolution]) -> NewEvent:
     people, choices, dropped = list(draft.attendees), list(draft.open_choices), list(draft.dropped)
     for resolution in resolutions:
         found = resolve(resolution)
+        if found.contact is not None and found.contact in people:
+            continue  # named again in a correction ("... with li na at 4")
         if found.contact is not None:
             people.append(found.contact)
         elif found.candidates:
@@ -141,7 +157,7 @@ def advance_create(state: DialogState, draft: NewEvent, now: datetime, note: str
     lead = f"{note} " if note else ""
     if draft.dropped:
         names = join_names([spoken_name(n) for n in draft.dropped])
-        lead += p("calendar.dropped", names=names) + " "
+        lead += left_out(names) + " "
         draft = replace(draft, dropped=())
     if draft.open_choices:
         question, context = choice_question(draft.open_choices[0])
@@ -155,6 +171,12 @@ def advance_create(state: DialogState, draft: NewEvent, now: datetime, note: str
             state, lead + p("calendar.ask_time"), "time", ParseContext(Expect.TIME), task=draft
         )
     start, end = draft.start, event_end(draft)
+    later = next_day_same_time(start, now)
+    if later is not None:  # "at 9 this morning" when it is 11: questioned, never created
+        text = lead + p("calendar.past", when=moment(later, now))
+        return ask(
+            state, text, "confirm", ParseContext(Expect.YES_NO), task=replace(draft, proposed=later)
+        )
     action = FetchEvents(f"conflicts-{state.turn}", start, end)
     new, actions = wait_for(state, "fetching", draft, action)
     if not lead.strip():
@@ -209,15 +231,37 @@ def answer_create(state: DialogState, draft: NewEvent, event: Utterance, now: da
             draft, attendees=(*draft.attendees, chosen), open_choices=draft.open_choices[1:]
         )
         return advance_create(state, draft, now)
+    if state.waiting == "confirm" and draft.proposed is not None:
+        return _answer_past(state, draft, result, now)
     if state.waiting == "confirm":
         return _answer_create_confirm(state, draft, result, now)
-    if result.intent is Intent.NONE:
+    if result.intent in _NO_ANSWER:  # "um"; "yes" to "What's the meeting called?"
         return advance_create(state, draft, now, p("repair.not_understood"))
     if state.waiting == "title" and not isinstance(result.slots.get("title"), str):
         text = result.text.strip()
         if text and result.intent is not Intent.NONE:
             return advance_create(state, replace(draft, title=sentence_case(text)), now)
     return _apply_create(state, draft, result, now)
+
+
+def _answer_past(
+    state: DialogState, draft: NewEvent, result: ParseResult, now: datetime
+) -> Outcome:
+    """ "That's in the past. Did you mean 9 AM tomorrow?" """
+    assert draft.proposed is not None
+    assert draft.start is not None
+    if result.intent is Intent.CONFIRM and not unsure_yes(result):
+        shift = draft.proposed - draft.start
+        end = draft.end + shift if draft.end is not None else None
+        return advance_create(
+            state, replace(draft, start=draft.proposed, end=end, proposed=None), now
+        )
+    if result.intent is Intent.DENY:
+        return advance_create(state, replace(draft, start=None, end=None, proposed=None), now)
+    if result.intent is Intent.CREATE_EVENT and isinstance(result.slots.get("start"), datetime):
+        return _apply_create(state, replace(draft, proposed=None), result, now)
+    text = p("calendar.past", when=moment(draft.proposed, now))
+    return ask(state, text, "confirm", ParseContext(Expect.YES_NO))
 
 
 def _answer_create_confirm(

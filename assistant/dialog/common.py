@@ -2,21 +2,24 @@
 
 A flow handler returns an :data:`Outcome`: the next state and the actions
 to carry out. ``ask`` opens a numbered answer window (a :class:`Listen`),
-``finish`` closes the task and then speaks what waited for the dialog to be
-free: delivery notices and queued announcements.
+``finish`` closes the task and leaves its last words in
+``DialogState.closing``: the engine speaks them, leading whatever follows the
+task (a reading resumed, delivery notices, queued announcements). Flows use
+these helpers and never import one another; the engine moves between them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.dialog.actions import DialogAction, Listen, Speak
 from assistant.dialog.locale import current
 from assistant.dialog.prompts import prompt, vocabulary
-from assistant.dialog.state import DialogState, Task, Waiting
-from assistant.models import Intent
+from assistant.dialog.state import DialogState, Question, Task, Waiting
+from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext, ParseResult
 
 Outcome = tuple[DialogState, tuple[DialogAction, ...]]
@@ -78,6 +81,7 @@ def ask(
         waiting=waiting,
         turn=turn,
         last_spoken=text,
+        question=Question(text, context, vocab),
     )
     return new, (Speak(text), Listen(turn, context, words, timeout))
 
@@ -100,21 +104,14 @@ def choice_phrases(choices: tuple[str, ...]) -> tuple[str, ...]:
 
 def wait_for(state: DialogState, waiting: Waiting, task: Task, *actions: DialogAction) -> Outcome:
     """Start a connector action and wait for its result (no answer window)."""
-    return replace(state, task=task, waiting=waiting), actions
+    return replace(state, task=task, waiting=waiting, question=None), actions
 
 
 def finish(state: DialogState, *texts: str, **changes: Any) -> Outcome:
-    """End the current task, then speak notices and queued announcements."""
-    from assistant.dialog.announce import announce  # announce uses ask(): import late
-
-    done = replace(state, task=None, waiting="", **changes)
-    spoken = [t for t in (*texts, *done.notices) if t]
-    done = replace(done, notices=())
-    if done.queued:
-        queued = done.queued
-        done, actions = announce(replace(done, queued=()), queued, prefix=" ".join(spoken))
-        return done, actions
-    return say(done, *spoken)
+    """End the current task; the engine speaks ``texts`` and what follows the task."""
+    closing = tuple(t for t in texts if t)
+    done = replace(state, task=None, waiting="", closing=closing, question=None, failures=0)
+    return replace(done, **changes), ()
 
 
 def help_for(state: DialogState) -> str:
@@ -125,6 +122,29 @@ def help_for(state: DialogState) -> str:
 def unsure_yes(result: ParseResult) -> bool:
     """A confirmation heard too unclearly to act on."""
     return result.intent is Intent.CONFIRM and result.confidence < MIN_YES_CONFIDENCE
+
+
+def is_group_message(message: Message) -> bool:
+    """A message in a group chat (a direct chat is named after the other person)."""
+    return bool(message.conversation_name) and message.conversation_name != message.sender_name
+
+
+def sentence_case(text: str) -> str:
+    """Dictated text starts lower-case; a written message starts with a capital."""
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
+
+
+def next_day_same_time(when: datetime, now: datetime) -> datetime | None:
+    """For a timed moment already past, the first day after it at that time; else None.
+
+    A bare day ("today", midnight) is never past: it is the whole day.
+    """
+    local = when.astimezone(now.tzinfo)
+    if when >= now or (local.hour, local.minute) == (0, 0):
+        return None
+    days = (now - when).days + 1
+    return when + timedelta(days=days)
 
 
 def p(key: str, **values: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from assistant.dialog.locale import current
+from assistant.dialog.locale import current, has_directory
 from assistant.dialog.names import department, display_name
 from assistant.dialog.prompts import phrase, prompt
 from assistant.dialog.speech import alternatives
@@ -93,11 +93,22 @@ def pick(candidates: tuple[Contact, ...], slots: Mapping[str, SlotValue]) -> Con
 
 
 def unknown_name(query: str) -> str:
-    """ "I don't know anyone called Bob."; "my wife": "I can't find your wife ..." """
+    """ "I don't know anyone called Bob."; "my wife": "I can't find your wife ..."
+
+    Without any directory the reason is that, whatever the name.
+    """
+    if not has_directory():
+        return prompt("contact.no_directory")
     who = _relation(query)
     if who:
         return prompt("contact.unknown_relation", who=who)
     return prompt("contact.unknown", name=spoken_name(query))
+
+
+def left_out(names: str) -> str:
+    """ "I don't know Bob, so I left them out." (attendees), or why no name is known."""
+    key = "calendar.dropped" if has_directory() else "calendar.dropped_no_directory"
+    return prompt(key, names=names)
 
 
 def _relation(query: str) -> str:

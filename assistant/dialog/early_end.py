@@ -15,6 +15,7 @@ runner joins them (:meth:`~assistant.dialog.runner.DialogRunner.complete_enough`
 
 from __future__ import annotations
 
+from assistant.audio.endpoint import Completeness
 from assistant.models import Intent
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult
 
@@ -49,6 +50,24 @@ _DICTATION = frozenset({Expect.BODY, Expect.TITLE, Expect.TIME})
 def answer_kind(context: ParseContext) -> str:
     """The kind of answer the open question wants: a label for measurements."""
     return "command" if context.expect is Expect.ANYTHING else context.expect.value
+
+
+#: Questions whose answers are closed: once a yes or a choice is heard,
+#: nothing the driver adds changes it ("yes | please", "the second one | thanks"),
+#: so the shortest pause ends it (``[asr] answer_silence_ms``).
+_CLOSED = frozenset({Expect.YES_NO, Expect.CHOICE})
+
+
+def completeness(result: ParseResult, context: ParseContext) -> Completeness:
+    """How whole ``result`` (the parse of a partial transcript) is for ``context``.
+
+    :attr:`~Completeness.CLOSED` for an answer to a yes/no or a choice,
+    :attr:`~Completeness.COMPLETE` for a name or a whole command, else
+    :attr:`~Completeness.NO` (see :func:`is_complete`).
+    """
+    if not is_complete(result, context):
+        return Completeness.NO
+    return Completeness.CLOSED if context.expect in _CLOSED else Completeness.COMPLETE
 
 
 def is_complete(result: ParseResult, context: ParseContext) -> bool:

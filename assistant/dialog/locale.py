@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from assistant.locales import Locale
 
 _CURRENT: ContextVar[Locale] = ContextVar("drivetalk_dialog_locale", default="en")
+_DIRECTORY: ContextVar[bool] = ContextVar("drivetalk_dialog_directory", default=True)
 
 
 def current() -> Locale:
@@ -24,11 +25,22 @@ def current() -> Locale:
     return _CURRENT.get()
 
 
+def has_directory() -> bool:
+    """Whether names can be looked up in the step in progress (True outside a step)."""
+    return _DIRECTORY.get()
+
+
 @contextmanager
-def speaking(locale: Locale) -> Iterator[None]:
-    """Speak ``locale`` inside the ``with`` block (contexts nest and unwind)."""
+def speaking(locale: Locale, *, directory: bool = True) -> Iterator[None]:
+    """Speak ``locale`` inside the ``with`` block (contexts nest and unwind).
+
+    ``directory`` False: no directory is configured, so an unknown name is
+    explained by that rather than by the name.
+    """
     token = _CURRENT.set(locale)
+    looked_up = _DIRECTORY.set(directory)
     try:
         yield
     finally:
+        _DIRECTORY.reset(looked_up)
         _CURRENT.reset(token)

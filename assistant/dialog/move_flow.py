@@ -16,7 +16,15 @@ from datetime import datetime, time, timedelta
 from rapidfuzz import fuzz
 
 from assistant.dialog.actions import CancelEvent, CreateEvent, FetchEvents
-from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
+from assistant.dialog.common import (
+    Outcome,
+    ask,
+    finish,
+    next_day_same_time,
+    p,
+    unsure_yes,
+    wait_for,
+)
 from assistant.dialog.contacts import resolve, unknown_name
 from assistant.dialog.events import Done, Failed, Fetched, Utterance
 from assistant.dialog.names import display_name
@@ -43,6 +51,7 @@ def start_move(state: DialogState, result: ParseResult, now: datetime) -> Outcom
         day_end=end if isinstance(end, datetime) else None,
     )
     wanted = _with_new_time(wanted, slots.get("new_start"), slots.get("keep"))
+    wanted = _with_shift(replace(wanted, earlier=slots.get("earlier") is True), slots.get("shift"))
     attendees = slots.get("attendees")
     for resolution in attendees if isinstance(attendees, tuple) else ():
         if not isinstance(resolution, ContactResolution):
@@ -63,7 +72,20 @@ def start_move(state: DialogState, result: ParseResult, now: datetime) -> Outcom
 def _with_new_time(wanted: Moving, new_start: object, keep: object) -> Moving:
     if not isinstance(new_start, datetime):
         return wanted
-    return replace(wanted, new_start=new_start, keep=keep if isinstance(keep, str) else "")
+    kept = keep if isinstance(keep, str) else ""
+    return replace(wanted, new_start=new_start, keep=kept, shift=None)
+
+
+def _with_shift(wanted: Moving, shift: object, *, undirected: bool = False) -> Moving:
+    """ "by an hour", "back a day", "提前半小时": the new time is the meeting's own, shifted.
+
+    An amount said without a way ("by an hour") after "bring it forward" goes earlier.
+    """
+    if not isinstance(shift, int) or isinstance(shift, bool) or shift == 0:
+        return wanted
+    if wanted.earlier and undirected:
+        shift = -abs(shift)
+    return replace(wanted, shift=shift, new_start=None, keep="")
 
 
 def _window(wanted: Moving, now: datetime) -> tuple[datetime, datetime]:
@@ -148,15 +170,29 @@ def _chosen(state: DialogState, wanted: Moving, now: datetime, lead: str = "") -
     """The meeting is known: ask where to, or check the new time."""
     chosen = wanted.chosen
     assert chosen is not None
+    if wanted.shift is not None and wanted.new_start is None:
+        return _check(state, wanted, chosen.start + timedelta(minutes=wanted.shift), now)
     if wanted.new_start is None:
         question = p("move.ask_time", title=chosen.title)
         text = f"{lead} {question}" if lead else question
         return ask(state, text, "time", ParseContext(Expect.TIME), task=wanted)
     # A correction ("make it 11 am") keeps the day of the time just proposed.
     target = new_time(wanted.target or chosen.start, wanted.new_start, wanted.keep, now)
+    return _check(state, wanted, target, now)
+
+
+def _check(state: DialogState, wanted: Moving, target: datetime, now: datetime) -> Outcome:
+    """Question a new time already past; else look for what is already there."""
+    chosen = wanted.chosen
+    assert chosen is not None
     if target == chosen.start:
         return finish(state, p("move.already", title=chosen.title, when=at_time(target, now)))
-    wanted = replace(wanted, target=target, conflicts=())
+    later = next_day_same_time(target, now)
+    if later is not None:  # "to 9 this morning" when it is 11: questioned, never moved
+        wanted = replace(wanted, proposed=later)
+        text = p("calendar.past", when=moment(later, now))
+        return ask(state, text, "confirm", ParseContext(Expect.YES_NO), task=wanted)
+    wanted = replace(wanted, target=target, conflicts=(), proposed=None)
     end = target + (chosen.end - chosen.start)
     return wait_for(state, "fetching", wanted, FetchEvents(f"move-at-{state.turn}", target, end))
 
@@ -203,12 +239,42 @@ def answer(state: DialogState, wanted: Moving, event: Utterance, now: datetime) 
         if isinstance(choice, int) and 0 <= choice < len(wanted.matches):
             return _chosen(state, replace(wanted, chosen=wanted.matches[choice]), now)
         return _ask_which(state, wanted, now, p("repair.not_understood"))
+    shift = result.slots.get("shift") if result.intent is Intent.CANCEL_EVENT else None
+    if isinstance(shift, int) and state.waiting in ("time", "confirm"):
+        # "an hour later", "push it back 30 minutes": from the meeting's own start.
+        undirected = result.slots.get("undirected") is True
+        moved = _with_shift(
+            replace(wanted, proposed=None, target=None), shift, undirected=undirected
+        )
+        return _chosen(state, moved, now)
     said = _said_time(result)
+    if wanted.proposed is not None:
+        return _answer_past(state, wanted, result, said, now)
     if state.waiting == "time":
         if said is None:
             return _chosen(state, wanted, now, p("repair.not_understood"))
         return _chosen(state, _with_new_time(wanted, *said), now)
     return _answer_confirm(state, wanted, result, said, now)
+
+
+def _answer_past(
+    state: DialogState,
+    wanted: Moving,
+    result: ParseResult,
+    said: tuple[datetime, str] | None,
+    now: datetime,
+) -> Outcome:
+    """ "That's in the past. Did you mean 9 AM tomorrow?" """
+    assert wanted.proposed is not None
+    assert wanted.chosen is not None
+    if result.intent is Intent.CONFIRM and not unsure_yes(result):
+        return _check(state, wanted, wanted.proposed, now)
+    if result.intent is Intent.DENY:
+        return _chosen(state, replace(wanted, new_start=None, keep="", proposed=None), now)
+    if said is not None:
+        return _chosen(state, _with_new_time(replace(wanted, proposed=None), *said), now)
+    text = p("calendar.past", when=moment(wanted.proposed, now))
+    return ask(state, text, "confirm", ParseContext(Expect.YES_NO))
 
 
 def _said_time(result: ParseResult) -> tuple[datetime, str] | None:

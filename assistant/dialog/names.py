@@ -14,11 +14,11 @@ through it before the pure engine sees it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from assistant.dialog.locale import current
-from assistant.dialog.prompts import word
+from assistant.dialog.locale import current, speaking
+from assistant.dialog.prompts import phrase, word
 from assistant.locales import Locale, is_cjk
 from assistant.models import Contact, Message
 
@@ -51,32 +51,66 @@ def department(contact: Contact, locale: Locale | None = None) -> str:
     return word("departments", contact.department, locale or current())
 
 
+def sounds_alike(parser: object) -> Callable[[Contact], bool] | None:
+    """Whether a contact sounds like someone else, from a parser that knows
+    (:attr:`intents.parser.Parser.alike`); None for one that does not."""
+    alike = getattr(parser, "alike", None)
+    if alike is None:
+        return None
+    return lambda contact: bool(alike.of(contact))
+
+
 @dataclass(frozen=True, slots=True)
 class NameBook:
-    """Directory ids to display names in one locale, for renaming messages."""
+    """Directory ids to display names in one locale, for renaming messages.
+
+    With ``alike`` (does this person sound like someone else in the
+    directory?), a sender who does is named with their department, as the
+    read-backs name them: "New message from Li Wei in Sales."
+    """
 
     names: dict[str, str] = field(default_factory=dict)
+    locale: Locale = "en"
+    people: dict[str, Contact] = field(default_factory=dict)
+    alike: Callable[[Contact], bool] | None = None
 
     @classmethod
-    def build(cls, contacts: Iterable[Contact], locale: Locale) -> NameBook:
-        """Only names that differ are kept (none at all in English)."""
+    def build(
+        cls,
+        contacts: Iterable[Contact],
+        locale: Locale,
+        alike: Callable[[Contact], bool] | None = None,
+    ) -> NameBook:
+        """Only names that differ are kept (none at all in English) and, with
+        ``alike``, the people who may need their department said."""
         names = {}
+        people = {}
         for contact in contacts:
             shown = display_name(contact, locale)
             if shown != contact.name:
                 names[contact.id] = shown
-        return cls(names)
+            if alike is not None and contact.department and contact.kind == "person":
+                people[contact.id] = contact
+        return cls(names, locale, people, alike)
 
     def message(self, message: Message) -> Message:
         """``message`` with its sender and group named in the book's language."""
-        if not self.names:
+        if not self.names and not self.people:
             return message
-        sender = self.names.get(message.sender_id, message.sender_name)
+        sender = self._sender(message)
         if message.conversation_name == message.sender_name:  # a direct chat
             conversation = sender
         else:
             conversation = self.names.get(message.conversation_id, message.conversation_name)
         return replace(message, sender_name=sender, conversation_name=conversation)
+
+    def _sender(self, message: Message) -> str:
+        name = self.names.get(message.sender_id, message.sender_name)
+        person = self.people.get(message.sender_id)
+        if person is None or self.alike is None or not self.alike(person):
+            return name
+        with speaking(self.locale):
+            return phrase("choice_person", name=name, department=department(person))
 
     def messages(self, messages: Iterable[Message]) -> tuple[Message, ...]:
         """Every message renamed."""

@@ -1,4 +1,4 @@
-"""Reading unread messages aloud, one at a time, newest conversations first.
+"""Reading unread messages aloud, one at a time: urgent ones first, then newest conversations.
 
 After each message the driver can say "next", "repeat", "reply" or "stop".
 A message is marked read only right after it was spoken in full (the
@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from assistant.dialog.actions import DialogAction, FetchUnread, MarkRead, Speak
-from assistant.dialog.common import Outcome, ask, finish, p, spoken, wait_for
+from assistant.dialog.common import Outcome, ask, finish, is_group_message, p, spoken, wait_for
 from assistant.dialog.contacts import first_resolution
 from assistant.dialog.events import Fetched, Utterance
-from assistant.dialog.send_flow import is_group_message, start_reply
+from assistant.dialog.prompts import vocabulary
 from assistant.dialog.speech import count, split_for_speech, spoken_limit
-from assistant.dialog.state import DialogState, MessageDraft, Reading
+from assistant.dialog.state import DialogState, Reading
 from assistant.models import Intent, Message
 from intents.result import Expect, ParseContext, ParseResult
 
@@ -27,7 +27,7 @@ _STOP = (Intent.DENY, Intent.CANCEL)
 
 def start_read(state: DialogState, result: ParseResult) -> Outcome:
     """read_messages: fetch unread messages, optionally of one sender or chat."""
-    reading = Reading()
+    reading = Reading(urgent_only=result.slots.get("urgent_only") is True)
     for name in ("sender", "conversation"):
         resolution = result.slots.get(name)
         best = getattr(resolution, "best", None)
@@ -39,12 +39,13 @@ def start_read(state: DialogState, result: ParseResult) -> Outcome:
 
 
 def order_for_reading(messages: Iterable[Message]) -> tuple[Message, ...]:
-    """Newest conversations first; within a conversation, oldest message first."""
+    """Urgent messages first; then newest conversations first, each oldest message first."""
     by_conv: dict[str, list[Message]] = {}
     for message in sorted(messages, key=lambda m: m.sent_at):
         by_conv.setdefault(message.conversation_id, []).append(message)
     convs = sorted(by_conv.values(), key=lambda ms: ms[-1].sent_at, reverse=True)
-    return tuple(m for conv in convs for m in conv)
+    ordered = [m for conv in convs for m in conv]
+    return tuple([m for m in ordered if m.urgent] + [m for m in ordered if not m.urgent])
 
 
 def on_fetched(state: DialogState, reading: Reading, event: Fetched) -> Outcome:
@@ -54,12 +55,14 @@ def on_fetched(state: DialogState, reading: Reading, event: Fetched) -> Outcome:
         for m in event.messages
         if reading.sender_id in (None, m.sender_id)
         and reading.conversation_id in (None, m.conversation_id)
+        and (m.urgent or not reading.urgent_only)
     ]
     if not wanted:
-        return finish(state, p("read.none"))
+        return finish(state, p("read.none_urgent" if reading.urgent_only else "read.none"))
     messages = order_for_reading(wanted)
-    intro = p("read.count", count=count(len(messages), "unread message"))
-    return read_current(state, Reading(messages), intro)
+    noun = "urgent message" if reading.urgent_only else "unread message"
+    intro = p("read.count", count=count(len(messages), noun))
+    return read_current(state, replace(reading, messages=messages), intro)
 
 
 def start_reading(state: DialogState, messages: tuple[Message, ...], intro: str) -> Outcome:
@@ -93,7 +96,7 @@ def _after_message(state: DialogState, reading: Reading, spoken: DialogAction) -
     done: tuple[DialogAction, ...] = (spoken, MarkRead((message.id,)))
     left = len(reading.messages) - reading.index - 1
     if left == 0:
-        new, actions = finish(state, "" if reading.announced else p("read.all_done"))
+        new, actions = finish(state, _all_done(reading))
         return new, done + actions
     text = p("read.what_next", left=count(left, "more message"))
     new, actions = ask(state, text, "reading", ParseContext(), task=reading, vocab=_vocab())
@@ -101,8 +104,6 @@ def _after_message(state: DialogState, reading: Reading, spoken: DialogAction) -
 
 
 def _vocab() -> tuple[str, ...]:
-    from assistant.dialog.prompts import vocabulary
-
     return vocabulary("reading")
 
 
@@ -117,14 +118,7 @@ def answer(state: DialogState, reading: Reading, event: Utterance) -> Outcome:
         return _next(state, reading)
     if intent is Intent.REPEAT:
         return read_current(state, reading)
-    if intent is Intent.REPLY_MESSAGE:
-        named = first_resolution(event.result.slots) is not None
-        new, actions = start_reply(
-            state, event.result, None if named else reading.messages[reading.index]
-        )
-        if isinstance(new.task, MessageDraft):
-            new = replace(new, task=replace(new.task, resume=reading))
-        return new, actions
+    # "reply" is taken by the engine before this (a reply flow, then this reading resumed).
     if intent in _STOP:
         return stop(state, reading, reading.index + 1)
     text = p("repair.reading")
@@ -150,15 +144,22 @@ def _answer_rest(state: DialogState, reading: Reading, intent: Intent) -> Outcom
 
 def _next(state: DialogState, reading: Reading) -> Outcome:
     if reading.index + 1 >= len(reading.messages):
-        return finish(state, "" if reading.announced else p("read.all_done"))
+        return finish(state, _all_done(reading))
     return read_current(state, replace(reading, index=reading.index + 1, rest=""))
+
+
+def _all_done(reading: Reading) -> str:
+    """The end of a reading session ("" after an announcement: no summary)."""
+    if reading.announced:
+        return ""
+    return p("read.all_urgent_done" if reading.urgent_only else "read.all_done")
 
 
 def resume_after_reply(state: DialogState, reading: Reading, sent: str) -> Outcome:
     """The reply went out: carry on with the messages still to read."""
     left = len(reading.messages) - reading.index - 1
     if left <= 0:
-        return finish(state, sent, p("read.all_done"))
+        return finish(state, sent, _all_done(reading))
     text = f"{sent} {p('read.what_next', left=count(left, 'more message'))}"
     return ask(state, text, "reading", ParseContext(), task=reading, vocab=_vocab())
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from assistant.audio.endpoint import Completeness
 from assistant.dialog.actions import (
     DialogAction,
     Listen,
@@ -31,7 +32,7 @@ from assistant.dialog.actions import (
     StopSpeaking,
 )
 from assistant.dialog.backend_calls import OutboxLike, carry_out
-from assistant.dialog.early_end import is_complete
+from assistant.dialog.early_end import completeness
 from assistant.dialog.engine import step
 from assistant.dialog.events import (
     BargeIn,
@@ -43,7 +44,7 @@ from assistant.dialog.events import (
     Timeout,
     Utterance,
 )
-from assistant.dialog.names import NameBook, display_name
+from assistant.dialog.names import NameBook, display_name, sounds_alike
 from assistant.dialog.prompts import vocabulary
 from assistant.dialog.sink import ShownAndSpoken, SpeechSink
 from assistant.dialog.state import DialogState
@@ -161,16 +162,17 @@ class DialogRunner:
         window = self.window
         return window.context != ParseContext() or bool(window.vocabulary)
 
-    def complete_enough(self, heard: str) -> bool:
+    def complete_enough(self, heard: str) -> Completeness:
         """Whether ``heard`` (a partial transcript) already answers the open question.
 
         The listener's early-end predicate: true for a confident yes/no, a
         choice, a contact or a command without free text, never while a
-        body, a title or a time is being dictated (see :mod:`.early_end`).
+        body, a title or a time is being dictated (see :mod:`.early_end`);
+        a yes/no or a choice is :attr:`~Completeness.CLOSED` (shortest pause).
         """
         if not heard.strip():
-            return False
-        return is_complete(self.parse(heard), self.window.context)
+            return Completeness.NO
+        return completeness(self.parse(heard), self.window.context)
 
     async def hear(self, heard: str | Sequence[Hypothesis]) -> Turn:
         """One driver turn: typed text or an ASR n-best list, parsed, stepped, carried out.
@@ -209,7 +211,7 @@ class DialogRunner:
         self.parser = parser
         self.state = replace(self.state, policy=replace(self.state.policy, locale=locale))
         self.names = directory_names(contacts, locale)
-        self.name_book = NameBook.build(contacts, locale)
+        self.name_book = NameBook.build(contacts, locale, sounds_alike(parser))
 
     async def tick(self) -> None:
         """Fire a due answer-window timeout; call periodically."""

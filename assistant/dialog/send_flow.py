@@ -1,8 +1,11 @@
-"""Sending and replying: recipient -> body -> read-back -> "yes" -> outbox.
+"""Sending and replying: recipient(s) -> body -> read-back -> "yes" -> outbox.
 
 Nothing leaves the car without an explicit "yes" to a read-back that names
-the recipient and the whole body. The confirming utterance's ``event_id``
-becomes the idempotency key, so a retried delivery never sends twice.
+every recipient and the whole body; any change at the read-back ("no, to
+Zhang San", "make it urgent", "add that ...") is read back again in full.
+The confirming utterance's ``event_id`` becomes the idempotency key (one
+per recipient when there are several), so a retried delivery never sends
+twice. "The same message to X" reuses the body read back last.
 """
 
 from __future__ import annotations
@@ -10,22 +13,42 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.dialog.actions import SendMessage
-from assistant.dialog.common import Outcome, ask, finish, p, unsure_yes, wait_for
-from assistant.dialog.contacts import choice_question, first_resolution, pick, resolve, unknown_name
+from assistant.dialog.addressees import (
+    address,
+    next_pending,
+    recipients,
+    spoken_recipients,
+    target_of,
+    with_recipient,
+)
+from assistant.dialog.common import (
+    Outcome,
+    ask,
+    finish,
+    is_group_message,
+    p,
+    sentence_case,
+    unsure_yes,
+    wait_for,
+)
+from assistant.dialog.contacts import (
+    choice_question,
+    first_resolution,
+    pick,
+    spoken_name,
+    unknown_name,
+)
 from assistant.dialog.events import Done, Failed, Queued, Utterance
-from assistant.dialog.names import display_name
+from assistant.dialog.locale import has_directory
 from assistant.dialog.prompts import phrase
+from assistant.dialog.send_results import all_reported, announce_outcomes, record
+from assistant.dialog.speech import join_names
 from assistant.dialog.state import DialogState, MessageDraft, Target
 from assistant.errors import DialogError
-from assistant.models import Contact, Intent, Message, OutgoingMessage
+from assistant.models import Intent, Message, OutgoingMessage
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult
 
 _DRAFT_INTENTS = (Intent.SEND_MESSAGE, Intent.REPLY_MESSAGE)
-
-
-def target_of(contact: Contact) -> Target:
-    """A person or a group chat as a message target."""
-    return Target(contact.id, display_name(contact), to_group=contact.kind == "group")
 
 
 def reply_target(message: Message) -> Target:
@@ -35,16 +58,16 @@ def reply_target(message: Message) -> Target:
     return Target(message.sender_id, message.sender_name)
 
 
-def is_group_message(message: Message) -> bool:
-    """A message in a group chat (a direct chat is named after the other person)."""
-    return bool(message.conversation_name) and message.conversation_name != message.sender_name
-
-
 def start_send(state: DialogState, result: ParseResult) -> Outcome:
     """send_message from the idle state (all slots at once or piece by piece)."""
     slots = result.slots
-    if not _has_content(result) and state.kept_draft is not None:
-        return advance(replace(state, kept_draft=None), state.kept_draft, p("send.resumed"))
+    kept = state.kept_draft
+    if kept is not None and not has_content(result):
+        return advance(replace(state, kept_draft=None), kept, p("send.resumed"))
+    if kept is not None and slots.get("correction") is True:
+        # "make it urgent", "add that ...", "no, to Zhang San" after the draft was
+        # kept: the change is to that draft, read back in full again.
+        return _apply(replace(state, kept_draft=None), kept, result, p("send.resumed"))
     draft = MessageDraft(urgent=bool(slots.get("urgent", False)))
     return _apply(state, draft, result)
 
@@ -65,18 +88,28 @@ def answer(state: DialogState, draft: MessageDraft, event: Utterance) -> Outcome
     if state.waiting == "confirm":
         return _answer_confirm(state, draft, event)
     if state.waiting == "choice":
-        chosen = pick(draft.candidates, result.slots)
-        resolution = first_resolution(result.slots)
-        if chosen is None and resolution is not None and resolution.best is not None:
-            return _apply(state, draft, result)  # a different, unambiguous name instead
-        if chosen is None:
-            return advance(state, draft, p("repair.not_understood"))
-        return advance(state, replace(draft, target=target_of(chosen), candidates=()))
+        return _answer_choice(state, draft, result)
     if state.waiting == "body" and isinstance(result.slots.get("body"), str):
-        return advance(state, replace(draft, body=sentence_case(str(result.slots["body"]))))
+        return _apply(state, draft, result)
     if result.intent in _DRAFT_INTENTS or first_resolution(result.slots) is not None:
         return _apply(state, draft, result)
     return advance(state, draft, p("repair.not_understood"))
+
+
+def _answer_choice(state: DialogState, draft: MessageDraft, result: ParseResult) -> Outcome:
+    chosen = pick(draft.candidates, result.slots)
+    resolution = first_resolution(result.slots)
+    if chosen is None and resolution is not None and resolution.best is not None:
+        if draft.also or draft.later or draft.target is not None:
+            # One of several: the name answers this question only.
+            chosen = resolution.best
+        else:
+            return _apply(state, draft, result)  # a different, unambiguous name instead
+    if chosen is None:
+        return advance(state, draft, p("repair.not_understood"))
+    # Chosen between namesakes: the read-back says which one.
+    settled = with_recipient(replace(draft, candidates=()), target_of(chosen, distinguish=True))
+    return advance(state, next_pending(settled))
 
 
 def _answer_confirm(state: DialogState, draft: MessageDraft, event: Utterance) -> Outcome:
@@ -85,112 +118,140 @@ def _answer_confirm(state: DialogState, draft: MessageDraft, event: Utterance) -
         return advance(state, draft, p("repair.unsure_yes"))
     if result.intent is Intent.CONFIRM:
         return _send(state, draft, event)
-    if result.intent is Intent.DENY and not _has_content(result):
+    if result.intent is Intent.DENY and not has_content(result):
         return ask(state, p("send.denied"), "body", ParseContext(Expect.BODY))
-    if result.intent in _DRAFT_INTENTS and _has_content(result):
+    if result.intent in _DRAFT_INTENTS and has_content(result):
         return _apply(state, draft, result)
     return advance(state, draft, p("repair.yes_or_no"))
 
 
 def _send(state: DialogState, draft: MessageDraft, event: Utterance) -> Outcome:
-    if draft.target is None or not draft.body:
+    targets = recipients(draft)
+    if not targets or draft.candidates or draft.later or not draft.body:
         raise DialogError("a message draft was confirmed before it was complete")
     if not event.event_id:
         raise DialogError("a confirming utterance needs an event_id (the idempotency key)")
-    message = OutgoingMessage(
-        idempotency_key=event.event_id,
-        recipient_id=draft.target.id,
-        recipient_name=draft.target.name,
-        body=draft.body,
-        urgent=draft.urgent,
-        to_group=draft.target.to_group,
-        in_reply_to=draft.in_reply_to,
-    )
-    return wait_for(state, "sending", draft, SendMessage(f"send-{event.event_id}", message))
+    actions = []
+    for target in targets:
+        # One outbox entry per recipient, each with its own idempotency key.
+        key = event.event_id if len(targets) == 1 else f"{event.event_id}-{target.id}"
+        message = OutgoingMessage(
+            idempotency_key=key,
+            recipient_id=target.id,
+            recipient_name=target.name,
+            body=draft.body,
+            urgent=draft.urgent,
+            to_group=target.to_group,
+            in_reply_to=draft.in_reply_to,
+        )
+        actions.append(SendMessage(f"send-{key}", message))
+    sending = replace(draft, outcomes=tuple((a.request, "") for a in actions))
+    return wait_for(replace(state, last_body=draft.body), "sending", sending, *actions)
 
 
 def on_result(state: DialogState, draft: MessageDraft, event: Done | Failed | Queued) -> Outcome:
-    """The outbox reported on the message being sent.
+    """The outbox reported on the message to one recipient.
 
     Queued is not a failure: the message keeps its idempotency key in the
     outbox and no draft is kept, so the driver is never invited to send it
-    again as a new message (the receiver could get it twice).
+    again as a new message (the receiver could get it twice). With several
+    recipients the driver hears once every one of them is reported.
     """
-    name = draft.target.name if draft.target else ""
-    if isinstance(event, Queued):
-        return finish(state, p("send.queued", name=name))
-    if isinstance(event, Done):
-        sent = p("send.sent_urgent" if draft.urgent else "send.sent", name=name)
-        if draft.resume is not None:
-            from assistant.dialog.read_flow import resume_after_reply  # read_flow imports us
-
-            return resume_after_reply(state, draft.resume, sent)
-        return finish(state, sent)
-    return finish(state, p("send.failed", name=name, reason=event.reason), kept_draft=draft)
+    draft = record(draft, event)
+    if not all_reported(draft):
+        return replace(state, task=draft), ()
+    return announce_outcomes(state, draft)
 
 
 def on_timeout(state: DialogState, draft: MessageDraft) -> Outcome:
     """No answer: nothing is sent, the draft is kept, the driver is told."""
-    if draft.target is None and not draft.body:
+    targets = recipients(draft)
+    if not targets and not draft.body:
         return finish(state, p("timeout.nothing"))
-    name = draft.target.name if draft.target else ""
+    name = spoken_recipients(targets)
     key = "timeout.kept_to" if name else "timeout.kept"
     return finish(state, p(key, name=name), kept_draft=draft)
 
 
-def sentence_case(text: str) -> str:
-    """Dictated text starts lower-case; a written message starts with a capital."""
-    text = " ".join(text.split())
-    return text[:1].upper() + text[1:]
-
-
-def _has_content(result: ParseResult) -> bool:
-    return "body" in result.slots or first_resolution(result.slots) is not None
+def has_content(result: ParseResult) -> bool:
+    """Whether an utterance changes a draft (a name, a body, an edit of the draft)."""
+    slots = result.slots
+    return (
+        "body" in slots
+        or first_resolution(slots) is not None
+        or slots.get("urgent") is True
+        or slots.get("same_body") is True
+    )
 
 
 def _apply(state: DialogState, draft: MessageDraft, result: ParseResult, note: str = "") -> Outcome:
-    """Fold the slots of a (possibly correcting) utterance into the draft."""
+    """Fold the slots of a (possibly correcting or editing) utterance into the draft."""
     slots = result.slots
     body = slots.get("body")
     if isinstance(body, str) and body.strip():
-        draft = replace(draft, body=sentence_case(body))
+        text = sentence_case(body)
+        draft = replace(draft, body=added(draft.body, text) if slots.get("append") else text)
     if slots.get("urgent") is True:
         draft = replace(draft, urgent=True)
-    resolution = first_resolution(slots)
-    if isinstance(resolution, ContactResolution):
-        found = resolve(resolution)
-        if found.contact is not None:
-            # A named recipient replaces the message being answered, if any.
-            draft = replace(draft, target=target_of(found.contact), candidates=(), in_reply_to=None)
-        elif found.candidates:
-            draft = replace(draft, target=None, candidates=found.candidates)
+    notes = [note]
+    if slots.get("same_body") is True:
+        if state.last_body:
+            draft = replace(draft, body=state.last_body)
         else:
-            draft = replace(draft, target=None, candidates=())
-            note = " ".join(x for x in (note, unknown_name(found.unknown)) if x)
-    return advance(state, draft, note)
+            notes.append(p("send.no_earlier"))
+    several = slots.get("recipients")
+    resolution = first_resolution(slots)
+    if isinstance(several, tuple) and several:
+        addressed = address(draft, tuple(r for r in several if isinstance(r, ContactResolution)))
+        draft = addressed.draft
+        if addressed.unknown:
+            unknown = [spoken_name(name) for name in addressed.unknown]
+            notes.append(p("send.dropped", names=join_names(unknown)))
+    elif isinstance(resolution, ContactResolution):
+        addressed = address(draft, (resolution,))
+        draft = addressed.draft
+        if addressed.unknown and not has_directory():
+            # "Who should I send it to?" could never be answered: say why and stop.
+            return finish(state, p("send.no_directory"))
+        if addressed.unknown:
+            notes.append(unknown_name(addressed.unknown[0]))
+    return advance(state, draft, " ".join(n for n in notes if n))
+
+
+def added(body: str, more: str) -> str:
+    """ "I'm late" + "Bringing the contracts" -> "I'm late. Bringing the contracts"."""
+    if not body:
+        return more
+    ended = body if body[-1:] in _SENTENCE_ENDS else body + phrase("full_stop")
+    return phrase("append", first=ended, then=more)
 
 
 def advance(state: DialogState, draft: MessageDraft, note: str = "") -> Outcome:
     """Ask for whatever the draft still lacks, or read it back for confirmation."""
     lead = f"{note} " if note else ""
-    if draft.target is None and draft.candidates:
+    draft = next_pending(draft)
+    targets = recipients(draft)
+    if draft.candidates:
         question, context = choice_question(draft.candidates)
         return ask(state, lead + question, "choice", context, task=draft)
-    if draft.target is None:
+    if not targets and not has_directory():
+        return finish(state, lead + p("send.no_directory"))
+    if not targets:
         key = "send.ask_reply_recipient" if draft.is_reply else "send.ask_recipient"
         return ask(state, lead + p(key), "recipient", ParseContext(Expect.CONTACT), task=draft)
     if not draft.body:
         key = "send.ask_reply_body" if draft.is_reply else "send.ask_body"
-        text = lead + p(key, name=draft.target.name)
+        text = lead + p(key, name=spoken_recipients(targets))
         return ask(state, text, "body", ParseContext(Expect.BODY), task=draft)
+    state = replace(state, last_body=draft.body)
     return ask(state, lead + read_back(draft), "confirm", ParseContext(Expect.YES_NO), task=draft)
 
 
 def read_back(draft: MessageDraft) -> str:
-    """ "Here's your message to Li Wei: I'll be ten minutes late. Send it?" """
+    """ "Here's your message to Li Wei in Finance: I'll be ten minutes late. Send it?" """
     kind = phrase("reply") if draft.is_reply else phrase("message")
     urgency = phrase("urgent") if draft.urgent else ""
-    name = draft.target.name if draft.target else ""
+    name = spoken_recipients(recipients(draft))
     body = draft.body if draft.body[-1:] in _SENTENCE_ENDS else draft.body + phrase("full_stop")
     return p("send.confirm", kind=urgency + kind, name=name, body=body)
 

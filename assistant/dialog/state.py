@@ -15,6 +15,7 @@ from typing import Literal
 
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, Message
+from intents.result import ParseContext
 
 AnnouncementRead = Literal["always", "on_request", "never"]
 
@@ -29,6 +30,8 @@ class Policy:
     max_spoken_chars: int = 220
     #: The language the dialog speaks (prompts, times, names); the parser's too.
     locale: Locale = "en"
+    #: Whether names can be looked up at all (False: no directory is configured).
+    directory: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,23 @@ class Target:
     id: str
     name: str
     to_group: bool = False
+    #: What tells this person from same-sounding ones ("Finance"), said with the name.
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingName:
+    """A recipient after one still to choose (see MessageDraft.later), kept in spoken order.
+
+    ``sure``: the one candidate is the person (settled in turn, without a
+    question); otherwise the driver chooses between the candidates.
+    """
+
+    query: str
+    candidates: tuple[Contact, ...] = ()
+    sure: bool = False
+    #: The person sounds like someone else in the directory (the read-back says which).
+    alike: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +73,12 @@ class MessageDraft:
     candidates: tuple[Contact, ...] = ()
     #: The reading session a reply interrupted, resumed once the reply is sent.
     resume: Reading | None = None
+    #: More recipients ("to li na and xu jing"), in the order they were settled.
+    also: tuple[Target, ...] = ()
+    #: Names still to choose for, after the one ``candidates`` asks about.
+    later: tuple[PendingName, ...] = ()
+    #: While sending: (request, outcome) per recipient reported so far.
+    outcomes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +93,8 @@ class Reading:
     conversation_id: str | None = None
     #: Started by an announcement: no "that's all" summary at the end.
     announced: bool = False
+    #: Only urgent messages ("do I have any urgent messages").
+    urgent_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +127,8 @@ class NewEvent:
     open_choices: tuple[tuple[Contact, ...], ...] = ()
     dropped: tuple[str, ...] = ()
     conflicts: tuple[CalendarEvent, ...] = ()
+    #: The same time on the next day, offered for a start already past.
+    proposed: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +164,12 @@ class Moving:
     target: datetime | None = None
     conflicts: tuple[CalendarEvent, ...] = ()
     moved: bool = False
+    #: The same time on the next day, offered for a new time already past.
+    proposed: datetime | None = None
+    #: A move by an amount ("an hour later": 60, "提前半小时": -30), from the meeting's start.
+    shift: int | None = None
+    #: "bring it forward" said without an amount: the amount said next moves it earlier.
+    earlier: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +180,26 @@ class ContactLookup:
     candidates: tuple[Contact, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CallOffer:
+    """A call was asked for; a message to the person is offered instead.
+
+    ``people``: the person, or the namesakes the driver will choose between.
+    """
+
+    people: tuple[Contact, ...]
+
+
 Task = (
-    MessageDraft | Reading | Offer | CalendarQuery | NewEvent | Cancelling | Moving | ContactLookup
+    MessageDraft
+    | Reading
+    | Offer
+    | CalendarQuery
+    | NewEvent
+    | Cancelling
+    | Moving
+    | ContactLookup
+    | CallOffer
 )
 
 #: What the last question asked for ("" when nothing is pending).
@@ -167,6 +221,28 @@ Waiting = Literal[
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """The open question as it was asked: repeated as it is, never rebuilt.
+
+    Its parse context holds the choices offered, so "the first one" still
+    picks after "repeat" or "help".
+    """
+
+    text: str
+    context: ParseContext
+    vocabulary: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Suspended:
+    """A question left for a new command, asked again once that command is done."""
+
+    task: Task
+    waiting: Waiting
+    question: Question
+
+
+@dataclass(frozen=True, slots=True)
 class DialogState:
     """Everything the dialog remembers between two events."""
 
@@ -178,8 +254,19 @@ class DialogState:
     last_spoken: str = ""
     last_heard: Message | None = None
     kept_draft: MessageDraft | None = None
+    #: The body last read back (sent or not): "send the same message to ..." reuses it.
+    last_body: str = ""
     queued: tuple[Message, ...] = ()
     notices: tuple[str, ...] = ()
+    #: What a task said as it finished, left for the engine to speak first of
+    #: what follows; empty between two steps.
+    closing: tuple[str, ...] = ()
+    #: The question whose answer window is open (None when nothing is asked).
+    question: Question | None = None
+    #: Answers in a row that did not answer ``question`` (see engine._answer).
+    failures: int = 0
+    #: A task's question a new command interrupted (a message draft is kept instead).
+    suspended: Suspended | None = None
 
     @property
     def busy(self) -> bool:

@@ -24,7 +24,8 @@ from typing import Any
 from assistant.backend import build_backend
 from assistant.compose import contacts_of, directory_for, parser_for
 from assistant.config import Settings
-from assistant.errors import ConnectorError
+from assistant.directory_source import missing_directory
+from assistant.errors import ConfigError
 from assistant.locales import Locale
 from assistant.models import CalendarEvent, Contact, EventDraft, OutgoingMessage, SendReceipt
 from assistant.replay.directory import directory_store
@@ -150,10 +151,11 @@ async def configured_backend(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drivetalk-replay-")))
         connector = build_backend(settings, name, now=lambda: now)
         stack.push_async_callback(connector.aclose)
+        directory = directory_for(settings, connector, now=lambda: now)
+        stack.push_async_callback(directory.aclose)
+        if not directory.configured:
+            raise ConfigError(missing_directory(name))
         outbox = _outbox(stack, tmp, now)
-        directory = directory_for(settings, connector)
-        if directory is None:
-            raise ConnectorError(f"backend {name!r} has no directory to resolve names against")
         contacts = await contacts_of(directory)
         parser = parser_for(contacts, locale)
         yield CaseBackend(RecordingConnector(connector), outbox, parser, tuple(contacts))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from assistant.asr.events import Final, SpeechEnded
 from assistant.asr.listener import Listener
+from assistant.audio.endpoint import Completeness
 from assistant.audio.sources import ChunkReader, open_audio
 
 
@@ -39,7 +40,7 @@ async def hear_file(
     *,
     grammar: Sequence[str] | None = None,
     chunk_ms: int = 100,
-    complete: Callable[[str], bool] | None = None,
+    complete: Callable[[str], bool | Completeness] | None = None,
 ) -> Heard:
     """Stream ``path`` through endpointing and recognition; the first utterance's result.
 

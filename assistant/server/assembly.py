@@ -18,10 +18,12 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from assistant.asr.events import Final
+from assistant.audio.endpoint import Completeness
 from assistant.compose import build_runner, parser_for
 from assistant.config import Settings
 from assistant.dialog import snapshot as snapshots
@@ -144,7 +146,7 @@ class DialogConversation:
         """Whether the open question waits for an answer (no wake phrase needed for it)."""
         return self.runner.awaiting_answer
 
-    def complete_enough(self, partial: str) -> bool:
+    def complete_enough(self, partial: str) -> Completeness:
         """Whether ``partial`` already answers the open question (the listener's early end)."""
         return self.runner.complete_enough(partial)
 
@@ -159,7 +161,10 @@ class DialogConversation:
         """
         found = snapshots.load(snapshot)
         await self.use_locale(found.state.policy.locale)
-        self.runner.state, self.runner.window = found.state, found.window
+        # Whether names can be looked up is the tenant's configuration now, not then.
+        policy = replace(found.state.policy, directory=self.runner.state.policy.directory)
+        self.runner.state = replace(found.state, policy=policy)
+        self.runner.window = found.window
 
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (its n-best list); a blank one is no turn."""
@@ -241,6 +246,7 @@ def dialog_conversations(settings: Settings, clock: Callable[[], datetime]) -> C
             clock=clock,
             speech=SessionSpeech(),
             owner=who.vehicle,
+            directory=tenant.directory.configured,
         )
         conversation = DialogConversation(runner, functools.partial(parser_of, tenant), contacts)
         await conversation.start()

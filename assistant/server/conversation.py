@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol, runtime_checkable
 
 from assistant.asr.events import Final
+from assistant.audio.endpoint import Completeness
 from assistant.dialog.turn import Turn
 from assistant.locales import Locale
 
@@ -33,8 +34,9 @@ class Conversation(Protocol):
     def awaiting_answer(self) -> bool:
         """Whether the assistant asked a question and waits for its answer."""
 
-    def complete_enough(self, partial: str) -> bool:
-        """Whether ``partial`` already answers the open question (ends the utterance early)."""
+    def complete_enough(self, partial: str) -> bool | Completeness:
+        """Whether ``partial`` already answers the open question (ends the utterance early;
+        a closed answer, a yes/no or a choice, after the shortest pause)."""
 
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (n-best) and return the assistant's replies."""

@@ -38,6 +38,7 @@ async def readyz(state: StateDep, who: CallerDep) -> JSONResponse:
     with contextlib.suppress(DriveTalkError):
         await state.speech.transcriber()
     backend_ok = await _backend_ok(state, who.tenant) if isinstance(who, Principal) else True
+    directory = await _directory_ok(state, who.tenant) if isinstance(who, Principal) else None
     state.metrics.model_loaded.set(1 if state.speech.loaded else 0)
     operator = not isinstance(who, Principal)
     body = Readiness(
@@ -46,6 +47,7 @@ async def readyz(state: StateDep, who: CallerDep) -> JSONResponse:
         model_error=state.speech.error if operator else None,
         tts=state.voice.enabled,
         sessions=len(state.sessions) if operator else None,
+        directory=directory,
     )
     return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
 
@@ -56,6 +58,14 @@ async def _backend_ok(state: StateDep, tenant_name: str) -> bool:
         return (await tenant.connector.check()).ok
     except DriveTalkError:
         return False
+
+
+async def _directory_ok(state: StateDep, tenant_name: str) -> bool:
+    try:
+        tenant = await state.tenants.get(tenant_name)
+    except DriveTalkError:
+        return False
+    return tenant.directory.configured
 
 
 @router.get(

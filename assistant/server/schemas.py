@@ -73,6 +73,9 @@ class Readiness(BaseModel):
     model_error: str | None = None
     tts: bool
     sessions: int | None = None
+    #: Whether the caller's tenant can look names up (``[directory]`` or the backend's
+    #: own); null for the operator token.
+    directory: bool | None = None
 
 
 class SessionCreate(BaseModel):

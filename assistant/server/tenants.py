@@ -9,6 +9,8 @@ embedded store (for the ``local`` backend), the outbox, and an optional
     [connectors.matrix]
     homeserver = "https://matrix.example.com"
     token_env = "ACME_MATRIX_TOKEN"
+    [directory]            # default: the server-wide [directory]
+    path = "people.csv"    # relative to the tenant's directory
 
 Without that file the server-wide ``backend``, ``[connectors.*]`` and ``locale`` apply,
 but a ``local`` store is always the tenant's own: no tenant can read or write
@@ -30,9 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.backend import build_backend
-from assistant.compose import contacts_of, directory_for
-from assistant.config import Settings, read_config_file
+from assistant.compose import directory_for
+from assistant.config import DirectorySettings, Settings, read_config_file
 from assistant.delivery import open_outbox, open_shared_outbox, tenants_with_pending, worker_for
+from assistant.directory_source import Directory, directory_table, missing_directory
 from assistant.errors import ConfigError, ConnectorError, DriveTalkError, RequestRejectedError
 from assistant.locales import Locale, check_locale
 from assistant.models import Contact
@@ -40,7 +43,7 @@ from assistant.server import logs
 from assistant.server.keys import check_name
 from assistant.storage.database import Database
 from connectors.outbox import OUTBOX_FILE, DeliveryWorker, Outbox
-from connectors.ports import Connector, DirectoryPort
+from connectors.ports import Connector
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ def backend_for(settings: Settings, tenant_dir: Path) -> BackendChoice:
     override = tenant_dir / "tenant.toml"
     if override.is_file():
         data = read_config_file(override)
-        unknown = set(data) - {"backend", "connectors", "locale"}
+        unknown = set(data) - {"backend", "connectors", "locale", "directory"}
         if unknown:
             raise ConfigError(f"unknown key(s) in {override}: {', '.join(sorted(unknown))}")
         name = str(data.get("backend", settings.backend))
@@ -69,6 +72,16 @@ def backend_for(settings: Settings, tenant_dir: Path) -> BackendChoice:
     if name == "local":
         config.pop("data_dir", None)  # the tenant directory, never a shared one
     return BackendChoice(name, config)
+
+
+def directory_choice(settings: Settings, tenant_dir: Path) -> DirectorySettings:
+    """The tenant's ``[directory]`` from ``tenant.toml``, else the server-wide one."""
+    override = tenant_dir / "tenant.toml"
+    if override.is_file():
+        table = read_config_file(override).get("directory")
+        if table is not None:
+            return directory_table(table, str(override))
+    return settings.directory
 
 
 def locale_for(settings: Settings, tenant_dir: Path) -> Locale:
@@ -110,13 +123,11 @@ class Tenant:
         worker: DeliveryWorker | None = None,
         *,
         locale: Locale = "en",
-        directory: DirectoryPort | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.name = name
         self.root = root
         self.connector = connector
-        #: Where the tenant's names are resolved (see :func:`assistant.compose.directory_for`).
-        self.directory = directory
         self.outbox = outbox
         #: Delivers the tenant's outbox for as long as the tenant is open.
         self.worker = worker
@@ -124,6 +135,8 @@ class Tenant:
         #: The language of the tenant's sessions unless a session asks for another.
         self.locale: Locale = locale
         self._contacts: list[Contact] | None = None
+        #: Where the tenant's names are looked up (``[directory]``, else the backend's own).
+        self.directory = directory or Directory(None)
 
     def start_delivery(self) -> None:
         """Start the tenant's delivery worker (idempotent; needs a running loop)."""
@@ -138,7 +151,7 @@ class Tenant:
     async def contacts(self) -> list[Contact]:
         """The tenant's directory (people and groups), loaded once."""
         if self._contacts is None:
-            self._contacts = await contacts_of(self.directory)
+            self._contacts = await self.directory.contacts()
         return self._contacts
 
     async def aclose(self) -> None:
@@ -148,6 +161,7 @@ class Tenant:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._delivering
         try:
+            await self.directory.aclose()
             await self.connector.aclose()
         finally:
             self.outbox.close()
@@ -228,6 +242,11 @@ class Tenants:
         connector = build_backend(
             self._settings, choice.name, config=choice.config, data_dir=root, now=self._now
         )
+        try:
+            directory = self._directory(root, connector)
+        except BaseException:
+            _close_now(connector)
+            raise
         if self._shared is not None:
             outbox = open_shared_outbox(self._shared, tenant, self._settings.outbox)
         else:
@@ -236,8 +255,28 @@ class Tenants:
         if observer is not None:
             outbox.on_failure(lambda error, final: observer(choice.name, error, final))
         worker = worker_for(outbox, connector, self._settings.outbox)
-        directory = directory_for(self._settings, connector)
         return Tenant(tenant, root, connector, outbox, worker, locale=locale, directory=directory)
+
+    def _directory(self, root: Path, connector: Connector) -> Directory:
+        """The tenant's directory; a tenant left without one is logged once, when opened."""
+        override = root / "tenant.toml"
+        tables = read_config_file(override).get("connectors", {}) if override.is_file() else None
+        choice = directory_choice(self._settings, root)
+        # A tenant's own file is found in the tenant's directory; the server-wide
+        # one where the server's other paths are.
+        own = choice is not self._settings.directory
+        directory = directory_for(
+            self._settings,
+            connector,
+            choice=choice,
+            tables=tables if isinstance(tables, dict) else None,
+            base_dir=root if own else None,
+            data_dir=root,
+            now=self._now,
+        )
+        if not directory.configured:
+            log.warning("tenant %s: %s", root.name, missing_directory(connector.name))
+        return directory
 
     def _claim_webhook_secret(self, tenant: str, choice: BackendChoice) -> None:
         """Refuse a webhook secret another open tenant already verifies pushes with."""
@@ -277,3 +316,11 @@ def _has_pending(path: Path) -> bool:
         log.warning("cannot read the outbox %s: %s", path, exc)
         return False
     return row is not None
+
+
+def _close_now(connector: Connector) -> None:
+    """Close a connector from the worker thread a tenant is opened in."""
+    try:
+        asyncio.run(connector.aclose())
+    except DriveTalkError as exc:
+        log.warning("closing a connector failed: %s", exc)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import compose
+from assistant import directory_source
 from assistant.compose import contacts_of, directory_for, open_conversation
 from assistant.config import Settings
 from assistant.dialog.sink import ShownAndSpoken
@@ -46,9 +46,9 @@ async def test_the_pager_reads_every_page_in_pages_of_five_hundred() -> None:
 async def test_a_directory_that_never_ends_is_read_up_to_the_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(compose, "MAX_CONTACTS", 1200)
+    monkeypatch.setattr(directory_source, "MAX_CONTACTS", 1200)
     contacts = await contacts_of(PagedDirectory(0, endless=True))
-    assert len(contacts) == 1500  # three pages, then it stops
+    assert len(contacts) == 1200  # three pages read, cut at the limit
 
 
 async def test_no_directory_means_no_names() -> None:
@@ -57,8 +57,8 @@ async def test_no_directory_means_no_names() -> None:
 
 def test_the_directory_is_the_backends_own_when_it_has_one() -> None:
     directory = PagedDirectory(3)
-    assert directory_for(Settings(), directory) is directory
-    assert directory_for(Settings(), object()) is None
+    assert directory_for(Settings(), directory).port is directory
+    assert directory_for(Settings(), object()).port is None
 
 
 async def test_chat_conversation_resolves_names_from_the_directory(tmp_path: Path) -> None:

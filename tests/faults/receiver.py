@@ -25,7 +25,7 @@ import json
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import formatdate
@@ -43,12 +43,16 @@ _HOLD_LIMIT_S = 120.0
 class Receiver:
     """The enterprise side of the outgoing webhook, on a fixed loopback port."""
 
-    def __init__(self, secret: str = SECRET) -> None:
+    def __init__(self, secret: str = SECRET, clock: Callable[[], float] = time.time) -> None:
         self.secret = secret.encode()
+        #: The receiver's idea of now (epoch seconds), for the signature's freshness check.
+        self.clock = clock
         self.port = free_port()
         self.script: deque[str] = deque()
         #: First delivery of each key: key -> body.
         self.accepted: dict[str, str] = {}
+        #: First delivery of each key: key -> the recipient id it was addressed to.
+        self.recipients: dict[str, str] = {}
         self.receipts: dict[str, dict[str, str]] = {}
         #: Requests per key, whatever the answer.
         self.requests: Counter[str] = Counter()
@@ -135,7 +139,7 @@ class Receiver:
     # -- handling ----------------------------------------------------------------
 
     def _authentic(self, stamp: str, claimed: str, raw: bytes) -> bool:
-        if not stamp.isdigit() or abs(time.time() - int(stamp)) > 300:
+        if not stamp.isdigit() or abs(self.clock() - int(stamp)) > 300:
             return False
         digest = hmac.new(self.secret, stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
         return hmac.compare_digest(f"sha256={digest}", claimed)
@@ -162,6 +166,7 @@ class Receiver:
         if key in self.receipts:
             return
         self.accepted[key] = str(event["message"]["body"])
+        self.recipients[key] = str(event["message"]["recipient_id"])
         self.receipts[key] = {
             "message_id": f"ent-{len(self.receipts) + 1}",
             "conversation_id": f"conv-{event['message']['recipient_id']}",

@@ -276,3 +276,39 @@ def test_nlu_eval_scores_a_chinese_set_with_locale_zh(tmp_path: Path) -> None:
     assert report["out_of_domain"] == {"total": 2, "false_actions": 0, "false_action_rate": 0.0}
     english = json.loads(drivetalk("nlu-eval", str(path), "--json", "--now", NOW).stdout)
     assert english["in_domain"]["accuracy"] == 0.0
+
+
+def test_parse_without_contacts_uses_the_configured_directory_file(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("id,name,department\nemp-1042,Li Na,Sales\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[directory]\npath = "{people}"\n', encoding="utf-8")
+    out = lines_of(
+        drivetalk("--config", str(config), "parse", "--now", NOW, stdin="text li na i'm late\n")
+    )
+    assert out[0]["slots"]["recipient"]["id"] == "emp-1042"
+
+
+def test_parse_without_contacts_uses_the_configured_directory_connector(tmp_path: Path) -> None:
+    from assistant.models import Contact
+    from connectors.local import LocalStore
+
+    names = tmp_path / "names"
+    store = LocalStore.open(names)
+    try:
+        store.add_contact(Contact("emp-9", "Xu Ming", department="Logistics"))
+    finally:
+        store.close()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'backend = "caldav"\n[directory]\nconnector = "local"\n'
+        f'[connectors.local]\ndata_dir = "{names}"\n',
+        encoding="utf-8",
+    )
+    out = lines_of(
+        drivetalk(
+            *("--config", str(config), "parse", "--now", NOW, "--data-dir", str(tmp_path / "d")),
+            stdin="text xu ming i'm late\n",
+        )
+    )
+    assert out[0]["slots"]["recipient"]["id"] == "emp-9"

@@ -257,3 +257,64 @@ async def test_without_a_complete_partial_the_long_pause_keeps_one_utterance(
     final = events[-1]
     assert isinstance(final, Final)
     assert final.text == "아니요 안녕하세요"
+
+
+class FinishCounting(CountingTranscriber):
+    """Counts the recognizer flushes (``finish``) of its sessions too."""
+
+    def __init__(self, inner: VoskTranscriber) -> None:
+        super().__init__(inner)
+        self.finished = 0
+
+    def open_session(self, grammar: object = None, *, alternatives: int | None = None) -> object:
+        session = super().open_session(grammar, alternatives=alternatives)
+        outer = self
+        finish = session.finish  # type: ignore[attr-defined]
+
+        def counted() -> Final:
+            outer.finished += 1
+            return finish()  # type: ignore[no-any-return]
+
+        session.finish = counted  # type: ignore[attr-defined]
+        return session
+
+
+async def test_an_utterance_ended_early_has_its_complete_partial_as_final_without_a_flush(
+    ko: VoskTranscriber, no_then_hello: Path
+) -> None:
+    counting = FinishCounting(ko)
+    listener = Listener(counting, EndpointConfig())  # type: ignore[arg-type]
+    chunks = _stream(no_then_hello)
+    events = [
+        e
+        async for e in listener.listen(
+            chunks, grammar=GRAMMAR, complete=lambda text: text == "아니요"
+        )
+    ]
+    final = events[-1]
+    assert isinstance(final, Final)
+    assert final.text == "아니요"
+    assert [h.text for h in final.alternatives] == ["아니요"]
+    assert counting.finished == 0  # the reply need not wait for the recognizer
+    await listener.drain()  # its decoder is handed back in the background
+
+
+async def test_the_wake_spotter_still_gets_the_recognizers_final_after_an_early_end(
+    ko: VoskTranscriber, no_then_hello: Path
+) -> None:
+    counting = FinishCounting(ko)
+    listener = Listener(counting, EndpointConfig())  # type: ignore[arg-type]
+    events = [
+        e
+        async for e in listener.listen(
+            _stream(no_then_hello),
+            grammar=GRAMMAR,
+            complete=lambda text: text == "아니요",
+            partial_final=False,
+        )
+    ]
+    final = events[-1]
+    assert isinstance(final, Final)
+    assert final.text == "아니요"
+    assert final.words  # with the words' confidences
+    assert counting.finished == 1

@@ -15,7 +15,7 @@ from assistant.asr import Final, Listener, VoskTranscriber, WakeHeard
 from assistant.asr.wake import WakeGate, WakePhrase, wait_for_wake
 from assistant.config import WakeSettings, load_settings
 from assistant.errors import ConfigError
-from assistant.models import Word
+from assistant.models import Hypothesis, Word
 from assistant.replay.scenes import Scene, build_scene, noise_only
 from assistant.replay.synth import speak
 
@@ -194,3 +194,28 @@ def test_the_gate_follows_the_wake_settings() -> None:
     gate = WakeGate.configured(settings, "en", enabled=True)
     assert gate.wake is not None
     assert gate.wake.phrase == "ok car"
+
+
+NBEST: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "data" / "wake_nbest.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize(
+    "row", NBEST, ids=[" / ".join(str(a[0]) for a in r["alternatives"]) or "none" for r in NBEST]
+)
+def test_the_phrase_counts_when_enough_of_the_n_best_list_opens_with_it(
+    row: dict[str, Any],
+) -> None:
+    hypotheses = tuple(Hypothesis(str(text), float(score)) for text, score in row["alternatives"])
+    best = hypotheses[0].text if hypotheses else ""
+    # Words below min_confidence: only the n-best share can accept it.
+    unsure = tuple(Word(w, 0.0, 0.1, 0.1) for w in best.split())
+    final = Final(text=best, alternatives=hypotheses, words=unsure)
+    assert replace(HEY, min_share=0.3).heard_in(final) is row["heard"]
+    assert not replace(HEY, min_share=None).heard_in(final)
+
+
+def test_a_share_outside_zero_to_one_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="min_share"):
+        replace(HEY, min_share=0.0)

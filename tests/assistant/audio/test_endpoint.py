@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from assistant.audio import Boundary, ChunkReader, EndpointConfig, Endpointer, open_audio
+from assistant.audio.endpoint import Completeness
 from assistant.errors import AudioFormatError, ConfigError
 from tests.assistant.audio.wavgen import espeak, have_espeak, silence_then
 
@@ -163,3 +166,44 @@ def test_early_end_does_not_apply_in_push_to_talk(answer_then_more: Path) -> Non
 def test_an_early_pause_longer_than_the_trailing_silence_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="early-end pause"):
         EndpointConfig(trailing_silence_ms=300, early_silence_ms=400)
+
+
+def test_a_closed_answer_pause_longer_than_the_early_pause_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="closed-answer pause"):
+        EndpointConfig(early_silence_ms=200, answer_silence_ms=300)
+
+
+class ScriptedVoice:
+    """A voice detector that hears speech in every frame whose first byte is not 0.
+
+    The pause rules are the endpointer's own; which frames are speech is the
+    VAD's business, tested on real audio above.
+    """
+
+    frame_seconds = 0.032
+    frame_bytes = 1024
+
+    def is_speech(self, frame: bytes, in_speech: bool) -> bool:
+        del in_speech
+        return frame[0] != 0
+
+
+PAUSES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "data" / "early_pauses.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize(
+    "row", PAUSES, ids=[f"{r['completeness']}-{r['pause_frames']}" for r in PAUSES]
+)
+def test_the_pause_that_ends_an_utterance_follows_how_complete_it_is(row: dict[str, Any]) -> None:
+    speech, silence = b"\x01" * 1024, bytes(1024)
+    endpointer = Endpointer(16000, EndpointConfig(), detector=ScriptedVoice())  # type: ignore[arg-type]
+    found = endpointer.feed(speech * 10)
+    found += endpointer.hurry(Completeness[row["completeness"]])
+    found += endpointer.feed(silence * row["pause_frames"] + speech * 10 + silence * 30)
+    ends = [b for b in found if b.kind == "end"]
+    assert len(ends) == 1
+    # 10 frames of speech, then the pause: an end there is at 0.32 s.
+    assert (ends[0].time == 0.32) is row["ends"]
+    assert endpointer.ended_early is (row["completeness"] != "NO")

@@ -43,7 +43,9 @@ def write_files(folder: Path, files: dict[str, Any]) -> None:
         if isinstance(content, dict):
             (folder / name).write_bytes(bytes.fromhex(content["bytes_hex"]))
         else:
-            (folder / name).write_text(content, encoding="utf-8")
+            # {dir} in a text file (a config naming another file) is the case's folder too.
+            text = content.replace("{dir}", str(folder))
+            (folder / name).write_text(text, encoding="utf-8")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

@@ -29,6 +29,7 @@ from tests.assistant.dialog.helpers import (
     said,
     unknown,
 )
+from tests.assistant.dialog.readback import read_back_in
 
 UTTERANCES = [
     said(Intent.SEND_MESSAGE, recipient=known(LI_NA), body="Late"),
@@ -97,9 +98,9 @@ def test_nothing_is_sent_without_a_confident_yes_to_its_read_back(script: list) 
                 assert item.intent is Intent.CONFIRM
                 assert item.confidence >= 0.6
                 assert before.waiting == "confirm"
-                spoken = before.last_spoken
-                assert f"to {action.message.recipient_name}: {action.message.body}" in spoken
-                assert spoken.endswith("Send it?")
+                said = read_back_in(before.last_spoken)
+                assert said is not None, before.last_spoken
+                assert said.says(action.message.recipient_name, action.message.body), said
             if isinstance(action, CreateEvent | CancelEvent):
                 assert isinstance(item, ParseResult)
                 assert item.intent is Intent.CONFIRM

@@ -9,7 +9,7 @@ expected backend state. See ``scripts/README.md`` for the format.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,11 +19,16 @@ import pytest
 import yaml
 
 from assistant.compose import Session, open_conversation
-from assistant.config import Settings
 from assistant.dialog.events import Incoming
 from assistant.dialog.sink import ShownAndSpoken
 from connectors.local import LocalConnector
+from tests.assistant.dialog.script_backends import (
+    check_delivered,
+    script_receiver,
+    script_settings,
+)
 from tests.conftest import NOW, ZONE
+from tests.faults.receiver import Receiver
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}")
 SCRIPTS = sorted((Path(__file__).parent / "scripts").glob("*.yaml"))
@@ -64,16 +69,20 @@ def script(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture
+def receiver(script: dict[str, Any]) -> Iterator[Receiver | None]:
+    with script_receiver(script) as found:
+        yield found
+
+
+@pytest.fixture
 async def session(
-    tmp_path: Path, script: dict[str, Any]
+    tmp_path: Path,
+    script: dict[str, Any],
+    receiver: Receiver | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[tuple[Session, FakeClock, Transcript]]:
     clock, transcript = FakeClock(), Transcript()
-    settings = Settings(
-        data_dir=tmp_path,
-        backend="local",
-        connectors={"local": {"seed_demo": True}},
-        dialog=script.get("dialog", {}),
-    )
+    settings = script_settings(script, tmp_path, receiver, monkeypatch)
     opened = await open_conversation(
         settings, zone=ZONE, clock=clock, speech=ShownAndSpoken(transcript.say)
     )
@@ -150,7 +159,14 @@ def sent_since(session: Session, since: datetime) -> list[dict[str, Any]]:
     return [{k: v for k, v in m.items() if k != "at"} for m in sorted(found, key=lambda m: m["at"])]
 
 
-def check_backend(session: Session, expected: dict[str, Any]) -> None:
+def check_backend(
+    session: Session, expected: dict[str, Any], receiver: Receiver | None = None
+) -> None:
+    if receiver is not None:
+        check_delivered(receiver, expected)
+        assert session.outbox.pending() == []
+        return
+    assert "delivered" not in expected, "'delivered' is checked against a webhook backend"
     store = store_of(session)
     sent = sent_since(session, NOW)
     assert [{"to": m["to"], "body": m["body"]} for m in sent] == [
@@ -176,14 +192,16 @@ def check_backend(session: Session, expected: dict[str, Any]) -> None:
 
 
 async def test_conversation_script(
-    script: dict[str, Any], session: tuple[Session, FakeClock, Transcript]
+    script: dict[str, Any],
+    session: tuple[Session, FakeClock, Transcript],
+    receiver: Receiver | None,
 ) -> None:
     opened, clock, transcript = session
     for number, turn in enumerate(script["turns"], 1):
         await play_turn(turn, opened, clock)
         where = f"{script['name']}, turn {number} ({turn.get('user', turn.get('wait', ''))!r})"
         check_lines(transcript.take(), turn.get("expect", []), where)
-    check_backend(opened, script.get("backend", {}))
+    check_backend(opened, script.get("backend", {}), receiver)
 
 
 def test_every_script_has_a_name_and_expectations() -> None:

@@ -11,6 +11,7 @@ from assistant.dialog.runner import AnswerWindow
 from assistant.dialog.snapshot import DialogSnapshot, dump, load
 from assistant.dialog.state import (
     CalendarQuery,
+    CallOffer,
     Cancelling,
     ContactLookup,
     DialogState,
@@ -18,8 +19,11 @@ from assistant.dialog.state import (
     Moving,
     NewEvent,
     Offer,
+    PendingName,
     Policy,
+    Question,
     Reading,
+    Suspended,
     Target,
 )
 from assistant.errors import StorageError
@@ -36,6 +40,13 @@ DRAFT = MessageDraft(Target("u-li-wei", "Li Wei"), "I'm 10 minutes late", urgent
 TASKS = [
     DRAFT,
     MessageDraft(candidates=(LI, WANG), resume=Reading((MSG,), 0, rest="...")),
+    MessageDraft(
+        Target("u-li-wei", "Li Wei", detail="Finance"),
+        "Trucks loaded",
+        also=(Target("u-wang", "Wang Fang"),),
+        later=(PendingName("li wei", (LI, WANG)), PendingName("xu jing", (LI,), sure=True)),
+        outcomes=(("send-1-u-li-wei", "sent"), ("send-1-u-wang", "")),
+    ),
     Reading((MSG, MSG), 1, "the rest", "u-li-wei", "c1", announced=True),
     Offer((MSG,)),
     CalendarQuery(AT, AT + timedelta(days=1), next_only=True),
@@ -43,8 +54,11 @@ TASKS = [
     Cancelling("Budget", AT, (EVENT,), EVENT),
     Moving("Budget", AT, AT, (("u-li-wei", "u-li-2"),), ("Li",), AT, "day", (EVENT,), EVENT),
     ContactLookup("phone", (LI, WANG)),
+    CallOffer((LI, WANG)),
     None,
 ]
+#: The question asked, as it was asked (its choices), and one a new command interrupted.
+CHOICE = Question("Li Wei or Wang Fang?", ParseContext(Expect.CHOICE, ("Li Wei", "Wang Fang")))
 
 
 @pytest.mark.parametrize("task", TASKS, ids=lambda t: type(t).__name__)
@@ -59,6 +73,9 @@ def test_every_task_round_trips(task: object) -> None:
         kept_draft=DRAFT,
         queued=(MSG,),
         notices=("delivered to Li Wei",),
+        question=CHOICE,
+        failures=2,
+        suspended=Suspended(NewEvent("Sync", AT), "choice", CHOICE),
     )
     window = AnswerWindow(7, ParseContext(Expect.YES_NO, ("yes", "no")), ("yes", "no"), AT)
     restored = load(dump(DialogSnapshot(state, window)))

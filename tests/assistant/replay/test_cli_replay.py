@@ -327,3 +327,24 @@ def test_each_case_is_replayed_in_its_locale(
         "Sent to Zhang San.",
     ]
     assert all(row["passed"] for row in cases.values())
+
+
+def test_a_configured_backend_without_a_directory_says_what_to_set(
+    manifest: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[connectors.webhook]\nurl = "https://chat.acme.example/hook"\nsecret_env = "HOOK"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DRIVETALK_CONFIG", str(config))
+    monkeypatch.setenv("HOOK", "replay-secret-0123456789")
+    assert replay(str(manifest), "--transcripts", "--no-tts", "--backend", "webhook") == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "drivetalk: error: backend 'webhook' has no directory, so names cannot be looked up:"
+        " set [directory] path (a contacts file) or [directory] connector"
+    )

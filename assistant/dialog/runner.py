@@ -249,10 +249,21 @@ class DialogRunner:
         await self.report_notices()
 
     async def watch_notices(self, every: float = NOTICE_POLL) -> None:
-        """Tell late deliveries and final failures as the worker settles them (run as a task)."""
-        while True:
-            await asyncio.sleep(every)
-            await self.report_notices()
+        """Tell late deliveries and final failures as the worker settles them (run as a task).
+
+        An outbox with a notice bell (:class:`~connectors.outbox.bell.NoticeBell`)
+        wakes this when a notice is owed to ``owner``; one without is looked at
+        every ``every`` seconds.
+        """
+        bell = getattr(self.outbox, "bell", None)
+        if bell is None:
+            while True:
+                await asyncio.sleep(every)
+                await self.report_notices()
+        with bell.subscribe(self.owner) as ear:
+            while True:  # a first look: a notice owed before we listened rang nobody
+                await self.report_notices()
+                await ear.wait()
 
     async def watch_incoming(self) -> None:
         """Announce messages the connector pushes, bursts grouped (run as a task)."""

@@ -9,7 +9,6 @@ model cache, which is exactly what should be shared.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -35,6 +34,7 @@ from assistant.server.inbound_fanout import InboundFanout
 from assistant.server.keys import Principal
 from assistant.server.limits import BodyLimitMiddleware
 from assistant.server.metrics import Metrics
+from assistant.server.notices import NoticeRelay
 from assistant.server.observe import ObserveMiddleware
 from assistant.server.operator import OperatorToken
 from assistant.server.probes import failure_reason, snapshot
@@ -110,18 +110,21 @@ def create_app(
         await open_webhook_tenants(state)
         # Deliver what an earlier run left behind now, not when a car next connects.
         await state.tenants.open_pending()
-        sweeper = asyncio.create_task(_sweep_idle(state))
-        watcher = asyncio.create_task(state.revocations.run())
-        fanout = asyncio.create_task(state.fanout.run()) if state.fanout is not None else None
+        background = [
+            asyncio.create_task(_sweep_idle(state)),
+            asyncio.create_task(state.revocations.run()),
+        ]
+        if state.fanout is not None:
+            background.append(asyncio.create_task(state.fanout.run()))
+        if state.shared is not None:
+            relay = NoticeRelay(state.shared, state.tenants)
+            background.append(asyncio.create_task(relay.run()))
         try:
             yield
         finally:
-            sweeper.cancel()
-            watcher.cancel()
-            if fanout is not None:
-                fanout.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await fanout
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             await _shutdown(state)
 
     app = FastAPI(

@@ -33,6 +33,7 @@ from assistant.locales import Locale
 from assistant.models import Contact
 from assistant.server.conversation import Conversation, Turn
 from assistant.server.keys import Principal
+from assistant.server.notices import SessionNotices
 from assistant.server.state import ConversationFactory
 from assistant.server.tenants import Tenant
 from intents.parser import Parser
@@ -41,9 +42,6 @@ log = logging.getLogger(__name__)
 
 #: How often answer-window deadlines are checked (seconds).
 TICK_SECONDS = 0.5
-#: Delivery notices (late deliveries, final failures) are looked for every this many
-#: ticks (a database read).
-NOTICE_CHECK_TICKS = 4
 #: Announcements kept for a client that is not listening (oldest dropped).
 MAX_PENDING_ANNOUNCEMENTS = 50
 
@@ -109,12 +107,18 @@ class DialogConversation:
         speech = runner.speech
         self._said = speech if isinstance(speech, SessionSpeech) else SessionSpeech()
         self._tasks: list[asyncio.Task[None]] = []
+        self._notices: SessionNotices | None = None
 
     async def start(self) -> None:
-        """Tell notices owed, then watch for incoming messages, timeouts and notices.
+        """Tell notices owed, then watch for incoming messages and timeouts.
 
-        Never waits for the network: the tenant's delivery worker delivers.
+        Later delivery notices are claimed when the outbox rings: at once on a
+        stream (:meth:`watch_notices`), on the next request over REST
+        (:meth:`catch_up_notices`). Never waits for the network: the
+        tenant's delivery worker delivers.
         """
+        # Listening before the first look: a notice owed in between rings.
+        self._notices = SessionNotices(self.runner)
         await self.runner.start()
         self._tasks = [
             asyncio.create_task(self._guard(self.runner.watch_incoming())),
@@ -185,14 +189,20 @@ class DialogConversation:
         """
         return self._said.take()
 
+    async def catch_up_notices(self) -> None:
+        """Claim delivery notices owed since the last look (before a REST answer; cheap if none)."""
+        if self._notices is not None:
+            await self._notices.catch_up()
+
+    async def watch_notices(self) -> None:
+        """Claim delivery notices as they become owed, for an open stream (run as a task)."""
+        if self._notices is not None:
+            await self._notices.watch()
+
     async def _ticks(self) -> None:
-        ticks = 0
         while True:
             await asyncio.sleep(TICK_SECONDS)
             await self.runner.tick()
-            ticks += 1
-            if ticks % NOTICE_CHECK_TICKS == 0:
-                await self.runner.report_notices()
 
     @staticmethod
     async def _guard(work: Coroutine[Any, Any, None]) -> None:
@@ -203,6 +213,8 @@ class DialogConversation:
 
     async def aclose(self) -> None:
         """Stop background tasks; confirmed messages stay in the outbox."""
+        if self._notices is not None:
+            self._notices.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

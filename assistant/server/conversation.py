@@ -50,6 +50,12 @@ class Conversation(Protocol):
     def take_notices(self) -> tuple[str, ...]:
         """Unprompted things not yet streamed to anyone, removed as they are returned."""
 
+    async def catch_up_notices(self) -> None:
+        """Claim the delivery notices owed since the last look (a REST client asks)."""
+
+    async def watch_notices(self) -> None:
+        """Claim delivery notices as they become owed, while a stream is open (a task)."""
+
     async def aclose(self) -> None:
         """Stop background work (timers, subscriptions)."""
 

@@ -12,20 +12,17 @@ sessions open there.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
-import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime
 
-import psycopg
-
 from assistant.models import Message
 from assistant.server.tenants import Tenants
 from assistant.storage.database import Transaction
+from assistant.storage.listen import listen
 from assistant.storage.migrations import Migration, migrate
 from assistant.storage.postgres import PostgresDatabase
 from connectors.webhook.inbound import InboundReceiver
@@ -34,8 +31,6 @@ from connectors.webhook.verify import ReplayedRequestError
 log = logging.getLogger(__name__)
 
 CHANNEL = "drivetalk_inbound"
-#: How often the listening thread looks up from its wait to see whether to stop.
-_POLL_S = 1.0
 
 
 def _create(tx: Transaction) -> None:
@@ -93,32 +88,10 @@ class InboundFanout:
 
     async def run(self) -> None:
         """Listen until cancelled; hand other replicas' pushes to the open tenants here."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        stop = threading.Event()
-        listening = asyncio.to_thread(self._listen, loop, queue, stop)
-        listener = asyncio.ensure_future(listening)
-        try:
-            while True:
-                await self._deliver(json.loads(await queue.get()))
-        finally:
-            stop.set()
-            with contextlib.suppress(Exception):
-                await listener
+        await listen(self._db, CHANNEL, self._on_note)
 
-    def _listen(
-        self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str], stop: threading.Event
-    ) -> None:
-        conn = self._db.listen_connection()
-        try:
-            conn.execute(f"LISTEN {CHANNEL}")
-            while not stop.is_set():
-                for note in conn.notifies(timeout=_POLL_S):
-                    loop.call_soon_threadsafe(queue.put_nowait, note.payload)
-        except psycopg.Error as exc:
-            log.error("inbound fan-out stopped listening: %s", exc)
-        finally:
-            conn.close()
+    async def _on_note(self, payload: str) -> None:
+        await self._deliver(json.loads(payload))
 
     async def _deliver(self, note: Mapping[str, str]) -> None:
         if note.get("origin") == self.origin:

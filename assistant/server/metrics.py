@@ -129,12 +129,10 @@ class Metrics:
         build.labels(__version__, platform.python_version()).set(1)
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
-        #: Extra database pools to report (a PostgreSQL store registers its pool here).
-        self.pools: list[Callable[[], PoolStats]] = []
 
     def watch(self, snapshot: Callable[[], Snapshot]) -> None:
         """Report the state gauges from ``snapshot()`` at every scrape."""
-        self.registry.register(_StateCollector(snapshot, self.pools))
+        self.registry.register(_StateCollector(snapshot))
 
     def render(self) -> bytes:
         """The text exposition format (reads the state: call it off the event loop)."""
@@ -144,11 +142,8 @@ class Metrics:
 class _StateCollector(Collector):
     """Turns a :class:`Snapshot` into gauge families when scraped."""
 
-    def __init__(
-        self, snapshot: Callable[[], Snapshot], pools: list[Callable[[], PoolStats]]
-    ) -> None:
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
         self._snapshot = snapshot
-        self._pools = pools
 
     def describe(self) -> Iterable[Metric]:
         return ()  # unchecked: the families depend on what is open
@@ -170,7 +165,7 @@ class _StateCollector(Collector):
             "drivetalk_admission_capacity", "Streams and uploads admitted at most", now.capacity
         )
         yield from _backlog_families(now.backlogs)
-        yield from _pool_families([*now.pools, *(pool() for pool in self._pools)])
+        yield from _pool_families(now.pools)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -37,19 +37,27 @@ def failure_reason(error: BaseException) -> str:
 
 
 def snapshot(state: ServerState) -> Snapshot:
-    """The decoder pool, admission, each open tenant's outbox and the SQLite stores."""
+    """The decoder pool, admission, each open tenant's outbox and the database connections."""
     tenants = state.tenants.opened()
     return Snapshot(
         decoders=decoder_load(state.speech.current),
         admitted=state.admission.active,
         capacity=state.admission.capacity,
         backlogs=tuple(b for t in tenants if (b := _backlog(t.name, t.outbox)) is not None),
-        # SQLite: one connection per store, no pool to wait on; what an operator
-        # can use is how many are open (one key store, one outbox per open tenant).
-        pools=(
-            PoolStats("sqlite_keys", size=1, open=1),
-            PoolStats("sqlite_outbox", size=len(tenants), open=len(tenants)),
-        ),
+        pools=_pools(state, len(tenants)),
+    )
+
+
+def _pools(state: ServerState, tenants: int) -> tuple[PoolStats, ...]:
+    """The PostgreSQL pool every store shares, or the SQLite stores' connections."""
+    if state.shared is not None:
+        now = state.shared.usage()
+        return (PoolStats("postgres", now.size, now.open, now.in_use, now.waiting),)
+    # SQLite: one connection per store, no pool to wait on; what an operator
+    # can use is how many are open (one key store, one outbox per open tenant).
+    return (
+        PoolStats("sqlite_keys", size=1, open=1),
+        PoolStats("sqlite_outbox", size=tenants, open=tenants),
     )
 
 

@@ -112,6 +112,7 @@ async def text_turn(body: TextTurn, session: SessionDep, state: StateDep) -> Tur
     started = time.perf_counter()
     async with state.sessions.turn(session):
         turn = await session.conversation.hear_text(body.text)
+        await session.conversation.catch_up_notices()
         notices = session.conversation.take_notices()
     locale = session.conversation.locale
     audio = await state.voice.speak(turn.reply_text, locale) if session.reply_audio else None
@@ -141,6 +142,7 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
     state.metrics.audio_seconds.inc(decoded.seconds)
     async with state.sessions.turn(session):
         turn = await session.conversation.hear(decoded.final)
+        await session.conversation.catch_up_notices()
         notices = session.conversation.take_notices()
     audio = await state.voice.speak(turn.reply_text, locale) if session.reply_audio else None
     state.metrics.turns.labels("audio").observe(time.perf_counter() - started)
@@ -155,4 +157,5 @@ async def audio_turn(request: Request, session: SessionDep, state: StateDep) -> 
 )
 async def notices(session: SessionDep) -> Notices:
     """Take what the assistant said outside a turn that no WebSocket has streamed (each once)."""
+    await session.conversation.catch_up_notices()
     return Notices(notices=list(session.conversation.take_notices()))

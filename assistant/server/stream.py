@@ -1,9 +1,10 @@
 """One WebSocket audio stream from accept to close (protocol in :mod:`.stream_protocol`).
 
-Six tasks run side by side: the receiver (PCM and control messages from the
+Seven tasks run side by side: the receiver (PCM and control messages from the
 client), the listener (endpointing + recognition), the answerer (dialog turns,
 one at a time), the announcer (what the assistant says unprompted), the
-sender (the bounded queue to the client) and the guard (idle timeout, key
+notice watch (claims delivery notices for this car when the outbox rings),
+the sender (the bounded queue to the client) and the guard (idle timeout, key
 revocation). The first to finish decides how the socket closes.
 
 Nothing heavy runs on the event loop: the key is verified (scrypt) and
@@ -203,6 +204,7 @@ class StreamHandler:
             asyncio.create_task(self._listen(listener), name="listen"),
             asyncio.create_task(self._answer(), name="answer"),
             asyncio.create_task(self._announce(), name="announce"),
+            asyncio.create_task(self.session.conversation.watch_notices(), name="notices"),
             asyncio.create_task(self.out.overflowed.wait(), name="overflow"),
             asyncio.create_task(self._guard(), name="guard"),
         }

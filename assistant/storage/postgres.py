@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Literal
 
 import psycopg
@@ -56,6 +57,16 @@ def _scrub(text: str, url: str) -> str:
 def translate(sql: str) -> str:
     """The stores' ``?`` placeholders as psycopg's ``%s``."""
     return _PLACEHOLDER.sub("%s", sql)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUsage:
+    """The connection pool now: its bound, connections open, lent out, callers waiting."""
+
+    size: int
+    open: int
+    in_use: int
+    waiting: int
 
 
 class _PgTransaction:
@@ -119,6 +130,17 @@ class PostgresDatabase:
 
     def __repr__(self) -> str:
         return f"PostgresDatabase({self.location!r})"
+
+    def usage(self) -> PoolUsage:
+        """How the pool is used right now (for the ``drivetalk_db_pool_*`` gauges)."""
+        stats = self._pool.get_stats()
+        opened = stats.get("pool_size", 0)
+        return PoolUsage(
+            size=stats.get("pool_max", self._pool.max_size),
+            open=opened,
+            in_use=max(0, opened - stats.get("pool_available", 0)),
+            waiting=stats.get("requests_waiting", 0),
+        )
 
     def count_round_trip(self) -> None:
         """Count one statement sent to the server."""

@@ -24,12 +24,18 @@ Lifecycle of an entry::
 * Notices: ``failures`` lists messages that finally failed; ``late_deliveries``
   those delivered after the driver was told they were queued
   (``mark_queued``). ``claim_notice`` lets exactly one session tell each.
+  When the worker settles a message a notice is owed for, the outbox rings
+  its :class:`~connectors.outbox.bell.NoticeBell` for the message's owner
+  (sessions wait on it instead of polling) and, shared in PostgreSQL,
+  ``NOTIFY``s ``drivetalk_notices`` in the same transaction so the other
+  replicas ring theirs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import secrets
@@ -45,6 +51,7 @@ from assistant.models import OutgoingMessage, SendReceipt
 from assistant.storage.database import Database, Transaction
 from assistant.storage.migrations import migrate
 from assistant.storage.sqlite import SqliteDatabase
+from connectors.outbox.bell import NoticeBell
 from connectors.outbox.entry import (
     COLUMNS,
     MIGRATIONS,
@@ -62,6 +69,9 @@ OUTBOX_FILE = "outbox.sqlite3"
 #: Seconds a claim on a message lasts: longer than any single send, so a live
 #: sender never loses it, and a dead replica's messages are taken over after it.
 DEFAULT_LEASE_S = 120.0
+#: The PostgreSQL channel a shared outbox announces owed notices on
+#: (payload: JSON ``tenant``, ``owner`` and ``origin``, the claimant that settled it).
+NOTICE_CHANNEL = "drivetalk_notices"
 
 
 class Sender(Protocol):
@@ -108,6 +118,8 @@ class Outbox:
         self.lease = lease
         #: Who this process is in claims (unique per process and outbox).
         self.claimant = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        #: Rung (from any thread) when a notice may be owed to a message's owner.
+        self.bell = NoticeBell()
 
     @classmethod
     def open(
@@ -476,11 +488,12 @@ class Outbox:
         # sent again after restart with the same idempotency key, which the
         # backend deduplicates; the next fsync'd enqueue persists it anyway.
         with self._write(durable=False) as tx:
-            tx.execute(
+            rows = tx.query(
                 "UPDATE outbox SET state = 'delivered', attempts = attempts + ?, "
                 "last_error = NULL, updated_at = ?, message_id = ?, conversation_id = ?, "
                 "delivered_at = ?, announce = CASE WHEN ? = 1 THEN 0 ELSE announce END, "
-                f"claimed_by = NULL, claim_until = NULL WHERE idempotency_key = ?{self._scope}",
+                f"claimed_by = NULL, claim_until = NULL WHERE idempotency_key = ?{self._scope} "
+                "RETURNING announce, owner",
                 (
                     attempts,
                     self._now().isoformat(),
@@ -492,14 +505,17 @@ class Outbox:
                     *self._scope_params,
                 ),
             )
-        self._changed()
+            # A late delivery the driver heard was queued: they are owed a notice.
+            owed = [str(owner) for announce, owner in rows if int(str(announce)) == 1]
+            self._publish(tx, owed)
+        self._settled(owed)
 
     def _mark_failed(self, key: str, attempts: int, error: ConnectorError, told: bool) -> None:
         with self._write() as tx:
-            tx.execute(
+            rows = tx.query(
                 "UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?, "
                 "updated_at = ?, claimed_by = NULL, claim_until = NULL "
-                f"WHERE idempotency_key = ?{self._scope}",
+                f"WHERE idempotency_key = ?{self._scope} RETURNING owner",
                 (
                     "acknowledged" if told else "failed",
                     attempts,
@@ -509,6 +525,26 @@ class Outbox:
                     *self._scope_params,
                 ),
             )
+            owed = [] if told else [str(owner) for (owner,) in rows]
+            self._publish(tx, owed)
+        self._settled(owed)
+
+    def _publish(self, tx: Transaction, owners: list[str]) -> None:
+        """Tell the other replicas (shared outbox) that ``owners`` are owed a notice.
+
+        In the transaction that records the outcome: ``NOTIFY`` is sent on
+        commit, so a replica woken by it finds the row settled.
+        """
+        if not owners or not self.shared_table or tx.dialect != "postgres":
+            return
+        for owner in owners:
+            note = {"tenant": self.tenant, "owner": owner, "origin": self.claimant}
+            tx.query("SELECT pg_notify(?, ?)", (NOTICE_CHANNEL, json.dumps(note)))
+
+    def _settled(self, owed: list[str]) -> None:
+        """After a commit: wake the listeners, and the owners owed a notice here."""
+        for owner in owed:
+            self.bell.ring(owner)
         self._changed()
 
     def _changed(self) -> None:

@@ -1,19 +1,29 @@
-"""The outbox's durable schedule and notices, and the delivery worker that runs it."""
+"""The outbox's durable schedule and notices, and the delivery worker that runs it.
+
+Every test but the SQLite file upgrade runs on both engines: a SQLite file,
+and a tenant's rows in PostgreSQL (where "the next process" is another
+``Outbox`` on the same database).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
+
+import pytest
 
 from assistant.errors import BackendUnavailableError, RateLimitedError, RejectedError
 from assistant.models import OutgoingMessage
+from assistant.storage.postgres import PostgresDatabase
 from connectors.outbox import DeliverySchedule, DeliveryWorker, Outbox
 from connectors.retry import RetryPolicy
 from tests.connectors.test_outbox import ScriptedBackend, message
+from tests.servers.postgres import PostgresServer
 
 T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 ONCE = RetryPolicy(max_attempts=1)
@@ -37,15 +47,52 @@ def opened(path: Path, clock: Callable[[], datetime], ttl: float = 3600) -> Outb
     return Outbox.open(path, policy=ONCE, schedule=schedule, now=clock)
 
 
-async def test_the_schedule_survives_a_restart(tmp_path: Path) -> None:
+class Opener(Protocol):
+    """Opens the test's outbox (again: as the next process would)."""
+
+    def __call__(
+        self,
+        clock: Callable[[], datetime] | None = None,
+        ttl: float = 3600,
+        schedule: DeliverySchedule | None = None,
+    ) -> Outbox: ...
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def boxes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """The same outbox, opened as often as asked, on each engine."""
+    db: PostgresDatabase | None = None
+    if request.param == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        db = PostgresDatabase.connect(server.create_database(), max_size=4)
+
+    def open_(
+        clock: Callable[[], datetime] | None = None,
+        ttl: float = 3600,
+        schedule: DeliverySchedule | None = None,
+    ) -> Outbox:
+        schedule = schedule or DeliverySchedule(
+            base_delay=10, max_delay=300, ttl=ttl, rng=lambda: 1.0
+        )
+        if db is None:
+            return Outbox.open(tmp_path / "outbox.sqlite3", policy=ONCE, schedule=schedule,
+                               now=clock)  # fmt: skip
+        return Outbox.shared(db, "acme", policy=ONCE, schedule=schedule, now=clock)
+
+    yield open_
+    if db is not None:
+        db.close()
+
+
+async def test_the_schedule_survives_a_restart(boxes: Opener) -> None:
     clock = Clock()
-    first = opened(tmp_path / "outbox.sqlite3", clock)
+    first = boxes(clock)
     entry = first.enqueue(message())
     after = await first.attempt(entry, ScriptedBackend([BackendUnavailableError("tunnel")]))
     assert after.next_attempt_at == T0 + timedelta(seconds=10)
     first.close()
 
-    again = opened(tmp_path / "outbox.sqlite3", clock)  # the next process
+    again = boxes(clock)  # the next process
     assert again.due() == []
     assert again.next_due() == T0 + timedelta(seconds=10)
     clock.advance(10)
@@ -58,10 +105,10 @@ async def test_the_schedule_survives_a_restart(tmp_path: Path) -> None:
 
 
 async def test_transient_errors_fail_only_once_the_time_to_live_has_passed(
-    tmp_path: Path,
+    boxes: Opener,
 ) -> None:
     clock = Clock()
-    with opened(tmp_path / "outbox.sqlite3", clock, ttl=600) as outbox:
+    with boxes(clock, ttl=600) as outbox:
         entry = outbox.enqueue(message())
         for _ in range(5):
             state = await outbox.attempt(entry, ScriptedBackend([RateLimitedError("busy")]))
@@ -73,9 +120,9 @@ async def test_transient_errors_fail_only_once_the_time_to_live_has_passed(
         assert [f.key for f in outbox.failures()] == [entry.key]
 
 
-async def test_a_late_delivery_is_owed_to_its_driver_and_told_once(tmp_path: Path) -> None:
+async def test_a_late_delivery_is_owed_to_its_driver_and_told_once(boxes: Opener) -> None:
     clock = Clock()
-    with opened(tmp_path / "outbox.sqlite3", clock) as outbox:
+    with boxes(clock) as outbox:
         mine = outbox.enqueue(message("mine"), owner="car-1")
         theirs = outbox.enqueue(message("theirs"), owner="car-2")
         for entry in (mine, theirs):
@@ -88,8 +135,8 @@ async def test_a_late_delivery_is_owed_to_its_driver_and_told_once(tmp_path: Pat
         assert [e.key for e in outbox.late_deliveries()] == [theirs.key]
 
 
-async def test_what_the_caller_tells_itself_is_owed_to_nobody(tmp_path: Path) -> None:
-    with opened(tmp_path / "outbox.sqlite3", Clock()) as outbox:
+async def test_what_the_caller_tells_itself_is_owed_to_nobody(boxes: Opener) -> None:
+    with boxes(Clock()) as outbox:
         sent = outbox.enqueue(message("sent"))
         outbox.mark_queued(sent.key)
         await outbox.deliver(sent, ScriptedBackend(), told=True)
@@ -131,10 +178,9 @@ async def eventually(predicate: Callable[[], bool]) -> None:
 
 
 async def test_the_worker_delivers_what_is_due_and_wakes_for_new_messages(
-    tmp_path: Path,
+    boxes: Opener,
 ) -> None:
-    schedule = DeliverySchedule(base_delay=0.05, max_delay=0.1)
-    outbox = Outbox.open(tmp_path / "outbox.sqlite3", policy=ONCE, schedule=schedule)
+    outbox = boxes(schedule=DeliverySchedule(base_delay=0.05, max_delay=0.1))
     backend = ScriptedBackend([BackendUnavailableError("down"), RateLimitedError("busy", 0.05)])
     early = outbox.enqueue(message("before the worker started"))
     worker = DeliveryWorker(outbox, backend, idle_poll=3600)  # only a change can wake it
@@ -152,13 +198,13 @@ async def test_the_worker_delivers_what_is_due_and_wakes_for_new_messages(
     assert backend.calls == 4
 
 
-async def test_a_worker_cancelled_mid_flight_leaves_the_message_pending(tmp_path: Path) -> None:
+async def test_a_worker_cancelled_mid_flight_leaves_the_message_pending(boxes: Opener) -> None:
     class Hanging(ScriptedBackend):
         async def send(self, message: OutgoingMessage) -> object:  # type: ignore[override]
             self.calls += 1
             await asyncio.Event().wait()
 
-    with Outbox.open(tmp_path / "outbox.sqlite3") as outbox:
+    with boxes() as outbox:
         entry = outbox.enqueue(message())
         backend = Hanging()
         task = asyncio.create_task(DeliveryWorker(outbox, backend).run())
@@ -170,10 +216,10 @@ async def test_a_worker_cancelled_mid_flight_leaves_the_message_pending(tmp_path
         assert outbox._listeners == []  # the worker unsubscribed
 
 
-async def test_backlog_and_failures_are_observable_for_metrics(tmp_path: Path) -> None:
+async def test_backlog_and_failures_are_observable_for_metrics(boxes: Opener) -> None:
     clock = Clock()
     seen: list[tuple[str, bool]] = []
-    with opened(tmp_path / "outbox.sqlite3", clock, ttl=600) as outbox:
+    with boxes(clock, ttl=600) as outbox:
         outbox.on_failure(lambda error, final: seen.append((type(error).__name__, final)))
         assert outbox.backlog() == (0, None)
         first = outbox.enqueue(message("first"))

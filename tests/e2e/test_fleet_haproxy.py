@@ -24,7 +24,7 @@ from assistant.storage.postgres import PostgresDatabase
 from connectors.local.store import DB_NAME
 from tests.servers.haproxy import HAProxy
 from tests.servers.net import free_port, wait_until_up
-from tests.servers.postgres import PostgresServer
+from tests.servers.postgres import PASSWORD, PostgresServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -33,6 +33,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def environment(root: Path, database_url: str) -> dict[str, str]:
+    """The replicas' environment; their config file seeds each local store with the demo."""
+    config = root / "xdg" / "drivetalk" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[connectors.local]\nseed_demo = true\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVETALK_")}
     return env | {
         "DRIVETALK_DATA_DIR": str(root / "data"),
@@ -44,14 +48,16 @@ def environment(root: Path, database_url: str) -> dict[str, str]:
 class Replica:
     """One ``drivetalk serve`` process."""
 
-    def __init__(self, name: str, root: Path, database_url: str) -> None:
+    def __init__(
+        self, name: str, root: Path, database_url: str, extra: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.log = root / f"{name}.log"
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [*DRIVETALK, "serve", "--port", str(self.port), "--no-tts"],
-                cwd=REPO, env=environment(root, database_url), stdout=out,
+                cwd=REPO, env=environment(root, database_url) | (extra or {}), stdout=out,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
         wait_until_up(f"http://127.0.0.1:{self.port}/healthz", self.process, 120, str(self.log))
@@ -144,3 +150,25 @@ def test_an_unreachable_database_is_one_clear_line_without_the_password(tmp_path
         f"drivetalk: error: cannot use the PostgreSQL database at 127.0.0.1:{port}/dt"
     )
     assert "pw-never-shown" not in result.stderr + result.stdout
+
+
+def test_a_schema_from_a_newer_drivetalk_is_one_clear_line_and_left_alone(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres.create_database()
+    db = PostgresDatabase.connect(url)
+    KeyStore(db)  # today's schema, then a newer DriveTalk's number on it
+    db.execute("UPDATE schema_version SET version = 99 WHERE component = 'keys'")
+    result = subprocess.run(
+        [*DRIVETALK, "serve", "--port", str(free_port()), "--no-tts"],
+        cwd=REPO, env=environment(tmp_path, url), capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("drivetalk: error: the keys schema in 127.0.0.1:"), lines[0]
+    assert "newer DriveTalk" in lines[0]
+    assert PASSWORD not in result.stderr + result.stdout
+    assert db.query("SELECT version FROM schema_version WHERE component = 'keys'") == [(99,)]
+    db.close()

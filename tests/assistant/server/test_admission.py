@@ -78,6 +78,12 @@ def test_capacity_is_streams_per_core_unless_set() -> None:
     assert Admission(AdmissionSettings(max_active=5), lambda: idle, cores=64).capacity == 5
 
 
+def test_the_default_capacity_is_the_measured_two_streams_per_core() -> None:
+    # BENCHMARKS.md, "Streams per core at reply p95 <= 1 s": 2.0 on the CI machine.
+    assert Admission(AdmissionSettings(), DecoderLoad, cores=2).capacity == 4
+    assert Admission(AdmissionSettings(), DecoderLoad, cores=16).capacity == 32
+
+
 def test_a_slot_is_held_for_the_block_and_freed_even_on_error() -> None:
     admission = Admission(AdmissionSettings(max_active=1), DecoderLoad)
     with admission.admit():

@@ -13,7 +13,14 @@ from assistant.config import ServerLimits, ServerSettings, TTSSettings
 from assistant.server.app import create_app
 from assistant.storage.postgres import PostgresDatabase
 from connectors.webhook.signing import signed_headers
-from tests.assistant.server.live import OPERATOR_ENV, Live, make_key, serve, server_settings
+from tests.assistant.server.live import (
+    OPERATOR_ENV,
+    OPERATOR_TOKEN,
+    Live,
+    make_key,
+    serve,
+    server_settings,
+)
 from tests.assistant.server.test_webhook import pushed
 from tests.servers.postgres import PostgresServer
 
@@ -210,3 +217,24 @@ def test_a_chinese_session_stays_chinese_on_another_replica(
     assert body["understanding"]["intent"] == "help", body  # parsed as Chinese there
     assert any("\u4e00" <= ch <= "\u9fff" for ch in body["reply_text"]), body
     httpx.delete(f"{one.url}/v1/sessions/{session}", headers=headers, timeout=60)
+
+
+def test_metrics_show_the_shared_database_pool(fleet: tuple[Live, Live, str]) -> None:
+    one, _, key = fleet
+    session = open_session(one, key)  # tenant acme is open on this replica
+    answer = httpx.get(
+        f"{one.url}/metrics", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    samples = dict(
+        line.rsplit(" ", 1) for line in answer.text.splitlines() if line.startswith("drivetalk_db")
+    )
+    assert float(samples['drivetalk_db_pool_size{pool="postgres"}']) == 10
+    assert float(samples['drivetalk_db_pool_open{pool="postgres"}']) >= 1
+    assert float(samples['drivetalk_db_pool_in_use{pool="postgres"}']) >= 0
+    assert float(samples['drivetalk_db_pool_waiting{pool="postgres"}']) == 0
+    assert not [name for name in samples if "sqlite" in name]  # nothing of SQLite to report
+    backlog = [line for line in answer.text.splitlines() if line.startswith("drivetalk_outbox")]
+    assert 'drivetalk_outbox_pending{tenant="acme"} 0.0' in backlog  # the shared table, per tenant
+    assert 'drivetalk_outbox_oldest_pending_seconds{tenant="acme"} 0.0' in backlog
+    httpx.delete(f"{one.url}/v1/sessions/{session}", headers={"Authorization": f"Bearer {key}"})

@@ -35,13 +35,19 @@ LIMITS = ServerLimits(
 )
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Live]:
+    """The server on each engine: SQLite files, or keys, sessions and outbox in PostgreSQL."""
     data_dir = tmp_path_factory.mktemp("server")
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres").create_database()
     settings = server_settings(
         data_dir,
         tts=TTSSettings(enabled=False),
-        server=ServerSettings(limits=LIMITS),
+        server=ServerSettings(limits=LIMITS, database_url=url),
     )
     with serve(create_app(settings, env=OPERATOR_ENV)) as running:
         yield running
@@ -170,9 +176,18 @@ def test_a_confirmed_message_lands_in_the_senders_tenant_only(
     data_dir = live.app.state.server.settings.data_dir
     assert _bodies(data_dir / "tenants" / "acme").count("acme rocks") == 1
     assert "acme rocks" not in _bodies(data_dir / "tenants" / "globex")
-    with sqlite3.connect(data_dir / "tenants" / "acme" / "outbox.sqlite3") as outbox:
-        rows = outbox.execute("SELECT lower(body), state FROM outbox").fetchall()
-    assert ("acme rocks", "delivered") in rows
+    assert ("acme rocks", "delivered") in _outbox(live, "acme")
+
+
+def _outbox(live: Live, tenant: str) -> list[tuple[object, ...]]:
+    """(body, state) of the tenant's outbox, wherever the server keeps it."""
+    shared = live.app.state.server.shared
+    sql = "SELECT lower(body), state FROM outbox"
+    if shared is not None:
+        return shared.query(f"{sql} WHERE tenant = ?", (tenant,))
+    data_dir = live.app.state.server.settings.data_dir
+    with sqlite3.connect(data_dir / "tenants" / tenant / "outbox.sqlite3") as outbox:
+        return [tuple(row) for row in outbox.execute(sql).fetchall()]
 
 
 def _bodies(tenant_dir: Path) -> list[str]:

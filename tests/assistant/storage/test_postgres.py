@@ -59,3 +59,18 @@ def test_round_trips_are_counted(postgres: PostgresServer) -> None:
         tx.query("SELECT 2")
     assert db.round_trips - before == 3
     db.close()
+
+
+def test_the_pool_reports_connections_lent_out(postgres: PostgresServer) -> None:
+    db = PostgresDatabase.connect(postgres.create_database(), max_size=3)
+    try:
+        idle = db.usage()
+        assert (idle.size, idle.in_use, idle.waiting) == (3, 0, 0)
+        assert idle.open >= 1
+        with db.transaction() as tx:
+            tx.query("SELECT 1")
+            busy = db.usage()
+        assert busy.in_use == 1
+        assert db.usage().in_use == 0
+    finally:
+        db.close()

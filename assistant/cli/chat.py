@@ -295,7 +295,9 @@ async def _mic_loop(settings: Settings, runner: DialogRunner, options: ChatOptio
 
         open_audio(options.audio_in).close()  # a missing or bad file fails before the model loads
         transcriber, _choice = await asyncio.to_thread(
-            functools.partial(transcriber_from_settings, settings, locale=settings.locale)
+            functools.partial(
+                transcriber_from_settings, settings, locale=settings.locale, names=runner.names
+            )
         )
         audio = played_in_real_time(options.audio_in, transcriber.sample_rate)
         await _speech_turns(
@@ -308,7 +310,9 @@ async def _mic_loop(settings: Settings, runner: DialogRunner, options: ChatOptio
     microphone.start()
     try:
         transcriber, _choice = await asyncio.to_thread(
-            functools.partial(transcriber_from_settings, settings, locale=settings.locale)
+            functools.partial(
+                transcriber_from_settings, settings, locale=settings.locale, names=runner.names
+            )
         )
         if transcriber.sample_rate != _MIC_RATE:
             microphone.close()

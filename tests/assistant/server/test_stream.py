@@ -39,10 +39,16 @@ LIMITS = ServerLimits(frame_rate=60, sessions_per_key=20, audio_seconds=10, send
 FORMAT_22K = {"rate": 22050, "channels": 1, "sample": "s16le"}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Live]:
+    """The server on each engine: SQLite files, or sessions and outbox in PostgreSQL."""
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres").create_database()
     settings = server_settings(
-        tmp_path_factory.mktemp("stream"), server=ServerSettings(limits=LIMITS)
+        tmp_path_factory.mktemp("stream"), server=ServerSettings(limits=LIMITS, database_url=url)
     )
     with serve(create_app(settings, env=OPERATOR_ENV)) as running:
         yield running

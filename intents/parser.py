@@ -39,6 +39,7 @@ from intents.text import Tokens, join_words, tokenize, tokenize_cjk, unsegmented
 from intents.timeparse import Piece, TimeScanner
 from intents.timeparse_zh import ZhTimeScanner
 from intents.title_zh import TitleFinder
+from intents.titles import with_calendar_title
 from intents.when import resolve
 
 _CONTROL = (Intent.CONFIRM, Intent.DENY, Intent.CANCEL, Intent.REPEAT, Intent.HELP, Intent.NEXT)
@@ -120,8 +121,10 @@ class Parser:
         """Understand one utterance (a text, or ASR hypotheses best first)."""
         context = context or ParseContext()
         if isinstance(utterance, str):
-            return self.alike.annotate(self._parse_text(utterance, now, context))
-        return self.alike.annotate(self._parse_nbest(utterance, now, context))
+            result = self._parse_text(utterance, now, context)
+        else:
+            result = self._parse_nbest(utterance, now, context)
+        return self.alike.annotate(with_calendar_title(result, context.titles))
 
     # -- n-best ------------------------------------------------------------
 

@@ -93,6 +93,9 @@ class ParseContext:
 
     expect: Expect = Expect.ANYTHING
     choices: tuple[str, ...] = ()
+    #: Titles of the driver's calendar events (a dynamic list, as contacts are):
+    #: "cancel the budget check-in" names "Budget check-in", not "budget".
+    titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

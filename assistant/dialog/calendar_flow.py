@@ -320,6 +320,10 @@ def start_cancel(state: DialogState, result: ParseResult, now: datetime) -> Outc
 def on_found(state: DialogState, wanted: Cancelling, event: Fetched, now: datetime) -> Outcome:
     """Pick the event(s) matching the driver's description and confirm."""
     matches = tuple(e for e in sorted(event.events, key=lambda e: e.start) if _matches(wanted, e))
+    # An event called exactly what was said is the one meant ("budget check-in"
+    # is Budget check-in, not Budget review, which only sounds close).
+    exact = tuple(e for e in matches if e.title.casefold() == wanted.title.casefold())
+    matches = exact or matches
     if not matches:
         return finish(state, p("calendar.not_found", what=wanted.title or phrase("a_meeting")))
     if len(matches) == 1:

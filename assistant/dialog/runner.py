@@ -32,6 +32,7 @@ from assistant.dialog.actions import (
     StopSpeaking,
 )
 from assistant.dialog.backend_calls import OutboxLike, carry_out
+from assistant.dialog.calendar_titles import event_titles, names_an_event
 from assistant.dialog.early_end import completeness
 from assistant.dialog.engine import step
 from assistant.dialog.events import (
@@ -187,6 +188,11 @@ class DialogRunner:
         else:
             transcript = heard[0].text if heard else ""
         parse = self.parse(heard)
+        if names_an_event(parse):  # the calendar's titles over occasion words
+            titles = await event_titles(self.connector, self.clock())
+            if titles:
+                context = replace(self.window.context, titles=titles)
+                parse = self.parser.parse(heard, now=self.clock(), context=context)
         log = _TurnLog()
         await self.dispatch(Utterance(parse, self.new_id()), log=log)
         return Turn(

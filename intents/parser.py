@@ -298,12 +298,19 @@ class Parser:
         return ParseResult(text, match.intent, round(confidence, 3), slots)
 
     def _call(self, match: Match) -> dict[str, SlotValue]:
-        """A phone call asked for: ``{"callee": whom}`` (out of domain, but the dialog says so)."""
+        """A phone call asked for: ``{"callee": whom}`` and the ``body`` to tell them,
+        if said (out of domain, but the dialog offers a message instead)."""
         span = match.spans.get("callee")
         if span is None:
             return {}
         words = match.tokens.words[span[0] : span[1]]
-        return {"callee": self.filler.resolve(self.filler.join(words))} if words else {}
+        if not words:
+            return {}
+        found: dict[str, SlotValue] = {"callee": self.filler.resolve(self.filler.join(words))}
+        said = match.spans.get("body")
+        if said is not None and said[1] > said[0]:
+            found["body"] = match.tokens.surface(*said).strip(" ,;:-\"'")
+        return found
 
     def _move(
         self, prepared: _Prepared, now: datetime, slots: dict[str, SlotValue]

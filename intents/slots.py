@@ -83,6 +83,11 @@ class SlotFiller:
         self._sentence_starts = (
             frozenset(speech.get("sentence_start_chars", ())) | self.body_starters
         )
+        #: Words after "and" that are no name ("and then", "and tell").
+        self._not_after_and = frozenset(speech.get("not_names_after_and", ()))
+        #: An unknown Chinese name in a list starts with one of these (王, 老王).
+        self._surnames = tuple(sorted(speech.get("common_surnames", ()), key=len, reverse=True))
+        self._familiar = tuple(speech.get("familiar_prefixes", ()))
         # The index never changes, so a name heard twice resolves once.
         self._cache: dict[str, ContactResolution] = {}
 
@@ -100,6 +105,10 @@ class SlotFiller:
                 heard, several = self._whole_name(tokens, *spans["recipient"])
                 if several:
                     slots["recipients"] = several
+            else:  # "告诉李娜和老王我晚点到": 老王 is a recipient, never the body
+                spans["recipient"], spans["body"] = self._and_more_said(
+                    tokens, spans["recipient"], spans["body"]
+                )
         for slot, (lo, hi) in spans.items():
             kind = match.template.slot_lists[slot].kind
             words = tokens.words[lo:hi]
@@ -279,14 +288,77 @@ class SlotFiller:
         return cut
 
     def _and_more(self, tokens: Tokens, cut: int, hi: int) -> int:
-        """Extend a name over "and <another known name>" ("tell li na and xu jing ...")."""
+        """Extend a name over "and <another name>" ("tell li na and xu jing ...",
+        "tell li na and bob hi": Bob is unknown, but a recipient, not the body)."""
         if cut >= hi - 1 or tokens.words[cut] not in _AND_WORDS:
             return cut
         for end in range(min(hi - 1, cut + 1 + MAX_HEARD_NAME_WORDS), cut + 1, -1):
             other = self.resolve(" ".join(tokens.words[cut + 1 : end]))
             if other.best is not None and other.candidates[0].score >= SURE_NAME:
                 return self._and_more(tokens, end, hi)
-        return cut
+        unknown = self._unknown_after_and(tokens, cut + 1, hi)
+        return cut if unknown is None else self._and_more(tokens, unknown, hi)
+
+    def _unknown_after_and(self, tokens: Tokens, lo: int, hi: int) -> int | None:
+        """Where a name the directory lacks ends after "and" ("li na and bob hi"):
+        one or two name-like words before the body visibly starts, else one
+        word; None when the words after "and" are no name ("and i'm late")."""
+        words = tokens.words
+        if lo >= hi - 1 or not self._name_like(words[lo]) or words[lo] in self._not_after_and:
+            return None
+        for end in range(lo + 1, min(hi - 1, lo + 2) + 1):
+            if words[end] in self._body_edge or words[end] in _AND_WORDS:
+                return end if self._name_like(" ".join(words[lo:end])) else None
+        return lo + 1
+
+    def _and_more_said(
+        self, tokens: Tokens, name: tuple[int, int], body: tuple[int, int]
+    ) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Chinese: extend a name over "和<another name>" ("李娜和徐静", "李娜和老王"),
+        known to the directory or a surname's short name, before the body."""
+        lo, cut = name
+        hi = body[1]
+        words = tokens.words
+        while cut < hi - 2 and words[cut] in _AND_CHARACTERS:
+            end = self._next_name_said(words, cut + 1, hi)
+            if end is None:
+                break
+            cut = end
+        if cut == name[1]:
+            return name, body
+        return (lo, cut), (self._past_lead(words, cut, hi), hi)
+
+    def _next_name_said(self, words: tuple[str, ...], lo: int, hi: int) -> int | None:
+        """Where the Chinese name starting at ``lo`` ends (a body must follow), or None."""
+        for end in range(min(hi - 1, lo + _PLAIN_NAME_CHARACTERS), lo + 1, -1):
+            found = self.resolve(join_words(words[lo:end]))
+            if found.best is not None and found.candidates[0].score >= _EXACT_NAME:
+                return end
+        if not self._surname_first(words[lo:hi]):
+            return None
+
+        def ends_at(end: int, before: frozenset[str]) -> bool:
+            return end < hi and all(map(is_cjk, words[lo:end])) and words[end] in before
+
+        # "王小明我…": three characters when "I" or "and" follows them; else
+        # two before a sentence start ("老王明天…"); else three.
+        strong = self.body_starters | self.connectors | _AND_CHARACTERS
+        weak = self._sentence_starts | _AND_CHARACTERS
+        if ends_at(lo + 3, strong):
+            return lo + 3
+        for end in (lo + 2, lo + 3):
+            if ends_at(end, weak):
+                return end
+        return None
+
+    def _surname_first(self, words: tuple[str, ...]) -> bool:
+        """Whether the characters start like a name: a common surname, or 老王/小林."""
+        text = "".join(words)
+        for prefix in self._familiar:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix) :]
+                break
+        return any(text.startswith(s) for s in self._surnames)
 
     def _dangling(self, tokens: Tokens, cut: int, hi: int) -> bool:
         """Whether the word at ``cut`` is a lone name-like word before a body start."""
@@ -445,6 +517,8 @@ class SlotFiller:
 
 
 _AND_WORDS = frozenset({"and", "&", "plus"})
+#: Characters joining two recipients' names ("李娜和徐静").
+_AND_CHARACTERS = frozenset("和跟与")
 #: A second name after "and" joins the recipients only if the directory knows it this well.
 SURE_NAME = 0.9
 _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})

@@ -8,7 +8,7 @@ the body.
 
 from __future__ import annotations
 
-from assistant.dialog.common import Outcome, ask, finish, p
+from assistant.dialog.common import Outcome, ask, finish, p, sentence_case
 from assistant.dialog.contacts import resolve, unknown_name
 from assistant.dialog.events import Utterance
 from assistant.dialog.names import display_name
@@ -32,7 +32,9 @@ def start_call(state: DialogState, result: ParseResult) -> Outcome:
         return finish(state, p("call.cannot"), unknown_name(found.unknown))
     people = (found.contact,) if found.contact is not None else found.candidates
     text = p("call.offer_message", name=display_name(people[0]))
-    return ask(state, text, "confirm", ParseContext(Expect.YES_NO), task=CallOffer(people))
+    body = result.slots.get("body")
+    offer = CallOffer(people, sentence_case(body) if isinstance(body, str) else "")
+    return ask(state, text, "confirm", ParseContext(Expect.YES_NO), task=offer)
 
 
 def answer(state: DialogState, offer: CallOffer, event: Utterance) -> Outcome:

@@ -99,9 +99,9 @@ def _message_instead(state: DialogState, offer: CallOffer, event: Utterance) -> 
     if event.result.intent is not Intent.CONFIRM:
         return None
     if len(offer.people) == 1:
-        draft = MessageDraft(target=send_flow.target_of(offer.people[0]))
+        draft = MessageDraft(target=send_flow.target_of(offer.people[0]), body=offer.body)
     else:
-        draft = MessageDraft(candidates=offer.people)
+        draft = MessageDraft(candidates=offer.people, body=offer.body)
     return send_flow.advance(replace(state, failures=0), draft)
 
 

@@ -105,12 +105,18 @@ class NameBook:
         return replace(message, sender_name=sender, conversation_name=conversation)
 
     def _sender(self, message: Message) -> str:
-        name = self.names.get(message.sender_id, message.sender_name)
-        person = self.people.get(message.sender_id)
+        return self.person(message.sender_id, message.sender_name)
+
+    def person(self, contact_id: str, name: str) -> str:
+        """How to name directory entry ``contact_id`` (known to the caller as ``name``):
+        in the book's language, with the department when they sound like someone else
+        ("Your message to Li Wei in Sales was delivered.")."""
+        said = self.names.get(contact_id, name)
+        person = self.people.get(contact_id)
         if person is None or self.alike is None or not self.alike(person):
-            return name
+            return said
         with speaking(self.locale):
-            return phrase("choice_person", name=name, department=department(person))
+            return phrase("choice_person", name=said, department=department(person))
 
     def messages(self, messages: Iterable[Message]) -> tuple[Message, ...]:
         """Every message renamed."""

@@ -241,7 +241,8 @@ class DialogRunner:
         names = []
         for entry in entries:
             if await asyncio.to_thread(self.outbox.claim_notice, entry.key):
-                names.append(entry.message.recipient_name)
+                message = entry.message  # named as read-backs name them
+                names.append(self.name_book.person(message.recipient_id, message.recipient_name))
         return tuple(dict.fromkeys(names))
 
     async def start(self) -> None:

@@ -184,10 +184,13 @@ class ContactLookup:
 class CallOffer:
     """A call was asked for; a message to the person is offered instead.
 
-    ``people``: the person, or the namesakes the driver will choose between.
+    ``people``: the person, or the namesakes the driver will choose between;
+    ``body``: what the driver asked to tell them ("call zhang san and tell him
+    I'm late"), carried into the message if they accept.
     """
 
     people: tuple[Contact, ...]
+    body: str = ""
 
 
 Task = (

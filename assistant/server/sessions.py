@@ -8,6 +8,7 @@ existed, so ids leak nothing. The per-key session limit is enforced here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -40,6 +41,28 @@ class Session:
     reply_audio: bool = True
     #: The stored dialog version this replica's copy reflects (fleet mode).
     version: int = 0
+    #: Set while no stream runs here: a stream winding down (the car's connection
+    #: dropped, its recognizer being freed) is waited for by the next one.
+    stream_over: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    def __post_init__(self) -> None:
+        self.stream_over.set()
+
+    async def take_stream(self, wait: float) -> None:
+        """Claim the session for a stream, waiting up to ``wait`` seconds for one
+        still ending; 409 if another stream keeps it."""
+        if self.streaming:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stream_over.wait(), wait)
+        if self.streaming:  # checked and claimed with no await between
+            raise RequestRejectedError(409, "already_streaming", "this session already streams")
+        self.streaming = True
+        self.stream_over.clear()
+
+    def end_stream(self) -> None:
+        """The stream is over (every task of it finished)."""
+        self.streaming = False
+        self.stream_over.set()
 
     def touch(self) -> None:
         """Record activity (for idle expiry)."""

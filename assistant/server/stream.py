@@ -18,8 +18,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncGenerator
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds a client has to send its start message.
 START_TIMEOUT = 10.0
+#: Seconds a new stream waits for the session's previous one to wind down
+#: (a car reconnecting at once after its connection dropped).
+HANDOVER_TIMEOUT = 5.0
 #: Close code for a client that stopped reading.
 CLOSE_POLICY = 1008
 
@@ -116,11 +120,14 @@ class StreamHandler:
         start = parse_start(self._parse(text))
         who = await self._authenticate(start.key)
         session = await self.state.sessions.get(who, self.session_id)
-        if session.streaming:
-            raise RequestRejectedError(409, "already_streaming", "this session already streams")
-        if start.locale is not None:
-            async with session.lock:  # never in the middle of a turn
-                await session.conversation.use_locale(start.locale)
+        await session.take_stream(HANDOVER_TIMEOUT)
+        try:
+            if start.locale is not None:
+                async with session.lock:  # never in the middle of a turn
+                    await session.conversation.use_locale(start.locale)
+        except BaseException:
+            session.end_stream()
+            raise
         self.session, self.who = session, who
         return start
 
@@ -171,15 +178,14 @@ class StreamHandler:
         assert self.session is not None
         session = self.session
         assert self.who is not None
-        session.streaming = True
-        try:
+        try:  # the session was claimed for this stream by the handshake
             transcriber = await self._transcriber()
             if transcriber is not None:
                 with self.state.revocations.watching(self.who.key_id) as revoked:
                     self.revoked = revoked
                     await self._run_tasks(start, transcriber)
         finally:
-            session.streaming = False
+            session.end_stream()
             session.touch()
 
     async def _run_tasks(self, start: Start, transcriber: Transcriber) -> None:
@@ -374,16 +380,23 @@ class StreamHandler:
             if not await self.wake.admit(listener, self.feed, busy=busy, on_wake=self._woken):
                 continue
             vocabulary = conversation.vocabulary()
-            async for event in listener.listen(
-                self.feed,
-                grammar=vocabulary or None,
-                is_speaking=self._speaking,
-                complete=conversation.complete_enough,
-                leading_silence_ms=self.wake.window_ms(),
-            ):
-                self._forward(event)
-                if isinstance(event, Final) and event.text.strip():
-                    await self.turns.put(event)
+            heard = cast(
+                AsyncGenerator[Event, None],
+                listener.listen(
+                    self.feed,
+                    grammar=vocabulary or None,
+                    is_speaking=self._speaking,
+                    complete=conversation.complete_enough,
+                    leading_silence_ms=self.wake.window_ms(),
+                ),
+            )
+            # Closed here even when the stream ends mid-utterance: its recognizer is
+            # freed before the stream is over, not whenever the generator is collected.
+            async with contextlib.aclosing(heard):
+                async for event in heard:
+                    self._forward(event)
+                    if isinstance(event, Final) and event.text.strip():
+                        await self.turns.put(event)
 
     def _woken(self, heard: WakeHeard) -> None:
         self.speaking_until = 0.0

@@ -184,3 +184,25 @@ async def test_messages_are_named_in_the_sessions_language(tmp_path: Path) -> No
         assert "张三" in session.runner.names
     finally:
         await session.aclose()
+
+
+async def test_delivery_notices_name_the_department_of_people_who_sound_alike(
+    tmp_path: Path,
+) -> None:
+    # Queued while the server was away (the driver was told), delivered at start.
+    with Outbox.open(tmp_path / OUTBOX_FILE) as outbox:
+        for key, recipient, name in (
+            ("k-sales", "u-li-wei-sales", "Li Wei"),
+            ("k-li-na", "u-li-na", "Li Na"),
+        ):
+            outbox.enqueue(outgoing(key, recipient, name))
+            outbox.mark_queued(key)
+    said: list[str] = []
+    session = await open_conversation(
+        demo_settings(tmp_path), zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(said.append)
+    )
+    try:
+        await session.runner.start()
+    finally:
+        await session.aclose()
+    assert said == ["Your message to Li Wei in Sales and Li Na was delivered."]

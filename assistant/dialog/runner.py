@@ -19,7 +19,7 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -50,7 +50,7 @@ from assistant.dialog.prompts import vocabulary
 from assistant.dialog.sink import ShownAndSpoken, SpeechSink
 from assistant.dialog.state import DialogState
 from assistant.dialog.turn import Turn
-from assistant.errors import ConnectorError
+from assistant.errors import ConnectorError, DriveTalkError
 from assistant.locales import Locale
 from assistant.models import Contact, Hypothesis, Message
 from connectors.ports import MessagingPort
@@ -132,6 +132,9 @@ class DialogRunner:
     owner: str = ""
     #: The process's delivery worker, if this runner may make it catch up at start.
     delivery: CatchUp | None = None
+    #: Whether this runner announces an incoming message (None: always). A
+    #: session with copies on several replicas announces each message once.
+    claim_incoming: Callable[[Message], Awaitable[bool]] | None = None
     window: AnswerWindow = field(default_factory=lambda: AnswerWindow(0, ParseContext()))
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     #: The turn being dispatched (None: the runner speaks unprompted).
@@ -302,9 +305,22 @@ class DialogRunner:
                 await asyncio.sleep(BURST_WINDOW)
                 while not arrivals.empty():
                     burst.append(arrivals.get_nowait())
-                await self.dispatch(Incoming(tuple(burst)))
+                mine = await self._claimed(burst)
+                if mine:
+                    await self.dispatch(Incoming(mine))
         finally:
             reader.cancel()
+
+    async def _claimed(self, burst: list[Message]) -> tuple[Message, ...]:
+        """The messages of ``burst`` this runner announces (all, unless claims are shared)."""
+        claim = self.claim_incoming
+        if claim is None:
+            return tuple(burst)
+        try:
+            return tuple([m for m in burst if await claim(m)])
+        except DriveTalkError as exc:  # the database blinked: stay silent, never twice
+            log.warning("incoming messages not announced: %s", exc)
+            return ()
 
     # -- the loop ----------------------------------------------------------------
 

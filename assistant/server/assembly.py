@@ -30,7 +30,7 @@ from assistant.dialog import snapshot as snapshots
 from assistant.dialog.runner import DialogRunner
 from assistant.errors import DriveTalkError
 from assistant.locales import Locale
-from assistant.models import Contact
+from assistant.models import Contact, Message
 from assistant.server.conversation import Conversation, Turn
 from assistant.server.keys import Principal
 from assistant.server.notices import SessionNotices
@@ -124,6 +124,11 @@ class DialogConversation:
             asyncio.create_task(self._guard(self.runner.watch_incoming())),
             asyncio.create_task(self._guard(self._ticks())),
         ]
+
+    def announce_once(self, claim: Callable[[Message], Awaitable[bool]]) -> None:
+        """Announce an incoming message only when ``claim`` grants it (fleet mode:
+        the session's copies on other replicas hear it too)."""
+        self.runner.claim_incoming = claim
 
     def vocabulary(self) -> tuple[str, ...]:
         """Phrases the open question expects."""

@@ -29,7 +29,16 @@ def _create(tx: Transaction) -> None:
     tx.execute("CREATE INDEX IF NOT EXISTS sessions_idle ON sessions (updated_at)")
 
 
-MIGRATIONS = (Migration(1, _create),)
+def _announcements(tx: Transaction) -> None:
+    real = "DOUBLE PRECISION" if tx.dialect == "postgres" else "REAL"
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS session_announcements (session_id TEXT NOT NULL,"
+        f" message_id TEXT NOT NULL, claimed_at {real} NOT NULL,"
+        " PRIMARY KEY (session_id, message_id))"
+    )
+
+
+MIGRATIONS = (Migration(1, _create), Migration(2, _announcements))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,30 @@ class SessionStore:
     def delete(self, session_id: str) -> None:
         """Forget a closed session."""
         self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        self._db.execute("DELETE FROM session_announcements WHERE session_id = ?", (session_id,))
+
+    def claim_announcement(
+        self, session_id: str, message_id: str, now: float, version: int | None
+    ) -> bool:
+        """Whether this copy of the session announces ``message_id`` (once per session).
+
+        Every replica holding a copy of the session hears an incoming message;
+        the first copy that may claims it, the others stay silent. A copy with
+        an open stream (``version`` None) may always; another only while it
+        served the session's latest turn (its ``version`` is the stored one),
+        as the car talks to it.
+        """
+        insert = "INSERT INTO session_announcements (session_id, message_id, claimed_at)"
+        if version is None:
+            sql = f"{insert} VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+            params: tuple[object, ...] = (session_id, message_id, now)
+        else:
+            sql = (
+                f"{insert} SELECT ?, ?, ? WHERE EXISTS"
+                " (SELECT 1 FROM sessions WHERE id = ? AND version = ?) ON CONFLICT DO NOTHING"
+            )
+            params = (session_id, message_id, now, session_id, version)
+        return self._db.execute(sql, params) == 1
 
     def count_for_key(self, key_id: str) -> int:
         """Open sessions of a key, on every replica."""
@@ -106,5 +139,9 @@ class SessionStore:
             )
 
     def expire(self, idle_before: float) -> int:
-        """Forget sessions without a turn since ``idle_before`` (Unix time); how many."""
+        """Forget sessions without a turn since ``idle_before`` (Unix time); how many.
+
+        Announcement claims as old go too (a message is announced when it arrives).
+        """
+        self._db.execute("DELETE FROM session_announcements WHERE claimed_at < ?", (idle_before,))
         return self._db.execute("DELETE FROM sessions WHERE updated_at < ?", (idle_before,))

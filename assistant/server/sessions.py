@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from assistant.errors import DriveTalkError, RequestRejectedError
+from assistant.models import Message
 from assistant.server.conversation import Conversation, Resumable
 from assistant.server.keys import Principal
 from assistant.server.session_store import SessionRecord, SessionStore
@@ -148,6 +149,22 @@ class SessionRegistry:
             session.created_at, session.reply_audio, _snapshot_of(session), session.version,
         )  # fmt: skip
         await asyncio.to_thread(self._store.insert, record, time.time())
+        self._announce_once(session)
+
+    def _announce_once(self, session: Session) -> None:
+        """Incoming messages announced by one copy of the session (fleet mode)."""
+        store = self._store
+        share = getattr(session.conversation, "announce_once", None)
+        if store is None or share is None:
+            return
+
+        async def claim(message: Message) -> bool:
+            version = None if session.streaming else session.version
+            return await asyncio.to_thread(
+                store.claim_announcement, session.id, message.id, time.time(), version
+            )
+
+        share(claim)
 
     async def get(self, principal: Principal, session_id: str) -> Session:
         """The caller's session; 404 for unknown ids and for other owners alike.
@@ -180,6 +197,8 @@ class SessionRegistry:
         found = self._sessions.setdefault(session.id, session)
         if found is not session:
             await conversation.aclose()
+        else:
+            self._announce_once(session)
         return found
 
     @asynccontextmanager

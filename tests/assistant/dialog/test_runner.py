@@ -13,7 +13,7 @@ from assistant.compose import Session, open_conversation
 from assistant.config import Settings
 from assistant.dialog.events import Incoming, Timeout
 from assistant.dialog.sink import ShownAndSpoken
-from assistant.models import OutgoingMessage
+from assistant.models import Message, OutgoingMessage
 from connectors.local import LocalConnector
 from connectors.outbox import OUTBOX_FILE, Outbox
 from tests.conftest import NOW, ZONE
@@ -206,3 +206,56 @@ async def test_delivery_notices_name_the_department_of_people_who_sound_alike(
     finally:
         await session.aclose()
     assert said == ["Your message to Li Wei in Sales and Li Na was delivered."]
+
+
+class Pushing(LocalConnector):
+    """The local backend whose push channel delivers the messages given, then waits."""
+
+    def __init__(self, inner: LocalConnector, pushed: list[Message]) -> None:
+        self.__dict__.update(inner.__dict__)
+        self._pushed = pushed
+
+    async def incoming(self) -> AsyncIterator[Message]:  # type: ignore[override]
+        for item in self._pushed:
+            yield item
+        await asyncio.Event().wait()
+
+
+async def test_a_runner_announces_only_the_messages_it_claims(tmp_path: Path) -> None:
+    heard = asyncio.Event()
+    said: list[str] = []
+
+    def say(text: str) -> None:
+        said.append(text)
+        heard.set()
+
+    session = await open_conversation(
+        demo_settings(tmp_path), zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(say)
+    )
+    try:
+        local = store(session)
+        ids = [
+            local.add_message(local.direct_conversation_id(who), who, "Lunch?", NOW)
+            for who in ("u-li-na", "u-zhang-san")
+        ]
+        pushed = [m for m in local.messages(unread_only=True) if m.id in ids]
+        assert isinstance(session.connector, LocalConnector)
+        session.runner.connector = Pushing(session.connector, pushed)
+        claims: list[str] = []
+
+        async def claim(message: Message) -> bool:  # another copy announced Li Na's
+            claims.append(message.sender_id)
+            return message.sender_id != "u-li-na"
+
+        session.runner.claim_incoming = claim
+        watcher = asyncio.create_task(session.runner.watch_incoming())
+        try:
+            await heard.wait()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        assert sorted(claims) == ["u-li-na", "u-zhang-san"]
+        assert said == ["New message from Zhang San. Want to hear it?"]
+    finally:
+        await session.aclose()

@@ -52,3 +52,34 @@ def test_a_touched_session_outlives_the_idle_sweep(database: Database) -> None:
     assert store.expire(idle_before=1500.0) == 1
     assert store.load("streaming") is not None
     assert store.load("idle") is None
+
+
+def test_an_incoming_message_is_announced_by_one_copy_of_a_session(database: Database) -> None:
+    store = SessionStore(database)
+    store.insert(record("s1"), now=1000.0)
+    assert store.save("s1", "{}", True, now=1001.0) == 1  # a turn served by replica "two"
+    # Replica "one" holds an older copy: the car talks to "two", which announces.
+    assert not store.claim_announcement("s1", "m1", 1002.0, version=0)
+    assert store.claim_announcement("s1", "m1", 1002.0, version=1)
+    assert not store.claim_announcement("s1", "m1", 1002.0, version=1)  # once
+    assert not store.claim_announcement("s1", "m1", 1002.0, version=None)
+    # A copy with an open stream may announce whatever nobody has yet.
+    assert store.claim_announcement("s1", "m2", 1003.0, version=None)
+    assert not store.claim_announcement("s1", "m2", 1003.0, version=1)
+    # Claims are per session, and go with it.
+    store.insert(record("s2", key_id="k2"), now=1000.0)
+    assert store.claim_announcement("s2", "m1", 1004.0, version=0)
+    store.delete("s1")
+    store.insert(record("s1"), now=2000.0)
+    assert store.claim_announcement("s1", "m1", 2001.0, version=0)
+
+
+def test_announcement_claims_expire_with_idle_sessions(database: Database) -> None:
+    store = SessionStore(database)
+    store.insert(record("s1"), now=1000.0)
+    assert store.claim_announcement("s1", "old", 1000.0, version=0)
+    assert store.claim_announcement("s1", "new", 3000.0, version=0)
+    store.expire(idle_before=2000.0)
+    store.insert(record("s1"), now=3000.0)
+    assert store.claim_announcement("s1", "old", 3001.0, version=0)
+    assert not store.claim_announcement("s1", "new", 3001.0, version=0)

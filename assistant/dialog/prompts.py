@@ -93,3 +93,15 @@ def word(table: str, key: str, locale: Locale | None = None) -> str:
     found = _catalogue(locale or current()).get("words", {}).get(table, {})
     value = found.get(key) if isinstance(found, dict) else None
     return str(value) if value is not None else key
+
+
+def part_of_day(hour: int, kind: str = "period", locale: Locale | None = None) -> str:
+    """The part of the day ``hour`` falls in, as the locale says it before a time
+    (``kind`` "clock": "下午三点") or of a stretch of time ("period": "this afternoon")."""
+    table = _catalogue(locale or current()).get("parts_of_day", {}).get(kind)
+    if not table:
+        raise DialogError(f"no parts_of_day {kind!r} in the catalogue")
+    for until, said in table:
+        if hour < int(until):
+            return str(said)
+    return str(table[-1][1])

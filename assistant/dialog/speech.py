@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 from assistant.dialog.locale import current
+from assistant.dialog.prompts import part_of_day
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -123,22 +124,12 @@ def period(start: datetime, end: datetime, now: datetime) -> str:
         return "in that period"
     if hours >= 20:
         return when
-    part = _part_of_day(local_start.hour)
+    part = part_of_day(local_start.hour)
     if when == "today":
         return f"this {part}" if part != "night" else "tonight"
     if when == "tomorrow":
         return f"tomorrow {part}"
     return f"{when} {part}"
-
-
-def _part_of_day(hour: int) -> str:
-    if hour < 12:
-        return "morning"
-    if hour < 17:
-        return "afternoon"
-    if hour < 21:
-        return "evening"
-    return "night"
 
 
 @_localised

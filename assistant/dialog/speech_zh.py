@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import cn2an
 
-from assistant.dialog.prompts import word
+from assistant.dialog.prompts import part_of_day, word
 from assistant.locales import is_cjk
 
 _WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -52,19 +52,7 @@ def clock(dt: datetime) -> str:
     if dt.hour == 0 and dt.minute == 0:
         return "午夜十二点"
     hour = dt.hour % 12 or 12
-    return f"{_part_of_day(dt.hour)}{_counted(hour)}点{_minutes(dt.minute)}"
-
-
-def _part_of_day(hour: int) -> str:
-    if hour < 6:
-        return "凌晨"
-    if hour < 12:
-        return "上午"
-    if hour < 13:
-        return "中午"
-    if hour < 18:
-        return "下午"
-    return "晚上"
+    return f"{part_of_day(dt.hour, 'clock', 'zh')}{_counted(hour)}点{_minutes(dt.minute)}"
 
 
 def _minutes(minute: int) -> str:
@@ -127,8 +115,7 @@ def period(start: datetime, end: datetime, now: datetime) -> str:
     hour = local_start.hour
     if hour >= 18 and when == "今天":
         return "今晚"
-    part = "上午" if hour < 12 else "下午" if hour < 18 else "晚上"
-    return f"{when}{part}"
+    return f"{when}{part_of_day(hour, 'period', 'zh')}"
 
 
 #: Seconds of speech per Chinese character over seconds per English character:

@@ -2,16 +2,17 @@
 
 Engines are found by name (``[asr] engine``) among the ``drivetalk.asr_engines``
 entry points (``vosk`` and ``pocketsphinx`` ship with DriveTalk); each is a
-function with the signature of :func:`vosk_engine` returning the loaded
-transcriber and the model it chose.
+function of one :class:`EngineRequest` (what is to be heard, and how) returning
+the loaded transcriber and the model it chose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from assistant.asr.base import Transcriber
 from assistant.asr.language import check_language, locale_language
@@ -21,7 +22,39 @@ from assistant.errors import ConfigError, ModelLanguageError
 
 #: The entry-point group speech engines register in.
 ENGINE_GROUP = "drivetalk.asr_engines"
-EngineBuilder = Callable[..., tuple[Any, ModelChoice]]
+
+
+class PoolOptions(TypedDict):
+    """How every engine's decoder pool is set up (``[asr]``)."""
+
+    alternatives: int
+    decoders: int | None
+    decoder_wait: float
+
+
+@dataclass(frozen=True, slots=True)
+class EngineRequest:
+    """What an engine is built for: the settings, the locale to understand (None:
+    only transcribing), a model outranking the settings, the n-best size, and
+    the directory's names (for an engine that learns them)."""
+
+    settings: Settings
+    locale: str | None
+    model: Path | None = None
+    alternatives: int | None = None
+    names: Sequence[str] = ()
+
+    def pool(self) -> PoolOptions:
+        """The decoder-pool options every engine takes, from ``[asr]``."""
+        asr = self.settings.asr
+        return PoolOptions(
+            alternatives=self.alternatives or asr.alternatives,
+            decoders=asr.decoders,
+            decoder_wait=asr.decoder_wait_s,
+        )
+
+
+EngineBuilder = Callable[[EngineRequest], tuple[Any, ModelChoice]]
 
 
 def transcriber_from_settings(
@@ -45,7 +78,7 @@ def transcriber_from_settings(
     ``transcriber.model.load_seconds`` (0-ish when cached).
     """
     build = engine_builder(settings.asr.engine)
-    return build(settings, locale=locale, model=model, alternatives=alternatives, names=names)
+    return build(EngineRequest(settings, locale, model, alternatives, tuple(names)))
 
 
 def engine_names() -> list[str]:
@@ -63,48 +96,30 @@ def engine_builder(name: str) -> EngineBuilder:
     raise ConfigError(f"unknown speech engine {name!r} in [asr] engine (installed: {known})")
 
 
-def vosk_engine(
-    settings: Settings,
-    *,
-    locale: str | None,
-    model: Path | None = None,
-    alternatives: int | None = None,
-    names: Sequence[str] = (),
-) -> tuple[Transcriber, ModelChoice]:
-    """The vosk engine on the selected model (``names`` unused: vosk's graph is fixed)."""
+def vosk_engine(request: EngineRequest) -> tuple[Transcriber, ModelChoice]:
+    """The vosk engine on the selected model (names unused: vosk's graph is fixed)."""
     from assistant.asr.vosk_engine import VoskTranscriber
 
-    checked = locale if settings.asr.language_check else None
+    settings = request.settings
+    checked = request.locale if settings.asr.language_check else None
     choice = select_model(
-        model,
+        request.model,
         settings.model,
         language=locale_language(checked) if checked else None,
         declared=settings.asr.model_language,
     )
     if checked is not None:
         check_language(choice.path, choice.language, checked)
-    transcriber = VoskTranscriber.from_path(
-        choice.path,
-        alternatives=alternatives or settings.asr.alternatives,
-        decoders=settings.asr.decoders,
-        decoder_wait=settings.asr.decoder_wait_s,
-        language=choice.language,
-    )
+    transcriber = VoskTranscriber.from_path(choice.path, language=choice.language, **request.pool())
     return transcriber, choice
 
 
-def pocketsphinx_engine(
-    settings: Settings,
-    *,
-    locale: str | None,
-    model: Path | None = None,
-    alternatives: int | None = None,
-    names: Sequence[str] = (),
-) -> tuple[Transcriber, ModelChoice]:
-    """pocketsphinx's English model with a language model learnt from the grammar and ``names``."""
+def pocketsphinx_engine(request: EngineRequest) -> tuple[Transcriber, ModelChoice]:
+    """pocketsphinx's English model with a language model learnt from the grammar and names."""
     from assistant.asr.sphinx_engine import SphinxTranscriber, load_sphinx_model
 
-    if model is not None or settings.model is not None:
+    settings, locale = request.settings, request.locale
+    if request.model is not None or settings.model is not None:
         raise ConfigError(
             "--model / DRIVETALK_MODEL name a vosk model; the pocketsphinx engine uses the "
             'English model in its wheel (unset the model, or set [asr] engine = "vosk")'
@@ -115,11 +130,6 @@ def pocketsphinx_engine(
             f'{locale} is shipped): set [asr] engine = "vosk" and run `drivetalk model pull` '
             "for a model of that language"
         )
-    loaded = load_sphinx_model(names, default_cache_dir() / "sphinx-lm")
-    transcriber = SphinxTranscriber(
-        loaded,
-        alternatives=alternatives or settings.asr.alternatives,
-        decoders=settings.asr.decoders,
-        decoder_wait=settings.asr.decoder_wait_s,
-    )
+    loaded = load_sphinx_model(request.names, default_cache_dir() / "sphinx-lm")
+    transcriber = SphinxTranscriber(loaded, **request.pool())
     return transcriber, ModelChoice(loaded.path, "pocketsphinx wheel", "en")

@@ -186,8 +186,15 @@ async def test_messages_are_named_in_the_sessions_language(tmp_path: Path) -> No
         await session.aclose()
 
 
+@pytest.mark.parametrize(
+    ("locale", "notice"),
+    [
+        ("en", "Your message to Li Wei in Sales and Li Na was delivered."),
+        ("zh", "给销售部的李伟和李娜的消息已经送达。"),
+    ],
+)
 async def test_delivery_notices_name_the_department_of_people_who_sound_alike(
-    tmp_path: Path,
+    tmp_path: Path, locale: str, notice: str
 ) -> None:
     # Queued while the server was away (the driver was told), delivered at start.
     with Outbox.open(tmp_path / OUTBOX_FILE) as outbox:
@@ -198,14 +205,15 @@ async def test_delivery_notices_name_the_department_of_people_who_sound_alike(
             outbox.enqueue(outgoing(key, recipient, name))
             outbox.mark_queued(key)
     said: list[str] = []
+    settings = demo_settings(tmp_path).model_copy(update={"locale": locale})
     session = await open_conversation(
-        demo_settings(tmp_path), zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(said.append)
+        settings, zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(said.append)
     )
     try:
         await session.runner.start()
     finally:
         await session.aclose()
-    assert said == ["Your message to Li Wei in Sales and Li Na was delivered."]
+    assert said == [notice]
 
 
 class Pushing(LocalConnector):

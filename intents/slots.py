@@ -224,8 +224,8 @@ class SlotFiller:
     def attendees(self, text: str) -> tuple[ContactResolution, ...]:
         """Resolve "li wei and zhang san" into one resolution per person."""
         parts = [p.strip() for p in self._attendee_split.split(text) if p.strip()]
-        if self.characters:
-            parts = [self._attendee_name(p) for p in parts]
+        if self.characters:  # 我老婆 is someone, though 我 starts no name
+            parts = [p if self._person_reference(p) else self._attendee_name(p) for p in parts]
             parts = [p for p in parts if p]
         return tuple(self.resolve(p) for p in parts if p not in _NOT_ATTENDEES)
 
@@ -304,6 +304,8 @@ class SlotFiller:
         one or two name-like words before the body visibly starts, else one
         word; None when the words after "and" are no name ("and i'm late")."""
         words = tokens.words
+        if lo + 2 < hi and self._person_reference(" ".join(words[lo : lo + 2])):
+            return lo + 2  # "tell li na and my wife ...": someone to tell, if unknown
         if lo >= hi - 1 or not self._name_like(words[lo]) or words[lo] in self._not_after_and:
             return None
         for end in range(lo + 1, min(hi - 1, lo + 2) + 1):
@@ -330,6 +332,9 @@ class SlotFiller:
 
     def _next_name_said(self, words: tuple[str, ...], lo: int, hi: int) -> int | None:
         """Where the Chinese name starting at ``lo`` ends (a body must follow), or None."""
+        for end in range(lo + 2, min(hi - 1, lo + 6) + 1):
+            if self._person_reference(join_words(words[lo:end])):
+                return end  # 我老婆: someone to tell, if the directory lacks them
         for end in range(min(hi - 1, lo + _PLAIN_NAME_CHARACTERS), lo + 1, -1):
             found = self.resolve(join_words(words[lo:end]))
             if found.best is not None and found.candidates[0].score >= _EXACT_NAME:
@@ -423,7 +428,10 @@ class SlotFiller:
         people = self.attendees(" ".join(words))
         if len(people) < 2 or not any(p.candidates for p in people):
             return ()
-        if not all(p.candidates or self._name_like(p.query) for p in people):
+        if not all(
+            p.candidates or self._name_like(p.query) or self._person_reference(p.query)
+            for p in people
+        ):
             return ()
         return people
 
@@ -443,7 +451,10 @@ class SlotFiller:
         if len(people) < 2 or not any(p.candidates for p in people):
             return ()
         if not all(
-            p.candidates or (2 <= len(p.query) <= 4 and all(map(is_cjk, p.query))) for p in people
+            p.candidates
+            or (2 <= len(p.query) <= 4 and all(map(is_cjk, p.query)))
+            or self._person_reference(p.query)
+            for p in people
         ):
             return ()
         return people

@@ -122,6 +122,12 @@ def _relation(query: str) -> str:
     return rest if first.lower() in ("my", "our") and rest else ""
 
 
+def spoken_person(query: str) -> str:
+    """A heard name, or who someone is to the driver: "bob" -> "Bob", "my wife" -> "your wife"."""
+    who = _relation(query)
+    return phrase("your_relation", who=who) if who else spoken_name(query)
+
+
 def spoken_name(query: str) -> str:
     """A heard name as it is written: "bob" -> "Bob" (typed capitals are kept)."""
     return query.title() if query.islower() else query

@@ -35,7 +35,7 @@ from assistant.dialog.contacts import (
     choice_question,
     first_resolution,
     pick,
-    spoken_name,
+    spoken_person,
     unknown_name,
 )
 from assistant.dialog.events import Done, Failed, Queued, Utterance
@@ -205,7 +205,7 @@ def _apply(state: DialogState, draft: MessageDraft, result: ParseResult, note: s
         addressed = address(draft, tuple(r for r in several if isinstance(r, ContactResolution)))
         draft = addressed.draft
         if addressed.unknown:
-            unknown = [spoken_name(name) for name in addressed.unknown]
+            unknown = [spoken_person(name) for name in addressed.unknown]
             notes.append(p("send.dropped", names=join_names(unknown)))
     elif isinstance(resolution, ContactResolution):
         addressed = address(draft, (resolution,))

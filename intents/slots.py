@@ -269,14 +269,17 @@ class SlotFiller:
         body_start = best_cut
         while body_start < hi - 1 and tokens.words[body_start] in self.connectors:
             body_start += 1
-        if self.characters:
-            body_start = self._past_lead(tokens.words, body_start, hi)
+        # Between a name (or list) and its body: "吧 内容是", "and tell them".
+        body_start = self._past_lead(tokens.words, body_start, hi)
         return (lo, best_cut), (body_start, hi)
 
     def _whole_cut(self, tokens: Tokens, lo: int, cut: int, hi: int) -> int:
         """Where an English name really ends: over "and <known name>", up to
         "saying", or one dangling word further ("tell peter chow i'm late")."""
-        cut = self._and_more(tokens, cut, hi)
+        # An unknown name joins only a list the directory knows someone of
+        # ("li na and bob"; "sunita and cc rahul ..." is no list).
+        known = bool(self.resolve(" ".join(tokens.words[lo:cut])).candidates)
+        cut = self._and_more(tokens, cut, hi, unknown_ok=known)
         edge = self._connector_edge(tokens, lo, hi)
         if edge is not None and cut < edge:
             # "peter chow saying hi": the name is all that comes before
@@ -287,7 +290,7 @@ class SlotFiller:
             return cut + 1
         return cut
 
-    def _and_more(self, tokens: Tokens, cut: int, hi: int) -> int:
+    def _and_more(self, tokens: Tokens, cut: int, hi: int, *, unknown_ok: bool = True) -> int:
         """Extend a name over "and <another name>" ("tell li na and xu jing ...",
         "tell li na and bob hi": Bob is unknown, but a recipient, not the body)."""
         if cut >= hi - 1 or tokens.words[cut] not in _AND_WORDS:
@@ -295,8 +298,8 @@ class SlotFiller:
         for end in range(min(hi - 1, cut + 1 + MAX_HEARD_NAME_WORDS), cut + 1, -1):
             other = self.resolve(" ".join(tokens.words[cut + 1 : end]))
             if other.best is not None and other.candidates[0].score >= SURE_NAME:
-                return self._and_more(tokens, end, hi)
-        unknown = self._unknown_after_and(tokens, cut + 1, hi)
+                return self._and_more(tokens, end, hi, unknown_ok=unknown_ok)
+        unknown = self._unknown_after_and(tokens, cut + 1, hi) if unknown_ok else None
         return cut if unknown is None else self._and_more(tokens, unknown, hi)
 
     def _unknown_after_and(self, tokens: Tokens, lo: int, hi: int) -> int | None:

@@ -124,7 +124,7 @@ class SlotFiller:
                     several = (
                         self._several_said(tokens.surface(lo, hi).replace("、", "和"))
                         if self.characters
-                        else self._several(words)
+                        else self._several(words, self._listed(tokens, lo, hi))
                     )
                     if several:  # "给李娜和徐静发消息", "no, to li na and xu jing": each person
                         slots["recipients"] = several
@@ -292,15 +292,31 @@ class SlotFiller:
 
     def _and_more(self, tokens: Tokens, cut: int, hi: int, *, unknown_ok: bool = True) -> int:
         """Extend a name over "and <another name>" ("tell li na and xu jing ...",
-        "tell li na and bob hi": Bob is unknown, but a recipient, not the body)."""
-        if cut >= hi - 1 or tokens.words[cut] not in _AND_WORDS:
+        "tell li na and bob hi": Bob is unknown, but a recipient, not the body),
+        or over ", <another name>" written with a comma ("li na, xu jing and ...")."""
+        if cut >= hi - 1:
             return cut
-        for end in range(min(hi - 1, cut + 1 + MAX_HEARD_NAME_WORDS), cut + 1, -1):
-            other = self.resolve(" ".join(tokens.words[cut + 1 : end]))
+        if tokens.words[cut] in _AND_WORDS:
+            start = cut + 1
+        elif _comma_before(tokens, cut):
+            start = cut
+        else:
+            return cut
+        for end in range(min(hi - 1, start + MAX_HEARD_NAME_WORDS), start, -1):
+            other = self.resolve(" ".join(tokens.words[start:end]))
             if other.best is not None and other.candidates[0].score >= SURE_NAME:
                 return self._and_more(tokens, end, hi, unknown_ok=unknown_ok)
-        unknown = self._unknown_after_and(tokens, cut + 1, hi) if unknown_ok else None
+        unknown = self._unknown_after_and(tokens, start, hi) if unknown_ok else None
         return cut if unknown is None else self._and_more(tokens, unknown, hi)
+
+    @staticmethod
+    def _listed(tokens: Tokens, lo: int, hi: int) -> str:
+        """The words of ``lo:hi`` with the commas written between them kept."""
+        parts = [tokens.words[lo]] if lo < hi else []
+        for i in range(lo + 1, hi):
+            parts.append(", " if _comma_before(tokens, i) else " ")
+            parts.append(tokens.words[i])
+        return "".join(parts)
 
     def _unknown_after_and(self, tokens: Tokens, lo: int, hi: int) -> int | None:
         """Where a name the directory lacks ends after "and" ("li na and bob hi"):
@@ -409,7 +425,7 @@ class SlotFiller:
         in ``recipients``.
         """
         words = tokens.words[lo:hi]
-        several = self._several(words)
+        several = self._several(words, self._listed(tokens, lo, hi))
         if several:
             firsts = tuple(r.candidates[0] for r in several if r.candidates)
             return ContactResolution(" ".join(words), firsts, ambiguous=True), several
@@ -422,13 +438,15 @@ class SlotFiller:
                 return ContactResolution(whole.query, part.candidates, ambiguous=True), ()
         return whole, ()
 
-    def _several(self, words: tuple[str, ...]) -> tuple[ContactResolution, ...]:
-        """Each person of "li na and xu jing", when the directory knows one of them
-        and every other part is a short name ("li na and bob": Bob is unknown, and
-        the dialog says so, rather than "and bob ..." becoming the body)."""
-        if not any(w in _AND_WORDS for w in words[1:-1]):
+    def _several(self, words: tuple[str, ...], listed: str = "") -> tuple[ContactResolution, ...]:
+        """Each person of "li na and xu jing" (or of ``listed``, the words with the
+        commas written between them: "li na, xu jing and he jun"), when the
+        directory knows one of them and every other part is a short name ("li na
+        and bob": Bob is unknown, and the dialog says so, rather than "and bob
+        ..." becoming the body)."""
+        if not any(w in _AND_WORDS for w in words[1:-1]) and "," not in listed:
             return ()
-        people = self.attendees(" ".join(words))
+        people = self.attendees(listed or " ".join(words))
         if len(people) < 2 or not any(p.candidates for p in people):
             return ()
         if not all(
@@ -580,6 +598,14 @@ def _pointing_removed(name: str) -> str:
         return name
     cleaned = _POINTING.sub("的", _POINTING_END.sub("", name))
     return cleaned.removeprefix("的")
+
+
+def _comma_before(tokens: Tokens, i: int) -> bool:
+    """Whether a comma was written between token ``i - 1`` and token ``i``."""
+    if i <= 0 or i >= len(tokens.spans):
+        return False
+    gap = tokens.original[tokens.spans[i - 1][1] : tokens.spans[i][0]]
+    return any(mark in gap for mark in ",，、")
 
 
 def _adjacent(spans: Mapping[str, tuple[int, int]], first: str, second: str) -> bool:

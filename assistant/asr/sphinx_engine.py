@@ -169,10 +169,12 @@ def _grammar_phrases(phrases: Sequence[str], model: SphinxModel) -> tuple[str, .
 
     None at all (open recognition with the domain model, which knows the
     short answers too) when a phrase goes on with free text: a grammar would
-    cut "change the message to <the new text>" after "to".
+    cut "change the message to <the new text>" after "to". A one-word phrase
+    never does: "to" alone is a word the grammar may hear (a wake phrase's
+    filler), not the lead-in of a dictated text.
     """
     normalized = list(dict.fromkeys(" ".join(p.lower().split()) for p in phrases))
-    open_ended = [p for p in normalized if p.split() and p.split()[-1] in _open_ended()]
+    open_ended = [p for p in normalized if len(p.split()) > 1 and p.split()[-1] in _open_ended()]
     if open_ended:
         log.debug("open recognition: %s goes on with free text", open_ended[0])
         return ()

@@ -82,7 +82,14 @@ class WakePhrase:
                 f"no wake phrase for locale {locale!r} (shipped: {known}); "
                 "set [wake] phrase and fillers"
             )
-        return cls(str(entry["phrase"]), tuple(str(w) for w in entry.get("fillers", ())))
+        fillers = tuple(entry.get("fillers", ()))
+        odd = [w for w in fillers if not isinstance(w, str)]
+        if odd:  # YAML reads a bare yes, no, on or off as a boolean
+            raise ConfigError(
+                f"wake phrase fillers of locale {locale!r} must be words, not {odd[0]!r} "
+                "(quote yes, no, on and off in wake_phrases.yaml)"
+            )
+        return cls(str(entry["phrase"]), fillers)
 
     @classmethod
     def from_settings(cls, wake: WakeSettings, locale: str) -> WakePhrase:

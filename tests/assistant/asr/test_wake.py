@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from assistant.asr import Final, Listener, VoskTranscriber, WakeHeard
+from assistant.asr.base import Transcriber
 from assistant.asr.wake import WakeGate, WakePhrase, wait_for_wake
 from assistant.config import WakeSettings, load_settings
 from assistant.errors import ConfigError
@@ -103,13 +104,13 @@ async def _chunks(scene: Scene) -> AsyncIterator[bytes]:
         yield pcm[offset : offset + step]
 
 
-async def _spot(ko: VoskTranscriber, scene: Scene) -> list[WakeHeard]:
+async def _spot(engine: Transcriber, scene: Scene, wake: WakePhrase = KO) -> list[WakeHeard]:
     heard: list[WakeHeard] = []
     chunks = _chunks(scene)
-    listener = Listener(ko)
+    listener = Listener(engine)
     accepted = False
     for _ in range(4):  # every utterance of the scene, as the chat's loop would
-        accepted = await wait_for_wake(listener, chunks, KO, heard.append) or accepted
+        accepted = await wait_for_wake(listener, chunks, wake, heard.append) or accepted
     assert accepted is bool(heard)
     return heard
 
@@ -151,6 +152,57 @@ async def test_cabin_noise_alone_never_wakes_it(ko: VoskTranscriber) -> None:
     scene = noise_only("cabin", 20.0, 16000, snr_db=5.0, seed=3)
     assert float(np.max(np.abs(scene.samples))) > 0.01  # loud noise, not silence
     assert await _spot(ko, scene) == []
+
+
+# -- real speech through pocketsphinx's English model: the shipped English phrase ----------
+
+#: The shipped English phrase, spotted by the pocketsphinx engine (its wheel's model).
+EN = WakePhrase.for_locale("en")
+
+
+@pytest.fixture(scope="module")
+def sphinx(tmp_path_factory: pytest.TempPathFactory) -> Transcriber:
+    pytest.importorskip("pocketsphinx")
+    from assistant.asr.sphinx_engine import SphinxTranscriber, load_sphinx_model
+
+    model = load_sphinx_model((), tmp_path_factory.mktemp("lm"))
+    return SphinxTranscriber(model, alternatives=5, decoders=1)
+
+
+@pytest.mark.espeak
+@pytest.mark.parametrize(
+    ("voice", "noise", "snr"),
+    [("en-us", None, None), ("en-us+f2", None, None), ("en-us+m3", "cabin", 10.0)],
+)
+async def test_the_english_phrase_wakes_it(
+    sphinx: Transcriber, voice: str, noise: str | None, snr: float | None
+) -> None:
+    heard = await _spot(sphinx, _scene(EN.phrase, voice, noise, snr), EN)
+    assert [h.phrase for h in heard] == ["hey drive talk"]
+
+
+@pytest.mark.espeak
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's my next meeting",
+        "let me talk to my sister before we drive home",
+        "hey there how was your weekend",
+        "this is talk radio and the lines are open",
+    ],
+)
+async def test_english_speech_that_is_not_the_phrase_does_not_wake_it(
+    sphinx: Transcriber, text: str
+) -> None:
+    assert await _spot(sphinx, _scene(text, "en-us+f2"), EN) == []
+
+
+def test_every_shipped_filler_is_a_word_not_a_yaml_boolean() -> None:
+    # Unquoted yes/no in the YAML catalogue load as booleans: "True" is no filler.
+    for locale in ("en", "zh", "ko"):
+        assert "True" not in WakePhrase.for_locale(locale).fillers
+        assert "False" not in WakePhrase.for_locale(locale).fillers
+    assert {"yes", "no"} <= set(WakePhrase.for_locale("en").fillers)
 
 
 # -- the gate: which utterances need the phrase ------------------------------------------

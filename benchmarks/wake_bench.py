@@ -43,7 +43,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from assistant.asr import Final, Listener, VoskTranscriber
+from assistant.asr import Final, Listener, Partial, VoskTranscriber
 from assistant.asr.base import Transcriber
 from assistant.asr.locate import package_models
 from assistant.asr.wake import WakePhrase
@@ -152,16 +152,27 @@ LANGUAGES = {
 }
 
 
+@dataclass(frozen=True)
+class Heard:
+    """One spotting utterance: its final, and the last partial before it."""
+
+    final: Final
+    partial: str
+
+    def accepted(self, wake: WakePhrase) -> bool:
+        return wake.heard_in(self.final, self.partial)
+
+
 @dataclass
 class Tally:
     """Finals heard for one condition."""
 
     seconds: float = 0.0
-    finals: list[Final] = field(default_factory=list)
+    finals: list[Heard] = field(default_factory=list)
     wall: float = 0.0
 
     def accepts(self, wake: WakePhrase) -> int:
-        return sum(wake.heard_in(f) for f in self.finals)
+        return sum(h.accepted(wake) for h in self.finals)
 
 
 class _Source:
@@ -180,11 +191,12 @@ class _Source:
         return chunk
 
 
-async def finals_of(listener: Listener, wake: WakePhrase, scene: Scene) -> list[Final]:
+async def finals_of(listener: Listener, wake: WakePhrase, scene: Scene) -> list[Heard]:
     """Every spotting utterance of ``scene``, as ``wait_for_wake`` decodes them."""
     source = _Source(scene.pcm())
-    found: list[Final] = []
+    found: list[Heard] = []
     while not source.exhausted:
+        partial = ""
         async for event in listener.listen(
             source,
             grammar=wake.grammar,
@@ -192,8 +204,10 @@ async def finals_of(listener: Listener, wake: WakePhrase, scene: Scene) -> list[
             complete=wake.ends_with_phrase,
             partial_final=False,
         ):
+            if isinstance(event, Partial):
+                partial = event.text
             if isinstance(event, Final) and event.text.strip():
-                found.append(event)
+                found.append(Heard(event, partial))
     return found
 
 
@@ -208,23 +222,29 @@ async def run(scenes: list[Scene], transcriber: Transcriber, wake: WakePhrase) -
     return tally
 
 
-#: Rule under test: (label, min_confidence, min_share); share None = best hypothesis only.
-RULES: tuple[tuple[str, float, float | None], ...] = (
-    ("best hypothesis, words >= 0.7 (before)", 0.7, None),
-    *((f"... or n-best share >= {share:g}", 0.7, share) for share in SHARES),
+#: Rule under test: (label, min_confidence, min_share, trust_partial); share None =
+#: best hypothesis only.
+Rule = tuple[str, float, float | None, bool]
+RULES: tuple[Rule, ...] = (
+    ("best hypothesis, words >= 0.7", 0.7, None, False),
+    *((f"... or n-best share >= {share:g}", 0.7, share, False) for share in SHARES),
+    *(
+        (f"... or n-best share >= {share:g}, or the partial that ended it", 0.7, share, True)
+        for share in (0.2, 0.4)
+    ),
 )
 
 
-def rule(wake: WakePhrase, confidence: float, share: float | None) -> WakePhrase:
-    return replace(wake, min_confidence=confidence, min_share=share)
+def rule(wake: WakePhrase, confidence: float, share: float | None, partial: bool) -> WakePhrase:
+    return replace(wake, min_confidence=confidence, min_share=share, trust_partial=partial)
 
 
 async def misses(
     transcriber: Transcriber, wake: WakePhrase, voices: tuple[str, ...]
-) -> dict[str, list[list[Final]]]:
+) -> dict[str, list[list[Heard]]]:
     """Per SNR, per rendering in ``voices``: the finals of its scene."""
     renders = [speak(wake.phrase, voice, speed) for voice in voices for speed in SPEEDS]
-    table: dict[str, list[list[Final]]] = {}
+    table: dict[str, list[list[Heard]]] = {}
     for snr in SNRS:
         label = "clean" if snr is None else f"{snr:g} dB"
         table[label] = []
@@ -265,12 +285,12 @@ class Split:
     """The finals of one split: the phrase per SNR, and speech not addressed to it."""
 
     name: str
-    phrase: dict[str, list[list[Final]]]
+    phrase: dict[str, list[list[Heard]]]
     replay: Tally
     radio: Tally
 
     def missed(self, wake: WakePhrase, snr: str) -> list[bool]:
-        return [not any(wake.heard_in(f) for f in finals) for finals in self.phrase[snr]]
+        return [not any(h.accepted(wake) for h in heard) for heard in self.phrase[snr]]
 
     def accepts(self, wake: WakePhrase) -> int:
         return self.replay.accepts(wake) + self.radio.accepts(wake)
@@ -295,11 +315,11 @@ async def split(
     return Split(name, phrase, replay, talk)
 
 
-def tuned(dev: Split, wake: WakePhrase) -> tuple[str, float, float | None]:
+def tuned(dev: Split, wake: WakePhrase) -> Rule:
     """The rule with the fewest noisy misses on dev, no more false accepts than before."""
     before = dev.accepts(rule(wake, *RULES[0][1:]))
 
-    def noisy_misses(r: tuple[str, float, float | None]) -> int:
+    def noisy_misses(r: Rule) -> int:
         strict = rule(wake, *r[1:])
         return sum(sum(dev.missed(strict, snr)) for snr in ("20 dB", "10 dB", "5 dB"))
 
@@ -334,8 +354,8 @@ async def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for part in (dev, test):
-        for label, confidence, share in RULES:
-            strict = rule(wake, confidence, share)
+        for label, *settings in RULES:
+            strict = rule(wake, *settings)  # type: ignore[arg-type]
             cells = [
                 miss_cell(part.missed(strict, snr)) for snr in ("clean", "20 dB", "10 dB", "5 dB")
             ]
@@ -352,7 +372,7 @@ async def main() -> None:
         ("test radio-like", test.radio),
         ("noise", noise),
     ):
-        accepted = [f.text for f in tally.finals if chosen.heard_in(f)]
+        accepted = [h.final.text for h in tally.finals if h.accepted(chosen)]
         print(
             f"\n{name}: {tally.seconds / 60:.1f} min of audio, {len(tally.finals)} utterances "
             f"decoded, {tally.wall:.1f} s wall ({tally.wall / tally.seconds:.3f} x real time); "

@@ -271,3 +271,24 @@ def test_the_phrase_counts_when_enough_of_the_n_best_list_opens_with_it(
 def test_a_share_outside_zero_to_one_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="min_share"):
         replace(HEY, min_share=0.0)
+
+
+PARTIAL: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "data" / "wake_partial.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize(
+    "row",
+    PARTIAL,
+    ids=[f"{r['partial'] or 'none'}: {' / '.join(r['alternatives'])}" for r in PARTIAL],
+)
+def test_the_partial_that_ended_the_utterance_counts_while_the_n_best_list_keeps_it(
+    row: dict[str, Any],
+) -> None:
+    hypotheses = tuple(Hypothesis(str(text), 0.01) for text in row["alternatives"])
+    unsure = tuple(Word(w, 0.0, 0.1, 0.1) for w in hypotheses[0].text.split())
+    final = Final(text=hypotheses[0].text, alternatives=hypotheses, words=unsure)
+    wake = replace(HEY, min_share=0.9)
+    assert wake.heard_in(final, row["partial"]) is row["heard"]
+    assert not replace(wake, trust_partial=False).heard_in(final, row["partial"])

@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.asr.wake import WakePhrase
@@ -21,7 +22,6 @@ from assistant.server.app import create_app
 from tests.assistant.audio.wavgen import espeak
 from tests.assistant.server.live import Live, make_key, serve
 from tests.assistant.server.test_stream import events_until, open_stream, pcm_of, send_pcm, start
-from tests.assistant.server.test_stream_wake import _session
 
 pytest.importorskip("pocketsphinx")
 
@@ -40,9 +40,12 @@ DRIVE = (
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     base = tmp_path_factory.mktemp("wake-en")
+    # The server's own language is Mandarin: the English session's phrase must
+    # follow the session's locale (as its transcriber does), not the server's.
     settings = load_settings(
         None,
         data_dir=base,
+        locale="zh",
         asr={"engine": "pocketsphinx"},
         connectors={"local": {"seed_demo": True}},
     ).model_copy(update={"server": ServerSettings(limits=LIMITS)})
@@ -65,11 +68,20 @@ def drive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _english_session(live: Live, key: str) -> str:
+    with httpx.Client(
+        base_url=live.url, headers={"Authorization": f"Bearer {key}"}, timeout=60
+    ) as http:
+        created = http.post("/v1/sessions", json={"audio": False, "locale": "en"})
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
+
 def test_the_english_command_after_the_phrase_is_heard_and_answered(
     live: Live, drive: Path
 ) -> None:
     key = make_key(live.app.state.server.settings, "acme", "car-en")
-    with open_stream(live, _session(live, key), key) as ws:
+    with open_stream(live, _english_session(live, key), key) as ws:
         assert start(ws, mode="vad", wake=True, locale="en")["type"] == "ready"
         send_pcm(ws, pcm_of(drive))
         events = events_until(ws, "reply")

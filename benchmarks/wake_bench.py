@@ -28,7 +28,7 @@ voices, cases and sentences) to report it. Per split:
 
 Each utterance is decoded once; every rule is scored on the same finals.
 
-    .venv/bin/python benchmarks/wake_bench.py [--language ko|en] [--noise-seconds 60]
+    .venv/bin/python benchmarks/wake_bench.py [--language ko|en] [--phrase P] [--noise-seconds 60]
 """
 
 from __future__ import annotations
@@ -331,10 +331,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--noise-seconds", type=float, default=60.0, help="per noise kind")
     parser.add_argument("--language", choices=sorted(LANGUAGES), default="ko")
+    parser.add_argument("--phrase", help="another phrase than the locale's (same fillers)")
     args = parser.parse_args()
     language = LANGUAGES[args.language]
     transcriber = language.transcriber()
     wake = WakePhrase.for_locale(language.locale)
+    if args.phrase:
+        wake = replace(wake, phrase=" ".join(args.phrase.lower().split()))
     dev = await split("dev", 0, language, transcriber, wake)
     test = await split("test", 1, language, transcriber, wake)
     noise = await run(

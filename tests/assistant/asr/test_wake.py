@@ -240,6 +240,16 @@ async def test_after_the_phrase_one_utterance_is_a_turn_within_the_wake_window(
     assert gate.window_ms() is None  # once: the next utterance needs the phrase again
 
 
+@pytest.mark.parametrize(("locale", "phrase"), [("en", "hey drive talk"), ("zh", "你好 小钉")])
+def test_each_locale_gets_its_own_phrase_through_the_same_gate(locale: str, phrase: str) -> None:
+    # No Chinese model runs here: Mandarin shares every line of the path but the model.
+    gate = WakeGate.configured(WakeSettings(), locale, enabled=True)
+    assert gate.wake is not None
+    assert gate.wake.phrase == phrase
+    assert gate.wake.grammar[0] == phrase
+    assert len(gate.wake.grammar) > 20
+
+
 def test_the_gate_follows_the_wake_settings() -> None:
     settings = WakeSettings(phrase="ok car", fillers=("the",))
     assert WakeGate.configured(settings, "en").wake is None  # [wake] enabled is off

@@ -51,8 +51,9 @@ _NOT_WORDS = frozenset({"<s>", "</s>", "<sil>", "[noise]", "<unk>"})
 #: synthetic recording's pauses, a muted microphone) pocketsphinx's features
 #: leave what its acoustic model was trained on: "hey drive talk" in clean
 #: espeak-ng renders was heard in 2 of 20 with none, 7 at -70 dBFS, 19 at -60
-#: and -55 (BENCHMARKS.md, "Wake phrase in English"). Every microphone hisses
-#: at least this loud; on real input it changes nothing audible.
+#: and -55 (BENCHMARKS.md, "Wake phrase in English"). In a car it is far
+#: under the cabin noise (at 20 dB SNR that is about -44 dBFS); only near
+#: digital silence does it change what the features see.
 NOISE_FLOOR_DBFS = -55.0
 #: Where the live cepstral mean normalization starts (its first value is the
 #: mean log energy). The wheel's default, 40, suits quieter audio than a

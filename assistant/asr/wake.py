@@ -131,7 +131,7 @@ class WakePhrase:
         The last rule is for the phrase whose utterance ended early on the
         partial: in noise the early end can cut the last syllable, and the
         final, decoded without it, then swaps the last word for a filler
-        (BENCHMARKS.md, "Wake phrase, the partial that ended it").
+        (BENCHMARKS.md, "Wake phrase in English, and the partial that ended it").
         At most :data:`MAX_LEAD_WORDS` words may come before it.
         """
         if self.min_share is not None and self.share(final) >= self.min_share:

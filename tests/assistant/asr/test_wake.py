@@ -205,6 +205,15 @@ def test_every_shipped_filler_is_a_word_not_a_yaml_boolean() -> None:
     assert {"yes", "no"} <= set(WakePhrase.for_locale("en").fillers)
 
 
+def test_a_filler_yaml_read_as_a_boolean_is_a_clear_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unquoted = yaml.safe_load("xx: {phrase: hey car, fillers: [the, yes, on]}")
+    monkeypatch.setattr("assistant.asr.wake._catalogue", lambda: unquoted)
+    with pytest.raises(ConfigError, match=r"locale 'xx' must be words, not True \(quote yes"):
+        WakePhrase.for_locale("xx")
+
+
 # -- the gate: which utterances need the phrase ------------------------------------------
 
 

@@ -111,15 +111,20 @@ def pcm_of(path: Path) -> bytes:
         return wav.readframes(wav.getnframes())
 
 
-def send_pcm(ws: ClientConnection, pcm: bytes, frame_ms: int = 500, pace: float = 0.0) -> None:
-    """Send ``pcm`` in frames of ``frame_ms``. Half-second frames keep any run far
-    below the frame-rate limit (60 a second) even when a loaded server reads a
-    backlog of them at once: the server counts frames as it reads them."""
+def send_pcm(ws: ClientConnection, pcm: bytes, frame_ms: int = 100, pace: float = 0.02) -> None:
+    """Send ``pcm`` paced like a live microphone (a drive the wake phrase is
+    spotted in is heard as it happens)."""
     step = 22050 * 2 * frame_ms // 1000
     for offset in range(0, len(pcm), step):
         ws.send(pcm[offset : offset + step])
-        if pace:
-            time.sleep(pace)
+        time.sleep(pace)  # about 50 frames a second, under the frame-rate limit
+
+
+def send_audio(ws: ClientConnection, pcm: bytes) -> None:
+    """Send ``pcm`` at once in half-second frames: a whole utterance stays far
+    below the frame-rate limit (60 a second) even when a loaded server reads
+    them all in one go (the server counts frames as it reads them)."""
+    send_pcm(ws, pcm, frame_ms=500, pace=0.0)
 
 
 def close_code(ws: ClientConnection, timeout: float = 30) -> int | None:
@@ -142,7 +147,7 @@ def test_spoken_utterance_gives_partials_final_intent_reply_and_audio(
 ) -> None:
     with open_stream(live, session, keys["a"]) as ws:
         assert start(ws, mode="vad")["type"] == "ready"
-        send_pcm(ws, pcm_of(korean_wav))
+        send_audio(ws, pcm_of(korean_wav))
         events = events_until(ws, "reply")
         assert events[-1]["audio"] is True
         events.append(next_event(ws))
@@ -172,7 +177,7 @@ def test_speech_event_times_count_from_the_start_of_the_stream(
     seconds = len(pcm) / 2 / 22050
     with open_stream(live, session, keys["a"]) as ws:
         assert start(ws, mode="vad")["type"] == "ready"
-        send_pcm(ws, pcm + pcm)  # the same utterance twice, back to back
+        send_audio(ws, pcm + pcm)  # the same utterance twice, back to back
         first = events_until(ws, "speech_ended")
         second = events_until(ws, "speech_ended")
     starts = [e["time"] for e in first + second if e["type"] == "speech_started"]
@@ -189,7 +194,7 @@ def test_push_to_talk_with_the_key_in_the_start_message(
 ) -> None:
     with open_stream(live, session, key=None) as ws:
         assert start(ws, mode="push_to_talk", key=keys["a"])["type"] == "ready"
-        send_pcm(ws, pcm_of(korean_wav)[: 22050 * 2 * 2])  # the first two seconds
+        send_audio(ws, pcm_of(korean_wav)[: 22050 * 2 * 2])  # the first two seconds
         ws.send(json.dumps({"type": "end"}))
         kinds = [e["type"] for e in events_until(ws, "reply")]
     assert "final" in kinds
@@ -316,7 +321,7 @@ def test_a_disconnect_mid_utterance_leaves_the_session_usable(
     before = asr_threads()
     with open_stream(live, session, keys["a"]) as ws:
         start(ws)
-        send_pcm(ws, pcm_of(korean_wav)[: 22050 * 2 * 2])  # speech started, not ended
+        send_audio(ws, pcm_of(korean_wav)[: 22050 * 2 * 2])  # speech started, not ended
         assert "speech_started" in [e["type"] for e in events_until(ws, "partial")]
         cut = asr_threads() - before  # the recognizer decoding the utterance
         assert cut

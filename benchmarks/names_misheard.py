@@ -158,7 +158,7 @@ def main() -> None:
     args = _arguments()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    rng = random.Random(SEED)
+    rng = random.Random(args.seed)
     contacts = directory(args.people, rng, distinct=args.distinct)
     load_grammar("en")
     started = time.perf_counter()
@@ -180,7 +180,7 @@ def main() -> None:
         group = "chinese" if is_chinese(target.name) else "english"
         tally["all"][kind] += 1
         tally[group][kind] += 1
-        if args.show and kind in ("wrong", "missed"):
+        if kind in args.show:
             print(f"  {kind}: {target.name!r} heard {text!r} -> {result.to_json()['slots']}")
     print(
         f"- Machine: {platform.machine()}, Python {platform.python_version()}, one core;"
@@ -188,7 +188,7 @@ def main() -> None:
     )
     print(
         f"- Directory: {len(contacts)} people, {len(counts)} distinct names"
-        f" ({'--distinct' if args.distinct else 'as parser_bench'}, seed {SEED});"
+        f" ({'--distinct' if args.distinct else 'as parser_bench'}, seed {args.seed});"
         f" index build {build:.2f} s"
     )
     for group, tallied in tally.items():
@@ -210,8 +210,22 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--distinct", action="store_true", help="every name distinct")
-    parser.add_argument("--show", action="store_true", help="print each wrong or missed target")
-    return parser.parse_args()
+    parser.add_argument(
+        "--seed", type=int, default=SEED, help=f"directory and queries (tuned on {SEED})"
+    )
+    parser.add_argument(
+        "--show",
+        nargs="*",
+        default=None,
+        choices=("right", "asked", "wrong", "missed"),
+        help="print each target with one of these outcomes (none: wrong and missed)",
+    )
+    args = parser.parse_args()
+    if args.show is None:
+        args.show = ()
+    elif not args.show:
+        args.show = ("wrong", "missed")
+    return args
 
 
 if __name__ == "__main__":

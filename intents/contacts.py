@@ -36,6 +36,7 @@ from rapidfuzz import fuzz, process
 from assistant.models import Contact
 from intents.grammar import GRAMMAR_ROOT, load_yaml
 from intents.han_names import HanQualifiers
+from intents.heard_pinyin import HeardPinyin
 from intents.phonetics import Pinyin, SoundKeys, han_only, has_han, is_han_name, join_han
 from intents.result import ContactCandidate, ContactResolution
 from intents.text import fold, name_words, tokenize
@@ -81,6 +82,13 @@ HEARD = 0.93
 OVERLAP = 0.002
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
+#: A name reached by reading English-spelled pinyin back (intents/heard_pinyin.py)
+#: scores this when no syllable was respelled, and DECODED_SLOPE less per unit of
+#: weight lost to respellings (one respelled part: 0.96 -> 0.02 less).
+DECODED_TOP, DECODED_SLOPE = 0.98, 0.5
+#: Read back, the words' boundaries are lost: "xue hua peng" is Xue Huapeng as
+#: written, or Peng Xuehua's name said given name first (REVERSED), the less likely.
+DECODED_REVERSED = 0.9
 _TONED = re.compile(r"[v\d]")
 
 
@@ -95,6 +103,15 @@ def hanzi_data() -> Mapping[str, Any]:
 def pinyin_reader() -> Pinyin:
     """The one pinyin reader (its caches are shared by every index)."""
     return Pinyin(hanzi_data())
+
+
+def heard_pinyin(phonetics: Mapping[str, Any]) -> HeardPinyin | None:
+    """The reader of English-spelled pinyin of a locale's phonetics (None without one)."""
+    data = phonetics.get("heard_pinyin")
+    if not data:
+        return None
+    reader = pinyin_reader()
+    return HeardPinyin(data, reader.syllables, reader.parts)
 
 
 #: Contact's fields in order: a persisted index keeps each contact as a row of them.
@@ -114,6 +131,8 @@ class ContactIndex:
         self._keys: list[str] = []
         self._owners: list[list[tuple[int, float]]] = []
         self._text_id: dict[str, int] = {}
+        #: Text ids of the names of several words, by their letters run together.
+        self._glued_texts: dict[str, list[int]] = defaultdict(list)
         self._by_key: dict[str, list[int]] = defaultdict(list)
         self._block: dict[str, list[int]] = defaultdict(list)
         self._block_sets: dict[str, frozenset[int]] = {}
@@ -128,6 +147,7 @@ class ContactIndex:
             fold(c.department) for c in self.contacts if c.department
         )
         self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
+        self.heard = heard_pinyin(phonetics)
 
     def __len__(self) -> int:
         return len(self.contacts)
@@ -136,7 +156,14 @@ class ContactIndex:
         """What a persisted index keeps (intents/index_cache.py): all but the
         shared readers, which are rebuilt from their data on load."""
         state = dict(self.__dict__)
-        for rebuilt in ("sounds", "pinyin", "_han_qualifiers", "_syllables", "_block_sets"):
+        for rebuilt in (
+            "sounds",
+            "pinyin",
+            "heard",
+            "_han_qualifiers",
+            "_syllables",
+            "_block_sets",
+        ):
             state.pop(rebuilt, None)
         # Rows of field values, not dataclasses: unpickling a slotted
         # dataclass walks its fields per object, 100,000 times (3x slower).
@@ -152,6 +179,7 @@ class ContactIndex:
         self._syllables = {}
         self._block_sets = {}
         self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
+        self.heard = heard_pinyin(phonetics)
 
     def _add(self, index: int, contact: Contact) -> None:
         # Inline checks: this runs for each of 100,000 contacts within the build budget.
@@ -213,6 +241,8 @@ class ContactIndex:
             self._keys.append(key)
             self._owners.append([])
             self._by_key[key].append(text_id)
+            if len(words) > 1:
+                self._glued_texts["".join(words)].append(text_id)
             size = min(len(words), 3)
             for word in set(words):
                 self._block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
@@ -271,10 +301,22 @@ class ContactIndex:
         words = self._clean(words)
         if not words or not self.contacts:
             return ContactResolution(query=query)
+        decoded = self._heard(words)
+        if self._decisive(decoded):
+            # English-spelled pinyin read back to one name: the fuzzy
+            # scoring below could only add weaker look-alikes.
+            if qualifier:
+                decoded = self._qualify(decoded, self._han_qualifiers.terms(fold(qualifier)))
+            return self._rank(query, decoded)
         scores = self._score(words)
-        if len(words) == 3 and (not scores or max(scores.values()) < SAME_SOUND):
+        if (
+            len(words) == 3
+            and (not scores or max(scores.values()) < SAME_SOUND)
+            and self._may_be_pinyin(words[1] + words[2])
+        ):
             # "dai shia mei": a recogniser splits a given name the directory
-            # writes as one word (Dai Xiamei).
+            # writes as one word (Dai Xiamei). Not "johnsen perez": an
+            # English name glued is no name, and its look-up is the costly one.
             merged = (words[0], words[1] + words[2])
             for index, value in self._score(merged).items():
                 scores[index] = max(value, scores.get(index, 0.0))
@@ -282,9 +324,60 @@ class ContactIndex:
         if syllables:  # "lina", "ouyang nana": pinyin written glued
             for index, value in self._score(syllables).items():
                 scores[index] = max(value, scores.get(index, 0.0))
+        for index, value in decoded.items():
+            scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
             scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
         return self._rank(query, scores)
+
+    def _heard(self, words: tuple[str, ...]) -> dict[int, float]:
+        """Contacts whose name the heard words spell as an English ear writes pinyin.
+
+        Each reading (:class:`HeardPinyin`) is looked up exactly by its
+        letters, so "jung rwaytao" finds Zhang Ruitao however the words were
+        split; the name said exactly as written scores 1.
+        """
+        if self.heard is None:
+            return {}
+        readings = self.heard.readings(words)
+        if not readings:
+            return {}
+        said = " ".join(words)
+        # A name said exactly as written is what was meant before any name
+        # reached by respelling ("lee way" is Lee Way; Li Wei only sounds so).
+        exact = self._text_id.get(said)
+        ceiling = 1.0 if exact is None else SAME_SOUND
+        found: dict[int, float] = {}
+        if exact is not None:
+            readings = {said.replace(" ", ""): 1.0, **readings}
+        for glued, weight in readings.items():
+            text_ids = list(self._glued_texts.get(glued, ()))
+            single = self._text_id.get(glued)
+            if single is not None:
+                text_ids.append(single)
+            for text_id in text_ids:
+                if text_id == exact:
+                    base = 1.0
+                else:
+                    base = min(ceiling, DECODED_TOP - DECODED_SLOPE * (1.0 - weight))
+                for index, owned in self._owners[text_id][:MAX_OWNERS]:
+                    value = base * (DECODED_REVERSED if owned == REVERSED else owned)
+                    if value >= MIN_SCORE and value > found.get(index, 0.0):
+                        found[index] = value
+        return found
+
+    def _may_be_pinyin(self, word: str) -> bool:
+        """Whether a word may be pinyin as heard (always, without a reader of it)."""
+        return self.heard is None or bool(self.heard.word_readings(word))
+
+    def _decisive(self, scores: dict[int, float]) -> bool:
+        """Whether one contact stands clear of every other (and is no mere guess)."""
+        if not scores:
+            return False
+        ranked = sorted(scores.values(), reverse=True)
+        if ranked[0] < SURE:
+            return False
+        return len(ranked) == 1 or ranked[0] - ranked[1] >= AMBIGUITY_MARGIN
 
     def _glued(self, words: tuple[str, ...], scores: dict[int, float]) -> tuple[str, ...]:
         """The syllables of glued pinyin, when names in characters may be meant by it.
@@ -384,7 +477,8 @@ class ContactIndex:
         for postings in per_word[1:]:
             if not joint:
                 break
-            joint = {t for t in joint if any(t in p for p in postings)}
+            # Each ``joint & p`` walks the smaller set, in C.
+            joint = set().union(*(joint & p for p in postings))
         if joint or not near:
             return joint if len(joint) <= MAX_POOL else set(sorted(joint)[:MAX_POOL])
         # No variant shares every word: probably not a name; look less far.

@@ -1,0 +1,150 @@
+"""Compact storage for the directory index, quick to persist and to load.
+
+A 100,000-person index pickled as objects (a Contact per person, a list of
+(contact, weight) pairs per name variant) takes over a second to unpickle:
+Python builds 350,000 small objects one by one. Kept as columns instead --
+one list per Contact field, and the owners of every variant as three numpy
+arrays (offsets, contact indices, weights) -- the same data loads in a few
+tens of milliseconds, and a :class:`~assistant.models.Contact` is only made
+when a lookup returns it.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
+from typing import Any, overload
+
+import numpy as np
+
+from assistant.models import Contact
+
+#: Contact's fields in order: one column each.
+FIELDS = tuple(f.name for f in fields(Contact))
+
+
+class ContactColumns(Sequence[Contact]):
+    """The directory's contacts as one column per field; each Contact made on first use."""
+
+    __slots__ = ("_columns", "_made")
+
+    def __init__(self, columns: Sequence[Sequence[Any]]) -> None:
+        if len(columns) != len(FIELDS):
+            raise ValueError(f"expected {len(FIELDS)} columns, got {len(columns)}")
+        self._columns = tuple(list(c) for c in columns)
+        self._made: list[Contact | None] = [None] * len(self._columns[0])
+
+    @classmethod
+    def of(cls, contacts: Iterable[Contact]) -> ContactColumns:
+        """Columns of ``contacts`` (the Contacts themselves are kept, already made)."""
+        made = list(contacts)
+        columns = cls([[getattr(c, f) for c in made] for f in FIELDS])
+        columns._made = list(made)
+        return columns
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> Contact: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Contact]: ...
+
+    def __getitem__(self, index: int | slice) -> Contact | Sequence[Contact]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        made = self._made[index]
+        if made is None:
+            made = Contact(*(column[index] for column in self._columns))
+            self._made[index] = made
+        return made
+
+    def __iter__(self) -> Iterator[Contact]:
+        return (self[i] for i in range(len(self)))
+
+    def column(self, name: str) -> Sequence[Any]:
+        """One field's values for every contact, without making Contacts."""
+        return self._columns[FIELDS.index(name)]
+
+    def __getstate__(self) -> tuple[tuple[list[Any], ...]]:
+        return (self._columns,)
+
+    def __setstate__(self, state: tuple[tuple[list[Any], ...]]) -> None:
+        (self._columns,) = state
+        self._made = [None] * len(self._columns[0])
+
+
+class Owners:
+    """Who owns each name variant, and how strongly: CSR arrays, append-only until frozen."""
+
+    __slots__ = ("_index", "_lists", "_start", "_weight")
+
+    def __init__(self) -> None:
+        self._lists: list[list[tuple[int, float]]] | None = []
+        self._start = np.zeros(1, dtype=np.int64)
+        self._index = np.zeros(0, dtype=np.int32)
+        self._weight = np.zeros(0, dtype=np.float64)
+
+    def new(self) -> None:
+        """A new variant, owned by nobody yet (its id is the next one)."""
+        self._building().append([])
+
+    def add(self, variant: int, contact: int, weight: float) -> None:
+        """``contact`` owns ``variant`` with ``weight``."""
+        self._building()[variant].append((contact, weight))
+
+    def _building(self) -> list[list[tuple[int, float]]]:
+        if self._lists is None:
+            raise RuntimeError("the index is built: its owners no longer change")
+        return self._lists
+
+    def freeze(self) -> None:
+        """Pack the lists into arrays (done once, when the index is built)."""
+        lists = self._building()
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        self._start = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self._start[1:])
+        pairs = [pair for owned in lists for pair in owned]
+        self._index = np.fromiter((c for c, _ in pairs), dtype=np.int32, count=len(pairs))
+        self._weight = np.fromiter((w for _, w in pairs), dtype=np.float64, count=len(pairs))
+        self._lists = None
+
+    def of(self, variant: int, limit: int) -> list[tuple[int, float]]:
+        """The first ``limit`` (contact, weight) owners of ``variant``."""
+        if self._lists is not None:
+            return self._lists[variant][:limit]
+        start = int(self._start[variant])
+        end = min(int(self._start[variant + 1]), start + limit)
+        return list(
+            zip(self._index[start:end].tolist(), self._weight[start:end].tolist(), strict=True)
+        )
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        if self._lists is not None:
+            self.freeze()
+        return (self._start, self._index, self._weight)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self._lists = None
+        self._start, self._index, self._weight = state
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while hundreds of thousands of objects are made.
+
+    Building or unpickling an index allocates containers by the hundred
+    thousand, none of them garbage; each collection would walk them all
+    again (unpickling a 100,000-person index took 4x longer with it on).
+    Reference counting still frees what is dropped.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()

@@ -23,12 +23,13 @@ not Wang Fang.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -91,6 +92,7 @@ DECODED_TOP, DECODED_SLOPE = 0.98, 0.5
 #: written, or Peng Xuehua's name said given name first (REVERSED), the less likely.
 DECODED_REVERSED = 0.9
 _TONED = re.compile(r"[v\d]")
+_T = TypeVar("_T")
 
 
 @cache
@@ -115,6 +117,22 @@ def heard_pinyin(phonetics: Mapping[str, Any]) -> HeardPinyin | None:
     return HeardPinyin(data, reader.syllables, reader.parts)
 
 
+class _Tables:
+    """The look-up tables of an index while it is built (lists, appended to)."""
+
+    __slots__ = ("block", "by_key", "glued_texts", "han")
+
+    def __init__(self) -> None:
+        self.glued_texts: defaultdict[str, list[int]] = defaultdict(list)
+        self.by_key: defaultdict[str, list[int]] = defaultdict(list)
+        self.block: defaultdict[str, list[int]] = defaultdict(list)
+        self.han: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+
+
+def _packed(table: Mapping[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
+    return {key: tuple(values) for key, values in table.items()}
+
+
 class ContactIndex:
     """Ranked, phonetic, qualifier-aware lookup of people and group chats."""
 
@@ -134,23 +152,23 @@ class ContactIndex:
         self._keys: list[str] = []
         self._owners = Owners()
         self._text_id: dict[str, int] = {}
-        #: Text ids of the names of several words, by their letters run together.
-        self._glued_texts: dict[str, list[int]] = defaultdict(list)
-        self._by_key: dict[str, list[int]] = defaultdict(list)
-        self._block: dict[str, list[int]] = defaultdict(list)
+        self._building = _Tables()
         self._block_sets: dict[str, frozenset[int]] = {}
         self.pinyin = pinyin_reader()
-        self._han: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._syllables: dict[int, tuple[str, ...]] = {}
         self._compound_surnames = frozenset(hanzi_data().get("compound_surnames") or ())
         for index, contact in enumerate(self.contacts):
             self._add(index, contact)
         self._owners.freeze()
-        # Plain dicts from here on: looked up only, and pickled 6x faster.
-        self._glued_texts = dict(self._glued_texts)
-        self._by_key = dict(self._by_key)
-        self._block = dict(self._block)
-        self._han = dict(self._han)
+        # Plain dicts of tuples from here on: looked up only, pickled 6x
+        # faster, and tuples of numbers are no work for the garbage collector
+        # (150,000 lists walked by each full collection cost a parse ~3 ms).
+        built, self._building = self._building, _Tables()
+        #: Text ids of the names of several words, by their letters run together.
+        self._glued_texts = _packed(built.glued_texts)
+        self._by_key = _packed(built.by_key)
+        self._block = _packed(built.block)
+        self._han = _packed(built.han)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
         self.departments: frozenset[str] = frozenset(
             fold(d) for d in self.contacts.column("department") if d
@@ -170,6 +188,7 @@ class ContactIndex:
             "_han_qualifiers",
             "_syllables",
             "_block_sets",
+            "_building",
         ):
             state.pop(rebuilt, None)
         return state
@@ -183,6 +202,7 @@ class ContactIndex:
         self._block_sets = {}
         self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
         self.heard = heard_pinyin(phonetics)
+        self._building = _Tables()
 
     def _add(self, index: int, contact: Contact) -> None:
         # Inline checks: this runs for each of 100,000 contacts within the build budget.
@@ -219,12 +239,12 @@ class ContactIndex:
         """A name in characters: exactly, its given name alone, and its readings."""
         whole = is_han_name(text)
         chars = han_only(text)
-        self._han[chars].append((index, weight))
+        self._building.han[chars].append((index, weight))
         if whole and contact.kind == "person" and len(chars) > 1:
             surname = 2 if chars[:2] in self._compound_surnames else 1
             if len(chars) - surname >= 2:
-                self._han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
-            self._han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
+                self._building.han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
+            self._building.han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
         for number, reading in enumerate(self.pinyin.readings(chars)):
             self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
         latin = () if whole else tuple(w for w in name_words(text) if not has_han(w))
@@ -243,12 +263,13 @@ class ContactIndex:
             self._texts.append(text)
             self._keys.append(key)
             self._owners.new()
-            self._by_key[key].append(text_id)
+            tables = self._building
+            tables.by_key[key].append(text_id)
             if len(words) > 1:
-                self._glued_texts["".join(words)].append(text_id)
+                tables.glued_texts["".join(words)].append(text_id)
             size = min(len(words), 3)
             for word in set(words):
-                self._block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
+                tables.block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
         self._owners.add(text_id, index, weight)
 
     # -- lookup -----------------------------------------------------------
@@ -535,10 +556,15 @@ class ContactIndex:
         contacts: dict[int, float] = {}
         syllables = self.pinyin.syllables_of(words)
         hits = np.nonzero(score >= MIN_SCORE)[0]
+        floor, changed = 0.0, False  # the 5th best so far, once ENOUGH are in
         for position in hits[np.argsort(-score[hits], kind="stable")]:
             base = float(score[position])
-            if len(contacts) >= ENOUGH and base < sorted(contacts.values())[-MAX_CANDIDATES]:
-                break  # no later variant can enter the top candidates
+            if len(contacts) >= ENOUGH:
+                if changed:  # sorted again only when a contact came in or rose
+                    floor = heapq.nlargest(MAX_CANDIDATES, contacts.values())[-1]
+                    changed = False
+                if base < floor:
+                    break  # no later variant can enter the top candidates
             if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
                 continue  # another Chinese name, however alike in letters
             owners = self._owners.of(pool[position], MAX_OWNERS)
@@ -550,6 +576,7 @@ class ContactIndex:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):
                     contacts[index] = value
+                    changed = True
         return contacts
 
     def _alike(self, text_id: int, spelled: float, same_ids: set[int]) -> bool:

@@ -505,8 +505,20 @@ class ContactIndex:
             joint = set().union(*(joint & p for p in postings))
         if joint or not near:
             return joint if len(joint) <= MAX_POOL else set(sorted(joint)[:MAX_POOL])
-        # No variant shares every word: probably not a name; look less far.
-        union = set().union(*(p for postings in per_word for p in postings))
+        # No variant shares every word: probably not a name; look less far,
+        # at the variants sharing all words but one ("marie sankhez walka":
+        # Mary Sanchez-Walker, if "marie" is too far from "mary").
+        words_of = [set().union(*postings) for postings in per_word]
+        if len(words_of) > 2:
+            union = set().union(
+                *(
+                    words_of[i] & words_of[j]
+                    for i in range(len(words_of))
+                    for j in range(i + 1, len(words_of))
+                )
+            )
+        else:
+            union = set().union(*words_of)
         return union if len(union) <= MAX_POOL // 4 else set(sorted(union)[: MAX_POOL // 4])
 
     def _postings(self, word: str, sizes: set[int], *, near: bool) -> list[frozenset[int]]:

@@ -13,7 +13,13 @@ recipient is then, per target:
 - *wrong*: another person, without asking (confidently wrong: the worst case);
 - *missed*: nobody, or the target not among the candidates.
 
-Run: ``.venv/bin/python benchmarks/names_misheard.py [--people N] [--distinct] [--queries N]``
+The matcher's model of English-spelled pinyin (``heard_pinyin`` in
+``intents/grammar/en/phonetics.yaml``) knows the respellings :func:`heard`
+makes; ``--slips 1`` gives every name one more slip it does not know (a
+vowel heard as another) to measure what happens outside the model.
+
+Run: ``PYTHONPATH=.:benchmarks .venv/bin/python benchmarks/names_misheard.py [--distinct]``
+(``--people N``, ``--queries N``, ``--seed N``, ``--slips P``, ``--show [KINDS]``).
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ ENGLISH_EARS: tuple[tuple[str, str], ...] = (
     ("ie", "y"),
     ("er", "a"),
 )
+VOWELS = "aeiou"
 UTTERANCE = "send a message to {heard} saying the trucks are loaded"
 
 
@@ -115,6 +122,17 @@ def heard(name: str, rng: random.Random) -> str:
     if len(rest) == 2 and rng.random() < 0.5:
         return f"{head} {rest[0]} {rest[1]}"  # the given name split in two words
     return f"{head} {''.join(rest)}"
+
+
+def slipped(said: str, rng: random.Random) -> str:
+    """One vowel of ``said`` heard as another: a slip no rule of the name model
+    describes (``--slips``), to see what the matcher does outside its model."""
+    places = [i for i, ch in enumerate(said) if ch in VOWELS]
+    if not places:
+        return said
+    place = rng.choice(places)
+    other = rng.choice([v for v in VOWELS if v != said[place]])
+    return said[:place] + other + said[place + 1 :]
 
 
 def _syllables(given: str) -> list[str]:
@@ -171,7 +189,10 @@ def main() -> None:
     tally: dict[str, Counter[str]] = {"all": Counter(), "chinese": Counter(), "english": Counter()}
     samples, cpu = [], []
     for target in targets:
-        text = UTTERANCE.format(heard=heard(target.name, rng))
+        said = heard(target.name, rng)
+        if args.slips and rng.random() < args.slips:
+            said = slipped(said, rng)
+        text = UTTERANCE.format(heard=said)
         started, started_cpu = time.perf_counter(), time.thread_time()
         result = parser.parse(text, now=now)
         samples.append((time.perf_counter() - started) * 1000)
@@ -210,6 +231,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--distinct", action="store_true", help="every name distinct")
+    parser.add_argument(
+        "--slips",
+        type=float,
+        default=0.0,
+        help="share of names also given one vowel slip outside the model (0..1)",
+    )
     parser.add_argument(
         "--seed", type=int, default=SEED, help=f"directory and queries (tuned on {SEED})"
     )

@@ -143,7 +143,8 @@ class ContactIndex:
         self.heard = heard_pinyin(phonetics)
 
     def _build(self, contacts: Iterable[Contact], phonetics: Mapping[str, Any]) -> None:
-        self.contacts: ContactColumns = ContactColumns.of(contacts)
+        listed = list(contacts)
+        self.contacts: ContactColumns = ContactColumns.of(listed)
         self._phonetics = phonetics
         self.sounds = SoundKeys(phonetics)
         self._group_words = frozenset(phonetics["group_words"])
@@ -151,15 +152,17 @@ class ContactIndex:
         self._texts: list[str] = []
         self._keys: list[str] = []
         self._owners = Owners()
+        self._owned = self._owners.building()
         self._text_id: dict[str, int] = {}
         self._building = _Tables()
         self._block_sets: dict[str, frozenset[int]] = {}
         self.pinyin = pinyin_reader()
         self._syllables: dict[int, tuple[str, ...]] = {}
         self._compound_surnames = frozenset(hanzi_data().get("compound_surnames") or ())
-        for index, contact in enumerate(self.contacts):
+        for index, contact in enumerate(listed):
             self._add(index, contact)
         self._owners.freeze()
+        del self._owned
         # Plain dicts of tuples from here on: looked up only, pickled 6x
         # faster, and tuples of numbers are no work for the garbage collector
         # (150,000 lists walked by each full collection cost a parse ~3 ms).
@@ -171,7 +174,7 @@ class ContactIndex:
         self._han = _packed(built.han)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
         self.departments: frozenset[str] = frozenset(
-            fold(d) for d in self.contacts.column("department") if d
+            fold(c.department) for c in listed if c.department
         )
 
     def __len__(self) -> int:
@@ -226,7 +229,7 @@ class ContactIndex:
                 if known is None:
                     self._variant(index, (word,), PARTIAL)
                 else:
-                    self._owners.add(known, index, PARTIAL)
+                    self._owned[known].append((index, PARTIAL))
 
     def _plain(self, name: str) -> tuple[str, ...]:
         """The words of a Latin name, pinyin tone numbers dropped and v read ü (lv -> lu)."""
@@ -262,7 +265,7 @@ class ContactIndex:
             self._text_id[text] = text_id
             self._texts.append(text)
             self._keys.append(key)
-            self._owners.new()
+            self._owned.append([])
             tables = self._building
             tables.by_key[key].append(text_id)
             if len(words) > 1:
@@ -270,7 +273,7 @@ class ContactIndex:
             size = min(len(words), 3)
             for word in set(words):
                 tables.block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
-        self._owners.add(text_id, index, weight)
+        self._owned[text_id].append((index, weight))
 
     # -- lookup -----------------------------------------------------------
 

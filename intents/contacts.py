@@ -391,6 +391,14 @@ class ContactIndex:
                     value = base * (DECODED_REVERSED if owned == REVERSED else owned)
                     if value >= MIN_SCORE and value > found.get(index, 0.0):
                         found[index] = value
+        # Names an English ear hears the same ("li wei": Lee Way) stay
+        # candidates, as in the fuzzy scoring: the dialog names who is who.
+        for text_id in self._by_key.get(self.sounds.name_key(words), ()):
+            base = 1.0 if text_id == exact else SAME_SOUND
+            for index, owned in self._owners.of(text_id, MAX_OWNERS):
+                value = base * (DECODED_REVERSED if owned == REVERSED else owned)
+                if value >= MIN_SCORE and value > found.get(index, 0.0):
+                    found[index] = value
         return found
 
     def _may_be_pinyin(self, word: str) -> bool:

@@ -71,3 +71,6 @@ def test_heard_names_resolve(case: dict[str, Any]) -> None:
     else:
         assert found.best is not None, found
         assert found.best.id == case["id"]
+    ids = [c.contact.id for c in found.candidates]
+    for kept in case.get("also", ()):
+        assert kept in ids, (kept, ids)

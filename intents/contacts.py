@@ -28,7 +28,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -91,6 +91,8 @@ DECODED_TOP, DECODED_SLOPE = 0.98, 0.5
 #: Read back, the words' boundaries are lost: "xue hua peng" is Xue Huapeng as
 #: written, or Peng Xuehua's name said given name first (REVERSED), the less likely.
 DECODED_REVERSED = 0.9
+#: Words whose nearest directory words are remembered, per index.
+NEAR_CACHE = 20_000
 _TONED = re.compile(r"[v\d]")
 _T = TypeVar("_T")
 
@@ -141,6 +143,7 @@ class ContactIndex:
             self._build(contacts, phonetics)
         self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
         self.heard = heard_pinyin(phonetics)
+        self._near = lru_cache(maxsize=NEAR_CACHE)(self._near_keys)
 
     def _build(self, contacts: Iterable[Contact], phonetics: Mapping[str, Any]) -> None:
         listed = list(contacts)
@@ -155,7 +158,6 @@ class ContactIndex:
         self._owned = self._owners.building()
         self._text_id: dict[str, int] = {}
         self._building = _Tables()
-        self._block_sets: dict[str, frozenset[int]] = {}
         self.pinyin = pinyin_reader()
         self._syllables: dict[int, tuple[str, ...]] = {}
         self._compound_surnames = frozenset(hanzi_data().get("compound_surnames") or ())
@@ -170,7 +172,9 @@ class ContactIndex:
         #: Text ids of the names of several words, by their letters run together.
         self._glued_texts = _packed(built.glued_texts)
         self._by_key = _packed(built.by_key)
-        self._block = _packed(built.block)
+        # Blocks as sets at once: made on first use, a large one cost that
+        # look-up a millisecond (the slowest parses were first looks at a block).
+        self._block = {key: frozenset(ids) for key, ids in built.block.items()}
         self._han = _packed(built.han)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
         self.departments: frozenset[str] = frozenset(
@@ -188,9 +192,9 @@ class ContactIndex:
             "sounds",
             "pinyin",
             "heard",
+            "_near",
             "_han_qualifiers",
             "_syllables",
-            "_block_sets",
             "_building",
         ):
             state.pop(rebuilt, None)
@@ -202,9 +206,9 @@ class ContactIndex:
         self.sounds = SoundKeys(phonetics)
         self.pinyin = pinyin_reader()
         self._syllables = {}
-        self._block_sets = {}
         self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
         self.heard = heard_pinyin(phonetics)
+        self._near = lru_cache(maxsize=NEAR_CACHE)(self._near_keys)
         self._building = _Tables()
 
     def _add(self, index: int, contact: Contact) -> None:
@@ -535,22 +539,22 @@ class ContactIndex:
     def _postings(self, word: str, sizes: set[int], *, near: bool) -> list[frozenset[int]]:
         """The variants holding a word that sounds like ``word`` (or nearly), per size."""
         word_key = self.sounds.word_key(word)
-        keys = [word_key]
-        if near:
-            found = process.extract(
-                word_key, self._word_keys, scorer=fuzz.ratio, score_cutoff=70, limit=3
-            )
-            keys = [k for k, _, _ in found]
+        keys = self._near(word_key) if near else (word_key,)
         postings = []
         for found_key in keys:
             for size in sizes:
-                block = f"{found_key}/{size}"
-                as_set = self._block_sets.get(block)
-                if as_set is None:  # built on first use: most blocks are never asked for
-                    as_set = self._block_sets[block] = frozenset(self._block.get(block, ()))
+                as_set = self._block.get(f"{found_key}/{size}")
                 if as_set:
                     postings.append(as_set)
         return postings
+
+    def _near_keys(self, word_key: str) -> tuple[str, ...]:
+        """The directory's word keys nearest ``word_key`` (a scan of every key:
+        remembered, as the same words come back, "meeting", "more")."""
+        found = process.extract(
+            word_key, self._word_keys, scorer=fuzz.ratio, score_cutoff=70, limit=3
+        )
+        return tuple(k for k, _, _ in found)
 
     def _score(self, words: tuple[str, ...], alike: set[int] | None = None) -> dict[int, float]:
         """Best score per contact index among the pooled variants.

@@ -82,8 +82,8 @@ def _fresh_process(path: Path, cache: Path) -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     print(f"- warm, fresh process: load_index {done.stdout.strip()}")
-    print(f"- warm, fresh process, whole (start, imports, grammar, load): {wall:.2f} s wall clock,")
-    print(f"  {cpu:.2f} s CPU")
+    whole = "start, imports, grammar, load"
+    print(f"- warm, fresh process, whole ({whole}): {wall:.2f} s wall clock, {cpu:.2f} s CPU")
 
 
 if __name__ == "__main__":

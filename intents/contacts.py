@@ -19,6 +19,12 @@ everyone sharing that sound (李薇, Lee Way) is a candidate the dialog must ask
 about, ranked below an exact character match. A query in pinyin must match a
 Chinese name syllable by syllable (or by a confusable sound): "zhang san" is
 not Wang Fang.
+
+Pinyin as an English recogniser writes it ("jung rwaytao") is first read back
+(:mod:`intents.heard_pinyin`) and looked up exactly by its letters run
+together; when that finds one person clear of every other, the fuzzy scoring
+is skipped. The index keeps its bulk compact (:mod:`intents.index_columns`)
+so that a persisted one loads quickly (:mod:`intents.index_cache`).
 """
 
 from __future__ import annotations
@@ -165,10 +171,12 @@ class ContactIndex:
             self._add(index, contact)
         self._owners.freeze()
         del self._owned
-        # Plain dicts of tuples from here on: looked up only, pickled 6x
-        # faster, and tuples of numbers are no work for the garbage collector
-        # (150,000 lists walked by each full collection cost a parse ~3 ms).
-        built, self._building = self._building, _Tables()
+        # Plain dicts of tuples from here on: looked up only, pickled several
+        # times faster than defaultdicts of lists, and tuples of numbers are
+        # no work for the garbage collector (150,000 lists would be walked by
+        # every full collection, in the middle of some parse).
+        built = self._building
+        del self._building
         #: Text ids of the names of several words, by their letters run together.
         self._glued_texts = _packed(built.glued_texts)
         self._by_key = _packed(built.by_key)
@@ -195,7 +203,6 @@ class ContactIndex:
             "_near",
             "_han_qualifiers",
             "_syllables",
-            "_building",
         ):
             state.pop(rebuilt, None)
         return state
@@ -209,7 +216,6 @@ class ContactIndex:
         self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
         self.heard = heard_pinyin(phonetics)
         self._near = lru_cache(maxsize=NEAR_CACHE)(self._near_keys)
-        self._building = _Tables()
 
     def _add(self, index: int, contact: Contact) -> None:
         # Inline checks: this runs for each of 100,000 contacts within the build budget.

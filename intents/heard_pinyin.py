@@ -55,6 +55,7 @@ class HeardPinyin:
         """Each heard form -> the syllables it may be, with their weights."""
         initials = {str(k): [str(v) for v in vs] for k, vs in (data.get("initials") or {}).items()}
         finals = [(str(k), [str(v) for v in vs]) for k, vs in (data.get("finals") or {}).items()]
+        glides = frozenset(str(h) for h in data.get("glide_dropped") or ())
         forms: dict[str, dict[str, float]] = {}
         for syllable in syllables:
             initial, final = parts(syllable)
@@ -65,9 +66,13 @@ class HeardPinyin:
                     stem = final[: -len(old)]
                     tails.extend((stem + new, self.respelled) for new in news)
             for (head, w1), (tail, w2) in product(heads, tails):
-                form = head + tail
-                known = forms.setdefault(form, {})
-                known[syllable] = max(w1 * w2, known.get(syllable, 0.0))
+                spellings = [(head + tail, w1 * w2)]
+                if head in glides and len(tail) > 1 and tail[0] == "i" and tail[1] in "aeou":
+                    # xiao heard "shao", qiang "chang": the glide goes with the initial
+                    spellings.append((head + tail[1:], w1 * w2 * self.respelled))
+                for form, weight in spellings:
+                    known = forms.setdefault(form, {})
+                    known[syllable] = max(weight, known.get(syllable, 0.0))
         return {
             form: tuple(sorted(options.items(), key=lambda item: (-item[1], item[0])))
             for form, options in forms.items()

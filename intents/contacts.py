@@ -365,7 +365,23 @@ class ContactIndex:
             scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
             scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
-        return self._rank(query, scores)
+        return self._rank(query, scores, guess=self._misread(words, scores, decoded))
+
+    def _misread(
+        self, words: tuple[str, ...], scores: dict[int, float], decoded: dict[int, float]
+    ) -> bool:
+        """Whether the best is a pinyin name the heard pinyin does not read as.
+
+        Among 100,000 people, words that read as pinyin but as nobody's name
+        were likely misheard beyond the respelling model ("zhong fung wen"
+        for Zheng Fangwen): the nearest pinyin name is a guess, asked about.
+        """
+        if self.heard is None or not scores or len(self.contacts) < SURE_FROM:
+            return False
+        best = max(scores, key=scores.__getitem__)
+        if best in decoded or not self.heard.readings(words):
+            return False
+        return bool(self.pinyin.syllables_of(name_words(self.contacts[best].name)))
 
     def _heard(self, words: tuple[str, ...]) -> dict[int, float]:
         """Contacts whose name the heard words spell as an English ear writes pinyin.
@@ -654,16 +670,23 @@ class ContactIndex:
         return False
 
     def _rank(
-        self, query: str, scores: dict[int, float], alike: set[int] | None = None
+        self,
+        query: str,
+        scores: dict[int, float],
+        alike: set[int] | None = None,
+        *,
+        guess: bool = False,
     ) -> ContactResolution:
-        """The best candidates; ambiguous when too close, or when two share the sound heard."""
+        """The best candidates; ambiguous when too close, when two share the sound
+        heard, or when the best is only a ``guess``."""
         top = sorted(scores.items(), key=lambda item: -item[1])[: MAX_CANDIDATES * 4]
         top.sort(key=lambda item: (-round(item[1], 4), self.contacts[item[0]].name, item[0]))
         candidates = tuple(
             ContactCandidate(self.contacts[i], round(s, 4)) for i, s in top[:MAX_CANDIDATES]
         )
         ambiguous = bool(candidates) and (
-            (candidates[0].score < SURE and len(self.contacts) >= SURE_FROM)
+            guess
+            or (candidates[0].score < SURE and len(self.contacts) >= SURE_FROM)
             or (
                 len(candidates) > 1
                 and (

@@ -74,3 +74,19 @@ def test_heard_names_resolve(case: dict[str, Any]) -> None:
     ids = [c.contact.id for c in found.candidates]
     for kept in case.get("also", ()):
         assert kept in ids, (kept, ids)
+
+
+def test_in_a_large_directory_a_pinyin_name_heard_as_nobody_is_asked_about() -> None:
+    """Words that read as pinyin, but as no one's name, were misheard beyond the
+    model: the nearest pinyin name is asked about, never taken."""
+    people = [_person("Dong Yanpeng"), _person("Lin Tao")]
+    people += [
+        Contact(id=f"x{i}", name=f"Staff{chr(97 + i % 26)}{i} Member") for i in range(5000)
+    ]
+    index = ContactIndex(people, _phonetics())
+    said = index.resolve("dong yanpeng")
+    assert said.best is not None
+    assert said.best.id == "dong-yanpeng"
+    slipped = index.resolve("dong yangpeng")  # yang is not yan: nobody is Dong Yangpeng
+    assert slipped.ambiguous
+    assert [c.contact.id for c in slipped.candidates][:1] == ["dong-yanpeng"]

@@ -80,9 +80,7 @@ def test_in_a_large_directory_a_pinyin_name_heard_as_nobody_is_asked_about() -> 
     """Words that read as pinyin, but as no one's name, were misheard beyond the
     model: the nearest pinyin name is asked about, never taken."""
     people = [_person("Dong Yanpeng"), _person("Lin Tao")]
-    people += [
-        Contact(id=f"x{i}", name=f"Staff{chr(97 + i % 26)}{i} Member") for i in range(5000)
-    ]
+    people += [Contact(id=f"x{i}", name=f"Staff{chr(97 + i % 26)}{i} Member") for i in range(5000)]
     index = ContactIndex(people, _phonetics())
     said = index.resolve("dong yanpeng")
     assert said.best is not None

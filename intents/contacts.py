@@ -161,7 +161,7 @@ class ContactIndex:
         self._texts: list[str] = []
         self._keys: list[str] = []
         self._owners = Owners()
-        self._owned = self._owners.building()
+        self._own_variant, self._own_contact, self._own_weight = self._owners.building()
         self._text_id: dict[str, int] = {}
         self._building = _Tables()
         self.pinyin = pinyin_reader()
@@ -169,8 +169,8 @@ class ContactIndex:
         self._compound_surnames = frozenset(hanzi_data().get("compound_surnames") or ())
         for index, contact in enumerate(listed):
             self._add(index, contact)
-        self._owners.freeze()
-        del self._owned
+        self._owners.freeze(len(self._texts))
+        del self._own_variant, self._own_contact, self._own_weight
         # Plain dicts of tuples from here on: looked up only, pickled several
         # times faster than defaultdicts of lists, and tuples of numbers are
         # no work for the garbage collector (150,000 lists would be walked by
@@ -239,7 +239,9 @@ class ContactIndex:
                 if known is None:
                     self._variant(index, (word,), PARTIAL)
                 else:
-                    self._owned[known].append((index, PARTIAL))
+                    self._own_variant.append(known)
+                    self._own_contact.append(index)
+                    self._own_weight.append(PARTIAL)
 
     def _plain(self, name: str) -> tuple[str, ...]:
         """The words of a Latin name, pinyin tone numbers dropped and v read ü (lv -> lu)."""
@@ -275,7 +277,6 @@ class ContactIndex:
             self._text_id[text] = text_id
             self._texts.append(text)
             self._keys.append(key)
-            self._owned.append([])
             tables = self._building
             tables.by_key[key].append(text_id)
             if len(words) > 1:
@@ -283,7 +284,9 @@ class ContactIndex:
             size = min(len(words), 3)
             for word in set(words):
                 tables.block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
-        self._owned[text_id].append((index, weight))
+        self._own_variant.append(text_id)
+        self._own_contact.append(index)
+        self._own_weight.append(weight)
 
     # -- lookup -----------------------------------------------------------
 

@@ -15,7 +15,6 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
-from itertools import chain
 from operator import attrgetter
 from typing import Any, overload
 
@@ -91,41 +90,45 @@ class ContactColumns(Sequence[Contact]):
 
 
 class Owners:
-    """Who owns each name variant, and how strongly: CSR arrays, append-only until frozen."""
+    """Who owns each name variant, and how strongly: CSR arrays, built from appends.
 
-    __slots__ = ("_index", "_lists", "_start", "_weight")
+    While the index is built, each ownership is appended to three flat lists
+    (variant, contact, weight: no tuple or list per variant); :meth:`freeze`
+    sorts them by variant, stably, so each variant keeps its owners in the
+    order they were added.
+    """
+
+    __slots__ = ("_added", "_index", "_start", "_weight")
 
     def __init__(self) -> None:
-        self._lists: list[list[tuple[int, float]]] | None = []
+        self._added: tuple[list[int], list[int], list[float]] | None = ([], [], [])
         self._start = np.zeros(1, dtype=np.int64)
         self._index = np.zeros(0, dtype=np.int32)
         self._weight = np.zeros(0, dtype=np.float64)
 
-    def building(self) -> list[list[tuple[int, float]]]:
-        """The owners while the index is built: one list of (contact, weight)
-        per variant, appended to directly (100,000s of times: no call each)."""
-        if self._lists is None:
+    def building(self) -> tuple[list[int], list[int], list[float]]:
+        """The variant, contact and weight lists while the index is built,
+        appended to directly (100,000s of times: no call each)."""
+        if self._added is None:
             raise RuntimeError("the index is built: its owners no longer change")
-        return self._lists
+        return self._added
 
-    def freeze(self) -> None:
-        """Pack the lists into arrays (done once, when the index is built)."""
-        lists = self.building()
-        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        self._start = np.zeros(len(lists) + 1, dtype=np.int64)
+    def freeze(self, variants: int) -> None:
+        """Pack the owners of ``variants`` variants into arrays (once, when built)."""
+        variant, contact, weight = self.building()
+        by_variant = np.asarray(variant, dtype=np.int64)
+        order = np.argsort(by_variant, kind="stable")
+        counts = np.bincount(by_variant, minlength=variants)
+        self._start = np.zeros(variants + 1, dtype=np.int64)
         np.cumsum(counts, out=self._start[1:])
-        total = int(self._start[-1])
-        # Every number in one pass in C: contact, weight, contact, weight, ...
-        flat = np.fromiter(chain.from_iterable(chain.from_iterable(lists)), np.float64, 2 * total)
-        pairs = flat.reshape(total, 2)
-        self._index = pairs[:, 0].astype(np.int32)
-        self._weight = pairs[:, 1].copy()
-        self._lists = None
+        self._index = np.asarray(contact, dtype=np.int32)[order]
+        self._weight = np.asarray(weight, dtype=np.float64)[order]
+        self._added = None
 
     def of(self, variant: int, limit: int) -> list[tuple[int, float]]:
-        """The first ``limit`` (contact, weight) owners of ``variant``."""
-        if self._lists is not None:
-            return self._lists[variant][:limit]
+        """The first ``limit`` (contact, weight) owners of ``variant`` (once frozen)."""
+        if self._added is not None:
+            raise RuntimeError("the index is being built: its owners are not packed yet")
         start = int(self._start[variant])
         end = min(int(self._start[variant + 1]), start + limit)
         return list(
@@ -133,12 +136,12 @@ class Owners:
         )
 
     def __getstate__(self) -> tuple[Any, ...]:
-        if self._lists is not None:
-            self.freeze()
+        if self._added is not None:
+            raise RuntimeError("the index is being built: its owners are not packed yet")
         return (self._start, self._index, self._weight)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self._lists = None
+        self._added = None
         self._start, self._index, self._weight = state
 
 

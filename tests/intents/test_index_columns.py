@@ -38,17 +38,19 @@ def test_columns_must_be_one_per_field() -> None:
 
 
 def _owners() -> Owners:
+    """Variant 0 owned by contacts 0 and 4 (in that order), 1 by nobody, 2 by contact 2."""
     owners = Owners()
-    lists = owners.building()
-    lists.extend([[(0, 1.0), (4, 0.97)], [], [(2, 0.9)]])
+    variant, contact, weight = owners.building()
+    for v, c, w in ((0, 0, 1.0), (2, 2, 0.9), (0, 4, 0.97)):
+        variant.append(v)
+        contact.append(c)
+        weight.append(w)
+    owners.freeze(3)
     return owners
 
 
-@pytest.mark.parametrize("frozen", [False, True], ids=["building", "frozen"])
-def test_owners_are_the_same_before_and_after_packing(frozen: bool) -> None:
+def test_packed_owners_keep_their_order_per_variant() -> None:
     owners = _owners()
-    if frozen:
-        owners.freeze()
     assert owners.of(0, 50) == [(0, 1.0), (4, 0.97)]
     assert owners.of(0, 1) == [(0, 1.0)]
     assert owners.of(1, 50) == []
@@ -60,3 +62,11 @@ def test_packed_owners_survive_pickling_and_no_longer_change() -> None:
     assert loaded.of(0, 50) == [(0, 1.0), (4, 0.97)]
     with pytest.raises(RuntimeError, match="no longer change"):
         loaded.building()
+
+
+def test_owners_are_read_only_once_packed() -> None:
+    building = Owners()
+    with pytest.raises(RuntimeError, match="not packed yet"):
+        building.of(0, 50)
+    with pytest.raises(RuntimeError, match="not packed yet"):
+        pickle.dumps(building)

@@ -15,7 +15,8 @@ locale's own grammar, and the phrasings written for the arbiter in
 Thresholds: every set is left out once, a model trained on the rest scores
 it, and the parser's decision with that model is computed beside the
 grammar's; the thresholds with the best mean in-domain accuracy minus twice
-the mean out-of-domain false-action rate are kept, among those whose mean
+the mean out-of-domain false-action rate (and half the rate of out-of-domain
+requests answered as a question) are kept, among those whose mean
 false-action rate is no higher than the grammar's alone.
 The grammar's own test tables (``tests/intents/data``: what the grammar is
 specified to do) are a hard constraint, scored by the final model and never
@@ -82,6 +83,7 @@ ACCEPT_GRID = (*(round(0.30 + 0.05 * i, 2) for i in range(14)), 1.01)
 REJECT_GRID = (0.95, 0.97, 0.99, 1.01)
 OVERRIDE_GRID = (0.8, 0.9, 0.95, 1.01)
 FALSE_COST = 2.0
+QUESTION_COST = 0.5
 THRESHOLD_NAMES = ("accept_action", "accept_question", "reject", "override", "promote")
 
 
@@ -413,6 +415,9 @@ class _Arrays:
         correct = np.where(rejected, False, np.where(taken, self.label_ok, self.grammar_ok))
         acting = np.where(rejected, False, np.where(taken, self.label_action, self.grammar_action))
         self._correct, self._acting = correct, acting
+        # Out-of-domain words the arbiter answers as a question ("what's up" -> contact details).
+        asked = taken & ~self.label_action
+        self.answered = float(asked[self.ood].mean()) if self.ood.any() else 0.0
         inside = ~self.ood
         accuracy = float(correct[inside].mean()) if inside.any() else 1.0
         false = float(acting[self.ood].mean()) if self.ood.any() else 0.0
@@ -451,8 +456,11 @@ def search(per_set: list[Readings], allowed: float, spec: _Arrays | None = None)
                         false = float(np.mean([f for _, f in figures]))
                         if false > allowed + 1e-12:
                             continue
-                        # A false action costs as much as FALSE_COST missed commands.
-                        merit = float(np.mean([a for a, _ in figures])) - FALSE_COST * false
+                        answered = float(np.mean([a.answered for a in arrays]))
+                        # A false action costs as much as FALSE_COST missed commands, an
+                        # out-of-domain request answered with a question QUESTION_COST.
+                        accuracy = float(np.mean([a for a, _ in figures]))
+                        merit = accuracy - FALSE_COST * false - QUESTION_COST * answered
                         if best is None or merit > best[0] + 1e-9:
                             best = (merit, chosen)
     chosen = best[1] if best else Thresholds(1.01, 1.01, 1.01, 1.01, 1.01)

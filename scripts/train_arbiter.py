@@ -73,7 +73,15 @@ SETS = {
     ],
     "zh": ["zh_dev", "zh_heldout", "fresh_zh_tune", "fresh_zh_final", "blind4_zh_tune"],
 }
-SLURP = ROOT.parent.parent / "shared" / "data" / "slurp" / "devel.jsonl"
+#: SLURP devel next to the clone (``../shared``), or next to a worktree's parent.
+SLURP = next(
+    (
+        base / "shared" / "data" / "slurp" / "devel.jsonl"
+        for base in (ROOT.parent, ROOT.parent.parent)
+        if (base / "shared" / "data" / "slurp" / "devel.jsonl").is_file()
+    ),
+    ROOT.parent / "shared" / "data" / "slurp" / "devel.jsonl",
+)
 #: Regularisation strength (inverse) of the logistic regression.
 C = 20.0
 ACCEPT_GRID = (*(round(0.30 + 0.05 * i, 2) for i in range(14)), 1.01)

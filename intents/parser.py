@@ -152,8 +152,9 @@ class Parser:
         result = self._parse_text(text, now, context)
         if not self.arbiter or context.expect is not Expect.ANYTHING:
             return result  # an answer to a question is the dialog's to read
-        if self.max_tokens and len(self.tokenize(text).words) > self.max_tokens:
-            return result  # far longer than any command: none, whatever the words
+        said = len(self.preparer.clean(self.tokenize(text)).words)
+        if not said or (self.max_tokens and said > self.max_tokens):
+            return result  # only hesitations, or far longer than any command: none
         model = load_arbiter(self.grammar.locale)
         if model is None:
             return result

@@ -154,6 +154,15 @@ class ASRSettings(BaseModel):
             "at most early_silence_ms"
         ),
     )
+    rejoin_ms: int = Field(
+        default=800,
+        ge=0,
+        le=10000,
+        description=(
+            "speech starting within this long of an utterance that ended early "
+            "continues it: the dialog joins it to that answer (0: never)"
+        ),
+    )
     max_utterance_s: float = Field(default=15.0, gt=0, le=600)
     push_to_talk: bool = False
     decoders: int = Field(

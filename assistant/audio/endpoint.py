@@ -63,6 +63,9 @@ class EndpointConfig:
     early_silence_ms: int = 200
     #: The pause that ends a closed answer (a yes/no, a choice) once heard.
     answer_silence_ms: int = 192
+    #: Speech starting within this long of an utterance that ended early
+    #: continues it (the listener marks its final; 0: never).
+    rejoin_ms: int = 800
     max_utterance_s: float = 15.0
     push_to_talk: bool = False
 
@@ -86,6 +89,8 @@ class EndpointConfig:
             raise ConfigError(
                 "the closed-answer pause must be positive and no longer than the early-end pause"
             )
+        if self.rejoin_ms < 0:
+            raise ConfigError("the re-join window after an early end must not be negative")
 
     @classmethod
     def from_settings(cls, asr: ASRSettings) -> EndpointConfig:
@@ -100,6 +105,7 @@ class EndpointConfig:
             trailing_silence_ms=asr.trailing_silence_ms,
             early_silence_ms=asr.early_silence_ms,
             answer_silence_ms=asr.answer_silence_ms,
+            rejoin_ms=asr.rejoin_ms,
             max_utterance_s=asr.max_utterance_s,
             push_to_talk=asr.push_to_talk,
         )

@@ -22,9 +22,11 @@ from intents.result import ContactResolution, Expect, ParseContext, ParseResult
 #: A parse must be at least this sure before the utterance may end early (the
 #: parser gives in-domain commands 0.75-0.99, out-of-domain speech 0.55-0.65).
 MIN_CONFIDENCE = 0.75
-#: Answers to a yes/no question that are whole as soon as they are parsed. Not
-#: "no": it may begin a correction ("no, to Li Na"), which must not be cut.
-_YES_NO = frozenset({Intent.CONFIRM, Intent.CANCEL})
+#: Answers to a yes/no question that are whole as soon as they are parsed.
+#: "no" too, though it may begin a correction ("no | to Li Na"): an early end
+#: is provisional, and speech going on within ``[asr] rejoin_ms`` is joined to
+#: it (:mod:`assistant.dialog.continuation`), so the correction is not lost.
+_YES_NO = frozenset({Intent.CONFIRM, Intent.CANCEL, Intent.DENY})
 #: Commands with no free-text slot: nothing the driver adds after a pause
 #: could be a message body or a title that a cut would lose. Not confirm,
 #: deny or cancel: with no question open, "send" parses as a confirmation and
@@ -76,7 +78,7 @@ def is_complete(result: ParseResult, context: ParseContext) -> bool:
         return False
     if context.expect is Expect.YES_NO:
         # A correction ("no, to Li Na") parses as send_message: not complete.
-        return result.intent in _YES_NO
+        return result.intent in _YES_NO and not _denial_with_content(result)
     if context.expect is Expect.CHOICE:
         return result.intent is Intent.CONFIRM and "choice" in result.slots
     if context.expect is Expect.CONTACT:
@@ -94,3 +96,8 @@ def _names_one_contact(result: ParseResult) -> bool:
         and isinstance(recipient, ContactResolution)
         and recipient.best is not None
     )
+
+
+def _denial_with_content(result: ParseResult) -> bool:
+    """A "no" that also changes something ("no, urgent"): more may follow, wait."""
+    return result.intent is Intent.DENY and bool(result.slots)

@@ -146,7 +146,7 @@ class ASRSettings(BaseModel):
         ),
     )
     answer_silence_ms: int = Field(
-        default=192,
+        default=96,
         ge=60,
         le=10000,
         description=(

@@ -18,6 +18,13 @@ to the time spoken, ``--lag`` ms behind the audio, and the final is the words
 spoken up to the endpoint (so a premature cut-off gives a prefix, and the rest
 becomes a second utterance, as it would).
 
+Configurations (``--before`` adds the previous pass's): the fixed 800 ms
+pause; *before*: 200 ms for commands, 192 ms for closed answers, "no" keeping
+the long pause, no re-join; *after*: this pass's ``[asr]`` defaults ("no" a
+closed answer, speech within ``rejoin_ms`` of an early end joined to it).
+Between turns the client sends digital silence until the reply came, as a
+gated microphone would.
+
 Per turn, measured on the client's clock from the moment the last speech
 sample was due (the set's generator ends speech ``TRAIL_S`` before the end
 of each file): ``speech_ended`` arrives, ``final`` arrives, the reply's WAV
@@ -51,15 +58,13 @@ import websockets
 from assistant.asr import VoskTranscriber
 from assistant.asr.base import StreamingSession, Transcriber
 from assistant.asr.events import Final, Partial
-from assistant.asr.listener import Listener
 from assistant.asr.locate import package_models
-from assistant.audio.endpoint import Endpointer
+from assistant.audio.endpoint import Completeness
 from assistant.config import ASRSettings, ServerLimits, ServerSettings, Settings
 from assistant.dialog.early_end import answer_kind
 from assistant.models import Intent
 from assistant.replay.manifest import Case, load_manifest
 from assistant.replay.synth import LEAD_S, TRAIL_S
-from assistant.server import stream as stream_module
 from assistant.server.app import create_app
 from assistant.server.assembly import dialog_conversations
 from connectors.local.demo import open_demo_store
@@ -136,11 +141,9 @@ class ScriptedSession:
 class ScriptedTranscriber:
     """The Korean vosk model's decoding cost with the English script's words."""
 
-    def __init__(self, inner: Transcriber, script: Script, *, flush: bool = False) -> None:
+    def __init__(self, inner: Transcriber, script: Script) -> None:
         self.inner = inner
         self.script = script
-        #: Wait for the recognizer's final even after an early end (the previous way).
-        self.flush = flush
 
     @property
     def name(self) -> str:
@@ -157,15 +160,6 @@ class ScriptedTranscriber:
         return ScriptedSession(inner, self.script)
 
 
-class BenchListener(Listener):
-    """The server's listener; with a ``flush`` transcriber, the previous early end."""
-
-    def _answer_heard(self, endpointer: Endpointer, judged: str | None, latest: str) -> str | None:
-        if getattr(self.transcriber, "flush", False):
-            return None
-        return super()._answer_heard(endpointer, judged, latest)
-
-
 @dataclass
 class Row:
     """One turn through one server."""
@@ -179,6 +173,8 @@ class Row:
     final: float | None = None
     audio: float | None = None
     cut: bool = False
+    #: A cut whose rest came back as a continuation (``final.continues``).
+    rejoined: bool = False
     #: The endpointer's end of speech (stream time) - the true end: the VAD's share.
     vad_end: float | None = None
 
@@ -200,16 +196,17 @@ class Pauses:
 
     early: int
     answer: int
-    #: The previous early end: the recognizer flushed after every endpoint.
-    flush: bool = False
+    rejoin: int = ASRSettings().rejoin_ms
+    #: The previous pass: "no" keeps the long pause (it may begin a correction).
+    no_waits: bool = False
 
     @property
     def name(self) -> str:
         if self.early >= ASRSettings().trailing_silence_ms:
             return "800 ms pause"
-        if self.flush:
-            return f"before: early {self.early} ms, flushed"
-        return f"early {self.early} / closed {self.answer} ms"
+        if self.no_waits:
+            return f"before: {self.early} / {self.answer} ms, 'no' waits"
+        return f"after: {self.early} / {self.answer} ms, re-join {self.rejoin}"
 
 
 def settings_for(root: Path, pauses: Pauses) -> Settings:
@@ -220,9 +217,31 @@ def settings_for(root: Path, pauses: Pauses) -> Settings:
         ),
     )
     asr = base.asr.model_copy(
-        update={"early_silence_ms": pauses.early, "answer_silence_ms": pauses.answer}
+        update={
+            "early_silence_ms": pauses.early,
+            "answer_silence_ms": pauses.answer,
+            "rejoin_ms": pauses.rejoin,
+        }
     )
     return base.model_copy(update={"asr": asr})
+
+
+def pauses_of(text: str) -> Pauses:
+    """``EARLY/CLOSED[/REJOIN]`` (ms) from the command line."""
+    early, answer, *rest = (int(v) for v in text.split("/"))
+    return Pauses(early, answer, rest[0]) if rest else Pauses(early, answer)
+
+
+def no_waits(conversation: Any) -> None:
+    """The previous pass's policy on ``conversation``: a "no" is never complete."""
+    judge = conversation.complete_enough
+
+    def complete_enough(partial: str) -> Completeness:
+        if partial.strip() and conversation.runner.parse(partial).intent is Intent.DENY:
+            return Completeness.NO
+        return judge(partial)
+
+    conversation.complete_enough = complete_enough
 
 
 def start_server(
@@ -230,18 +249,20 @@ def start_server(
 ) -> Server:
     settings = settings_for(root, pauses)
     script = Script(lag=lag)
-    transcriber = ScriptedTranscriber(vosk, script, flush=pauses.flush)
+    transcriber = ScriptedTranscriber(vosk, script)
     made: list[Any] = []
     base = dialog_conversations(settings, lambda: now)
 
     async def conversations(*args: Any) -> Any:
         conversation = await base(*args)
+        if pauses.no_waits:
+            no_waits(conversation)
         made.append(conversation)
         return conversation
 
     app = create_app(
         settings,
-        transcriber=lambda locale: transcriber,  # type: ignore[arg-type,return-value]
+        transcriber=lambda locale: transcriber,
         conversations=conversations,
         now=lambda: now,
         env=OPERATOR_ENV,
@@ -330,6 +351,7 @@ class Stream:
                 for e in ends
             ),
             vad_end=ends[0]["time"] - (offset + last) if ends else None,
+            rejoined=any(e["type"] == "final" and e.get("continues") for _, e in mine),
         )
 
     async def _speak(self, pcm: bytes, t0: float, mark: int) -> None:
@@ -364,7 +386,7 @@ def table(rows: list[Row], configs: list[str]) -> list[str]:
     out = [
         "| answer kind | config | turns | VAD end - true end (p50 / p95 ms) "
         "| speech_ended arrives | final arrives | first reply audio "
-        "| reply - final | no reply | premature cut-offs |",
+        "| reply - final | no reply | premature cut-offs (re-joined) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[str, Callable[[Row], bool]] = {}
@@ -383,7 +405,7 @@ def table(rows: list[Row], configs: list[str]) -> list[str]:
                 f"| {ms([r.ended for r in group])} "
                 f"| {ms([r.final for r in group])} | {ms([r.audio for r in group])} "
                 f"| {ms(list(work))} | {sum(r.audio is None for r in group)} "
-                f"| {sum(r.cut for r in group)} |"
+                f"| {sum(r.cut for r in group)} ({sum(r.rejoined for r in group)}) |"
             )
     return out
 
@@ -396,10 +418,12 @@ async def main() -> None:
         "--pauses",
         action="append",
         default=None,
-        help="EARLY/CLOSED ms of a server under test (repeatable; default: the configured)",
+        help="EARLY/CLOSED[/REJOIN] ms of a server under test (repeatable; default: [asr])",
     )
     parser.add_argument(
-        "--before", action="store_true", help="also the previous early end (200 ms, flushed)"
+        "--before",
+        action="store_true",
+        help="also the previous pass (200 / 192 ms, 'no' waits, no re-join)",
     )
     parser.add_argument("--cases", type=int, default=0, help="only the first N cases")
     args = parser.parse_args()
@@ -410,12 +434,12 @@ async def main() -> None:
     cases = cases[: args.cases] if args.cases else cases
     now = manifest.now
     asr = ASRSettings()
-    tested = [Pauses(*map(int, p.split("/"))) for p in args.pauses or []] or [
+    tested = [pauses_of(p) for p in args.pauses or []] or [
         Pauses(asr.early_silence_ms, asr.answer_silence_ms)
     ]
-    fixed = Pauses(asr.trailing_silence_ms, asr.trailing_silence_ms)
-    configs = [fixed, *([Pauses(200, 200, flush=True)] if args.before else []), *tested]
-    stream_module.Listener = BenchListener  # type: ignore[misc]
+    fixed = Pauses(asr.trailing_silence_ms, asr.trailing_silence_ms, rejoin=0)
+    before = Pauses(200, 192, rejoin=0, no_waits=True)
+    configs = [fixed, *([before] if args.before else []), *tested]
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         servers = [
             start_server(Path(tmp) / f"s{i}", c, vosk, now, lag=args.lag / 1000, stack=stack)

@@ -61,8 +61,10 @@ class EndpointConfig:
     #: The shorter pause that ends an utterance once the caller says what was
     #: heard is complete (:meth:`Endpointer.hurry`): a "yes", a full command.
     early_silence_ms: int = 200
-    #: The pause that ends a closed answer (a yes/no, a choice) once heard.
-    answer_silence_ms: int = 192
+    #: The pause that ends a closed answer (a yes/no, a choice) once heard:
+    #: three silero frames. Short, because the end is provisional: speech
+    #: resuming within ``rejoin_ms`` ("yes | please") continues the answer.
+    answer_silence_ms: int = 96
     #: Speech starting within this long of an utterance that ended early
     #: continues it (the listener marks its final; 0: never).
     rejoin_ms: int = 800

@@ -35,8 +35,9 @@ class Completeness(IntEnum):
     NO = 0
     #: A whole command or a name: ``early_silence_ms``.
     COMPLETE = 1
-    #: A closed answer, a yes/no or a choice, nothing sensible can follow:
-    #: ``answer_silence_ms``.
+    #: A closed answer (a yes/no, a choice) or a question that only looks
+    #: something up: ``answer_silence_ms``; whatever follows soon is joined
+    #: to it (``rejoin_ms``).
     CLOSED = 2
 
 

@@ -5,10 +5,11 @@ one") was answered at once. If the driver then goes on within ``[asr]
 rejoin_ms`` ("no | to Li Na", "yes | please"), the listener marks the next
 final as a continuation, and the runner decides here what it means:
 
-* **join**: the answer did nothing but talk and ask (no backend action), so
-  the dialog goes back to before it and hears both parts as one utterance,
-  as if the long pause had kept them together ("no to Li Na" corrects the
-  recipient instead of becoming the body of a new message);
+* **join**: the answer did nothing but talk, ask and look things up (no
+  backend action that changes anything), so the dialog goes back to before
+  it and hears both parts as one utterance, as if the long pause had kept
+  them together ("no to Li Na" corrects the recipient instead of becoming
+  the body of a new message; "am I free | tomorrow" asks about tomorrow);
 * **absorb**: the answer did something (a message went out), and what
   followed adds nothing to it ("yes | please": the joined words mean the
   same), so it is no turn of its own; the reply it interrupted is said again;
@@ -23,11 +24,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.dialog.actions import DialogAction
+from assistant.dialog.actions import DialogAction, FetchEvents, FetchUnread
 from assistant.dialog.state import DialogState
 from assistant.models import Hypothesis
 from intents.result import ParseResult
 
+#: Backend actions that change nothing: a turn that did no other can be taken back.
+_LOOKUPS = (FetchUnread, FetchEvents)
 #: What the driver said: typed text or an ASR n-best list.
 Heard = str | Sequence[Hypothesis]
 
@@ -48,8 +51,8 @@ class Answered:
 
     @property
     def revocable(self) -> bool:
-        """Whether the turn only talked: no backend action to undo."""
-        return not self.actions
+        """Whether the turn only talked and looked things up: nothing to undo."""
+        return all(isinstance(action, _LOOKUPS) for action in self.actions)
 
 
 def joined(first: str, heard: Heard) -> Heard:

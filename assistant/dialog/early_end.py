@@ -58,18 +58,25 @@ def answer_kind(context: ParseContext) -> str:
 #: nothing the driver adds changes it ("yes | please", "the second one | thanks"),
 #: so the shortest pause ends it (``[asr] answer_silence_ms``).
 _CLOSED = frozenset({Expect.YES_NO, Expect.CHOICE})
+#: Commands that only look something up: the shortest pause too, since what
+#: the driver adds soon after ("am I free | tomorrow afternoon") is joined to
+#: them, the lookup taken back (:mod:`assistant.dialog.continuation`).
+_LOOKUPS = frozenset({Intent.QUERY_CALENDAR, Intent.QUERY_CONTACT})
 
 
 def completeness(result: ParseResult, context: ParseContext) -> Completeness:
     """How whole ``result`` (the parse of a partial transcript) is for ``context``.
 
-    :attr:`~Completeness.CLOSED` for an answer to a yes/no or a choice,
-    :attr:`~Completeness.COMPLETE` for a name or a whole command, else
+    :attr:`~Completeness.CLOSED` for an answer to a yes/no or a choice and a
+    whole question that only looks something up (calendar, contact),
+    :attr:`~Completeness.COMPLETE` for a name or another whole command, else
     :attr:`~Completeness.NO` (see :func:`is_complete`).
     """
     if not is_complete(result, context):
         return Completeness.NO
-    return Completeness.CLOSED if context.expect in _CLOSED else Completeness.COMPLETE
+    if context.expect in _CLOSED or result.intent in _LOOKUPS:
+        return Completeness.CLOSED
+    return Completeness.COMPLETE
 
 
 def is_complete(result: ParseResult, context: ParseContext) -> bool:

@@ -60,7 +60,7 @@ def test_a_partial_is_complete_only_when_it_answers_the_open_question(
 @pytest.mark.parametrize(
     "row", ROWS, ids=[f"{r.get('locale', 'en')}:{r['expect']}:{r['text']}" for r in ROWS]
 )
-def test_a_complete_yes_no_or_choice_is_a_closed_answer_others_take_the_early_pause(
+def test_a_yes_no_a_choice_or_a_lookup_is_closed_others_take_the_early_pause(
     parsers: dict[str, Parser], row: dict[str, Any]
 ) -> None:
     context = _context(row)
@@ -68,7 +68,7 @@ def test_a_complete_yes_no_or_choice_is_a_closed_answer_others_take_the_early_pa
     level = completeness(parser.parse(row["text"], now=NOW, context=context), context)
     if not row["complete"]:
         assert level is Completeness.NO
-    elif row["expect"] in ("yes_no", "choice"):
+    elif row["expect"] in ("yes_no", "choice") or row.get("lookup"):
         assert level is Completeness.CLOSED
     else:
         assert level is Completeness.COMPLETE

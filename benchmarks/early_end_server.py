@@ -29,7 +29,9 @@ Per turn, measured on the client's clock from the moment the last speech
 sample was due (the set's generator ends speech ``TRAIL_S`` before the end
 of each file): ``speech_ended`` arrives, ``final`` arrives, the reply's WAV
 frame arrives (= first reply audio). A *premature cut-off* is an utterance
-ended by silence more than 150 ms before the true end of the speech.
+ended by silence more than 150 ms before the true end of the speech. The
+*fast path* is the turns whose whole answer is complete in its context (a
+short pause ends them).
 
     .venv/bin/python benchmarks/early_end_server.py [--chunk-ms 20] [--lag 150] [--cases N]
 """
@@ -169,6 +171,8 @@ class Row:
     kind: str
     text: str
     body: bool
+    #: The whole answer is complete in its context (the fast path: a short pause).
+    fast: bool = False
     ended: float | None = None  # speech_ended arrival - true end (s)
     final: float | None = None
     audio: float | None = None
@@ -320,7 +324,9 @@ class Stream:
 
     async def turn(self, case_id: str, index: int, turn: Any) -> Row:
         """Speak ``turn`` in real time, then silence until its reply's audio came."""
-        kind = answer_kind(self.server.made[-1].runner.context)
+        runner = self.server.made[-1].runner
+        kind = answer_kind(runner.context)
+        fast = bool(runner.complete_enough(turn.transcript))
         samples = read_float(turn.audio)
         pcm = (np.clip(samples * 32767, -32768, 32767)).astype("<i2").tobytes()
         first, last = LEAD_S, len(samples) / RATE - TRAIL_S
@@ -343,6 +349,7 @@ class Stream:
             kind=kind,
             text=turn.transcript,
             body=kind in ("body", "title") or (turn.intent in DICTATED and "body" in turn.slots),
+            fast=fast,
             ended=first_of("speech_ended"),
             final=first_of("final"),
             audio=first_of("audio"),
@@ -392,6 +399,8 @@ def table(rows: list[Row], configs: list[str]) -> list[str]:
     groups: dict[str, Callable[[Row], bool]] = {}
     for kind in dict.fromkeys(r.kind for r in rows):
         groups[kind] = lambda r, k=kind: r.kind == k  # type: ignore[misc]
+        groups[f"{kind}, fast path"] = lambda r, k=kind: r.kind == k and r.fast  # type: ignore[misc]
+    groups["**fast path**"] = lambda r: r.fast
     groups["**bodies**"] = lambda r: r.body
     groups["**all**"] = lambda r: True
     for name, pick in groups.items():

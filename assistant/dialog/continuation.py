@@ -23,14 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.dialog.actions import DialogAction, FetchEvents, FetchUnread
 from assistant.dialog.state import DialogState
 from assistant.models import Hypothesis
 from intents.result import ParseResult
 
+if TYPE_CHECKING:
+    from assistant.dialog.runner import AnswerWindow
+
 #: Backend actions that change nothing: a turn that did no other can be taken back.
-_LOOKUPS = (FetchUnread, FetchEvents)
+_READ_ONLY = (FetchUnread, FetchEvents)
 #: What the driver said: typed text or an ASR n-best list.
 Heard = str | Sequence[Hypothesis]
 
@@ -40,7 +44,7 @@ class Answered:
     """The last driver turn, kept while the next utterance may continue it."""
 
     #: The dialog state and answer window before the turn (to go back to).
-    before: tuple[DialogState, object]
+    before: tuple[DialogState, AnswerWindow]
     #: The dialog state right after it: going back is only right if nothing
     #: else (a timeout, an incoming message) stepped the dialog since.
     after: DialogState
@@ -52,7 +56,7 @@ class Answered:
     @property
     def revocable(self) -> bool:
         """Whether the turn only talked and looked things up: nothing to undo."""
-        return all(isinstance(action, _LOOKUPS) for action in self.actions)
+        return all(isinstance(action, _READ_ONLY) for action in self.actions)
 
 
 def joined(first: str, heard: Heard) -> Heard:

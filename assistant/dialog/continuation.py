@@ -23,15 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from assistant.dialog.actions import DialogAction, FetchEvents, FetchUnread
 from assistant.dialog.state import DialogState
 from assistant.models import Hypothesis
 from intents.result import ParseResult
-
-if TYPE_CHECKING:
-    from assistant.dialog.runner import AnswerWindow
 
 #: Backend actions that change nothing: a turn that did no other can be taken back.
 _READ_ONLY = (FetchUnread, FetchEvents)
@@ -43,8 +39,9 @@ Heard = str | Sequence[Hypothesis]
 class Answered:
     """The last driver turn, kept while the next utterance may continue it."""
 
-    #: The dialog state and answer window before the turn (to go back to).
-    before: tuple[DialogState, AnswerWindow]
+    #: The dialog state and answer window before the turn (to go back to; the
+    #: window is the runner's, which this module must not import).
+    before: tuple[DialogState, object]
     #: The dialog state right after it: going back is only right if nothing
     #: else (a timeout, an incoming message) stepped the dialog since.
     after: DialogState

@@ -221,6 +221,7 @@ class DialogRunner:
     async def _continue(self, last: Answered, heard: str | Sequence[Hypothesis]) -> Turn:
         """``heard`` went on from ``last``: join the two, absorb it, or a turn of its own."""
         state, window = last.before
+        assert isinstance(window, AnswerWindow)
         both = joined(last.transcript, heard)
         if last.revocable and self.state is last.after:
             # Nothing was done but talk: back to before the answer, both parts as one.

@@ -95,6 +95,8 @@ class Script:
     lag: float = 0.15
     #: Words already handed out in finals of this turn (a cut-off's rest follows).
     used: int = 0
+    #: The recognizer session of this turn's last utterance.
+    session: Any = None
 
     def spoken(self, now: float, lag: float) -> int:
         """How many words were spoken ``lag`` seconds before ``now``."""
@@ -152,7 +154,6 @@ class ScriptedTranscriber:
     def __init__(self, inner: Transcriber, script: Script) -> None:
         self.inner = inner
         self.script = script
-        self.last: ScriptedSession | None = None
 
     @property
     def name(self) -> str:
@@ -165,14 +166,14 @@ class ScriptedTranscriber:
     def open_session(
         self, grammar: Sequence[str] | None = None, *, alternatives: int | None = None
     ) -> StreamingSession:
-        last = self.last
-        if last is not None and not last.finished and last.script is self.script:
-            # The last utterance ended early on its partial (no flush): the
-            # driver's next words start after the ones that partial showed.
+        last = self.script.session
+        if last is not None and not last.finished:
+            # This turn's last utterance ended early on its partial (no flush):
+            # the driver's next words start after the ones that partial showed.
             self.script.used = max(self.script.used, last.shown)
         inner = self.inner.open_session(grammar, alternatives=alternatives)
-        self.last = ScriptedSession(inner, self.script)
-        return self.last
+        self.script.session = ScriptedSession(inner, self.script)
+        return self.script.session
 
 
 @dataclass
@@ -348,7 +349,7 @@ class Stream:
         offset, mark = self.sent / RATE, len(self.events)
         t0 = time.perf_counter()
         script = self.server.script
-        script.words, script.used = tuple(turn.transcript.split()), 0
+        script.words, script.used, script.session = tuple(turn.transcript.split()), 0, None
         script.start, script.end = t0 + first, t0 + last
         await self._speak(pcm, t0, mark)
         eos = t0 + last

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from assistant.asr.events import Final, SpeechEnded, WakeHeard
+from assistant.asr.events import Final, Partial, SpeechEnded, WakeHeard
 from assistant.asr.listener import Listener
 from assistant.config import WakeSettings
 from assistant.errors import ConfigError
@@ -61,6 +61,10 @@ class WakePhrase:
     #: The phrase also counts when the hypotheses of the n-best list that open
     #: with it hold at least this share of the list's score (None: off).
     min_share: float | None = 0.4
+    #: The phrase also counts when the partial transcript that ended the
+    #: utterance early was the phrase and the final's n-best list still opens
+    #: with it somewhere (see :meth:`heard_in`).
+    trust_partial: bool = True
 
     def __post_init__(self) -> None:
         if not _words(self.phrase):
@@ -82,7 +86,14 @@ class WakePhrase:
                 f"no wake phrase for locale {locale!r} (shipped: {known}); "
                 "set [wake] phrase and fillers"
             )
-        return cls(str(entry["phrase"]), tuple(str(w) for w in entry.get("fillers", ())))
+        fillers = tuple(entry.get("fillers", ()))
+        odd = [w for w in fillers if not isinstance(w, str)]
+        if odd:  # YAML reads a bare yes, no, on or off as a boolean
+            raise ConfigError(
+                f"wake phrase fillers of locale {locale!r} must be words, not {odd[0]!r} "
+                "(quote yes, no, on and off in wake_phrases.yaml)"
+            )
+        return cls(str(entry["phrase"]), fillers)
 
     @classmethod
     def from_settings(cls, wake: WakeSettings, locale: str) -> WakePhrase:
@@ -111,15 +122,29 @@ class WakePhrase:
         words, phrase = _words(partial), _words(self.phrase)
         return words[-len(phrase) :] == phrase
 
-    def heard_in(self, final: Final) -> bool:
+    def heard_in(self, final: Final, partial: str = "") -> bool:
         """Whether the utterance opens with the phrase: in the best hypothesis, every
-        word surely heard, or in enough of the n-best list (:meth:`share`).
+        word surely heard, or in enough of the n-best list (:meth:`share`), or
+        (``trust_partial``) in ``partial``, the last partial transcript, when it
+        ended with the phrase and a hypothesis of the n-best list opens with it.
 
+        The last rule is for the phrase whose utterance ended early on the
+        partial: in noise the early end can cut the last syllable, and the
+        final, decoded without it, then swaps the last word for a filler
+        (BENCHMARKS.md, "Wake phrase in English, and the partial that ended it").
         At most :data:`MAX_LEAD_WORDS` words may come before it.
         """
         if self.min_share is not None and self.share(final) >= self.min_share:
             return True
-        return self._surely_in_best(final)
+        if self._surely_in_best(final):
+            return True
+        return self.trust_partial and self._ended_on_phrase(partial, final)
+
+    def _ended_on_phrase(self, partial: str, final: Final) -> bool:
+        words = _words(partial)
+        if not (self.ends_with_phrase(partial) and self._opens(words)):
+            return False
+        return any(self._opens(_words(h.text)) for h in final.alternatives)
 
     def share(self, final: Final) -> float:
         """The share of the n-best list's score held by hypotheses opening with the phrase.
@@ -172,6 +197,7 @@ async def wait_for_wake(
     """
     ended = 0.0
     final: Final | None = None
+    partial = ""
     async for event in listener.listen(
         chunks,
         grammar=wake.grammar,
@@ -181,9 +207,11 @@ async def wait_for_wake(
     ):
         if isinstance(event, SpeechEnded):
             ended = event.time
+        elif isinstance(event, Partial):
+            partial = event.text
         elif isinstance(event, Final):
             final = event
-    if final is None or not wake.heard_in(final):
+    if final is None or not wake.heard_in(final, partial):
         return False
     if on_event is not None:
         on_event(WakeHeard(time=ended, phrase=wake.phrase))

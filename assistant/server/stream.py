@@ -187,8 +187,10 @@ class StreamHandler:
         self.converter = PcmConverter(start.format, transcriber.sample_rate)
         listener = Listener(transcriber, self._endpointing(start.push_to_talk))
         settings = self.state.settings  # push-to-talk: the button, never a wake phrase
-        self.wake = WakeGate.configured(
-            settings.wake, settings.locale, False if start.push_to_talk else start.wake
+        self.wake = WakeGate.configured(  # the session's language, as its transcriber's
+            settings.wake,
+            self.session.conversation.locale,
+            False if start.push_to_talk else start.wake,
         )
         self.out.event(
             {

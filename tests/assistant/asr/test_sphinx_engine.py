@@ -155,3 +155,10 @@ def test_an_answer_that_goes_on_with_free_text_is_heard_with_the_language_model(
     session = sphinx.open_session(["yes", "no", "change the message to"])
     assert not session.constrained  # a grammar would cut the new text after "to"
     session.close()
+
+
+def test_a_one_word_phrase_never_goes_on_with_free_text(sphinx: SphinxTranscriber) -> None:
+    # "to" and "that" are a wake phrase's fillers here, not the lead-in of a dictation.
+    session = sphinx.open_session(["hey drive talk", "to", "that", "the"])
+    assert session.constrained
+    session.close()

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from assistant.asr import Final, Listener, VoskTranscriber, WakeHeard
+from assistant.asr.base import Transcriber
 from assistant.asr.wake import WakeGate, WakePhrase, wait_for_wake
 from assistant.config import WakeSettings, load_settings
 from assistant.errors import ConfigError
@@ -103,13 +104,13 @@ async def _chunks(scene: Scene) -> AsyncIterator[bytes]:
         yield pcm[offset : offset + step]
 
 
-async def _spot(ko: VoskTranscriber, scene: Scene) -> list[WakeHeard]:
+async def _spot(engine: Transcriber, scene: Scene, wake: WakePhrase = KO) -> list[WakeHeard]:
     heard: list[WakeHeard] = []
     chunks = _chunks(scene)
-    listener = Listener(ko)
+    listener = Listener(engine)
     accepted = False
     for _ in range(4):  # every utterance of the scene, as the chat's loop would
-        accepted = await wait_for_wake(listener, chunks, KO, heard.append) or accepted
+        accepted = await wait_for_wake(listener, chunks, wake, heard.append) or accepted
     assert accepted is bool(heard)
     return heard
 
@@ -153,6 +154,66 @@ async def test_cabin_noise_alone_never_wakes_it(ko: VoskTranscriber) -> None:
     assert await _spot(ko, scene) == []
 
 
+# -- real speech through pocketsphinx's English model: the shipped English phrase ----------
+
+#: The shipped English phrase, spotted by the pocketsphinx engine (its wheel's model).
+EN = WakePhrase.for_locale("en")
+
+
+@pytest.fixture(scope="module")
+def sphinx(tmp_path_factory: pytest.TempPathFactory) -> Transcriber:
+    pytest.importorskip("pocketsphinx")
+    from assistant.asr.sphinx_engine import SphinxTranscriber, load_sphinx_model
+
+    model = load_sphinx_model((), tmp_path_factory.mktemp("lm"))
+    return SphinxTranscriber(model, alternatives=5, decoders=1)
+
+
+@pytest.mark.espeak
+@pytest.mark.parametrize(
+    ("voice", "noise", "snr"),
+    [("en-us", None, None), ("en-us+f2", None, None), ("en-us+m3", "cabin", 10.0)],
+)
+async def test_the_english_phrase_wakes_it(
+    sphinx: Transcriber, voice: str, noise: str | None, snr: float | None
+) -> None:
+    heard = await _spot(sphinx, _scene(EN.phrase, voice, noise, snr), EN)
+    assert [h.phrase for h in heard] == ["hey drive talk"]
+
+
+@pytest.mark.espeak
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's my next meeting",
+        "let me talk to my sister before we drive home",
+        "hey there how was your weekend",
+        "this is talk radio and the lines are open",
+    ],
+)
+async def test_english_speech_that_is_not_the_phrase_does_not_wake_it(
+    sphinx: Transcriber, text: str
+) -> None:
+    assert await _spot(sphinx, _scene(text, "en-us+f2"), EN) == []
+
+
+def test_every_shipped_filler_is_a_word_not_a_yaml_boolean() -> None:
+    # Unquoted yes/no in the YAML catalogue load as booleans: "True" is no filler.
+    for locale in ("en", "zh", "ko"):
+        assert "True" not in WakePhrase.for_locale(locale).fillers
+        assert "False" not in WakePhrase.for_locale(locale).fillers
+    assert {"yes", "no"} <= set(WakePhrase.for_locale("en").fillers)
+
+
+def test_a_filler_yaml_read_as_a_boolean_is_a_clear_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unquoted = yaml.safe_load("xx: {phrase: hey car, fillers: [the, yes, on]}")
+    monkeypatch.setattr("assistant.asr.wake._catalogue", lambda: unquoted)
+    with pytest.raises(ConfigError, match=r"locale 'xx' must be words, not True \(quote yes"):
+        WakePhrase.for_locale("xx")
+
+
 # -- the gate: which utterances need the phrase ------------------------------------------
 
 
@@ -188,6 +249,16 @@ async def test_after_the_phrase_one_utterance_is_a_turn_within_the_wake_window(
     assert gate.window_ms() is None  # once: the next utterance needs the phrase again
 
 
+@pytest.mark.parametrize(("locale", "phrase"), [("en", "hey drive talk"), ("zh", "你好 小钉")])
+def test_each_locale_gets_its_own_phrase_through_the_same_gate(locale: str, phrase: str) -> None:
+    # No Chinese model runs here: Mandarin shares every line of the path but the model.
+    gate = WakeGate.configured(WakeSettings(), locale, enabled=True)
+    assert gate.wake is not None
+    assert gate.wake.phrase == phrase
+    assert gate.wake.grammar[0] == phrase
+    assert len(gate.wake.grammar) > 20
+
+
 def test_the_gate_follows_the_wake_settings() -> None:
     settings = WakeSettings(phrase="ok car", fillers=("the",))
     assert WakeGate.configured(settings, "en").wake is None  # [wake] enabled is off
@@ -219,3 +290,24 @@ def test_the_phrase_counts_when_enough_of_the_n_best_list_opens_with_it(
 def test_a_share_outside_zero_to_one_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="min_share"):
         replace(HEY, min_share=0.0)
+
+
+PARTIAL: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "data" / "wake_partial.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize(
+    "row",
+    PARTIAL,
+    ids=[f"{r['partial'] or 'none'}: {' / '.join(r['alternatives'])}" for r in PARTIAL],
+)
+def test_the_partial_that_ended_the_utterance_counts_while_the_n_best_list_keeps_it(
+    row: dict[str, Any],
+) -> None:
+    hypotheses = tuple(Hypothesis(str(text), 0.01) for text in row["alternatives"])
+    unsure = tuple(Word(w, 0.0, 0.1, 0.1) for w in hypotheses[0].text.split())
+    final = Final(text=hypotheses[0].text, alternatives=hypotheses, words=unsure)
+    wake = replace(HEY, min_share=0.9)
+    assert wake.heard_in(final, row["partial"]) is row["heard"]
+    assert not replace(wake, trust_partial=False).heard_in(final, row["partial"])

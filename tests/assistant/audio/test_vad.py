@@ -168,6 +168,15 @@ def test_digital_silence_between_turns_leaves_the_noise_floor_where_the_noise_ha
     assert not any(floor.loud_enough(frame_db(_frame(-45, rng))) for _ in range(10))
 
 
+def test_a_stream_that_starts_silent_keeps_its_floor_at_silence() -> None:
+    rng = np.random.default_rng(7)
+    floor = NoiseFloor(0.032, margin_db=3.0)
+    assert not floor.loud_enough(frame_db(bytes(1024)))  # a clean recording's lead-in
+    assert floor.level == -100.0
+    # Its speech stands out from the start (the first speech frame is no floor).
+    assert all(floor.loud_enough(frame_db(_frame(-30, rng))) for _ in range(10))
+
+
 def test_digital_silence_has_a_finite_energy() -> None:
     assert frame_db(bytes(1024)) == -100.0
     assert frame_db(b"") == -100.0

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from vad_bench import read_float
 
-from assistant.audio.noise_floor import NoiseFloor, frame_db
+from assistant.audio.noise_floor import SILENT_DB, NoiseFloor, frame_db
 from assistant.audio.vad import make_classifier
 from assistant.replay.manifest import load_manifest
 from assistant.replay.synth import TRAIL_S
@@ -136,7 +136,10 @@ def frames2(path, skip_zero):
         f = pcm[i : i + n]
         p = cls._model.probability(f)
         db = frame_db(f)
-        if not (skip_zero and db <= -100.0):
+        if db <= SILENT_DB and not skip_zero:
+            # How the floor followed zeros before: down toward -100 dB.
+            floor.level += (db - floor.level) * floor._fall
+        else:
             floor.loud_enough(db)
         out.append((p, db - floor.level))
     return out, len(s) / RATE - TRAIL_S + 3

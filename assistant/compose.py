@@ -95,9 +95,9 @@ def start_notes(backend: object) -> tuple[str, ...]:
     return (note,) if note else ()
 
 
-def parser_for(contacts: Iterable[Contact], locale: Locale) -> Parser:
+def parser_for(contacts: Iterable[Contact], locale: Locale, *, arbiter: bool = True) -> Parser:
     """The parser of ``locale`` whose names resolve against ``contacts`` (blocking: compiles)."""
-    return Parser.from_contacts(contacts, locale)
+    return Parser.from_contacts(contacts, locale, arbiter=arbiter)
 
 
 def build_runner(
@@ -195,7 +195,7 @@ async def open_conversation(
         # A contacts file's name index is kept in the cache between starts.
         cache = default_cache_dir() / "contact-index"
         parser = await asyncio.to_thread(
-            directory_parser, directory, contacts, settings.locale, cache
+            directory_parser, directory, contacts, settings.locale, cache, settings.nlu.arbiter
         )
     except BaseException:
         if outbox is not None:

@@ -273,6 +273,20 @@ class DialogSettings(BaseModel):
     max_spoken_chars: int = Field(default=220, ge=40, le=2000)
 
 
+class NluSettings(BaseModel):
+    """Understanding (``[nlu]``): the statistical arbiter beside the grammar (issue 15)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    arbiter: bool = Field(
+        default=True,
+        description=(
+            "let the shipped intent model take what the grammar missed and decline "
+            "actions it is sure are out of domain (false: the grammar alone)"
+        ),
+    )
+
+
 class DirectorySettings(BaseModel):
     """Where names are looked up (``[directory]``), whatever the delivery backend.
 
@@ -481,6 +495,7 @@ class Settings(BaseSettings):
     dialog: DialogSettings = DialogSettings()
     outbox: OutboxSettings = OutboxSettings()
     directory: DirectorySettings = DirectorySettings()
+    nlu: NluSettings = NluSettings()
     server: ServerSettings = ServerSettings()
     replay: ReplaySettings = ReplaySettings()
     #: One table per connector name: ``[connectors.matrix] homeserver = ...``.

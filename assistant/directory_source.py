@@ -69,7 +69,11 @@ class Directory:
 
 
 def directory_parser(
-    directory: Directory, contacts: Sequence[Contact], locale: Locale, cache_dir: Path | None
+    directory: Directory,
+    contacts: Sequence[Contact],
+    locale: Locale,
+    cache_dir: Path | None,
+    arbiter: bool = True,
 ) -> Parser:
     """The parser over the directory's names.
 
@@ -77,8 +81,8 @@ def directory_parser(
     ``parse --contacts`` keeps it), so a large file does not slow every start.
     """
     if isinstance(directory.port, FileDirectory) and cache_dir is not None:
-        return Parser.from_contacts_file(directory.port.source, locale, cache_dir)
-    return Parser.from_contacts(contacts, locale)
+        return Parser.from_contacts_file(directory.port.source, locale, cache_dir, arbiter=arbiter)
+    return Parser.from_contacts(contacts, locale, arbiter=arbiter)
 
 
 async def all_contacts(directory: object) -> list[Contact]:

@@ -5,7 +5,8 @@ sets name the demo organisation's people (connectors/local/demo_org.yaml), so
 this script builds that directory and prints the figures and every miss.
 
 Run: ``.venv/bin/python benchmarks/driver_eval.py FILE [--half all|even|odd] [--misses]
-[--locale en|zh]``
+[--locale en|zh] [--no-arbiter | --compare]`` (``--compare``: the grammar alone, then
+with the statistical arbiter, in one run).
 """
 
 from __future__ import annotations
@@ -40,17 +41,23 @@ def main() -> None:
     args.add_argument("--half", choices=("all", "even", "odd"), default="all")
     args.add_argument("--misses", action="store_true")
     args.add_argument("--locale", choices=("en", "zh"), default="en")
+    args.add_argument("--no-arbiter", action="store_true", help="the grammar alone")
+    args.add_argument("--compare", action="store_true", help="grammar alone, then with arbiter")
     options = args.parse_args()
     examples = list(read_examples(options.file))
     if options.half != "all":
         examples = [e for e in examples if is_even(e) == (options.half == "even")]
     parser = Parser.from_contacts(demo_directory(), locale=options.locale)
-    report = evaluate(parser, examples, NOW)
-    print(
-        f"- {options.file.name} ({options.half}): in-domain {report.in_domain_accuracy:.1%}"
-        f" of {report.in_domain_total}; out-of-domain false actions"
-        f" {report.ood_false_actions}/{report.ood_total} ({report.ood_false_action_rate:.2%})"
-    )
+    ways = (False, True) if options.compare else (not options.no_arbiter,)
+    for way in ways:
+        parser.arbiter = way
+        report = evaluate(parser, examples, NOW)
+        print(
+            f"- {options.file.name} ({options.half}, {'arbiter' if way else 'grammar alone'}):"
+            f" in-domain {report.in_domain_accuracy:.1%} of {report.in_domain_total};"
+            f" out-of-domain false actions {report.ood_false_actions}/{report.ood_total}"
+            f" ({report.ood_false_action_rate:.2%})"
+        )
     if not options.misses:
         return
     mapping = load_mapping()

@@ -1,7 +1,9 @@
 """Parser benchmark: a synthetic 100,000-person directory, index build time,
 per-utterance parse latency (p50/p95/p99, one core), and the SLURP figures.
 
-Run: ``.venv/bin/python benchmarks/parser_bench.py [--people N] [--slurp FILE] [--locale zh]``
+Run: ``.venv/bin/python benchmarks/parser_bench.py [--people N] [--slurp FILE] [--locale zh]
+[--compare]`` (``--compare``: each utterance parsed with the grammar alone and with the
+statistical arbiter, alternately, and both latency lines printed).
 
 With ``--locale zh`` the directory's Chinese people also carry their names in
 characters (as aliases) and the utterances are Mandarin command shapes naming
@@ -145,25 +147,36 @@ def main() -> None:
     now = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     lines = utterances(contacts, args.utterances, rng, args.locale)
     for line in lines[:50]:
-        parser.parse(line, now=now)  # warm caches
-    samples, cpu = [], []
-    for line in lines:
-        started, started_cpu = time.perf_counter(), time.thread_time()
-        parser.parse(line, now=now)
-        samples.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.thread_time() - started_cpu) * 1000)
+        parser.parse(line, now=now)  # warm caches (and load the arbiter's model)
+    ways = (False, True) if args.compare else (True,)
+    timed: dict[bool, tuple[list[float], list[float]]] = {way: ([], []) for way in ways}
+    for number, line in enumerate(lines):
+        # Alternately, so both ways see the same machine load; the first of a pair
+        # fills the name cache for the second, so which goes first alternates too.
+        for way in ways if number % 2 else ways[::-1]:
+            parser.arbiter = way
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            parser.parse(line, now=now)
+            timed[way][0].append((time.perf_counter() - started) * 1000)
+            timed[way][1].append((time.thread_time() - started_cpu) * 1000)
+    parser.arbiter = True
     report = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores visible,"
         f" Python {platform.python_version()}, pinned to one core",
         f"Locale: {args.locale}; directory: {args.people} synthetic people (seed {SEED})",
         f"Index build: {build:.2f} s wall clock, {build_cpu:.2f} s CPU",
         f"Load average (1 min) during the run: {os.getloadavg()[0]:.2f} (the machine is shared)",
-        f"Parse latency over {len(samples)} utterances: p50 {percentile(samples, 50):.2f} ms,"
-        f" p95 {percentile(samples, 95):.2f} ms, p99 {percentile(samples, 99):.2f} ms,"
-        f" mean {statistics.fmean(samples):.2f} ms (wall clock)",
-        f"Parse CPU time (thread): p50 {percentile(cpu, 50):.2f} ms,"
-        f" p95 {percentile(cpu, 95):.2f} ms, p99 {percentile(cpu, 99):.2f} ms",
     ]
+    for way, (samples, cpu) in timed.items():
+        said = "with the arbiter" if way else "grammar alone"
+        report += [
+            f"Parse latency ({said}) over {len(samples)} utterances:"
+            f" p50 {percentile(samples, 50):.2f} ms,"
+            f" p95 {percentile(samples, 95):.2f} ms, p99 {percentile(samples, 99):.2f} ms,"
+            f" mean {statistics.fmean(samples):.2f} ms (wall clock)",
+            f"Parse CPU time ({said}, thread): p50 {percentile(cpu, 50):.2f} ms,"
+            f" p95 {percentile(cpu, 95):.2f} ms, p99 {percentile(cpu, 99):.2f} ms",
+        ]
     if args.locale == "zh":
         report.extend(_zh_dev(now))
     elif args.slurp and args.slurp.exists():
@@ -212,6 +225,7 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path)
     parser.add_argument("--locale", choices=("en", "zh"), default="en")
+    parser.add_argument("--compare", action="store_true", help="grammar alone vs with arbiter")
     return parser.parse_args()
 
 

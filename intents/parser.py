@@ -20,6 +20,8 @@ from pathlib import Path
 
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
 from intents.alike import SoundAlikes
+from intents.arbiter import load_arbiter
+from intents.arbitration import arbitrated_intent
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
 from intents.context_zh import pick_choice_zh
@@ -31,6 +33,7 @@ from intents.moving import left_out, move_times
 from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.repairs import Restarts
+from intents.rescue import Rescue
 from intents.result import ContactResolution, Expect, ParseContext, ParseResult, SlotValue
 from intents.shifts import find_shift
 from intents.shifts_zh import find_shift_zh
@@ -46,6 +49,10 @@ _TIME_SLOTS = frozenset({"start", "end", "duration", "new_start"})
 #: Slots read from the words before templates are matched (a move's amount too).
 _EXTRACTED = _TIME_SLOTS | {"shift"}
 _QUESTION_INTENTS = frozenset({Intent.QUERY_CALENDAR, Intent.READ_MESSAGES})
+#: Intents a rescued reading takes times for (as the grammar's "extract" templates do).
+_RESCUE_TIMED = frozenset(
+    {Intent.CREATE_EVENT, Intent.QUERY_CALENDAR, Intent.CANCEL_EVENT, Intent.READ_MESSAGES}
+)
 #: Matches tried (best first) until one has slots that check out.
 MAX_TRIES = 12
 #: Confidence factor when a match needed the fuzzy keyword correction.
@@ -62,8 +69,10 @@ class _Prepared:
 class Parser:
     """Grammar + directory, compiled once; :meth:`parse` is cheap and thread-safe."""
 
-    def __init__(self, grammar: Grammar, contacts: ContactIndex) -> None:
+    def __init__(self, grammar: Grammar, contacts: ContactIndex, *, arbiter: bool = True) -> None:
         self.grammar = grammar
+        #: The statistical arbiter beside the grammar (``[nlu] arbiter``), loaded on first use.
+        self.arbiter = arbiter
         self.contacts = contacts
         speech = grammar.data["speech"]
         self.numbers = NumberWords.from_data(grammar.data["numbers"])
@@ -83,9 +92,12 @@ class Parser:
         #: English restarts ("... uh no wait tell lin tao ..."): a whole new command.
         self.restarts = Restarts(speech.get("restart_markers") or ())
         self._titles = TitleFinder(speech)
+        self.rescue = Rescue(self.filler, grammar.locale)
         #: English, for a whole sentence said in English to a Chinese parser
         #: (same directory; built with it, so parse stays cheap).
-        self._english = Parser(load_grammar("en"), contacts) if self.characters else None
+        self._english = (
+            Parser(load_grammar("en"), contacts, arbiter=arbiter) if self.characters else None
+        )
         #: Utterances longer than this (tokens) are no command (0: no limit).
         self.max_tokens = int(speech.get("max_command_tokens", 0))
         self._choice_stop = frozenset(speech.get("choice_stop", ()))
@@ -97,18 +109,26 @@ class Parser:
         self._title_prefixes = _phrase_list(speech.get("title_answer_prefix", ()))
 
     @classmethod
-    def from_contacts(cls, contacts: Iterable[Contact], locale: str = "en") -> Parser:
+    def from_contacts(
+        cls, contacts: Iterable[Contact], locale: str = "en", *, arbiter: bool = True
+    ) -> Parser:
         """A parser for ``locale`` whose names resolve against ``contacts``."""
         grammar = load_grammar(locale)
-        return cls(grammar, ContactIndex(contacts, grammar.data["phonetics"]))
+        return cls(grammar, ContactIndex(contacts, grammar.data["phonetics"]), arbiter=arbiter)
 
     @classmethod
     def from_contacts_file(
-        cls, path: Path, locale: str = "en", cache_dir: Path | None = None
+        cls,
+        path: Path,
+        locale: str = "en",
+        cache_dir: Path | None = None,
+        *,
+        arbiter: bool = True,
     ) -> Parser:
         """A parser over a contacts file, its index kept in ``cache_dir`` (index_cache)."""
         grammar = load_grammar(locale)
-        return cls(grammar, load_index(path, grammar.data["phonetics"], cache_dir))
+        index = load_index(path, grammar.data["phonetics"], cache_dir)
+        return cls(grammar, index, arbiter=arbiter)
 
     def parse(
         self,
@@ -120,8 +140,41 @@ class Parser:
         """Understand one utterance (a text, or ASR hypotheses best first)."""
         context = context or ParseContext()
         if isinstance(utterance, str):
-            return self.alike.annotate(self._parse_text(utterance, now, context))
+            return self.alike.annotate(self._understood(utterance, now, context))
         return self.alike.annotate(self._parse_nbest(utterance, now, context))
+
+    def _understood(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+        """The grammar's reading of one text, arbitrated (issue 15 item 3)."""
+        if self.characters and self._english is not None and _all_english(text):
+            # A whole sentence in English: the English grammar and model decide.
+            self._english.arbiter = self.arbiter
+            return self._english._understood(text, now, context)
+        result = self._parse_text(text, now, context)
+        if not self.arbiter or context.expect is not Expect.ANYTHING:
+            return result  # an answer to a question is the dialog's to read
+        said = len(self.preparer.clean(self.tokenize(text)).words)
+        if not said or (self.max_tokens and said > self.max_tokens):
+            return result  # only hesitations, or far longer than any command: none
+        model = load_arbiter(self.grammar.locale)
+        if model is None:
+            return result
+        verdict = model.verdict(text)
+        intent = arbitrated_intent(result.intent, result.confidence, verdict, model.thresholds)
+        if intent is result.intent:
+            return result
+        if intent is Intent.NONE:  # the grammar would act on words that are out of domain
+            return ParseResult(text, Intent.NONE, 0.0)
+        return self._rescued(text, intent, verdict.probability, now)
+
+    def _rescued(self, text: str, intent: Intent, probability: float, now: datetime) -> ParseResult:
+        """An intent the grammar missed, with the slots the words plainly give."""
+        tokens = self.preparer.clean(self.tokenize(text))
+        prepared = self._prepare(tokens)
+        slots = self.rescue.slots(intent, prepared.tokens, prepared.timeless)
+        if intent in _RESCUE_TIMED and prepared.pieces:
+            slots.update(self._times(prepared.pieces, now, intent, slots))
+        # Below the grammar's own confidences: a rescued reading is never "sure".
+        return ParseResult(text, intent, round(min(probability, 0.8), 3), slots)
 
     # -- n-best ------------------------------------------------------------
 
@@ -133,7 +186,7 @@ class Parser:
         top = max(h.score for h in hypotheses)
         best: tuple[float, ParseResult] | None = None
         for rank, hypothesis in enumerate(hypotheses[:8]):
-            result = self._parse_text(hypothesis.text, now, context)
+            result = self._understood(hypothesis.text, now, context)
             weight = _asr_weight(hypothesis.score, top, rank)
             joint = _joint_score(result) * weight
             if best is None or joint > best[0]:

@@ -23,6 +23,7 @@ DATA_SUFFIXES = {
     ".wav",
     ".toml",
     ".onnx",
+    ".npz",
 }
 
 

@@ -28,6 +28,16 @@ from intents.parser import Parser
     show_default=True,
     help="Only even slurp_ids (development half) or odd ones (held out).",
 )
+@click.option(
+    "--arbiter/--no-arbiter",
+    default=None,
+    help="With or without the statistical arbiter beside the grammar (default: [nlu] arbiter).",
+)
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Score the grammar alone and the grammar with the arbiter, one after the other.",
+)
 @contacts_option
 @index_cache_option
 @locale_option
@@ -40,6 +50,8 @@ def command(
     file: Path,
     as_json: bool,
     half: str,
+    arbiter: bool | None,
+    compare: bool,
     contacts_file: Path | None,
     index_cache: str | None,
     now_text: str | None,
@@ -54,14 +66,21 @@ def command(
         parser = Parser.from_contacts_file(contacts_file, settings.locale, cache)
     else:
         parser = Parser.from_contacts([], settings.locale)
-    examples = read_examples(file)
+    examples = list(read_examples(file))
     if half != "all":
-        examples = (e for e in examples if is_even(e) == (half == "even"))
-    report = evaluate(parser, examples, now)
+        examples = [e for e in examples if is_even(e) == (half == "even")]
+    ways = (False, True) if compare else (settings.nlu.arbiter if arbiter is None else arbiter,)
+    reports = {}
+    for way in ways:
+        parser.arbiter = way
+        reports["arbiter" if way else "grammar"] = evaluate(parser, examples, now)
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2))
+        data = {name: r.to_json() for name, r in reports.items()}
+        click.echo(json.dumps(data if compare else next(iter(data.values())), indent=2))
+    elif compare:
+        click.echo("\n\n".join(f"# {name}\n{render(r)}" for name, r in reports.items()))
     else:
-        click.echo(render(report))
+        click.echo(render(next(iter(reports.values()))))
 
 
 def render(report: Report) -> str:

@@ -89,16 +89,18 @@ def command(
     contacts_file = contacts_file or settings.directory.path
     if contacts_file is not None:
         cache = index_cache_dir(index_cache)
-        parser = Parser.from_contacts_file(contacts_file, settings.locale, cache)
+        parser = Parser.from_contacts_file(
+            contacts_file, settings.locale, cache, arbiter=settings.nlu.arbiter
+        )
     elif settings.directory.connector is not None:
         # Only here: building a connector pulls in the network stack.
         from assistant.directory_source import directory_contacts
 
         contacts = asyncio.run(directory_contacts(settings))
-        parser = Parser.from_contacts(contacts, settings.locale)
+        parser = Parser.from_contacts(contacts, settings.locale, arbiter=settings.nlu.arbiter)
     else:
         contacts = load_directory(None, settings.data_dir, fixed_now)
-        parser = Parser.from_contacts(contacts, settings.locale)
+        parser = Parser.from_contacts(contacts, settings.locale, arbiter=settings.nlu.arbiter)
     for line in sys.stdin:
         now = fixed_now or datetime.now(zone)
         emit(parser, line.rstrip("\r\n"), now, sys.stdout)

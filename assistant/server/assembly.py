@@ -235,7 +235,9 @@ def dialog_conversations(settings: Settings, clock: Callable[[], datetime]) -> C
         async with lock:
             if (tenant.name, locale) not in parsers:
                 contacts = await tenant.contacts()
-                parsers[tenant.name, locale] = await asyncio.to_thread(parser_for, contacts, locale)
+                parsers[tenant.name, locale] = await asyncio.to_thread(
+                    functools.partial(parser_for, contacts, locale, arbiter=settings.nlu.arbiter)
+                )
             return parsers[tenant.name, locale]
 
     async def make(tenant: Tenant, who: Principal, locale: Locale) -> Conversation:

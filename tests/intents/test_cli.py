@@ -209,6 +209,31 @@ def test_nlu_eval_reports_accuracy_false_actions_and_confusions(tmp_path: Path) 
     assert "false actions" in table.stdout
 
 
+#: Said in a way the grammar lacks; the arbiter takes it (tests/intents/data/arbiter.yaml).
+MISSED = {
+    "slurp_id": 1,
+    "sentence": "catch me up on what the apollo group said",
+    "intent": "email_query",
+}
+
+
+def test_nlu_eval_compares_the_grammar_alone_with_the_arbiter(tmp_path: Path) -> None:
+    path = tmp_path / "missed.jsonl"
+    path.write_text(json.dumps(MISSED) + "\n", encoding="utf-8")
+    both = json.loads(drivetalk("nlu-eval", str(path), "--compare", "--json", "--now", NOW).stdout)
+    assert both["grammar"]["in_domain"]["accuracy"] == 0.0
+    assert both["arbiter"]["in_domain"]["accuracy"] == 1.0
+    alone = json.loads(drivetalk("nlu-eval", str(path), "--no-arbiter", "--json").stdout)
+    assert alone["in_domain"]["accuracy"] == 0.0
+    config = tmp_path / "config.toml"
+    config.write_text("[nlu]\narbiter = false\n", encoding="utf-8")
+    off = drivetalk("--config", str(config), "nlu-eval", str(path), "--json")
+    assert json.loads(off.stdout)["in_domain"]["accuracy"] == 0.0, off.stderr
+    table = drivetalk("nlu-eval", str(path), "--compare").stdout
+    assert "# grammar" in table
+    assert "# arbiter" in table
+
+
 @pytest.mark.parametrize("content", ["{not json\n", '{"sentence": "x"}\n'])
 def test_nlu_eval_rejects_a_malformed_file(tmp_path: Path, content: str) -> None:
     path = tmp_path / "bad.jsonl"

@@ -1,0 +1,177 @@
+"""A statistical intent arbiter beside the grammar (issue 15, item 3).
+
+A linear model per locale (multinomial logistic regression over hashed word
+uni/bi-grams and character n-grams; for Chinese, character 1-3-grams) reads
+the whole utterance and says which in-domain intent it is, or that it is out
+of domain. The grammar stays in charge of slots; the arbiter only decides
+*whether* to act when the two disagree (see :mod:`intents.arbitration`).
+
+Inference is numpy only: the weights ship in ``intents/models/arbiter_<locale>.npz``
+(float16), made by ``scripts/train_arbiter.py`` (scikit-learn, the ``train``
+extra), with the data sources, their SHA-256 and the thresholds chosen by
+cross-validation recorded beside them in ``arbiter_<locale>.json``. A model is
+loaded once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from dataclasses import dataclass, fields
+from functools import cache
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import ConfigError
+from intents.text import fold, tokenize, unsegmented
+
+#: Hashed feature space: 2**18 buckets (the zero rows of unused buckets compress away).
+BUCKETS = 1 << 18
+#: The label of everything the assistant does not do.
+OUT_OF_DOMAIN = "ood"
+MODEL_ROOT = resources.files("intents") / "models"
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[a-z]+|\d+")
+
+
+def feature_names(text: str, characters: bool) -> list[str]:
+    """The (unhashed) features of one utterance.
+
+    English: words, word pairs (with sentence edges), the first two words,
+    and the character 3-5-grams inside each word (so "txt", "texting" and a
+    misspelt name share features). Chinese: character 1-3-grams over the
+    text without a recogniser's spaces (Latin words count as one unit).
+    """
+    if characters:
+        units = _UNIT.findall(unsegmented(fold(text)).replace(" ", ""))
+        return _ngrams(units, 3, "c")
+    words = list(tokenize(text).words)
+    names = [f"w:{w}" for w in words]
+    edged = ["<s>", *words, "</s>"]
+    names += [f"b:{a} {b}" for a, b in pairwise(edged)]
+    names += [f"f:{w}" for w in words[:2]]
+    for word in words:
+        padded = f" {word} "
+        names += [f"g:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+    return names
+
+
+def _ngrams(units: list[str], longest: int, tag: str) -> list[str]:
+    edged = ["<", *units, ">"]
+    return [
+        f"{tag}{n}:{''.join(edged[i : i + n])}"
+        for n in range(1, longest + 1)
+        for i in range(len(edged) - n + 1)
+    ]
+
+
+def feature_indices(text: str, characters: bool) -> np.ndarray:
+    """Distinct hashed bucket indices of the utterance's features (sorted)."""
+    found = {
+        zlib.crc32(name.encode("utf-8")) & (BUCKETS - 1) for name in feature_names(text, characters)
+    }
+    return np.fromiter(sorted(found), dtype=np.int64, count=len(found))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The arbiter's reading of one utterance: best label and its probability."""
+
+    label: str  # an intent value, or OUT_OF_DOMAIN
+    probability: float
+    out_of_domain: float  # probability of OUT_OF_DOMAIN
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When the arbiter overrides the grammar (chosen by leave-one-set-out CV)."""
+
+    accept_action: float  # take a send/create/cancel the grammar missed at this probability
+    accept_question: float  # take a read/calendar/contact question the grammar missed
+    reject: float  # decline a grammar action when out of domain is this likely
+    override: float  # take another question than the grammar's at this probability
+    promote: float  # take an action where the grammar heard a question
+
+
+class ArbiterModel:
+    """Weights of one locale's model; :meth:`verdict` is a few microseconds."""
+
+    def __init__(
+        self,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        labels: tuple[str, ...],
+        characters: bool,
+        thresholds: Thresholds,
+    ) -> None:
+        if weights.shape != (BUCKETS, len(labels)) or bias.shape != (len(labels),):
+            raise ConfigError("arbiter model: weights do not match its labels")
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.labels = labels
+        self.characters = characters
+        self.thresholds = thresholds
+        self._ood = labels.index(OUT_OF_DOMAIN)
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """Probability of each label (in :attr:`labels` order)."""
+        indices = feature_indices(text, self.characters)
+        scale = 1.0 / np.sqrt(len(indices)) if len(indices) else 0.0
+        scores = self.weights[indices].sum(axis=0) * scale + self.bias
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()
+
+    def verdict(self, text: str) -> Verdict:
+        """The most likely label of ``text``."""
+        probabilities = self.probabilities(text)
+        best = int(probabilities.argmax())
+        return Verdict(
+            self.labels[best], float(probabilities[best]), float(probabilities[self._ood])
+        )
+
+
+def model_paths(locale: str, root: Path | Any = MODEL_ROOT) -> tuple[Any, Any]:
+    """The weights (``.npz``) and the record (``.json``) of a locale's model."""
+    return root / f"arbiter_{locale}.npz", root / f"arbiter_{locale}.json"
+
+
+def read_model(weights_path: Path | Any, record_path: Path | Any) -> ArbiterModel:
+    """Load a model; a missing file or one that does not match its record is a ConfigError."""
+    try:
+        raw = weights_path.read_bytes()
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the arbiter model {weights_path}: {exc}") from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != record.get("weights_sha256"):
+        raise ConfigError(
+            f"arbiter model {weights_path} does not match its record (sha256 {digest[:12]}…)"
+        )
+    import io
+
+    with np.load(io.BytesIO(raw)) as data:
+        weights, bias = data["weights"], data["bias"]
+    chosen = record["thresholds"]
+    return ArbiterModel(
+        weights,
+        bias,
+        tuple(record["labels"]),
+        bool(record["characters"]),
+        Thresholds(**{f.name: float(chosen[f.name]) for f in fields(Thresholds)}),
+    )
+
+
+@cache
+def load_arbiter(locale: str) -> ArbiterModel | None:
+    """The shipped model of ``locale`` (loaded once per process), or None if none ships."""
+    weights, record = model_paths(locale)
+    if not weights.is_file():
+        return None
+    return read_model(weights, record)

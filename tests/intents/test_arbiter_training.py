@@ -1,0 +1,66 @@
+"""``scripts/train_arbiter.py`` end to end on a tiny dataset (issue 15, item 3).
+
+Specification: the script cross-validates, trains, and writes a model and its
+record that the parser's loader accepts; the record names every source with
+its hash and the thresholds it chose; the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from intents.arbiter import OUT_OF_DOMAIN, read_model
+from tests.intents.conftest import load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _write_sets(folder: Path) -> list[Path]:
+    paths = []
+    for name, intents in load("arbiter_tiny.yaml").items():
+        path = folder / f"{name}.jsonl"
+        lines = [
+            json.dumps({"slurp_id": i, "sentence": text, "intent": intent})
+            for i, (intent, text) in enumerate(
+                (intent, text) for intent, texts in intents.items() for text in texts
+            )
+        ]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _train(sets: list[Path], out: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(ROOT / "scripts" / "train_arbiter.py"), "--locale", "en"]
+    command += ["--sets", *map(str, sets), "--extra", "--no-slurp", "--no-spec"]
+    command += ["--grammar-samples", "0", "--out", str(out)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
+
+
+def test_the_training_script_writes_a_model_the_parser_loads(tmp_path: Path) -> None:
+    sets = _write_sets(tmp_path)
+    done = _train(sets, tmp_path / "model")
+    assert done.returncode == 0, done.stderr
+    weights, record = tmp_path / "model" / "arbiter_en.npz", tmp_path / "model" / "arbiter_en.json"
+    model = read_model(weights, record)
+    assert set(model.labels) == {"send_message", "query_calendar", OUT_OF_DOMAIN}
+    assert model.verdict("text li na that the truck is here").label == "send_message"
+    recorded = json.loads(record.read_text(encoding="utf-8"))
+    assert [s["name"] for s in recorded["sources"]] == ["first", "second"]
+    for source, path in zip(recorded["sources"], sets, strict=True):
+        assert source["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert set(recorded["cross_validation"]["sets"]) == {"first", "second"}
+    assert set(recorded["thresholds"]) == {
+        "accept_action",
+        "accept_question",
+        "reject",
+        "override",
+        "promote",
+    }
+    again = _train(sets, tmp_path / "again")
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again" / "arbiter_en.npz").read_bytes() == weights.read_bytes()

@@ -70,8 +70,16 @@ SETS = {
         "fresh_en_tune",
         "fresh_en_final",
         "blind4_en_tune",
+        "train4_en",
     ],
-    "zh": ["zh_dev", "zh_heldout", "fresh_zh_tune", "fresh_zh_final", "blind4_zh_tune"],
+    "zh": [
+        "zh_dev",
+        "zh_heldout",
+        "fresh_zh_tune",
+        "fresh_zh_final",
+        "blind4_zh_tune",
+        "train4_zh",
+    ],
 }
 #: SLURP devel next to the clone (``../shared``), or next to a worktree's parent.
 SLURP = next(

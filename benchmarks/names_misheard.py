@@ -13,7 +13,13 @@ recipient is then, per target:
 - *wrong*: another person, without asking (confidently wrong: the worst case);
 - *missed*: nobody, or the target not among the candidates.
 
-Run: ``.venv/bin/python benchmarks/names_misheard.py [--people N] [--distinct] [--queries N]``
+The matcher's model of English-spelled pinyin (``heard_pinyin`` in
+``intents/grammar/en/phonetics.yaml``) knows the respellings :func:`heard`
+makes; ``--slips 1`` gives every name one more slip it does not know (a
+vowel heard as another) to measure what happens outside the model.
+
+Run: ``PYTHONPATH=.:benchmarks .venv/bin/python benchmarks/names_misheard.py [--distinct]``
+(``--people N``, ``--queries N``, ``--seed N``, ``--slips P``, ``--show [KINDS]``).
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ ENGLISH_EARS: tuple[tuple[str, str], ...] = (
     ("ie", "y"),
     ("er", "a"),
 )
+VOWELS = "aeiou"
 UTTERANCE = "send a message to {heard} saying the trucks are loaded"
 
 
@@ -117,6 +124,17 @@ def heard(name: str, rng: random.Random) -> str:
     return f"{head} {''.join(rest)}"
 
 
+def slipped(said: str, rng: random.Random) -> str:
+    """One vowel of ``said`` heard as another: a slip no rule of the name model
+    describes (``--slips``), to see what the matcher does outside its model."""
+    places = [i for i, ch in enumerate(said) if ch in VOWELS]
+    if not places:
+        return said
+    place = rng.choice(places)
+    other = rng.choice([v for v in VOWELS if v != said[place]])
+    return said[:place] + other + said[place + 1 :]
+
+
 def _syllables(given: str) -> list[str]:
     for cut in range(1, len(given)):
         if given[:cut] in GIVEN and given[cut:] in GIVEN:
@@ -158,12 +176,12 @@ def main() -> None:
     args = _arguments()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    rng = random.Random(SEED)
+    rng = random.Random(args.seed)
     contacts = directory(args.people, rng, distinct=args.distinct)
     load_grammar("en")
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     parser = Parser.from_contacts(contacts)
-    build = time.perf_counter() - started
+    build, build_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     counts = Counter(c.name for c in contacts)
     unique = [c for c in contacts if counts[c.name] == 1]
     targets = rng.sample(unique, min(args.queries, len(unique)))
@@ -171,7 +189,10 @@ def main() -> None:
     tally: dict[str, Counter[str]] = {"all": Counter(), "chinese": Counter(), "english": Counter()}
     samples, cpu = [], []
     for target in targets:
-        text = UTTERANCE.format(heard=heard(target.name, rng))
+        said = heard(target.name, rng)
+        if args.slips and rng.random() < args.slips:
+            said = slipped(said, rng)
+        text = UTTERANCE.format(heard=said)
         started, started_cpu = time.perf_counter(), time.thread_time()
         result = parser.parse(text, now=now)
         samples.append((time.perf_counter() - started) * 1000)
@@ -180,7 +201,7 @@ def main() -> None:
         group = "chinese" if is_chinese(target.name) else "english"
         tally["all"][kind] += 1
         tally[group][kind] += 1
-        if args.show and kind in ("wrong", "missed"):
+        if kind in args.show:
             print(f"  {kind}: {target.name!r} heard {text!r} -> {result.to_json()['slots']}")
     print(
         f"- Machine: {platform.machine()}, Python {platform.python_version()}, one core;"
@@ -188,8 +209,8 @@ def main() -> None:
     )
     print(
         f"- Directory: {len(contacts)} people, {len(counts)} distinct names"
-        f" ({'--distinct' if args.distinct else 'as parser_bench'}, seed {SEED});"
-        f" index build {build:.2f} s"
+        f" ({'--distinct' if args.distinct else 'as parser_bench'}, seed {args.seed});"
+        f" index build {build:.2f} s wall clock, {build_cpu:.2f} s CPU"
     )
     for group, tallied in tally.items():
         total = sum(tallied.values()) or 1
@@ -210,8 +231,28 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--distinct", action="store_true", help="every name distinct")
-    parser.add_argument("--show", action="store_true", help="print each wrong or missed target")
-    return parser.parse_args()
+    parser.add_argument(
+        "--slips",
+        type=float,
+        default=0.0,
+        help="share of names also given one vowel slip outside the model (0..1)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=SEED, help=f"directory and queries (tuned on {SEED})"
+    )
+    parser.add_argument(
+        "--show",
+        nargs="*",
+        default=None,
+        choices=("right", "asked", "wrong", "missed"),
+        help="print each target with one of these outcomes (none: wrong and missed)",
+    )
+    args = parser.parse_args()
+    if args.show is None:
+        args.show = ()
+    elif not args.show:
+        args.show = ("wrong", "missed")
+    return args
 
 
 if __name__ == "__main__":

@@ -19,16 +19,23 @@ everyone sharing that sound (李薇, Lee Way) is a candidate the dialog must ask
 about, ranked below an exact character match. A query in pinyin must match a
 Chinese name syllable by syllable (or by a confusable sound): "zhang san" is
 not Wang Fang.
+
+Pinyin as an English recogniser writes it ("jung rwaytao") is first read back
+(:mod:`intents.heard_pinyin`) and looked up exactly by its letters run
+together; when that finds one person clear of every other, the fuzzy scoring
+is skipped. The index keeps its bulk compact (:mod:`intents.index_columns`)
+so that a persisted one loads quickly (:mod:`intents.index_cache`).
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields, replace
-from functools import cache
-from typing import Any
+from dataclasses import replace
+from functools import cache, lru_cache
+from typing import Any, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -36,6 +43,8 @@ from rapidfuzz import fuzz, process
 from assistant.models import Contact
 from intents.grammar import GRAMMAR_ROOT, load_yaml
 from intents.han_names import HanQualifiers
+from intents.heard_pinyin import HeardPinyin
+from intents.index_columns import ContactColumns, Owners, collector_paused
 from intents.phonetics import Pinyin, SoundKeys, han_only, has_han, is_han_name, join_han
 from intents.result import ContactCandidate, ContactResolution
 from intents.text import fold, name_words, tokenize
@@ -81,7 +90,17 @@ HEARD = 0.93
 OVERLAP = 0.002
 #: A pinyin query matches a name that is not pinyin only this closely or closer.
 FOREIGN_SOUND = 0.8
+#: A name reached by reading English-spelled pinyin back (intents/heard_pinyin.py)
+#: scores this when no syllable was respelled, and DECODED_SLOPE less per unit of
+#: weight lost to respellings (one respelled part: 0.96 -> 0.02 less).
+DECODED_TOP, DECODED_SLOPE = 0.98, 0.5
+#: Read back, the words' boundaries are lost: "xue hua peng" is Xue Huapeng as
+#: written, or Peng Xuehua's name said given name first (REVERSED), the less likely.
+DECODED_REVERSED = 0.9
+#: Words whose nearest directory words are remembered, per index.
+NEAR_CACHE = 20_000
 _TONED = re.compile(r"[v\d]")
+_T = TypeVar("_T")
 
 
 @cache
@@ -97,37 +116,78 @@ def pinyin_reader() -> Pinyin:
     return Pinyin(hanzi_data())
 
 
-#: Contact's fields in order: a persisted index keeps each contact as a row of them.
-_CONTACT_FIELDS = tuple(f.name for f in fields(Contact))
+def heard_pinyin(phonetics: Mapping[str, Any]) -> HeardPinyin | None:
+    """The reader of English-spelled pinyin of a locale's phonetics (None without one)."""
+    data = phonetics.get("heard_pinyin")
+    if not data:
+        return None
+    reader = pinyin_reader()
+    return HeardPinyin(data, reader.syllables, reader.parts)
+
+
+class _Tables:
+    """The look-up tables of an index while it is built (lists, appended to)."""
+
+    __slots__ = ("block", "by_key", "glued_texts", "han")
+
+    def __init__(self) -> None:
+        self.glued_texts: defaultdict[str, list[int]] = defaultdict(list)
+        self.by_key: defaultdict[str, list[int]] = defaultdict(list)
+        self.block: defaultdict[str, list[int]] = defaultdict(list)
+        self.han: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+
+
+def _packed(table: Mapping[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
+    return {key: tuple(values) for key, values in table.items()}
 
 
 class ContactIndex:
     """Ranked, phonetic, qualifier-aware lookup of people and group chats."""
 
     def __init__(self, contacts: Iterable[Contact], phonetics: Mapping[str, Any]) -> None:
-        self.contacts: tuple[Contact, ...] = tuple(contacts)
+        with collector_paused():
+            self._build(contacts, phonetics)
+        self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
+        self.heard = heard_pinyin(phonetics)
+        self._near = lru_cache(maxsize=NEAR_CACHE)(self._near_keys)
+
+    def _build(self, contacts: Iterable[Contact], phonetics: Mapping[str, Any]) -> None:
+        listed = list(contacts)
+        self.contacts: ContactColumns = ContactColumns.of(listed)
         self._phonetics = phonetics
         self.sounds = SoundKeys(phonetics)
         self._group_words = frozenset(phonetics["group_words"])
         self._fillers = frozenset(phonetics["name_fillers"])
         self._texts: list[str] = []
         self._keys: list[str] = []
-        self._owners: list[list[tuple[int, float]]] = []
+        self._owners = Owners()
+        self._own_variant, self._own_contact, self._own_weight = self._owners.building()
         self._text_id: dict[str, int] = {}
-        self._by_key: dict[str, list[int]] = defaultdict(list)
-        self._block: dict[str, list[int]] = defaultdict(list)
-        self._block_sets: dict[str, frozenset[int]] = {}
+        self._building = _Tables()
         self.pinyin = pinyin_reader()
-        self._han: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._syllables: dict[int, tuple[str, ...]] = {}
         self._compound_surnames = frozenset(hanzi_data().get("compound_surnames") or ())
-        for index, contact in enumerate(self.contacts):
+        for index, contact in enumerate(listed):
             self._add(index, contact)
+        self._owners.freeze(len(self._texts))
+        del self._own_variant, self._own_contact, self._own_weight
+        # Plain dicts of tuples from here on: looked up only, pickled several
+        # times faster than defaultdicts of lists, and tuples of numbers are
+        # no work for the garbage collector (150,000 lists would be walked by
+        # every full collection, in the middle of some parse).
+        built = self._building
+        del self._building
+        #: Text ids of the names of several words, by their letters run together.
+        self._glued_texts = _packed(built.glued_texts)
+        self._by_key = _packed(built.by_key)
+        # Blocks as sets at once: made on first use, a large one cost that
+        # look-up a millisecond (the slowest parses were first looks at a block).
+        self._block = {key: frozenset(ids) for key, ids in built.block.items()}
+        self._han = _packed(built.han)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
         self.departments: frozenset[str] = frozenset(
-            fold(c.department) for c in self.contacts if c.department
+            fold(c.department) for c in listed if c.department
         )
-        self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
 
     def __len__(self) -> int:
         return len(self.contacts)
@@ -136,22 +196,26 @@ class ContactIndex:
         """What a persisted index keeps (intents/index_cache.py): all but the
         shared readers, which are rebuilt from their data on load."""
         state = dict(self.__dict__)
-        for rebuilt in ("sounds", "pinyin", "_han_qualifiers", "_syllables", "_block_sets"):
+        for rebuilt in (
+            "sounds",
+            "pinyin",
+            "heard",
+            "_near",
+            "_han_qualifiers",
+            "_syllables",
+        ):
             state.pop(rebuilt, None)
-        # Rows of field values, not dataclasses: unpickling a slotted
-        # dataclass walks its fields per object, 100,000 times (3x slower).
-        state["contacts"] = [tuple(getattr(c, f) for f in _CONTACT_FIELDS) for c in self.contacts]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        phonetics = state.pop("_phonetics")
-        state["contacts"] = tuple(Contact(*row) for row in state["contacts"])
         self.__dict__.update(state)
+        phonetics = self._phonetics
         self.sounds = SoundKeys(phonetics)
         self.pinyin = pinyin_reader()
         self._syllables = {}
-        self._block_sets = {}
         self._han_qualifiers = HanQualifiers(hanzi_data(), self.departments)
+        self.heard = heard_pinyin(phonetics)
+        self._near = lru_cache(maxsize=NEAR_CACHE)(self._near_keys)
 
     def _add(self, index: int, contact: Contact) -> None:
         # Inline checks: this runs for each of 100,000 contacts within the build budget.
@@ -175,7 +239,9 @@ class ContactIndex:
                 if known is None:
                     self._variant(index, (word,), PARTIAL)
                 else:
-                    self._owners[known].append((index, PARTIAL))
+                    self._own_variant.append(known)
+                    self._own_contact.append(index)
+                    self._own_weight.append(PARTIAL)
 
     def _plain(self, name: str) -> tuple[str, ...]:
         """The words of a Latin name, pinyin tone numbers dropped and v read ü (lv -> lu)."""
@@ -188,12 +254,12 @@ class ContactIndex:
         """A name in characters: exactly, its given name alone, and its readings."""
         whole = is_han_name(text)
         chars = han_only(text)
-        self._han[chars].append((index, weight))
+        self._building.han[chars].append((index, weight))
         if whole and contact.kind == "person" and len(chars) > 1:
             surname = 2 if chars[:2] in self._compound_surnames else 1
             if len(chars) - surname >= 2:
-                self._han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
-            self._han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
+                self._building.han[chars[surname:]].append((index, PARTIAL))  # 大卫 for 张大卫
+            self._building.han[chars[:surname]].append((index, SURNAME))  # 李总, 老王
         for number, reading in enumerate(self.pinyin.readings(chars)):
             self._variant(index, reading, weight * (READING if number == 0 else OTHER_READING))
         latin = () if whole else tuple(w for w in name_words(text) if not has_han(w))
@@ -211,12 +277,16 @@ class ContactIndex:
             self._text_id[text] = text_id
             self._texts.append(text)
             self._keys.append(key)
-            self._owners.append([])
-            self._by_key[key].append(text_id)
+            tables = self._building
+            tables.by_key[key].append(text_id)
+            if len(words) > 1:
+                tables.glued_texts["".join(words)].append(text_id)
             size = min(len(words), 3)
             for word in set(words):
-                self._block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
-        self._owners[text_id].append((index, weight))
+                tables.block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
+        self._own_variant.append(text_id)
+        self._own_contact.append(index)
+        self._own_weight.append(weight)
 
     # -- lookup -----------------------------------------------------------
 
@@ -271,10 +341,22 @@ class ContactIndex:
         words = self._clean(words)
         if not words or not self.contacts:
             return ContactResolution(query=query)
+        decoded = self._heard(words)
+        if self._decisive(decoded):
+            # English-spelled pinyin read back to one name: the fuzzy
+            # scoring below could only add weaker look-alikes.
+            if qualifier:
+                decoded = self._qualify(decoded, self._han_qualifiers.terms(fold(qualifier)))
+            return self._rank(query, decoded)
         scores = self._score(words)
-        if len(words) == 3 and (not scores or max(scores.values()) < SAME_SOUND):
+        if (
+            len(words) == 3
+            and (not scores or max(scores.values()) < SAME_SOUND)
+            and self._may_be_pinyin(words[1] + words[2])
+        ):
             # "dai shia mei": a recogniser splits a given name the directory
-            # writes as one word (Dai Xiamei).
+            # writes as one word (Dai Xiamei). Not "johnsen perez": an
+            # English name glued is no name, and its look-up is the costly one.
             merged = (words[0], words[1] + words[2])
             for index, value in self._score(merged).items():
                 scores[index] = max(value, scores.get(index, 0.0))
@@ -282,9 +364,84 @@ class ContactIndex:
         if syllables:  # "lina", "ouyang nana": pinyin written glued
             for index, value in self._score(syllables).items():
                 scores[index] = max(value, scores.get(index, 0.0))
+        for index, value in decoded.items():
+            scores[index] = max(value, scores.get(index, 0.0))
         if qualifier:
             scores = self._qualify(scores, self._han_qualifiers.terms(fold(qualifier)))
-        return self._rank(query, scores)
+        return self._rank(query, scores, guess=self._misread(words, scores, decoded))
+
+    def _misread(
+        self, words: tuple[str, ...], scores: dict[int, float], decoded: dict[int, float]
+    ) -> bool:
+        """Whether the best is a pinyin name the heard pinyin does not read as.
+
+        Among 100,000 people, words that read as pinyin but as nobody's name
+        were likely misheard beyond the respelling model ("zhong fung wen"
+        for Zheng Fangwen): the nearest pinyin name is a guess, asked about.
+        """
+        if self.heard is None or not scores or len(self.contacts) < SURE_FROM:
+            return False
+        best = max(scores, key=scores.__getitem__)
+        if best in decoded or not self.heard.readings(words):
+            return False
+        return bool(self.pinyin.syllables_of(name_words(self.contacts[best].name)))
+
+    def _heard(self, words: tuple[str, ...]) -> dict[int, float]:
+        """Contacts whose name the heard words spell as an English ear writes pinyin.
+
+        Each reading (:class:`HeardPinyin`) is looked up exactly by its
+        letters, so "jung rwaytao" finds Zhang Ruitao however the words were
+        split; the name said exactly as written scores 1.
+        """
+        if self.heard is None:
+            return {}
+        readings = self.heard.readings(words)
+        if not readings:
+            return {}
+        said = " ".join(words)
+        # A name said exactly as written is what was meant before any name
+        # reached by respelling ("lee way" is Lee Way; Li Wei only sounds so).
+        exact = self._text_id.get(said)
+        ceiling = 1.0 if exact is None else SAME_SOUND
+        found: dict[int, float] = {}
+        if exact is not None:
+            readings = {said.replace(" ", ""): 1.0, **readings}
+        for glued, weight in readings.items():
+            text_ids = list(self._glued_texts.get(glued, ()))
+            single = self._text_id.get(glued)
+            if single is not None:
+                text_ids.append(single)
+            for text_id in text_ids:
+                if text_id == exact:
+                    base = 1.0
+                else:
+                    base = min(ceiling, DECODED_TOP - DECODED_SLOPE * (1.0 - weight))
+                for index, owned in self._owners.of(text_id, MAX_OWNERS):
+                    value = base * (DECODED_REVERSED if owned == REVERSED else owned)
+                    if value >= MIN_SCORE and value > found.get(index, 0.0):
+                        found[index] = value
+        # Names an English ear hears the same ("li wei": Lee Way) stay
+        # candidates, as in the fuzzy scoring: the dialog names who is who.
+        for text_id in self._by_key.get(self.sounds.name_key(words), ()):
+            base = 1.0 if text_id == exact else SAME_SOUND
+            for index, owned in self._owners.of(text_id, MAX_OWNERS):
+                value = base * (DECODED_REVERSED if owned == REVERSED else owned)
+                if value >= MIN_SCORE and value > found.get(index, 0.0):
+                    found[index] = value
+        return found
+
+    def _may_be_pinyin(self, word: str) -> bool:
+        """Whether a word may be pinyin as heard (always, without a reader of it)."""
+        return self.heard is None or bool(self.heard.word_readings(word))
+
+    def _decisive(self, scores: dict[int, float]) -> bool:
+        """Whether one contact stands clear of every other (and is no mere guess)."""
+        if not scores:
+            return False
+        ranked = sorted(scores.values(), reverse=True)
+        if ranked[0] < SURE:
+            return False
+        return len(ranked) == 1 or ranked[0] - ranked[1] >= AMBIGUITY_MARGIN
 
     def _glued(self, words: tuple[str, ...], scores: dict[int, float]) -> tuple[str, ...]:
         """The syllables of glued pinyin, when names in characters may be meant by it.
@@ -384,32 +541,45 @@ class ContactIndex:
         for postings in per_word[1:]:
             if not joint:
                 break
-            joint = {t for t in joint if any(t in p for p in postings)}
+            # Each ``joint & p`` walks the smaller set, in C.
+            joint = set().union(*(joint & p for p in postings))
         if joint or not near:
             return joint if len(joint) <= MAX_POOL else set(sorted(joint)[:MAX_POOL])
-        # No variant shares every word: probably not a name; look less far.
-        union = set().union(*(p for postings in per_word for p in postings))
+        # No variant shares every word: probably not a name; look less far,
+        # at the variants sharing all words but one ("marie sankhez walka":
+        # Mary Sanchez-Walker, if "marie" is too far from "mary").
+        words_of = [set().union(*postings) for postings in per_word]
+        if len(words_of) > 2:
+            union = set().union(
+                *(
+                    words_of[i] & words_of[j]
+                    for i in range(len(words_of))
+                    for j in range(i + 1, len(words_of))
+                )
+            )
+        else:
+            union = set().union(*words_of)
         return union if len(union) <= MAX_POOL // 4 else set(sorted(union)[: MAX_POOL // 4])
 
     def _postings(self, word: str, sizes: set[int], *, near: bool) -> list[frozenset[int]]:
         """The variants holding a word that sounds like ``word`` (or nearly), per size."""
         word_key = self.sounds.word_key(word)
-        keys = [word_key]
-        if near:
-            found = process.extract(
-                word_key, self._word_keys, scorer=fuzz.ratio, score_cutoff=70, limit=3
-            )
-            keys = [k for k, _, _ in found]
+        keys = self._near(word_key) if near else (word_key,)
         postings = []
         for found_key in keys:
             for size in sizes:
-                block = f"{found_key}/{size}"
-                as_set = self._block_sets.get(block)
-                if as_set is None:  # built on first use: most blocks are never asked for
-                    as_set = self._block_sets[block] = frozenset(self._block.get(block, ()))
+                as_set = self._block.get(f"{found_key}/{size}")
                 if as_set:
                     postings.append(as_set)
         return postings
+
+    def _near_keys(self, word_key: str) -> tuple[str, ...]:
+        """The directory's word keys nearest ``word_key`` (a scan of every key:
+        remembered, as the same words come back, "meeting", "more")."""
+        found = process.extract(
+            word_key, self._word_keys, scorer=fuzz.ratio, score_cutoff=70, limit=3
+        )
+        return tuple(k for k, _, _ in found)
 
     def _score(self, words: tuple[str, ...], alike: set[int] | None = None) -> dict[int, float]:
         """Best score per contact index among the pooled variants.
@@ -438,13 +608,18 @@ class ContactIndex:
         contacts: dict[int, float] = {}
         syllables = self.pinyin.syllables_of(words)
         hits = np.nonzero(score >= MIN_SCORE)[0]
+        floor, changed = 0.0, False  # the 5th best so far, once ENOUGH are in
         for position in hits[np.argsort(-score[hits], kind="stable")]:
             base = float(score[position])
-            if len(contacts) >= ENOUGH and base < sorted(contacts.values())[-MAX_CANDIDATES]:
-                break  # no later variant can enter the top candidates
+            if len(contacts) >= ENOUGH:
+                if changed:  # sorted again only when a contact came in or rose
+                    floor = heapq.nlargest(MAX_CANDIDATES, contacts.values())[-1]
+                    changed = False
+                if base < floor:
+                    break  # no later variant can enter the top candidates
             if len(syllables) > 1 and not self._sounds_like(syllables, pool[position], base):
                 continue  # another Chinese name, however alike in letters
-            owners = self._owners[pool[position]][:MAX_OWNERS]
+            owners = self._owners.of(pool[position], MAX_OWNERS)
             if alike is not None:
                 owners = [(i, w) for i, w in owners if w != REVERSED]
                 if self._alike(pool[position], spelled[position], same_ids):
@@ -453,6 +628,7 @@ class ContactIndex:
                 value = base * weight
                 if value >= MIN_SCORE and value > contacts.get(index, 0.0):
                     contacts[index] = value
+                    changed = True
         return contacts
 
     def _alike(self, text_id: int, spelled: float, same_ids: set[int]) -> bool:
@@ -497,16 +673,23 @@ class ContactIndex:
         return False
 
     def _rank(
-        self, query: str, scores: dict[int, float], alike: set[int] | None = None
+        self,
+        query: str,
+        scores: dict[int, float],
+        alike: set[int] | None = None,
+        *,
+        guess: bool = False,
     ) -> ContactResolution:
-        """The best candidates; ambiguous when too close, or when two share the sound heard."""
+        """The best candidates; ambiguous when too close, when two share the sound
+        heard, or when the best is only a ``guess``."""
         top = sorted(scores.items(), key=lambda item: -item[1])[: MAX_CANDIDATES * 4]
         top.sort(key=lambda item: (-round(item[1], 4), self.contacts[item[0]].name, item[0]))
         candidates = tuple(
             ContactCandidate(self.contacts[i], round(s, 4)) for i, s in top[:MAX_CANDIDATES]
         )
         ambiguous = bool(candidates) and (
-            (candidates[0].score < SURE and len(self.contacts) >= SURE_FROM)
+            guess
+            or (candidates[0].score < SURE and len(self.contacts) >= SURE_FROM)
             or (
                 len(candidates) > 1
                 and (

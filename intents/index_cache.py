@@ -4,8 +4,10 @@ Building the index of a 100,000-person CSV takes seconds; a driver's
 assistant starts many times with the same file. The built index is pickled
 under a key made of the file's bytes (SHA-256), the phonetic rules and
 :data:`CACHE_VERSION`, so any change to the file, the rules or the index's
-layout builds it afresh. A cache that cannot be read or written is only a
-slower start, never an error: the file itself is always the truth.
+layout builds it afresh. The index keeps its bulk as columns and arrays
+(intents/index_columns.py), so loading it makes few Python objects. A
+cache that cannot be read or written is only a slower start, never an
+error: the file itself is always the truth.
 
 The cache directory holds only files this module wrote (pickles are code:
 never point it at a directory others write to).
@@ -25,9 +27,10 @@ from typing import Any
 
 from intents.contacts import ContactIndex
 from intents.directory import read_contacts
+from intents.index_columns import collector_paused
 
 #: Bump when ContactIndex's fields change: older caches are then ignored.
-CACHE_VERSION = 2
+CACHE_VERSION = 5
 _log = logging.getLogger(__name__)
 
 
@@ -63,7 +66,7 @@ def load_index(path: Path, phonetics: Mapping[str, Any], cache_dir: Path | None)
 
 def _read(cached: Path) -> ContactIndex | None:
     try:
-        with cached.open("rb") as handle:
+        with cached.open("rb") as handle, collector_paused():
             index = pickle.load(handle)
     except FileNotFoundError:
         return None

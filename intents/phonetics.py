@@ -226,7 +226,8 @@ class Pinyin:
             found.extend(pieces)
         return tuple(found)
 
-    def _parts(self, syllable: str) -> tuple[str, str]:
+    def parts(self, syllable: str) -> tuple[str, str]:
+        """A syllable's initial and final ("zhang" -> zh, ang; "ai" -> "", ai)."""
         for initial in self._initials:
             if syllable.startswith(initial) and len(syllable) > len(initial):
                 return initial, syllable[len(initial) :]
@@ -236,7 +237,7 @@ class Pinyin:
         """Whether two syllables sound the same or nearly (one confusable sound apart)."""
         if one == other:
             return True
-        (i1, f1), (i2, f2) = self._parts(one), self._parts(other)
+        (i1, f1), (i2, f2) = self.parts(one), self.parts(other)
         if i1 == i2:
             return frozenset((f1, f2)) in self._close_finals
         if frozenset((i1, i2)) not in self._close_initials:

@@ -227,7 +227,11 @@ class SlotFiller:
         lo, hi = name[0], body[1]
         best_cut, best_score = self._fallback_cut(tokens, lo, hi), 0.0
         best_ids: set[str] = set()
-        for cut in range(lo + 1, min(hi, lo + self.max_name + 1)):
+        edge = None if self.characters else self._connector_edge(tokens, lo, hi)
+        # "<name> saying ...": the name is all before "saying" (_whole_cut), so
+        # its shorter parts need no look-up (each costs a directory search).
+        last_cut = lo if edge is not None else min(hi, lo + self.max_name + 1) - 1
+        for cut in range(lo + 1, last_cut + 1):
             last = tokens.words[cut - 1]
             if cut - 1 > lo and (last in self.body_starters or last in self.connectors):
                 break
@@ -255,7 +259,9 @@ class SlotFiller:
                 best_ids = {c.contact.id for c in resolution.candidates}
             if self.characters and top.score >= _EXACT_NAME:
                 break  # a Chinese qualifier comes before the name: nothing longer is it
-        if not self.characters:
+        if edge is not None:
+            best_cut = edge
+        elif not self.characters:
             best_cut = self._whole_cut(tokens, lo, best_cut, hi)
         body_start = best_cut
         while body_start < hi - 1 and tokens.words[body_start] in self.connectors:

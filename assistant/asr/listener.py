@@ -13,6 +13,10 @@ trailing silence, and the partial judged complete is the utterance's final
 (no flush of the recognizer after the endpoint). The listener knows no
 language; the predicate is the conversation's (see
 :mod:`assistant.dialog.early_end`).
+
+An early end is provisional: speech that starts again within ``rejoin_ms``
+of it ("no | to Li Na", "yes | please") is the same driver going on, and
+its ``Final`` says so (``continues``); the dialog decides what that means.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from dataclasses import replace
 
 from assistant.asr.aio import AsyncSession
 from assistant.asr.base import Transcriber
@@ -110,6 +115,13 @@ class Listener:
         self.assistant_speaking = False
         #: Sessions of utterances that ended early, being closed in the background.
         self._closing: set[asyncio.Task[None]] = set()
+        #: Stream time at which the last utterance ended early (None: it did not).
+        self._early_end: float | None = None
+
+    @property
+    def ended_early(self) -> bool:
+        """Whether the last utterance ended early: speech soon after it continues it."""
+        return self._early_end is not None
 
     async def listen(
         self,
@@ -153,6 +165,7 @@ class Listener:
         deadline: float | None = None  # wall clock, once speech has started
         latest = ""  # the newest partial transcript
         judged: str | None = None  # the partial ``complete`` last held for, while it holds
+        continues = False  # whether this utterance goes on from one that ended early
         source = aiter(chunks)
         try:
             while not endpointer.done:
@@ -166,6 +179,7 @@ class Listener:
                     preroll.add(chunk)
                 if deadline is None and any(b.kind == "start" for b in boundaries):
                     deadline = self._utterance_deadline()
+                    continues = self._continues(boundaries)
                 answered = partial_final and self._answered(endpointer)
                 if deadline is not None and preroll.held and not answered:
                     # Decode only once the VAD hears speech: a connected but
@@ -180,23 +194,15 @@ class Listener:
                 for event in self._chunk_events(boundaries, partials, endpointer, speaking):
                     yield event
                 if any(b.reason == "no_speech" for b in boundaries):
+                    self._early_end = None
                     await session.aclose()
                     yield Final(text="")
                     return
+            self._early_end = self._end_time(boundaries) if endpointer.ended_early else None
             answer = self._answer_heard(endpointer, judged, latest) if partial_final else None
-            if answer is not None:
-                # Ended early because this partial answers the open question:
-                # it is the answer. The recognizer's flush (its final pass,
-                # 60-120 ms with the Korean model here, and what resetting a
-                # pooled decoder costs too) would only delay the reply, so the
-                # session is closed in the background.
-                closing_here = False
-                self._close_later(session)
-                yield Final(text=answer, alternatives=(Hypothesis(answer),))
-            else:
-                # Release the worker before the last yield: a consumer that
-                # stops iterating at the Final never resumes this generator.
-                yield await self._finish(session)
+            closing_here = answer is None
+            final = await self._final(session, answer)
+            yield replace(final, continues=continues) if continues else final
         finally:
             if closing_here:
                 await session.aclose()
@@ -222,10 +228,38 @@ class Listener:
         ]
         return events
 
+    def _continues(self, boundaries: list[Boundary]) -> bool:
+        """Whether speech starting in ``boundaries`` goes on from an early end.
+
+        Within ``rejoin_ms`` of it, the long pause would not have ended the
+        utterance either: the driver was not done.
+        """
+        ended, self._early_end = self._early_end, None
+        start = next(b.time for b in boundaries if b.kind == "start")
+        return ended is not None and start - ended <= self.config.rejoin_ms / 1000
+
+    @staticmethod
+    def _end_time(boundaries: list[Boundary]) -> float | None:
+        return next((b.time for b in boundaries if b.kind == "end"), None)
+
     @staticmethod
     def _answer_heard(endpointer: Endpointer, judged: str | None, latest: str) -> str | None:
         """``judged`` if the utterance ended early on it and it is the newest partial."""
         return judged if judged == latest and endpointer.ended_early else None
+
+    async def _final(self, session: AsyncSession, answer: str | None) -> Final:
+        """The utterance's final: ``answer`` if it ended early on it, else the recognizer's."""
+        if answer is not None:
+            # Ended early because this partial answers the open question: it
+            # is the answer. The recognizer's flush (its final pass, 60-120 ms
+            # with the Korean model here, and what resetting a pooled decoder
+            # costs too) would only delay the reply, so the session is closed
+            # in the background.
+            self._close_later(session)
+            return Final(text=answer, alternatives=(Hypothesis(answer),))
+        # Release the worker before the last yield: a consumer that stops
+        # iterating at the Final never resumes this generator.
+        return await self._finish(session)
 
     @staticmethod
     async def _finish(session: AsyncSession) -> Final:
@@ -262,6 +296,7 @@ class Listener:
         if chunks is not self._source or self._stream is None:
             self._source = chunks
             self._stream = EndpointStream(self.transcriber.sample_rate, self.config)
+            self._early_end = None
         return self._stream
 
     def _utterance_deadline(self) -> float:

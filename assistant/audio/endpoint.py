@@ -35,8 +35,9 @@ class Completeness(IntEnum):
     NO = 0
     #: A whole command or a name: ``early_silence_ms``.
     COMPLETE = 1
-    #: A closed answer, a yes/no or a choice, nothing sensible can follow:
-    #: ``answer_silence_ms``.
+    #: A closed answer (a yes/no, a choice) or a question that only looks
+    #: something up: ``answer_silence_ms``; whatever follows soon is joined
+    #: to it (``rejoin_ms``).
     CLOSED = 2
 
 
@@ -61,8 +62,13 @@ class EndpointConfig:
     #: The shorter pause that ends an utterance once the caller says what was
     #: heard is complete (:meth:`Endpointer.hurry`): a "yes", a full command.
     early_silence_ms: int = 200
-    #: The pause that ends a closed answer (a yes/no, a choice) once heard.
-    answer_silence_ms: int = 192
+    #: The pause that ends a closed answer (a yes/no, a choice) once heard:
+    #: three silero frames. Short, because the end is provisional: speech
+    #: resuming within ``rejoin_ms`` ("yes | please") continues the answer.
+    answer_silence_ms: int = 96
+    #: Speech starting within this long of an utterance that ended early
+    #: continues it (the listener marks its final; 0: never).
+    rejoin_ms: int = 800
     max_utterance_s: float = 15.0
     push_to_talk: bool = False
 
@@ -86,6 +92,8 @@ class EndpointConfig:
             raise ConfigError(
                 "the closed-answer pause must be positive and no longer than the early-end pause"
             )
+        if self.rejoin_ms < 0:
+            raise ConfigError("the re-join window after an early end must not be negative")
 
     @classmethod
     def from_settings(cls, asr: ASRSettings) -> EndpointConfig:
@@ -100,6 +108,7 @@ class EndpointConfig:
             trailing_silence_ms=asr.trailing_silence_ms,
             early_silence_ms=asr.early_silence_ms,
             answer_silence_ms=asr.answer_silence_ms,
+            rejoin_ms=asr.rejoin_ms,
             max_utterance_s=asr.max_utterance_s,
             push_to_talk=asr.push_to_talk,
         )

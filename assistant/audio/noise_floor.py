@@ -48,7 +48,19 @@ class NoiseFloor:
         self.level = None
 
     def loud_enough(self, energy_db: float) -> bool:
-        """Track one frame's energy; whether it stands ``margin_db`` above the floor."""
+        """Track one frame's energy; whether it stands ``margin_db`` above the floor.
+
+        Digital silence (a muted or gated client sending zeros between
+        turns) is not loud and says nothing about the cabin: once noise has
+        been heard, it leaves the floor where the noise had it. Followed, it
+        would drag the floor to -100 dB, from where it climbs back at
+        ``rise_db_per_s``: for many seconds every noise frame would count as
+        loud, and word endings would run on in the VAD's hysteresis
+        (measured in BENCHMARKS.md, "Early end, third pass"). A stream that
+        starts silent (a clean recording) keeps its floor at silence.
+        """
+        if energy_db <= SILENT_DB and self.level is not None:
+            return False
         if self.level is None:
             self.level = energy_db
         elif energy_db < self.level:

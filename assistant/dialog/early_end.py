@@ -22,9 +22,11 @@ from intents.result import ContactResolution, Expect, ParseContext, ParseResult
 #: A parse must be at least this sure before the utterance may end early (the
 #: parser gives in-domain commands 0.75-0.99, out-of-domain speech 0.55-0.65).
 MIN_CONFIDENCE = 0.75
-#: Answers to a yes/no question that are whole as soon as they are parsed. Not
-#: "no": it may begin a correction ("no, to Li Na"), which must not be cut.
-_YES_NO = frozenset({Intent.CONFIRM, Intent.CANCEL})
+#: Answers to a yes/no question that are whole as soon as they are parsed.
+#: "no" too, though it may begin a correction ("no | to Li Na"): an early end
+#: is provisional, and speech going on within ``[asr] rejoin_ms`` is joined to
+#: it (:mod:`assistant.dialog.continuation`), so the correction is not lost.
+_YES_NO = frozenset({Intent.CONFIRM, Intent.CANCEL, Intent.DENY})
 #: Commands with no free-text slot: nothing the driver adds after a pause
 #: could be a message body or a title that a cut would lose. Not confirm,
 #: deny or cancel: with no question open, "send" parses as a confirmation and
@@ -56,18 +58,25 @@ def answer_kind(context: ParseContext) -> str:
 #: nothing the driver adds changes it ("yes | please", "the second one | thanks"),
 #: so the shortest pause ends it (``[asr] answer_silence_ms``).
 _CLOSED = frozenset({Expect.YES_NO, Expect.CHOICE})
+#: Commands that only look something up: the shortest pause too, since what
+#: the driver adds soon after ("am I free | tomorrow afternoon") is joined to
+#: them, the lookup taken back (:mod:`assistant.dialog.continuation`).
+_LOOKUPS = frozenset({Intent.QUERY_CALENDAR, Intent.QUERY_CONTACT})
 
 
 def completeness(result: ParseResult, context: ParseContext) -> Completeness:
     """How whole ``result`` (the parse of a partial transcript) is for ``context``.
 
-    :attr:`~Completeness.CLOSED` for an answer to a yes/no or a choice,
-    :attr:`~Completeness.COMPLETE` for a name or a whole command, else
+    :attr:`~Completeness.CLOSED` for an answer to a yes/no or a choice and a
+    whole question that only looks something up (calendar, contact),
+    :attr:`~Completeness.COMPLETE` for a name or another whole command, else
     :attr:`~Completeness.NO` (see :func:`is_complete`).
     """
     if not is_complete(result, context):
         return Completeness.NO
-    return Completeness.CLOSED if context.expect in _CLOSED else Completeness.COMPLETE
+    if context.expect in _CLOSED or result.intent in _LOOKUPS:
+        return Completeness.CLOSED
+    return Completeness.COMPLETE
 
 
 def is_complete(result: ParseResult, context: ParseContext) -> bool:
@@ -76,7 +85,7 @@ def is_complete(result: ParseResult, context: ParseContext) -> bool:
         return False
     if context.expect is Expect.YES_NO:
         # A correction ("no, to Li Na") parses as send_message: not complete.
-        return result.intent in _YES_NO
+        return result.intent in _YES_NO and not _denial_with_content(result)
     if context.expect is Expect.CHOICE:
         return result.intent is Intent.CONFIRM and "choice" in result.slots
     if context.expect is Expect.CONTACT:
@@ -94,3 +103,8 @@ def _names_one_contact(result: ParseResult) -> bool:
         and isinstance(recipient, ContactResolution)
         and recipient.best is not None
     )
+
+
+def _denial_with_content(result: ParseResult) -> bool:
+    """A "no" that also changes something ("no, urgent"): more may follow, wait."""
+    return result.intent is Intent.DENY and bool(result.slots)

@@ -32,6 +32,7 @@ from assistant.dialog.actions import (
     StopSpeaking,
 )
 from assistant.dialog.backend_calls import OutboxLike, carry_out
+from assistant.dialog.continuation import Answered, adds_nothing, joined
 from assistant.dialog.early_end import completeness
 from assistant.dialog.engine import step
 from assistant.dialog.events import (
@@ -105,6 +106,13 @@ class _TurnLog:
     interrupted: bool = False
 
 
+def _text_of(heard: str | Sequence[Hypothesis]) -> str:
+    """The best transcript of ``heard``."""
+    if isinstance(heard, str):
+        return heard
+    return heard[0].text if heard else ""
+
+
 def directory_names(contacts: Iterable[Contact], locale: Locale) -> tuple[str, ...]:
     """Names of ``contacts`` as said in ``locale``, once each (recognizer vocabulary)."""
     return tuple(dict.fromkeys(display_name(c, locale) for c in contacts))
@@ -135,6 +143,8 @@ class DialogRunner:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     #: The turn being dispatched (None: the runner speaks unprompted).
     _log: _TurnLog | None = field(default=None, repr=False)
+    #: The last driver turn, which the next utterance may continue.
+    _answered: Answered | None = field(default=None, repr=False)
 
     # -- inputs ----------------------------------------------------------------
 
@@ -174,28 +184,62 @@ class DialogRunner:
             return Completeness.NO
         return completeness(self.parse(heard), self.window.context)
 
-    async def hear(self, heard: str | Sequence[Hypothesis]) -> Turn:
+    async def hear(self, heard: str | Sequence[Hypothesis], *, continues: bool = False) -> Turn:
         """One driver turn: typed text or an ASR n-best list, parsed, stepped, carried out.
 
         Blank text is no turn (nothing is parsed or said). An n-best list is
         always a turn: the recognizer heard an utterance, however unclear.
+        ``continues``: the driver went on right after an utterance that
+        ended early (the listener's ``Final.continues``); it is joined to the
+        last turn or absorbed by it where that is right (see
+        :mod:`.continuation`), else a turn of its own.
         """
-        if isinstance(heard, str):
-            transcript = heard
-            if not heard.strip():
-                return Turn(transcript="", parse=None)
-        else:
-            transcript = heard[0].text if heard else ""
+        last, self._answered = self._answered, None
+        if continues and last is not None and _text_of(heard).strip():
+            return await self._continue(last, heard)
+        return await self._turn(heard)
+
+    async def _turn(self, heard: str | Sequence[Hypothesis]) -> Turn:
+        transcript = _text_of(heard)
+        if isinstance(heard, str) and not heard.strip():
+            return Turn(transcript="", parse=None)
+        before = (self.state, self.window)
         parse = self.parse(heard)
         log = _TurnLog()
         await self.dispatch(Utterance(parse, self.new_id()), log=log)
+        replies, actions = tuple(log.replies), tuple(log.actions)
+        self._answered = Answered(before, self.state, transcript, parse, replies, actions)
         return Turn(
             transcript=transcript,
             parse=parse,
-            replies=tuple(log.replies),
-            actions=tuple(log.actions),
+            replies=replies,
+            actions=actions,
             awaiting_answer=self.awaiting_answer,
             interrupted=log.interrupted,
+        )
+
+    async def _continue(self, last: Answered, heard: str | Sequence[Hypothesis]) -> Turn:
+        """``heard`` went on from ``last``: join the two, absorb it, or a turn of its own."""
+        state, window = last.before
+        assert isinstance(window, AnswerWindow)
+        both = joined(last.transcript, heard)
+        if last.revocable and self.state is last.after:
+            # Nothing was done but talk: back to before the answer, both parts as one.
+            self.state, self.window = state, window
+            return await self._turn(both)
+        together = self.parser.parse(both, now=self.clock(), context=window.context)
+        if not adds_nothing(last.parse, together):
+            return await self._turn(heard)
+        # "yes | please": the answer stands; say again what the continuation cut off.
+        for reply in last.replies:
+            await self.speech.say(reply, reply=True)
+        self._answered = last
+        return Turn(
+            transcript=_text_of(both),
+            parse=together,
+            replies=last.replies,
+            awaiting_answer=self.awaiting_answer,
+            absorbed=True,
         )
 
     def barge_in(self) -> None:

@@ -29,6 +29,9 @@ class Turn:
     awaiting_answer: bool = False
     #: Whether the driver barged in while a reply was being spoken.
     interrupted: bool = False
+    #: Whether this was the driver going on after an answer it left unchanged
+    #: ("yes | please"): no turn of its own; ``replies`` are that answer's again.
+    absorbed: bool = False
 
     @property
     def reply_text(self) -> str:

@@ -73,7 +73,8 @@ async def listen_loop(
             continue
         if turn is not None:
             await turn
-        turn = asyncio.create_task(runner.hear(final.alternatives or final.text))
+        heard = final.alternatives or final.text
+        turn = asyncio.create_task(runner.hear(heard, continues=final.continues))
     if turn is not None:
         await turn
 

@@ -32,6 +32,9 @@ class Heard:
     final_at: float
     end_reason: str
     audio_seconds: float
+    #: What the driver went on to say within ``[asr] rejoin_ms`` of an early
+    #: end, in the same recording (the dialog joins it; see ``Final.continues``).
+    continuation: Final | None = None
 
 
 async def hear_file(
@@ -45,21 +48,29 @@ async def hear_file(
     """Stream ``path`` through endpointing and recognition; the first utterance's result.
 
     ``complete`` is the conversation's early-end predicate, as in a live stream.
+    An utterance that ended early may go on in the same recording ("no |
+    to Li Na"): the next utterance, if it continues it, is heard too.
     """
     with open_audio(path) as source:
         reader = ChunkReader(source, listener.transcriber.sample_rate, chunk_ms=chunk_ms)
         ended: float | None = None
         reason = "end_of_stream"
-        final: Final | None = None
+        finals: list[Final] = []
         async with aclosing(_threaded(iter(reader))) as chunks:
-            async for event in listener.listen(chunks, grammar=grammar or None, complete=complete):
-                if isinstance(event, SpeechEnded):
-                    ended, reason = time.perf_counter(), event.reason
-                elif isinstance(event, Final):
-                    final = event
+            while not finals or (len(finals) == 1 and listener.ended_early):
+                async for event in listener.listen(
+                    chunks, grammar=grammar or None, complete=complete
+                ):
+                    if isinstance(event, SpeechEnded) and (
+                        not finals or event.reason != "no_speech"
+                    ):
+                        # (nobody going on after an early end leaves the first end as it was)
+                        ended, reason = time.perf_counter(), event.reason
+                    elif isinstance(event, Final):
+                        finals.append(event)
         final_at = time.perf_counter()
-    assert final is not None, "Listener.listen always ends with a Final"
-    return Heard(final, ended or final_at, final_at, reason, reader.seconds)
+    later = finals[1] if len(finals) > 1 and finals[1].continues else None
+    return Heard(finals[0], ended or final_at, final_at, reason, reader.seconds, later)
 
 
 async def _threaded(chunks: Iterator[bytes]) -> AsyncGenerator[bytes, None]:

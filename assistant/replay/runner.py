@@ -128,6 +128,11 @@ class Replayer:
         # nothing: the n-best form makes the runner parse and answer it.
         final = heard.final
         spoken = await runner.hear(final.alternatives or (Hypothesis(final.text),))
+        if heard.continuation is not None:  # the driver went on after an early end
+            later = heard.continuation
+            said = later.alternatives or (Hypothesis(later.text),)
+            spoken = await runner.hear(said, continues=True)
+            final = Final(text=spoken.transcript)
         assert spoken.parse is not None  # an n-best list is always parsed
         result = spoken.parse
         actual = result.to_json()
@@ -135,14 +140,14 @@ class Replayer:
         return TurnResult(
             index=index,
             transcript=turn.transcript,
-            heard=heard.final.text,
+            heard=final.text,
             expected_intent=turn.intent.value,
             intent=actual["intent"],
             confidence=result.confidence,
             expected_slots=turn.slots,
             slots=actual["slots"],
             wrong_slots=tuple(slot_errors(turn.slots, actual["slots"])),
-            words=word_errors(turn.transcript, heard.final.text) if audio else None,
+            words=word_errors(turn.transcript, final.text) if audio else None,
             reply=" ".join(spoken.replies),
             latency=Latency(
                 final=heard.final_at - heard.end_of_speech if audio else None,

@@ -167,10 +167,14 @@ class DialogConversation:
         self.runner.window = found.window
 
     async def hear(self, final: Final) -> Turn:
-        """Handle a recognized utterance (its n-best list); a blank one is no turn."""
+        """Handle a recognized utterance (its n-best list); a blank one is no turn.
+
+        A final that ``continues`` an early-ended one may join it (see
+        :mod:`assistant.dialog.continuation`).
+        """
         if not final.text.strip():
             return await self.runner.hear("")
-        return await self.runner.hear(final.alternatives or final.text)
+        return await self.runner.hear(final.alternatives or final.text, continues=final.continues)
 
     async def hear_text(self, text: str) -> Turn:
         """Handle a typed utterance."""

@@ -238,10 +238,40 @@ async def test_a_partial_the_caller_calls_complete_ends_the_utterance_early(
     assert "아니요" in asked
     assert isinstance(first[-1], Final)
     assert first[-1].text == "아니요"
-    # The rest of the stream is the next utterance, not lost.
+    assert not first[-1].continues
+    # The rest of the stream is the next utterance, not lost, and it says it
+    # goes on from the early end (it began well within rejoin_ms of it).
     second = [e async for e in listener.listen(chunks, grammar=GRAMMAR, complete=complete)]
     assert isinstance(second[-1], Final)
     assert second[-1].text == "안녕하세요"
+    assert second[-1].continues
+
+
+@pytest.mark.parametrize(
+    ("config", "early"),
+    [
+        pytest.param(EndpointConfig(rejoin_ms=0), True, id="rejoin-off"),
+        pytest.param(EndpointConfig(rejoin_ms=100), True, id="pause-longer-than-the-window"),
+        pytest.param(EndpointConfig(), False, id="no-early-end"),
+    ],
+)
+async def test_speech_after_a_pause_continues_nothing_unless_an_early_end_was_just_before(
+    ko: VoskTranscriber, no_then_hello: Path, config: EndpointConfig, early: bool
+) -> None:
+    listener = Listener(ko, config)
+    chunks = _stream(no_then_hello)
+    finals: list[Final] = []
+    for _ in range(2):
+        async for event in listener.listen(
+            chunks, grammar=GRAMMAR, complete=lambda text: early and text == "아니요"
+        ):
+            if isinstance(event, Final):
+                finals.append(event)
+    if early:
+        assert [f.text for f in finals] == ["아니요", "안녕하세요"]
+    else:  # the long pause kept one utterance; the stream's end is the second
+        assert finals[0].text == "아니요 안녕하세요"
+    assert not any(f.continues for f in finals)
 
 
 async def test_without_a_complete_partial_the_long_pause_keeps_one_utterance(

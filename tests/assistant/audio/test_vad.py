@@ -154,6 +154,29 @@ def test_the_noise_floor_follows_louder_noise_within_seconds_but_not_speech() ->
     assert floor.level == pytest.approx(-55, abs=1.5)
 
 
+def test_digital_silence_between_turns_leaves_the_noise_floor_where_the_noise_had_it() -> None:
+    rng = np.random.default_rng(5)
+    floor = NoiseFloor(0.032, margin_db=3.0)
+    for _ in range(60):  # 2 s of cabin noise at -45 dBFS
+        floor.loud_enough(frame_db(_frame(-45, rng)))
+    level = floor.level
+    # 3 s of zeros from a gated client: not loud, and no news about the cabin.
+    assert not any(floor.loud_enough(frame_db(bytes(1024))) for _ in range(90))
+    assert floor.level == level
+    # The same noise again is still not loud (a floor dragged to -100 dB
+    # would call it loud for seconds, and keep every word ending going).
+    assert not any(floor.loud_enough(frame_db(_frame(-45, rng))) for _ in range(10))
+
+
+def test_a_stream_that_starts_silent_keeps_its_floor_at_silence() -> None:
+    rng = np.random.default_rng(7)
+    floor = NoiseFloor(0.032, margin_db=3.0)
+    assert not floor.loud_enough(frame_db(bytes(1024)))  # a clean recording's lead-in
+    assert floor.level == -100.0
+    # Its speech stands out from the start (the first speech frame is no floor).
+    assert all(floor.loud_enough(frame_db(_frame(-30, rng))) for _ in range(10))
+
+
 def test_digital_silence_has_a_finite_energy() -> None:
     assert frame_db(bytes(1024)) == -100.0
     assert frame_db(b"") == -100.0

@@ -35,28 +35,40 @@ def parser() -> Parser:
     return Parser.from_contacts([LI_WEI_SALES, LI_WEI_FINANCE, LI_NA, APOLLO])
 
 
+@pytest.fixture(scope="module")
+def parsers(parser: Parser) -> dict[str, Parser]:
+    """The parser of each locale a row may name (English when it names none)."""
+    zh = Parser.from_contacts([LI_WEI_SALES, LI_WEI_FINANCE, LI_NA, APOLLO], "zh")
+    return {"en": parser, "zh": zh}
+
+
 def _context(row: dict[str, Any]) -> ParseContext:
     return ParseContext(Expect(row["expect"]), tuple(row.get("choices", ())))
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[f"{r['expect']}:{r['text']}" for r in ROWS])
+@pytest.mark.parametrize(
+    "row", ROWS, ids=[f"{r.get('locale', 'en')}:{r['expect']}:{r['text']}" for r in ROWS]
+)
 def test_a_partial_is_complete_only_when_it_answers_the_open_question(
-    parser: Parser, row: dict[str, Any]
+    parsers: dict[str, Parser], row: dict[str, Any]
 ) -> None:
     context = _context(row)
-    result = parser.parse(row["text"], now=NOW, context=context)
+    result = parsers[row.get("locale", "en")].parse(row["text"], now=NOW, context=context)
     assert is_complete(result, context) is row["complete"]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[f"{r['expect']}:{r['text']}" for r in ROWS])
-def test_a_complete_yes_no_or_choice_is_a_closed_answer_others_take_the_early_pause(
-    parser: Parser, row: dict[str, Any]
+@pytest.mark.parametrize(
+    "row", ROWS, ids=[f"{r.get('locale', 'en')}:{r['expect']}:{r['text']}" for r in ROWS]
+)
+def test_a_yes_no_a_choice_or_a_lookup_is_closed_others_take_the_early_pause(
+    parsers: dict[str, Parser], row: dict[str, Any]
 ) -> None:
     context = _context(row)
+    parser = parsers[row.get("locale", "en")]
     level = completeness(parser.parse(row["text"], now=NOW, context=context), context)
     if not row["complete"]:
         assert level is Completeness.NO
-    elif row["expect"] in ("yes_no", "choice"):
+    elif row["expect"] in ("yes_no", "choice") or row.get("lookup"):
         assert level is Completeness.CLOSED
     else:
         assert level is Completeness.COMPLETE

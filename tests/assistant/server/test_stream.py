@@ -154,6 +154,7 @@ def test_spoken_utterance_gives_partials_final_intent_reply_and_audio(
     final = events[kinds.index("final")]
     assert final["text"].strip()
     assert final["alternatives"][0]["text"] == final["text"]
+    assert final["continues"] is False  # the stream's first utterance continues nothing
     reply = events[kinds.index("reply")]
     assert reply["text"]
     assert reply["audio"] is True

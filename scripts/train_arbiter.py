@@ -4,7 +4,8 @@
     .venv/bin/python scripts/train_arbiter.py --locale en
     .venv/bin/python scripts/train_arbiter.py --locale zh
 
-Data: every spent phrasing set of the locale in ``benchmarks/data/`` (one
+Data: every spent phrasing set of the locale in ``benchmarks/data/`` and the
+training sets written blind for it (``train4_<locale>.jsonl``; one
 cross-validation fold each), SLURP devel's *even* half (English; read from
 ``../shared/data/slurp/devel.jsonl`` at training time, never copied into the
 repository: its odd half stays the held-out check), sentences sampled from the
@@ -70,8 +71,16 @@ SETS = {
         "fresh_en_tune",
         "fresh_en_final",
         "blind4_en_tune",
+        "train4_en",
     ],
-    "zh": ["zh_dev", "zh_heldout", "fresh_zh_tune", "fresh_zh_final", "blind4_zh_tune"],
+    "zh": [
+        "zh_dev",
+        "zh_heldout",
+        "fresh_zh_tune",
+        "fresh_zh_final",
+        "blind4_zh_tune",
+        "train4_zh",
+    ],
 }
 #: SLURP devel next to the clone (``../shared``), or next to a worktree's parent.
 SLURP = next(

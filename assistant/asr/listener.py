@@ -22,6 +22,7 @@ its ``Final`` says so (``continues``); the dialog decides what that means.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -115,6 +116,8 @@ class Listener:
         self.assistant_speaking = False
         #: Sessions of utterances that ended early, being closed in the background.
         self._closing: set[asyncio.Task[None]] = set()
+        #: Set when the next utterance begins: the background closes stop waiting.
+        self._hurry: asyncio.Event | None = None
         #: Stream time at which the last utterance ended early (None: it did not).
         self._early_end: float | None = None
 
@@ -159,6 +162,7 @@ class Listener:
         speaking = is_speaking or (lambda: self.assistant_speaking)
         stream = self._stream_of(chunks)
         endpointer = stream.utterance(leading_silence_ms)
+        await self._reclaim()
         session = await AsyncSession.open(self.transcriber, grammar)
         closing_here = True  # False once the session is handed to a background close
         preroll = PreRoll(self._preroll_bytes())
@@ -276,15 +280,33 @@ class Listener:
     def _close_later(self, session: AsyncSession) -> None:
         """Free ``session``'s recognizer off the caller's path (it is not waited for)."""
 
+        if self._hurry is None:
+            self._hurry = asyncio.Event()
+        hurry = self._hurry
+
         async def close() -> None:
             # Resetting a vosk decoder costs as much CPU as its flush: let the
             # reply be computed first (on a small machine they share a core).
-            await asyncio.sleep(BACKGROUND_CLOSE_DELAY_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(hurry.wait(), BACKGROUND_CLOSE_DELAY_S)
             await session.aclose()
 
         task = asyncio.get_running_loop().create_task(close())
         self._closing.add(task)  # a strong reference until it is done
         task.add_done_callback(self._closing.discard)
+
+    async def _reclaim(self) -> None:
+        """Hand back now the recognizers still being closed in the background.
+
+        The next utterance would otherwise find them lent out and open a
+        fresh decoder beside them; a fresh decoder hears its first words
+        worse (pocketsphinx's cepstral mean has not adapted yet), which, on
+        a loaded machine, turned answers fed back to back into misheard ones.
+        """
+        if self._hurry is not None:
+            self._hurry.set()
+            await self.drain()
+            self._hurry = None
 
     async def drain(self) -> None:
         """Wait until every recognizer handed back in the background is free."""

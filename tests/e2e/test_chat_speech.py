@@ -19,7 +19,7 @@ import pytest
 from assistant.asr.locate import package_models
 from assistant.asr.wake import WakePhrase
 from connectors.local.demo import open_demo_store
-from tests.assistant.audio.wavgen import espeak, have_espeak
+from tests.assistant.audio.wavgen import have_espeak, spoken_sequence
 from tests.conftest import NOW, ZONE
 from tests.e2e.test_chat_tty import read_until
 
@@ -44,16 +44,7 @@ def ko_model() -> Path:
 
 def _recording(base: Path, *parts: tuple[str, float]) -> Path:
     """Korean phrases, each followed by its seconds of silence, after 3 s of silence."""
-    files = []
-    for index, (text, pause) in enumerate(parts):
-        spoken = espeak(text, base / f"{index}.wav")
-        padded = base / f"{index}-padded.wav"
-        lead = 3.0 if index == 0 else 0.0
-        subprocess.run(["sox", str(spoken), str(padded), "pad", str(lead), str(pause)], check=True)
-        files.append(str(padded))
-    out = base / "drive.wav"
-    subprocess.run(["sox", *files, "-r", "16000", str(out)], check=True)
-    return out
+    return spoken_sequence(base, parts, before_first=3.0, rate=16000)
 
 
 @pytest.fixture(autouse=True)

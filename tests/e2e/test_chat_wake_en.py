@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant.asr.wake import WakePhrase
-from tests.assistant.audio.wavgen import espeak, have_espeak
+from tests.assistant.audio.wavgen import have_espeak, spoken_sequence
 from tests.e2e.test_chat_speech import _chat, demo_organisation  # noqa: F401  (fixture)
 
 pytest.importorskip("pocketsphinx")
@@ -31,16 +31,7 @@ EN = WakePhrase.for_locale("en")
 
 def _recording(base: Path, *parts: tuple[str, float]) -> Path:
     """English phrases, each followed by its seconds of silence, after 2 s of silence."""
-    files = []
-    for index, (text, pause) in enumerate(parts):
-        spoken = espeak(text, base / f"{index}.wav", voice="en-us")
-        padded = base / f"{index}-padded.wav"
-        lead = 2.0 if index == 0 else 0.0
-        subprocess.run(["sox", str(spoken), str(padded), "pad", str(lead), str(pause)], check=True)
-        files.append(str(padded))
-    out = base / "drive.wav"
-    subprocess.run(["sox", *files, "-r", "16000", str(out)], check=True)
-    return out
+    return spoken_sequence(base, parts, voice="en-us", before_first=2.0, rate=16000)
 
 
 def _run(tmp_path: Path, recording: Path) -> subprocess.CompletedProcess[str]:

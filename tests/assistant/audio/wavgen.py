@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,33 @@ def espeak(text: str, path: Path, voice: str = "ko") -> Path:
     """Synthesize ``text`` with espeak-ng into a 22.05 kHz mono 16-bit WAV."""
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, timeout=60)
     return path
+
+
+def spoken_sequence(
+    base: Path,
+    parts: Sequence[tuple[str, float]],
+    *,
+    voice: str = "ko",
+    before_first: float = 0.0,
+    before_each: float = 0.0,
+    rate: int | None = None,
+) -> Path:
+    """Phrases spoken one after another into ``base/drive.wav``, each followed by
+    its seconds of silence; ``before_first`` seconds open the recording and
+    ``before_each`` precede every phrase; resampled to ``rate`` if given."""
+    files = []
+    for index, (text, pause) in enumerate(parts):
+        spoken = espeak(text, base / f"{index}.wav", voice=voice)
+        padded = base / f"{index}-padded.wav"
+        lead = before_each + (before_first if index == 0 else 0.0)
+        subprocess.run(
+            ["sox", str(spoken), str(padded), "pad", str(lead), str(pause)], check=True, timeout=60
+        )
+        files.append(str(padded))
+    out = base / "drive.wav"
+    resample = ["-r", str(rate)] if rate else []
+    subprocess.run(["sox", *files, *resample, str(out)], check=True, timeout=60)
+    return out
 
 
 def sox_convert(src: Path, dst: Path, rate: int, channels: int, *, float32: bool = False) -> Path:

@@ -8,7 +8,6 @@ announces with a ``wake`` event; the next utterance is a turn as usual.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from assistant.asr.wake import WakePhrase
 from assistant.config import ServerLimits, ServerSettings, WakeSettings
 from assistant.server.app import create_app
-from tests.assistant.audio.wavgen import espeak
+from tests.assistant.audio.wavgen import spoken_sequence
 from tests.assistant.server.live import Live, make_key, serve, server_settings
 from tests.assistant.server.test_stream import (
     close_code,
@@ -54,18 +53,8 @@ def key(live: Live) -> str:
 @pytest.fixture(scope="module")
 def drive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A passenger chat, the wake phrase, a command: 22.05 kHz mono, pauses between."""
-    base = tmp_path_factory.mktemp("drive")
-    parts = []
-    for index, (text, pause) in enumerate(
-        [("안녕하세요 오늘 날씨가 좋네요", 1.5), (KO.phrase, 0.6), ("아니요", 1.5)]
-    ):
-        padded = base / f"{index}-padded.wav"
-        spoken = espeak(text, base / f"{index}.wav", voice="ko")
-        subprocess.run(["sox", str(spoken), str(padded), "pad", "0.5", str(pause)], check=True)
-        parts.append(str(padded))
-    out = base / "drive.wav"
-    subprocess.run(["sox", *parts, str(out)], check=True)
-    return out
+    parts = [("안녕하세요 오늘 날씨가 좋네요", 1.5), (KO.phrase, 0.6), ("아니요", 1.5)]
+    return spoken_sequence(tmp_path_factory.mktemp("drive"), parts, before_each=0.5)
 
 
 def _session(live: Live, key: str) -> str:

@@ -9,7 +9,6 @@ utterance is a turn: recognized, parsed and answered.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 from assistant.asr.wake import WakePhrase
 from assistant.config import ServerLimits, ServerSettings, load_settings
 from assistant.server.app import create_app
-from tests.assistant.audio.wavgen import espeak
+from tests.assistant.audio.wavgen import spoken_sequence
 from tests.assistant.server.live import Live, make_key, serve
 from tests.assistant.server.test_stream import events_until, open_stream, pcm_of, send_pcm, start
 
@@ -56,16 +55,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 @pytest.fixture(scope="module")
 def drive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The drive in espeak-ng's American English voice, 22.05 kHz mono."""
-    base = tmp_path_factory.mktemp("drive-en")
-    parts = []
-    for index, (text, pause) in enumerate(DRIVE):
-        padded = base / f"{index}-padded.wav"
-        spoken = espeak(text, base / f"{index}.wav", voice="en-us")
-        subprocess.run(["sox", str(spoken), str(padded), "pad", "0.5", str(pause)], check=True)
-        parts.append(str(padded))
-    out = base / "drive.wav"
-    subprocess.run(["sox", *parts, str(out)], check=True)
-    return out
+    return spoken_sequence(
+        tmp_path_factory.mktemp("drive-en"), DRIVE, voice="en-us", before_each=0.5
+    )
 
 
 def _english_session(live: Live, key: str) -> str:

@@ -51,8 +51,9 @@ from assistant.audio.vad import VoiceDetector
 from assistant.dialog.early_end import answer_kind
 from assistant.dialog.runner import DialogRunner
 from assistant.models import Intent
+from assistant.replay.backend import CaseBackend
 from assistant.replay.frontend import Heard
-from assistant.replay.manifest import Turn, load_manifest
+from assistant.replay.manifest import Case, Turn, load_manifest
 from assistant.replay.runner import Replayer
 from assistant.replay.speaker import TimingSpeaker
 from assistant.replay.synth import LEAD_S, TRAIL_S
@@ -116,6 +117,12 @@ class EarlyEndReplayer(Replayer):
         self.judging: list[float] = []
         self.lag = lag
         self.rows: list[Measured] = []
+
+    def _dialog(self, case: Case, backend: CaseBackend, listener: object = None) -> DialogRunner:
+        runner = super()._dialog(case, backend, None)
+        # As a stream's runner: "mark as read" held while an early end may be re-joined.
+        runner.hold_marks = self.config.rejoin_ms / 1000
+        return runner
 
     async def _hear(self, runner: DialogRunner, turn: Turn, listener: object = None) -> Heard:
         assert turn.audio is not None

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.dialog.actions import DialogAction, FetchEvents, FetchUnread
+from assistant.dialog.actions import DialogAction, FetchEvents, FetchUnread, MarkRead
 from assistant.dialog.state import DialogState
 from assistant.models import Hypothesis
 from intents.result import ParseResult
@@ -49,11 +49,15 @@ class Answered:
     parse: ParseResult
     replies: tuple[str, ...]
     actions: tuple[DialogAction, ...]
+    #: Whether its :class:`MarkRead` actions are held, not yet carried out
+    #: (the runner's ``hold_marks``): then they can be forgotten on a join.
+    marks_held: bool = False
 
     @property
     def revocable(self) -> bool:
-        """Whether the turn only talked and looked things up: nothing to undo."""
-        return all(isinstance(action, _READ_ONLY) for action in self.actions)
+        """Whether the turn only talked, looked up (or holds its marks): nothing to undo."""
+        undoable = (*_READ_ONLY, MarkRead) if self.marks_held else _READ_ONLY
+        return all(isinstance(action, undoable) for action in self.actions)
 
 
 def joined(first: str, heard: Heard) -> Heard:

@@ -64,17 +64,23 @@ _CLOSED = frozenset({Expect.YES_NO, Expect.CHOICE})
 _LOOKUPS = frozenset({Intent.QUERY_CALENDAR, Intent.QUERY_CONTACT})
 
 
-def completeness(result: ParseResult, context: ParseContext) -> Completeness:
+def completeness(
+    result: ParseResult, context: ParseContext, *, reads_held: bool = False
+) -> Completeness:
     """How whole ``result`` (the parse of a partial transcript) is for ``context``.
 
     :attr:`~Completeness.CLOSED` for an answer to a yes/no or a choice and a
-    whole question that only looks something up (calendar, contact),
-    :attr:`~Completeness.COMPLETE` for a name or another whole command, else
-    :attr:`~Completeness.NO` (see :func:`is_complete`).
+    whole question that only looks something up (calendar, contact; with
+    ``reads_held``, reading messages too: the runner holds their "mark as
+    read" while a continuation may join them), :attr:`~Completeness.COMPLETE`
+    for a name or another whole command, else :attr:`~Completeness.NO` (see
+    :func:`is_complete`).
     """
     if not is_complete(result, context):
         return Completeness.NO
     if context.expect in _CLOSED or result.intent in _LOOKUPS:
+        return Completeness.CLOSED
+    if reads_held and result.intent is Intent.READ_MESSAGES:
         return Completeness.CLOSED
     return Completeness.COMPLETE
 

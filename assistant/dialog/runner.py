@@ -28,6 +28,7 @@ from assistant.audio.endpoint import Completeness
 from assistant.dialog.actions import (
     DialogAction,
     Listen,
+    MarkRead,
     Speak,
     StopSpeaking,
 )
@@ -144,11 +145,18 @@ class DialogRunner:
     #: session with copies on several replicas announces each message once.
     claim_incoming: Callable[[Message], Awaitable[bool]] | None = None
     window: AnswerWindow = field(default_factory=lambda: AnswerWindow(0, ParseContext()))
+    #: Seconds a driver turn's "mark as read" waits while the next utterance
+    #: may still join the turn (``[asr] rejoin_ms``): a joined "read messages
+    #: | from Zhang San" then marks only Zhang San's messages read. 0: at once.
+    hold_marks: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     #: The turn being dispatched (None: the runner speaks unprompted).
     _log: _TurnLog | None = field(default=None, repr=False)
     #: The last driver turn, which the next utterance may continue.
     _answered: Answered | None = field(default=None, repr=False)
+    #: The last turn's held "mark as read"s and when they are due.
+    _held: list[MarkRead] = field(default_factory=list, repr=False)
+    _held_until: datetime | None = field(default=None, repr=False)
 
     # -- inputs ----------------------------------------------------------------
 
@@ -186,7 +194,7 @@ class DialogRunner:
         """
         if not heard.strip():
             return Completeness.NO
-        return completeness(self.parse(heard), self.window.context)
+        return completeness(self.parse(heard), self.window.context, reads_held=self.hold_marks > 0)
 
     async def hear(self, heard: str | Sequence[Hypothesis], *, continues: bool = False) -> Turn:
         """One driver turn: typed text or an ASR n-best list, parsed, stepped, carried out.
@@ -201,6 +209,7 @@ class DialogRunner:
         last, self._answered = self._answered, None
         if continues and last is not None and _text_of(heard).strip():
             return await self._continue(last, heard)
+        await self.settle()
         return await self._turn(heard)
 
     async def _turn(self, heard: str | Sequence[Hypothesis]) -> Turn:
@@ -217,7 +226,9 @@ class DialogRunner:
         log = _TurnLog()
         await self.dispatch(Utterance(parse, self.new_id()), log=log)
         replies, actions = tuple(log.replies), tuple(log.actions)
-        self._answered = Answered(before, self.state, transcript, parse, replies, actions)
+        self._answered = Answered(
+            before, self.state, transcript, parse, replies, actions, marks_held=bool(self._held)
+        )
         return Turn(
             transcript=transcript,
             parse=parse,
@@ -233,16 +244,19 @@ class DialogRunner:
         assert isinstance(window, AnswerWindow)
         both = joined(last.transcript, heard)
         if last.revocable and self.state is last.after:
-            # Nothing was done but talk: back to before the answer, both parts as one.
+            # Nothing was done but talk: back to before the answer, both parts as one
+            # (what it would have marked read was not heard as asked: forgotten).
+            self._held.clear()
             self.state, self.window = state, window
             return await self._turn(both)
+        await self.settle()
         together = self.parser.parse(both, now=self.clock(), context=window.context)
         if not adds_nothing(last.parse, together):
             return await self._turn(heard)
         # "yes | please": the answer stands; say again what the continuation cut off.
         for reply in last.replies:
             await self.speech.say(reply, reply=True)
-        self._answered = last
+        self._answered = replace(last, marks_held=False)
         return Turn(
             transcript=_text_of(both),
             parse=together,
@@ -267,11 +281,22 @@ class DialogRunner:
         self.name_book = NameBook.build(contacts, locale, sounds_alike(parser))
 
     async def tick(self) -> None:
-        """Fire a due answer-window timeout; call periodically."""
+        """Fire a due answer-window timeout, mark held messages read when due; call periodically."""
+        if self._held_until is not None and self.clock() >= self._held_until:
+            await self.settle()
         window = self.window
         if window.deadline is not None and self.clock() >= window.deadline:
             window.deadline = None
             await self.dispatch(Timeout(window.turn))
+
+    async def settle(self) -> None:
+        """Mark read now what the last turn read out (held for ``hold_marks``); at the end too."""
+        held, self._held, self._held_until = self._held, [], None
+        if held and self._answered is not None:  # carried out: no longer to be taken back
+            self._answered = replace(self._answered, marks_held=False)
+        async with self._lock:
+            for action in held:
+                await self._backend(action)
 
     async def report_notices(self) -> None:
         """Tell the driver, once, about late deliveries and final failures of their messages."""
@@ -426,6 +451,11 @@ class DialogRunner:
             return None
         if log is not None:
             log.actions.append(action)
+            if isinstance(action, MarkRead) and self.hold_marks > 0:
+                # Held while the driver may still go on: a join takes the turn back.
+                self._held.append(action)
+                self._held_until = self.clock() + timedelta(seconds=self.hold_marks)
+                return None
         return await self._backend(action)
 
     def _open_window(self, action: Listen) -> None:

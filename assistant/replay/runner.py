@@ -70,12 +70,13 @@ class Replayer:
         running: Turn | None = None  # the turn an error happened in, for the message
         try:
             async with self.backend(self.manifest.now, locale=case.locale) as backend:
-                runner = self._dialog(case, backend)
-                self.speaker.use_locale(case.locale)
                 listener = self._listener(case.locale)
+                runner = self._dialog(case, backend, listener)
+                self.speaker.use_locale(case.locale)
                 for index, running in enumerate(case.turns, start=1):
                     turns.append(await self._turn(runner, index, running, listener))
                 running = None
+                await runner.settle()
                 if case.outcome is not None:
                     outcome = tuple(outcome_errors(case.outcome, backend.connector.outcome()))
         except DriveTalkError as exc:
@@ -96,7 +97,7 @@ class Replayer:
             outcome_problems=_outcome_problems(case, outcome),
         )
 
-    def _dialog(self, case: Case, backend: CaseBackend) -> DialogRunner:
+    def _dialog(self, case: Case, backend: CaseBackend, listener: Listener | None) -> DialogRunner:
         now = self.manifest.now
         counter = itertools.count(1)
         return build_runner(
@@ -110,6 +111,8 @@ class Replayer:
             speech=self.speaker,
             new_id=lambda: f"{case.id}-{next(counter)}",
             timeouts=False,
+            # Heard from audio, an early end may be joined: hold "mark as read" meanwhile.
+            hold_marks=listener.config.rejoin_ms / 1000 if listener is not None else 0.0,
         )
 
     def _listener(self, locale: str) -> Listener | None:

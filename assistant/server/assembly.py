@@ -221,7 +221,8 @@ class DialogConversation:
             log.warning("session background work stopped: %s", exc)
 
     async def aclose(self) -> None:
-        """Stop background tasks; confirmed messages stay in the outbox."""
+        """Stop background tasks, mark read what was read; confirmed messages stay in the outbox."""
+        await self.runner.settle()
         if self._notices is not None:
             self._notices.close()
         for task in self._tasks:
@@ -258,6 +259,8 @@ def dialog_conversations(settings: Settings, clock: Callable[[], datetime]) -> C
             speech=SessionSpeech(),
             owner=who.vehicle,
             directory=tenant.directory.configured,
+            # A stream's early end may be joined within rejoin_ms: hold "mark as read" as long.
+            hold_marks=settings.asr.rejoin_ms / 1000,
         )
         conversation = DialogConversation(runner, functools.partial(parser_of, tenant), contacts)
         await conversation.start()

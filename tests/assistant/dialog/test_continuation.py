@@ -9,6 +9,7 @@ began within ``[asr] rejoin_ms`` of an early end, is tested in
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,86 @@ def test_a_continuation_adds_nothing_only_if_the_joined_words_mean_the_same() ->
     assert adds_nothing(yes, ParseResult("yes please", Intent.CONFIRM, 0.9))
     assert not adds_nothing(yes, ParseResult("yes to li na", Intent.SEND_MESSAGE, 0.9))
     assert not adds_nothing(yes, ParseResult("yes thanks", Intent.CONFIRM, 0.9, {"urgent": True}))
+
+
+async def _unread(session: Session) -> list[str]:
+    return sorted(m.sender_name for m in await session.connector.unread_messages())
+
+
+#: Demo inbox: Zhang San's urgent message is read first, whoever was asked for.
+_INBOX = ["David Zhang", "Huang Min", "Li Wei", "Song Yu", "Zhang San"]
+
+
+@pytest.mark.parametrize("sender", ["Zhang San", "Song Yu"])
+async def test_a_joined_reading_marks_read_only_the_messages_it_was_asked_for(
+    english: tuple[Session, list[str]], sender: str
+) -> None:
+    session, _said = english
+    runner = session.runner
+    runner.hold_marks = 0.8  # as a stream's runner: [asr] rejoin_ms
+    first = await runner.hear([Hypothesis("read messages")])
+    assert "Zhang San says" in first.replies[0]  # the urgent one, marked read only later
+    assert await _unread(session) == _INBOX
+    turn = await runner.hear([Hypothesis(f"from {sender}")], continues=True)
+    assert turn.transcript == f"read messages from {sender}"
+    assert f"{sender} " in turn.replies[0]
+    assert "Zhang San" not in turn.replies[0] or sender == "Zhang San"
+    await runner.settle()
+    assert await _unread(session) == [n for n in _INBOX if n != sender]
+
+
+async def test_held_marks_are_carried_out_by_the_next_turn_of_its_own(
+    english: tuple[Session, list[str]],
+) -> None:
+    session, _said = english
+    runner = session.runner
+    runner.hold_marks = 0.8
+    await runner.hear([Hypothesis("read messages")])
+    await runner.hear([Hypothesis("stop")])
+    assert await _unread(session) == [n for n in _INBOX if n != "Zhang San"]
+
+
+async def test_held_marks_are_carried_out_once_the_rejoin_window_has_passed(
+    tmp_path: Path,
+) -> None:
+    now = [NOW]
+    settings = Settings(data_dir=tmp_path, locale="en", connectors={"local": {"seed_demo": True}})
+    session = await open_conversation(
+        settings, zone=ZONE, clock=lambda: now[0], speech=ShownAndSpoken(lambda _: None)
+    )
+    try:
+        runner = session.runner
+        runner.hold_marks = 0.8
+        await runner.hear([Hypothesis("read messages")])
+        await runner.tick()
+        assert await _unread(session) == _INBOX  # still joinable
+        now[0] += timedelta(seconds=0.8)
+        await runner.tick()
+        assert await _unread(session) == [n for n in _INBOX if n != "Zhang San"]
+        # Carried out: a late continuation can no longer take the reading back.
+        turn = await runner.hear([Hypothesis("from Song Yu")], continues=True)
+        assert turn.transcript == "from Song Yu"
+    finally:
+        await session.aclose()
+
+
+async def test_without_held_marks_a_reading_is_not_taken_back(
+    english: tuple[Session, list[str]],
+) -> None:
+    session, _said = english
+    runner = session.runner
+    await runner.hear([Hypothesis("read messages")])  # marked read at once (text chat)
+    assert await _unread(session) == [n for n in _INBOX if n != "Zhang San"]
+    turn = await runner.hear([Hypothesis("from Song Yu")], continues=True)
+    assert turn.transcript == "from Song Yu"
+
+
+async def test_closing_a_server_conversation_carries_out_held_marks(
+    english: tuple[Session, list[str]],
+) -> None:
+    session, _said = english
+    session.runner.hold_marks = 0.8
+    conversation = DialogConversation(session.runner)
+    await conversation.hear(Final("read messages", (Hypothesis("read messages"),)))
+    await conversation.aclose()
+    assert await _unread(session) == [n for n in _INBOX if n != "Zhang San"]

@@ -89,6 +89,19 @@ def test_answer_kinds_name_the_expectation() -> None:
     assert answer_kind(ParseContext(Expect.BODY)) == "body"
 
 
+@pytest.mark.parametrize("text", ["read my messages", "read messages from Li Na"])
+def test_reading_takes_the_closed_pause_only_while_its_mark_as_read_is_held(
+    parser: Parser, text: str
+) -> None:
+    context = ParseContext()
+    result = parser.parse(text, now=NOW, context=context)
+    assert completeness(result, context) is Completeness.COMPLETE
+    assert completeness(result, context, reads_held=True) is Completeness.CLOSED
+    # Nothing else changes: a message still waits for its body.
+    body = parser.parse("send a message to Li Na", now=NOW, context=ParseContext(Expect.BODY))
+    assert completeness(body, ParseContext(Expect.BODY), reads_held=True) is Completeness.NO
+
+
 async def test_the_runner_judges_in_the_context_of_its_open_question(
     parser: Parser, tmp_path: Path
 ) -> None:

@@ -57,6 +57,9 @@ def test_connector_tables_are_kept(tmp_path: Path) -> None:
         ("[tts]\nrate = 9000", "tts.rate"),
         ("bakend = 'local'", "bakend"),
         ("backend = ", "not valid TOML"),
+        ("[asr]\nrejoin_ms = -1", "asr.rejoin_ms"),
+        ("[asr]\nanswer_silence_ms = 20", "asr.answer_silence_ms"),
+        ("[nlu]\narbiter = 'maybe'", "nlu.arbiter"),
     ],
 )
 def test_bad_values_are_one_clear_config_error(tmp_path: Path, text: str, message: str) -> None:

@@ -204,6 +204,9 @@ def read_model(weights_path: Path | Any, record_path: Path | Any) -> ArbiterMode
         with np.load(io.BytesIO(raw)) as data:
             weights, bias = data["weights"], data["bias"]
         chosen = record["thresholds"]
+        features = Features.from_record(record)
+        if features.words:
+            import jieba  # noqa: F401  (checked here, not at the first parse)
         return ArbiterModel(
             weights,
             bias,
@@ -212,8 +215,10 @@ def read_model(weights_path: Path | Any, record_path: Path | Any) -> ArbiterMode
             Thresholds(
                 **{f.name: float(chosen.get(f.name, f.default)) for f in fields(Thresholds)}
             ),
-            features=Features.from_record(record),
+            features=features,
         )
+    except ModuleNotFoundError as exc:  # a model with jieba words where jieba is not installed
+        raise ConfigError(f"arbiter model {weights_path} needs {exc.name}: {exc}") from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # A record or archive without what a model needs (a threshold, the labels, the weights).
         raise ConfigError(f"arbiter model {weights_path} is incomplete: {exc!r}") from exc

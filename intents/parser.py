@@ -587,8 +587,8 @@ def _new_command(result: ParseResult) -> bool:
 
 #: Verbs that start a move; a relative amount after them is a shift, not a time.
 _MOVE_VERBS = frozenset(
-    {"move", "push", "shift", "reschedule", "postpone", "bump", "delay", "bring", "pull", "put",
-     "slide", "slip"}
+    {"move", "push", "shift", "reschedule", "postpone", "bump", "delay", "bring", "pull", "put"}
+    | {"slide", "slip"}
 )
 
 

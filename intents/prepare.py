@@ -40,6 +40,8 @@ class Preparer:
         self._paused_restarts = _by_length(speech.get("restarts_after_pause", ()))
         self._respell = {k: tuple(str(v).split()) for k, v in (speech.get("respell") or {}).items()}
         self._respell_phrases = _phrase_pairs(speech.get("respell_phrases") or {})
+        #: Stutters dropped: a stretch of up to this many tokens said again after a pause.
+        self._stutter = int(speech.get("stutter_tokens", 0))
         self._vocabulary = vocabulary
         self._by_initial: dict[str, list[str]] = {}
         for word in sorted(vocabulary):
@@ -52,6 +54,8 @@ class Preparer:
         keep = {i for i, w in enumerate(tokens.words) if w in self._drop}
         if self._pause_fillers:
             keep |= self._fillers(tokens)
+        if self._stutter:
+            keep |= self._stutters(tokens)
         tokens = tokens.without(keep)
         tokens = self._respelled(tokens)
         if self._respell_phrases:
@@ -75,6 +79,23 @@ class Preparer:
                 if words[start:end] == phrase and (end == size or _paused(tokens, end)):
                     found.update(range(start, end))
                     break
+        return found
+
+    def _stutters(self, tokens: Tokens) -> set[int]:
+        """A stretch said alone, a pause, and said again ("给 给谢婷"): the first goes.
+
+        Only a whole stretch between pauses counts: in "记一下 下周一" the 下 after
+        the pause starts a new word.
+        """
+        found: set[int] = set()
+        words = tokens.words
+        for end in range(1, len(words)):
+            if not _paused(tokens, end):
+                continue
+            start = _last_pause(tokens, end)
+            size = end - start
+            if size <= self._stutter and words[start:end] == words[end : end + size]:
+                found.update(range(start, end))
         return found
 
     @property

@@ -34,3 +34,12 @@ def test_words_that_only_contain_a_slip_partly_stay_as_they_are() -> None:
 def test_bad_respellings_are_one_clear_config_error(data: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Preparer({"respell_phrases": data}, frozenset())
+
+
+def test_a_stutter_across_a_pause_is_dropped_but_a_doubled_word_is_not() -> None:
+    preparer = Preparer({"stutter_tokens": 3}, frozenset())
+    assert "".join(preparer.clean(tokenize_cjk("给 给谢婷发消息")).words) == "给谢婷发消息"
+    assert "".join(preparer.clean(tokenize_cjk("读一下 读一下消息")).words) == "读一下消息"
+    assert "".join(preparer.clean(tokenize_cjk("谢谢你")).words) == "谢谢你"  # no pause: a word
+    # Only a whole stretch said again: 下 after the pause starts 下周一.
+    assert "".join(preparer.clean(tokenize_cjk("记一下 下周一")).words) == "记一下下周一"

@@ -31,7 +31,7 @@ class Preparer:
     def __init__(self, speech: Mapping[str, Any], vocabulary: frozenset[str]) -> None:
         self._drop = frozenset(speech.get("drop_anywhere", ()))
         #: Words a driver stutters ("did did shoo jing ..."): said twice, heard once.
-        self._stutters = frozenset(speech.get("stutter_words", ()))
+        self._doubled = frozenset(speech.get("stutter_words", ()))
         self._prefixes = _by_length(speech.get("strip_prefix", ()))
         self._suffixes = _by_length(speech.get("strip_suffix", ()))
         self._restarts = _by_length(speech.get("restarts", ()))
@@ -59,8 +59,8 @@ class Preparer:
         if self._stutter:
             keep |= self._stutters(tokens)
         tokens = tokens.without(keep)
-        if self._stutters:
-            tokens = self._unstuttered(tokens)
+        if self._doubled:
+            tokens = self._undoubled(tokens)
         tokens = self._respelled(tokens)
         if self._respell_phrases:
             tokens = self._phrases_respelled(tokens)
@@ -71,13 +71,13 @@ class Preparer:
                 tokens = self._strip(restarted)
         return tokens
 
-    def _unstuttered(self, tokens: Tokens) -> Tokens:
+    def _undoubled(self, tokens: Tokens) -> Tokens:
         """ "cancel the uh the one with lee way": a stuttered word once (hesitations gone)."""
         words = tokens.words
         twice = {
             i
             for i in range(1, len(words))
-            if words[i] == words[i - 1] and words[i] in self._stutters
+            if words[i] == words[i - 1] and words[i] in self._doubled
         }
         return tokens.without(twice) if twice else tokens
 

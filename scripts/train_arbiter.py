@@ -689,13 +689,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--skip-grams",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="English word pairs one word apart (default: on for English)",
+        help="English word pairs one word apart (default: off; tried, not better in CV)",
     )
     args.add_argument(
         "--words",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="Chinese jieba words beside the characters (default: on for Chinese)",
+        help="Chinese jieba words beside the characters (default: off; tried, not better in CV)",
     )
     args.add_argument(
         "--dump", type=Path, default=None, help="write the out-of-fold readings here (JSON)"
@@ -787,10 +787,8 @@ def _defaults(options: argparse.Namespace) -> None:
         options.slurp = SLURP
     if options.no_slurp:
         options.slurp = None
-    if options.skip_grams is None:
-        options.skip_grams = options.locale == "en"
-    if options.words is None:
-        options.words = options.locale == "zh"
+    options.skip_grams = bool(options.skip_grams) and options.locale == "en"
+    options.words = bool(options.words) and options.locale == "zh"
 
 
 if __name__ == "__main__":

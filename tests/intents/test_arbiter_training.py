@@ -64,8 +64,8 @@ def test_the_training_script_writes_a_model_the_parser_loads(tmp_path: Path) -> 
         "switch",
         "overrule",
     }
-    assert recorded["features"] == {"skip_grams": True, "words": False}
-    assert model.features.skip_grams
+    assert recorded["features"] == {"skip_grams": False, "words": False}
+    assert not model.features.skip_grams
     again = _train(sets, tmp_path / "again")
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "again" / "arbiter_en.npz").read_bytes() == weights.read_bytes()

@@ -5,12 +5,13 @@
     .venv/bin/python scripts/train_arbiter.py --locale zh
 
 Data: every spent phrasing set of the locale in ``benchmarks/data/`` and the
-training sets written blind for it (``train4_<locale>.jsonl``; one
-cross-validation fold each), SLURP devel's *even* half (English; read from
+training sets written blind for it (``train4_<locale>.jsonl``,
+``train5_<locale>_{a,b}.jsonl``; one cross-validation fold each), SLURP devel's *even* half (English; read from
 ``../shared/data/slurp/devel.jsonl`` at training time, never copied into the
 repository: its odd half stays the held-out check), sentences sampled from the
 locale's own grammar, and the phrasings written for the arbiter in
-``scripts/arbiter_data/<locale>_*.jsonl``. Labels: SLURP intents mapped as in
+``scripts/arbiter_data/<locale>_*.jsonl``, and the grammar's own test tables
+(``--no-train-spec``: not trained on). Labels: SLURP intents mapped as in
 ``intents/grammar/slurp_map.yaml`` (anything unmapped is out of domain).
 
 Thresholds: every set is left out once, a model trained on the rest scores
@@ -18,10 +19,13 @@ it, and the parser's decision with that model is computed beside the
 grammar's; the thresholds with the best mean in-domain accuracy minus twice
 the mean out-of-domain false-action rate (and half the rate of out-of-domain
 requests answered as a question) are kept, among those whose mean
-false-action rate is no higher than the grammar's alone.
+false-action rate is no higher than the grammar's alone. The rule's parts
+(``GROUPS``) read disjoint lines, so each part's thresholds are searched on
+their own and the parts' best trade-offs combined.
 The grammar's own test tables (``tests/intents/data``: what the grammar is
-specified to do) are a hard constraint, scored by the final model and never
-trained on: no line the grammar reads as specified may change.
+specified to do) are a hard constraint, scored by the final model (which is
+trained on them too, so it knows the specified phrasings): no line the
+grammar reads as specified may change.
 The figures of that cross-validation, the data files and their SHA-256 and
 the model's own hash go to ``intents/models/arbiter_<locale>.json``.
 """

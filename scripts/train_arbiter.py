@@ -6,7 +6,8 @@
 
 Data: every spent phrasing set of the locale in ``benchmarks/data/`` and the
 training sets written blind for it (``train4_<locale>.jsonl``,
-``train5_<locale>_{a,b}.jsonl``; one cross-validation fold each), SLURP devel's *even* half (English; read from
+``train5_<locale>_{a,b}.jsonl``; one cross-validation fold each), SLURP
+devel's *even* half (English; read from
 ``../shared/data/slurp/devel.jsonl`` at training time, never copied into the
 repository: its odd half stays the held-out check), sentences sampled from the
 locale's own grammar, and the phrasings written for the arbiter in

@@ -214,7 +214,15 @@ def _shown(path: Path) -> str:
 
 SPEC_ROOT = ROOT / "tests" / "intents" / "data"
 SPEC_FILES = {
-    "en": ("intents", "driver_speech", "ood", "phrasings", "reschedule", "ways"),
+    "en": (
+        "intents",
+        "driver_speech",
+        "ood",
+        "phrasings",
+        "reschedule",
+        "ways",
+        "misheard_keywords",
+    ),
     "zh": ("zh/intents", "zh/ood", "ways"),
 }
 SPEC_LABELS = {i.value: LABELS[i] for i in LABELS}

@@ -221,13 +221,25 @@ class Synthesizer:
         self.timeout = timeout
         self._worker: _Worker | None = None
         self._warm = False
+        self._closed = False
+        self._lock = threading.Lock()  # start and close may come from any thread
 
     def start(self) -> None:
-        """Join (or start) the worker and check the voice settings (idempotent)."""
-        if self._worker is None:
-            self._worker = _POOL.acquire()
+        """Join (or start) the worker and check the voice settings (idempotent; reopens)."""
+        self._start(reopen=True)
+
+    def _start(self, *, reopen: bool) -> None:
+        with self._lock:
+            if self._closed and not reopen:
+                # e.g. the next sentence of a reply still on its way when the
+                # speaker closed: it must not bring the worker back for good.
+                raise TTSError("speech synthesis stopped: the synthesizer was closed")
+            self._closed = False
+            if self._worker is None:
+                self._worker = _POOL.acquire()
+            worker = self._worker
         try:
-            self._worker.ready.result(timeout=self.timeout)
+            worker.ready.result(timeout=self.timeout)
         except FutureTimeout as exc:
             raise TTSUnavailableError("the speech engine did not start in time") from exc
         # An English conversation meets the Mandarin voice only for a Chinese
@@ -250,7 +262,7 @@ class Synthesizer:
         text = " ".join(text.split())
         if not text:
             return Audio(b"", SAMPLE_RATE)
-        self.start()
+        self._start(reopen=False)
         if self.locale_voice.locale == "en" and not has_han(text):
             return self._call(lambda engine: _render(engine, self.voice, text))
         runs = self.plan(text)
@@ -270,12 +282,17 @@ class Synthesizer:
 
     def voices(self) -> list[str]:
         """Ids of the installed espeak voices."""
-        self.start()
+        self._start(reopen=False)
         return self._call(lambda engine: [v.id for v in engine.getProperty("voices")])
 
     def close(self) -> None:
-        """Leave the worker; the last one to leave stops its thread."""
-        worker, self._worker = self._worker, None
+        """Leave the worker (the last one to leave stops its thread); work after this is refused.
+
+        :meth:`start` opens it again.
+        """
+        with self._lock:
+            self._closed = True
+            worker, self._worker = self._worker, None
         if worker is not None:
             _POOL.release(worker, self.timeout)
 

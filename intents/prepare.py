@@ -15,6 +15,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from assistant.errors import ConfigError
 from intents.grammar import phrase_tokens
 from intents.text import Tokens
 
@@ -38,6 +39,9 @@ class Preparer:
         self._time_starts = frozenset(str(speech.get("restart_time_starts", "")))
         self._paused_restarts = _by_length(speech.get("restarts_after_pause", ()))
         self._respell = {k: tuple(str(v).split()) for k, v in (speech.get("respell") or {}).items()}
+        self._respell_phrases = _phrase_pairs(speech.get("respell_phrases") or {})
+        #: Stutters dropped: a stretch of up to this many tokens said again after a pause.
+        self._stutter = int(speech.get("stutter_tokens", 0))
         self._vocabulary = vocabulary
         self._by_initial: dict[str, list[str]] = {}
         for word in sorted(vocabulary):
@@ -50,8 +54,12 @@ class Preparer:
         keep = {i for i, w in enumerate(tokens.words) if w in self._drop}
         if self._pause_fillers:
             keep |= self._fillers(tokens)
+        if self._stutter:
+            keep |= self._stutters(tokens)
         tokens = tokens.without(keep)
         tokens = self._respelled(tokens)
+        if self._respell_phrases:
+            tokens = self._phrases_respelled(tokens)
         tokens = self._strip(tokens)
         if self._restarts or self._paused_restarts:
             restarted = self._restarted(tokens)
@@ -71,6 +79,23 @@ class Preparer:
                 if words[start:end] == phrase and (end == size or _paused(tokens, end)):
                     found.update(range(start, end))
                     break
+        return found
+
+    def _stutters(self, tokens: Tokens) -> set[int]:
+        """A stretch said alone, a pause, and said again ("给 给谢婷"): the first goes.
+
+        Only a whole stretch between pauses counts: in "记一下 下周一" the 下 after
+        the pause starts a new word.
+        """
+        found: set[int] = set()
+        words = tokens.words
+        for end in range(1, len(words)):
+            if not _paused(tokens, end):
+                continue
+            start = _last_pause(tokens, end)
+            size = end - start
+            if size <= self._stutter and words[start:end] == words[end : end + size]:
+                found.update(range(start, end))
         return found
 
     @property
@@ -133,6 +158,21 @@ class Preparer:
                 spans.append(span)
         return Tokens(tokens.original, tuple(words), tuple(spans))
 
+    def _phrases_respelled(self, tokens: Tokens) -> Tokens:
+        """Keyword slips of several tokens respelled in place ("取销" -> "取消").
+
+        Each slip has as many tokens as its respelling, so every token keeps its span.
+        """
+        words = list(tokens.words)
+        changed = False
+        for slip, meant in self._respell_phrases:
+            size = len(slip)
+            for start in range(len(words) - size + 1):
+                if tuple(words[start : start + size]) == slip:
+                    words[start : start + size] = meant
+                    changed = True
+        return tokens.replace_words(tuple(words)) if changed else tokens
+
     def _strip(self, tokens: Tokens) -> Tokens:
         words = tokens.words
         lo, hi = 0, len(words)
@@ -190,6 +230,21 @@ def _last_pause(tokens: Tokens, before: int) -> int:
 
 def _joined(first: Tokens, second: Tokens) -> Tokens:
     return Tokens(first.original, first.words + second.words, first.spans + second.spans)
+
+
+def _phrase_pairs(data: Any) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """``respell_phrases`` as token pairs; a slip and its respelling have as many tokens."""
+    if not isinstance(data, Mapping):
+        raise ConfigError("speech.yaml: respell_phrases must map a slip to what was meant")
+    pairs = []
+    for slip, meant in data.items():
+        pair = (phrase_tokens(str(slip)), phrase_tokens(str(meant)))
+        if not pair[0] or len(pair[0]) != len(pair[1]):
+            raise ConfigError(
+                f"speech.yaml: respell_phrases {slip!r} -> {meant!r} must keep the number of tokens"
+            )
+        pairs.append(pair)
+    return tuple(pairs)
 
 
 def _by_length(phrases: Any) -> tuple[tuple[str, ...], ...]:

@@ -143,6 +143,7 @@ class SlotFiller:
             if s not in _TIME_SLOTS and s != "shift" and not self._known(slots.get(s))
         )
         unresolved += sum(1 for v in slots.values() if self._implausible(v))
+        unresolved += sum(1 for s in match.template.sure if not _clearly_known(slots.get(s)))
         missing = sum(
             1 for v in slots.values() if isinstance(v, ContactResolution) and not v.candidates
         )
@@ -620,3 +621,19 @@ def _adjacent(spans: Mapping[str, tuple[int, int]], first: str, second: str) -> 
 
 def _clean_text(tokens: Tokens, lo: int, hi: int) -> str:
     return tokens.surface(lo, hi).strip(" ,;:-\"'")
+
+
+#: Top score a ``sure:`` name needs: a name said with nothing around it
+#: ("leo yang on the 25th at four") must not be any word the index half matches.
+SURE_SCORE = 0.8
+
+
+def _clearly_known(value: Any) -> bool:
+    """Every name resolved, each with a top candidate scoring at least SURE_SCORE."""
+    if isinstance(value, tuple):
+        return bool(value) and all(_clearly_known(v) for v in value)
+    return (
+        isinstance(value, ContactResolution)
+        and bool(value.candidates)
+        and value.candidates[0].score >= SURE_SCORE
+    )

@@ -17,6 +17,7 @@ A sentences file looks like hassil's::
           - sentences: ["<send> <message> to {recipient} <saying> {body}"]
             slots: {urgent: true}      # fixed slot values
             requires: [recipient]      # only when that name is in the directory
+            sure: [recipient]          # ... and resolves clearly (top score >= 0.8)
             priority: 2                # wins over lower priorities
     lists:
       body: {wildcard: true}
@@ -80,6 +81,8 @@ class CompiledTemplate:
     requires: frozenset[str]
     priority: int
     times: TimeMode
+    #: Names that must resolve clearly, not only to some candidate (``sure:``).
+    sure: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,4 +299,5 @@ def _compile(
         requires=frozenset(block.get("requires") or ()),
         priority=int(block.get("priority", 0)),
         times=times,
+        sure=frozenset(block.get("sure") or ()),
     )

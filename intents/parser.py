@@ -22,6 +22,7 @@ from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
 from intents.alike import SoundAlikes
 from intents.arbiter import load_arbiter
 from intents.arbitration import arbitrated_intent
+from intents.asides import Asides
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
 from intents.context_zh import pick_choice_zh
@@ -30,6 +31,7 @@ from intents.grammar import Grammar, load_grammar, phrase_tokens
 from intents.index_cache import load_index
 from intents.matcher import Match, Matcher
 from intents.moving import left_out, move_times
+from intents.nbest_names import disputed
 from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.repairs import Restarts
@@ -92,6 +94,8 @@ class Parser:
         self.additions = Additions(speech.get("addition_openers") or ())
         #: English restarts ("... uh no wait tell lin tao ..."): a whole new command.
         self.restarts = Restarts(speech.get("restart_markers") or ())
+        #: English requests inside thinking aloud ("... so can you tell sun li ...").
+        self.asides = Asides(speech.get("request_openers") or ())
         self._titles = TitleFinder(speech)
         self.rescue = Rescue(self.filler, grammar.locale)
         #: English, for a whole sentence said in English to a Chinese parser
@@ -188,18 +192,23 @@ class Parser:
             return ParseResult("", Intent.NONE, 0.0)
         top = max(h.score for h in hypotheses)
         best: tuple[float, ParseResult] | None = None
+        readings = []
         for rank, hypothesis in enumerate(hypotheses[:8]):
             result = self._understood(hypothesis.text, now, context)
+            readings.append(result)
             weight = _asr_weight(hypothesis.score, top, rank)
             joint = _joint_score(result) * weight
             if best is None or joint > best[0]:
                 best = (joint, result)
         assert best is not None
-        return best[1]
+        # A name the recogniser's rivals heard as someone else is asked about.
+        return disputed(best[1], readings)
 
     # -- one text ----------------------------------------------------------
 
-    def _parse_text(self, text: str, now: datetime, context: ParseContext) -> ParseResult:
+    def _parse_text(
+        self, text: str, now: datetime, context: ParseContext, *, asides: bool = True
+    ) -> ParseResult:
         if self.characters and self._english is not None and _all_english(text):
             # A Chinese driver may say a whole command in English.
             return self._english._parse_text(text, now, context)
@@ -224,7 +233,20 @@ class Parser:
             alternative = self._ranked(text, self._prepare(corrected), now, FUZZY_PENALTY)
             if alternative is not None and (found is None or _better(alternative, found)):
                 found = alternative
-        return found[1] if found else ParseResult(text, Intent.NONE, 0.0)
+        result = found[1] if found else ParseResult(text, Intent.NONE, 0.0)
+        if asides and context.expect is Expect.ANYTHING and result.intent not in ACTION_INTENTS:
+            return self._aside(text, tokens, now, context) or result
+        return result
+
+    def _aside(
+        self, text: str, tokens: Tokens, now: datetime, context: ParseContext
+    ) -> ParseResult | None:
+        """A command said after a request opener inside thinking aloud, if any."""
+        for tail in self.asides.tails(tokens):
+            result = self._parse_text(text[tail.spans[0][0] :], now, context, asides=False)
+            if result.intent in ACTION_INTENTS:
+                return result
+        return None
 
     def _restarted(
         self, text: str, tokens: Tokens, now: datetime, context: ParseContext
@@ -234,7 +256,9 @@ class Parser:
         if tail is None:
             return None
         result = self._parse_text(text[tail.spans[0][0] :], now, context)
-        return result if result.intent is not Intent.NONE else None
+        # A phone call said last ("... uh actually just ring him") is what is
+        # asked, though out of domain: it has its callee.
+        return result if result.intent is not Intent.NONE or "callee" in result.slots else None
 
     def _scan(self, tokens: Tokens) -> list[Piece]:
         if isinstance(self.scanner, ZhTimeScanner):
@@ -568,6 +592,7 @@ def _new_command(result: ParseResult) -> bool:
 #: Verbs that start a move; a relative amount after them is a shift, not a time.
 _MOVE_VERBS = frozenset(
     {"move", "push", "shift", "reschedule", "postpone", "bump", "delay", "bring", "pull", "put"}
+    | {"slide", "slip"}
 )
 
 

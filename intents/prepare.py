@@ -30,6 +30,8 @@ class Preparer:
 
     def __init__(self, speech: Mapping[str, Any], vocabulary: frozenset[str]) -> None:
         self._drop = frozenset(speech.get("drop_anywhere", ()))
+        #: Words a driver stutters ("did did shoo jing ..."): said twice, heard once.
+        self._doubled = frozenset(speech.get("stutter_words", ()))
         self._prefixes = _by_length(speech.get("strip_prefix", ()))
         self._suffixes = _by_length(speech.get("strip_suffix", ()))
         self._restarts = _by_length(speech.get("restarts", ()))
@@ -57,6 +59,8 @@ class Preparer:
         if self._stutter:
             keep |= self._stutters(tokens)
         tokens = tokens.without(keep)
+        if self._doubled:
+            tokens = self._undoubled(tokens)
         tokens = self._respelled(tokens)
         if self._respell_phrases:
             tokens = self._phrases_respelled(tokens)
@@ -66,6 +70,16 @@ class Preparer:
             if restarted is not tokens:
                 tokens = self._strip(restarted)
         return tokens
+
+    def _undoubled(self, tokens: Tokens) -> Tokens:
+        """ "cancel the uh the one with lee way": a stuttered word once (hesitations gone)."""
+        words = tokens.words
+        twice = {
+            i
+            for i in range(1, len(words))
+            if words[i] == words[i - 1] and words[i] in self._doubled
+        }
+        return tokens.without(twice) if twice else tokens
 
     def _fillers(self, tokens: Tokens) -> set[int]:
         """Fillers said on their own between pauses ("给张三 那个 发个消息")."""

@@ -18,7 +18,7 @@ from intents.contacts import ContactIndex
 from intents.grammar import MAX_NAME_WORDS, phrase_tokens
 from intents.matcher import Match
 from intents.result import ContactResolution, SlotValue
-from intents.text import Tokens, is_cjk, join_words, tokenize_cjk
+from intents.text import Tokens, is_cjk, join_words, name_words, tokenize_cjk
 
 _ATTENDEE_SPLIT = re.compile(r",| and | with | plus | & ")
 #: How much less an ambiguous name counts when choosing where a name ends.
@@ -143,6 +143,7 @@ class SlotFiller:
             if s not in _TIME_SLOTS and s != "shift" and not self._known(slots.get(s))
         )
         unresolved += sum(1 for v in slots.values() if self._implausible(v))
+        unresolved += sum(1 for s in match.template.sure if not _clearly_known(slots.get(s)))
         missing = sum(
             1 for v in slots.values() if isinstance(v, ContactResolution) and not v.candidates
         )
@@ -263,7 +264,15 @@ class SlotFiller:
                 and score >= best_score - 0.1
                 and last not in self.not_in_names
             )
-            if score > best_score or longer_same:
+            # "jessica jones rodriguez" said whole is Jessica Jones-Rodriguez,
+            # not Jessica Jones with "rodriguez" in the body.
+            longer_exact = (
+                score >= best_score
+                and score >= _EXACT_NAME
+                and not resolution.ambiguous
+                and set(tokens.words[lo:cut]) <= set(name_words(top.contact.name))
+            )
+            if score > best_score or longer_same or longer_exact:
                 best_cut, best_score = cut, score
                 best_ids = {c.contact.id for c in resolution.candidates}
             if self.characters and top.score >= _EXACT_NAME:
@@ -620,3 +629,19 @@ def _adjacent(spans: Mapping[str, tuple[int, int]], first: str, second: str) -> 
 
 def _clean_text(tokens: Tokens, lo: int, hi: int) -> str:
     return tokens.surface(lo, hi).strip(" ,;:-\"'")
+
+
+#: Top score a ``sure:`` name needs: a name said with nothing around it
+#: ("leo yang on the 25th at four") must not be any word the index half matches.
+SURE_SCORE = 0.8
+
+
+def _clearly_known(value: Any) -> bool:
+    """Every name resolved, each with a top candidate scoring at least SURE_SCORE."""
+    if isinstance(value, tuple):
+        return bool(value) and all(_clearly_known(v) for v in value)
+    return (
+        isinstance(value, ContactResolution)
+        and bool(value.candidates)
+        and value.candidates[0].score >= SURE_SCORE
+    )

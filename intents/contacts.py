@@ -59,6 +59,15 @@ MIN_SCORE = 0.62
 #: the nearest (Jiang Longjie). In a small one the nearest name is the one
 #: meant ("show ming" is Xiao Ming). Measured: benchmarks/names_misheard.py.
 SURE, SURE_FROM = 0.8, 5000
+#: ... and a pinyin name it reaches only by fuzzy scoring (its letters near
+#: the words heard, not read back from them) must score this much: in a
+#: dense directory a vowel heard as another makes a near name that is
+#: someone else ("cao boging" for Cao Bogang: Cao Bojing, 0.93 by letters).
+#: Measured: benchmarks/names_misheard.py --slips 1.
+PINYIN_SURE = 0.93
+#: ... and one read back from them this much ("peng boshen" read given name
+#: first is Shen Pengbo, 0.88: a guess when Peng Boshan may have been meant).
+DECODED_SURE = 0.9
 #: Top candidates closer than this are ambiguous: the dialog must ask.
 AMBIGUITY_MARGIN = 0.06
 #: Weights of the variant kinds: a nickname or one word of the name is a
@@ -99,6 +108,8 @@ DECODED_TOP, DECODED_SLOPE = 0.98, 0.5
 DECODED_REVERSED = 0.9
 #: Words whose nearest directory words are remembered, per index.
 NEAR_CACHE = 20_000
+#: The suffix of a block's key by the number of words of its names.
+_SIZES = {1: "/1", 2: "/2", 3: "/3"}
 _TONED = re.compile(r"[v\d]")
 _T = TypeVar("_T")
 
@@ -131,14 +142,44 @@ class _Tables:
     __slots__ = ("block", "by_key", "glued_texts", "han")
 
     def __init__(self) -> None:
-        self.glued_texts: defaultdict[str, list[int]] = defaultdict(list)
-        self.by_key: defaultdict[str, list[int]] = defaultdict(list)
+        self.glued_texts: dict[str, Any] = {}
+        self.by_key: dict[str, Any] = {}
         self.block: defaultdict[str, list[int]] = defaultdict(list)
         self.han: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
 
 
 def _packed(table: Mapping[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
     return {key: tuple(values) for key, values in table.items()}
+
+
+def _put(table: dict[str, Any], key: str, text_id: int) -> None:
+    """File ``text_id`` under ``key``: a bare id while it is the only one.
+
+    In a directory of distinct names almost every key has one id; 300,000
+    one-id lists (then tuples) were a sixth of a cold build and of the cache.
+    """
+    found = table.setdefault(key, text_id)
+    if found != text_id:
+        if isinstance(found, int):
+            table[key] = [found, text_id]
+        else:
+            found.append(text_id)
+
+
+def _frozen(table: dict[str, Any]) -> dict[str, int | tuple[int, ...]]:
+    """The table of :func:`_put` with its few lists made tuples (no lists to collect)."""
+    for key, found in table.items():
+        if not isinstance(found, int):
+            table[key] = tuple(found)
+    return table
+
+
+def _ids(table: Mapping[str, int | tuple[int, ...]], key: str) -> tuple[int, ...]:
+    """The ids filed under ``key`` (see :func:`_put`)."""
+    found = table.get(key)
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, int) else found
 
 
 class ContactIndex:
@@ -178,15 +219,16 @@ class ContactIndex:
         built = self._building
         del self._building
         #: Text ids of the names of several words, by their letters run together.
-        self._glued_texts = _packed(built.glued_texts)
-        self._by_key = _packed(built.by_key)
+        self._glued_texts = _frozen(built.glued_texts)
+        self._by_key = _frozen(built.by_key)
         # Blocks as sets at once: made on first use, a large one cost that
         # look-up a millisecond (the slowest parses were first looks at a block).
         self._block = {key: frozenset(ids) for key, ids in built.block.items()}
         self._han = _packed(built.han)
         self._word_keys = sorted({k.rpartition("/")[0] for k in self._block})
+        # Each distinct department folded once (a few, for 100,000 people).
         self.departments: frozenset[str] = frozenset(
-            fold(c.department) for c in listed if c.department
+            fold(department) for department in {c.department for c in listed} if department
         )
 
     def __len__(self) -> int:
@@ -272,21 +314,30 @@ class ContactIndex:
         text = " ".join(words)
         text_id = self._text_id.get(text)
         if text_id is None:
-            text_id = len(self._texts)
-            key = self.sounds.name_key(words)
-            self._text_id[text] = text_id
-            self._texts.append(text)
-            self._keys.append(key)
-            tables = self._building
-            tables.by_key[key].append(text_id)
-            if len(words) > 1:
-                tables.glued_texts["".join(words)].append(text_id)
-            size = min(len(words), 3)
-            for word in set(words):
-                tables.block[f"{self.sounds.word_key(word)}/{size}"].append(text_id)
+            text_id = self._new_variant(text, words)
         self._own_variant.append(text_id)
         self._own_contact.append(index)
         self._own_weight.append(weight)
+
+    def _new_variant(self, text: str, words: tuple[str, ...]) -> int:
+        text_id = len(self._texts)
+        word_key = self.sounds.word_key
+        # Each word's key once, for the name's key and its blocks (150,000
+        # new variants in a 100,000-person build: every lookup here counts).
+        word_keys = [word_key(word) for word in words]
+        key = " ".join(word_keys)
+        self._text_id[text] = text_id
+        self._texts.append(text)
+        self._keys.append(key)
+        tables = self._building
+        _put(tables.by_key, key, text_id)
+        if len(words) > 1:
+            _put(tables.glued_texts, "".join(words), text_id)
+        size = _SIZES[min(len(words), 3)]
+        block = tables.block
+        for found in set(word_keys):
+            block[found + size].append(text_id)
+        return text_id
 
     # -- lookup -----------------------------------------------------------
 
@@ -378,11 +429,18 @@ class ContactIndex:
         Among 100,000 people, words that read as pinyin but as nobody's name
         were likely misheard beyond the respelling model ("zhong fung wen"
         for Zheng Fangwen): the nearest pinyin name is a guess, asked about.
+        So is a pinyin name only near in letters (under :data:`PINYIN_SURE`).
         """
         if self.heard is None or not scores or len(self.contacts) < SURE_FROM:
             return False
         best = max(scores, key=scores.__getitem__)
-        if best in decoded or not self.heard.readings(words):
+        if best in decoded:
+            floor = DECODED_SURE  # read back, but only given name first, or respelled twice
+        elif not self.heard.readings(words):
+            floor = PINYIN_SURE
+        else:
+            floor = 1.01  # read as pinyin, as nobody's: any name near it is a guess
+        if scores[best] >= floor:
             return False
         return bool(self.pinyin.syllables_of(name_words(self.contacts[best].name)))
 
@@ -407,7 +465,7 @@ class ContactIndex:
         if exact is not None:
             readings = {said.replace(" ", ""): 1.0, **readings}
         for glued, weight in readings.items():
-            text_ids = list(self._glued_texts.get(glued, ()))
+            text_ids = list(_ids(self._glued_texts, glued))
             single = self._text_id.get(glued)
             if single is not None:
                 text_ids.append(single)
@@ -422,7 +480,7 @@ class ContactIndex:
                         found[index] = value
         # Names an English ear hears the same ("li wei": Lee Way) stay
         # candidates, as in the fuzzy scoring: the dialog names who is who.
-        for text_id in self._by_key.get(self.sounds.name_key(words), ()):
+        for text_id in _ids(self._by_key, self.sounds.name_key(words)):
             base = 1.0 if text_id == exact else SAME_SOUND
             for index, owned in self._owners.of(text_id, MAX_OWNERS):
                 value = base * (DECODED_REVERSED if owned == REVERSED else owned)
@@ -439,7 +497,7 @@ class ContactIndex:
         if not scores:
             return False
         ranked = sorted(scores.values(), reverse=True)
-        if ranked[0] < SURE:
+        if ranked[0] < (DECODED_SURE if len(self.contacts) >= SURE_FROM else SURE):
             return False
         return len(ranked) == 1 or ranked[0] - ranked[1] >= AMBIGUITY_MARGIN
 
@@ -515,7 +573,7 @@ class ContactIndex:
         return tuple(cleaned)
 
     def _pool(self, words: tuple[str, ...], key: str) -> list[int]:
-        exact = set(self._by_key.get(key, ()))
+        exact = set(_ids(self._by_key, key))
         if " ".join(words) in self._text_id:
             exact.add(self._text_id[" ".join(words)])
         # Names of about the query's length only: a one-word query is scored
@@ -602,7 +660,7 @@ class ContactIndex:
         spelled = process.cdist([text], texts, scorer=fuzz.ratio, dtype=np.float32)[0] / 100
         sounded = process.cdist([key], keys, scorer=fuzz.ratio, dtype=np.float32)[0] / 100
         mixed = 0.55 * spelled + 0.4 * sounded
-        same_ids = set(self._by_key.get(key, ()))
+        same_ids = set(_ids(self._by_key, key))
         same_sound = np.fromiter((i in same_ids for i in pool), dtype=np.float32) * SAME_SOUND
         score = np.maximum(np.maximum(mixed, same_sound), (spelled >= 1.0).astype(np.float32))
         contacts: dict[int, float] = {}

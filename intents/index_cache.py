@@ -30,7 +30,7 @@ from intents.directory import read_contacts
 from intents.index_columns import collector_paused
 
 #: Bump when ContactIndex's fields change: older caches are then ignored.
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 _log = logging.getLogger(__name__)
 
 

@@ -31,6 +31,7 @@ from intents.grammar import Grammar, load_grammar, phrase_tokens
 from intents.index_cache import load_index
 from intents.matcher import Match, Matcher
 from intents.moving import left_out, move_times
+from intents.nbest_names import disputed
 from intents.numbers import NumberWords
 from intents.prepare import Preparer
 from intents.repairs import Restarts
@@ -197,14 +198,17 @@ class Parser:
             return ParseResult("", Intent.NONE, 0.0)
         top = max(h.score for h in hypotheses)
         best: tuple[float, ParseResult] | None = None
+        readings = []
         for rank, hypothesis in enumerate(hypotheses[:8]):
             result = self._understood(hypothesis.text, now, context)
+            readings.append(result)
             weight = _asr_weight(hypothesis.score, top, rank)
             joint = _joint_score(result) * weight
             if best is None or joint > best[0]:
                 best = (joint, result)
         assert best is not None
-        return best[1]
+        # A name the recogniser's rivals heard as someone else is asked about.
+        return disputed(best[1], readings)
 
     # -- one text ----------------------------------------------------------
 

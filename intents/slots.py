@@ -18,7 +18,7 @@ from intents.contacts import ContactIndex
 from intents.grammar import MAX_NAME_WORDS, phrase_tokens
 from intents.matcher import Match
 from intents.result import ContactResolution, SlotValue
-from intents.text import Tokens, is_cjk, join_words, tokenize_cjk
+from intents.text import Tokens, is_cjk, join_words, name_words, tokenize_cjk
 
 _ATTENDEE_SPLIT = re.compile(r",| and | with | plus | & ")
 #: How much less an ambiguous name counts when choosing where a name ends.
@@ -264,7 +264,15 @@ class SlotFiller:
                 and score >= best_score - 0.1
                 and last not in self.not_in_names
             )
-            if score > best_score or longer_same:
+            # "jessica jones rodriguez" said whole is Jessica Jones-Rodriguez,
+            # not Jessica Jones with "rodriguez" in the body.
+            longer_exact = (
+                score >= best_score
+                and score >= _EXACT_NAME
+                and not resolution.ambiguous
+                and set(tokens.words[lo:cut]) <= set(name_words(top.contact.name))
+            )
+            if score > best_score or longer_same or longer_exact:
                 best_cut, best_score = cut, score
                 best_ids = {c.contact.id for c in resolution.candidates}
             if self.characters and top.score >= _EXACT_NAME:

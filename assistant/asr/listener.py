@@ -16,7 +16,8 @@ language; the predicate is the conversation's (see
 
 An early end is provisional: speech that starts again within ``rejoin_ms``
 of it ("no | to Li Na", "yes | please") is the same driver going on, and
-its ``Final`` says so (``continues``); the dialog decides what that means.
+its ``Final`` says so (``continues``); the dialog decides what that means,
+and judges its partials as it will hear them (``complete_continued``).
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ class Listener:
         grammar: Sequence[str] | None = None,
         is_speaking: Callable[[], bool] | None = None,
         complete: Callable[[str], bool | Completeness] | None = None,
+        complete_continued: Callable[[str], bool | Completeness] | None = None,
         leading_silence_ms: int | None = None,
         partial_final: bool = True,
     ) -> AsyncIterator[Event]:
@@ -150,7 +152,10 @@ class Listener:
         :data:`SLOW_STREAM_FACTOR` times ``max_utterance_s`` of wall-clock time.
         ``complete(partial_text)`` says whether what was heard so far is a
         complete answer; each new partial asks again (see
-        :meth:`~assistant.audio.endpoint.Endpointer.hurry`). An utterance
+        :meth:`~assistant.audio.endpoint.Endpointer.hurry`);
+        ``complete_continued`` is asked instead, if given, when the utterance
+        goes on from one that ended early (the dialog joins "no | to Li Na":
+        "to Li Na" alone answers nothing, "no to Li Na" does). An utterance
         that ended early on such a partial, with no newer partial since,
         has that partial as its final (one alternative, no word times):
         the recognizer is not flushed; ``partial_final=False`` always waits
@@ -191,8 +196,9 @@ class Listener:
                     partials = await session.accept(preroll.take())
                 if partials:
                     latest = partials[-1].text
-                if complete is not None and partials and endpointer.in_speech:
-                    level = complete(latest)
+                judge = (complete_continued or complete) if continues else complete
+                if judge is not None and partials and endpointer.in_speech:
+                    level = judge(latest)
                     judged = latest if level else None
                     boundaries += endpointer.hurry(level)
                 for event in self._chunk_events(boundaries, partials, endpointer, speaking):

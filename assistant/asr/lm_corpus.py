@@ -60,7 +60,11 @@ def corpus_source(locale: str, names: Sequence[str]) -> CorpusSource:
         raise ConfigError(f"no language model sentences for locale {locale!r}")
     files = sorted((p for p in root.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
     merged = _merge([load_yaml(p) for p in files])
-    clean = tuple(sorted({" ".join(n.lower().split()) for n in names if n.strip()}))
+    # "Hill-King" is said as two words, each in the dictionary: as one word
+    # it has no pronunciation, and every sentence naming the person was dropped.
+    clean = tuple(
+        sorted({" ".join(n.lower().replace("-", " ").split()) for n in names if n.strip()})
+    )
     return CorpusSource(
         locale, merged["intents"], merged["lists"], merged["rules"], load_yaml(extra_file), clean
     )

@@ -28,10 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from assistant.asr.claim import PoolClaim
 from assistant.asr.events import Final, Partial
 from assistant.asr.g2p import guess_phones
 from assistant.asr.lm_corpus import corpus_source
-from assistant.asr.pool import RecognizerPool, Ticket
+from assistant.asr.pool import RecognizerPool
 from assistant.asr.sphinx_lm import DomainModel, domain_model, shipped_dictionary
 from assistant.asr.vosk_engine import decoders_for
 from assistant.asr.vosk_session import DECODER_WAIT_S
@@ -243,14 +244,11 @@ class SphinxSession:
         self._pool = pool
         self._phrases = phrases
         self._alternatives = alternatives
-        self._wait = wait
         self._model = model
         self._decoder: Any = None
         self._in_utterance = False
         self._last_partial = ""
-        self._closed = False
-        self._ticket: Ticket[Any] | None = None
-        self._lock = threading.Lock()  # _closed and _ticket, shared with interrupt()
+        self._claim: PoolClaim[Any] = PoolClaim(pool, wait)
         # Seeded: the same audio is decoded the same way every time.
         self._hiss = np.random.default_rng(0)
 
@@ -300,11 +298,7 @@ class SphinxSession:
 
     def interrupt(self) -> None:
         """Mark the session closed and end any wait for a decoder; thread-safe."""
-        with self._lock:
-            self._closed = True
-            ticket, self._ticket = self._ticket, None
-        if ticket is not None:
-            self._pool.cancel(ticket)
+        self._claim.interrupt()
 
     def close(self) -> None:
         """Give the decoder back; the session is unusable afterwards."""
@@ -323,13 +317,12 @@ class SphinxSession:
         self._pool.release(decoder)
 
     def _check_open(self) -> None:
-        if self._closed:
-            raise ASRError("the recognition session is closed")
+        self._claim.check_open()
 
     def _utterance(self) -> Any:
         self._check_open()
         if self._decoder is None:
-            self._decoder = self._acquire()
+            self._decoder = self._claim.acquire()
             try:
                 _use_grammar(self._decoder, self._phrases, self._model)
             except Exception as exc:
@@ -339,18 +332,6 @@ class SphinxSession:
             self._decoder.start_utt()
             self._in_utterance = True
         return self._decoder
-
-    def _acquire(self) -> Any:
-        """Wait for a decoder (ASRError when all stay busy, or when interrupted)."""
-        with self._lock:
-            self._check_open()
-            ticket = self._ticket = self._pool.enqueue()
-        try:
-            return self._pool.acquire(self._wait, ticket)
-        finally:
-            with self._lock:
-                if self._ticket is ticket:
-                    self._ticket = None
 
     def _discard(self) -> None:
         decoder, self._decoder = self._decoder, None

@@ -16,11 +16,11 @@ grammar-specific and cheap), replaced after every utterance.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from assistant.asr.claim import PoolClaim
 from assistant.asr.decoder import Backlog, Decoder
 from assistant.asr.events import Final, Partial
 from assistant.asr.hanzi import join_words
@@ -29,7 +29,7 @@ from assistant.errors import ASRError, AudioFormatError
 from assistant.models import Hypothesis
 
 if TYPE_CHECKING:
-    from assistant.asr.pool import RecognizerPool, Ticket
+    from assistant.asr.pool import RecognizerPool
     from assistant.asr.vosk_engine import LoadedModel
 
 #: Audio an open session buffers while every decoder is busy before accept() blocks.
@@ -61,15 +61,12 @@ class VoskSession:
         self._grammar = grammar_json
         self._alternatives = alternatives
         self._pool = pool
-        self._wait = wait
         self._segments: list[tuple[Hypothesis, ...]] = []
         self._last_partial = ""
         self._backlog = Backlog(int(BACKLOG_SECONDS * model.sample_rate) * 2)
         self._decoder: Decoder | None = None
         self._offset = 0.0
-        self._ticket: Ticket[Decoder] | None = None
-        self._closed = False
-        self._lock = threading.Lock()  # _closed and _ticket, shared with interrupt()
+        self._claim: PoolClaim[Decoder] = PoolClaim(pool, wait)
         if grammar_json is not None:
             self._start(self._own_decoder())  # now, so a bad grammar fails at open
 
@@ -102,10 +99,10 @@ class VoskSession:
         """Flush the decoder and return the utterance's result; ready for the next one."""
         self._check_open()
         if self._decoder is None and not self._backlog:
-            self._cancel_ticket()  # nothing was heard: no decoder needed
+            self._claim.cancel()  # nothing was heard: no decoder needed
             return self._end_utterance()
         if self._decoder is None:
-            self._start(self._acquire())
+            self._start(self._claim.acquire())
         if self._backlog:
             self._decode(self._backlog.take())
         decoder = self._held()
@@ -115,11 +112,7 @@ class VoskSession:
 
     def interrupt(self) -> None:
         """Mark the session closed and end any wait for a decoder; thread-safe."""
-        with self._lock:
-            self._closed = True
-            ticket, self._ticket = self._ticket, None
-        if ticket is not None and self._pool is not None:
-            self._pool.cancel(ticket)
+        self._claim.interrupt()
 
     def close(self) -> None:
         """Give back the recognizer and drop buffered audio; the session is unusable after."""
@@ -133,8 +126,7 @@ class VoskSession:
     # -- getting and returning a recognizer ---------------------------------
 
     def _check_open(self) -> None:
-        if self._closed:
-            raise ASRError("the recognition session is closed")
+        self._claim.check_open()
 
     def _own_decoder(self) -> Decoder:
         return Decoder.create(self._model.handle, self._model.sample_rate, self._grammar)
@@ -144,45 +136,12 @@ class VoskSession:
         if self.constrained:
             self._start(self._own_decoder())
             return True
-        decoder = self._poll()
+        decoder = self._claim.poll()
         if decoder is None and not self._backlog.fits(incoming):
-            decoder = self._acquire()  # backpressure: the caller waits here
+            decoder = self._claim.acquire()  # backpressure: the caller waits here
         if decoder is not None:
             self._start(decoder)
         return decoder is not None
-
-    def _poll(self) -> Decoder | None:
-        assert self._pool is not None
-        with self._lock:
-            self._check_open()  # interrupted meanwhile: take no new place in the queue
-            if self._ticket is None:
-                decoder = self._pool.try_acquire()
-                if decoder is None:
-                    self._ticket = self._pool.enqueue()
-                    return None  # granted at once only if someone released meanwhile
-                return decoder
-            decoder = self._pool.poll(self._ticket)
-            if decoder is not None:
-                self._ticket = None
-            return decoder
-
-    def _acquire(self) -> Decoder:
-        assert self._pool is not None
-        with self._lock:
-            self._check_open()
-            ticket = self._ticket = self._ticket or self._pool.enqueue()
-        try:
-            return self._pool.acquire(self._wait, ticket)
-        finally:
-            with self._lock:
-                if self._ticket is ticket:
-                    self._ticket = None
-
-    def _cancel_ticket(self) -> None:
-        with self._lock:
-            ticket, self._ticket = self._ticket, None
-        if ticket is not None and self._pool is not None:
-            self._pool.cancel(ticket)
 
     def _start(self, decoder: Decoder) -> None:
         self._decoder = decoder

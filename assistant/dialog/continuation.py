@@ -12,7 +12,8 @@ final as a continuation, and the runner decides here what it means:
   the body of a new message; "am I free | tomorrow" asks about tomorrow);
 * **absorb**: the answer did something (a message went out), and what
   followed adds nothing to it ("yes | please": the joined words mean the
-  same), so it is no turn of its own; the reply it interrupted is said again;
+  same), so it is no turn of its own; the reply is said again only if the
+  continuation cut it off (a barge-in), never after it was heard to the end;
 * otherwise it is a turn of its own, like any utterance.
 
 Pure functions on parses; :class:`~assistant.dialog.runner.DialogRunner`
@@ -52,6 +53,9 @@ class Answered:
     #: Whether its :class:`MarkRead` actions are held, not yet carried out
     #: (the runner's ``hold_marks``): then they can be forgotten on a join.
     marks_held: bool = False
+    #: Whether the driver talked over its replies (a barge-in stopped them):
+    #: then a continuation it absorbs has them said again, else not.
+    cut_off: bool = False
 
     @property
     def revocable(self) -> bool:

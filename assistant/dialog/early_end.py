@@ -73,11 +73,13 @@ def completeness(
     whole question that only looks something up (calendar, contact; with
     ``reads_held``, reading messages too: the runner holds their "mark as
     read" while a continuation may join them), :attr:`~Completeness.COMPLETE`
-    for a name or another whole command, else :attr:`~Completeness.NO` (see
-    :func:`is_complete`).
+    for a name, a read-back's new recipient ("no, to Li Na") or another
+    whole command, else :attr:`~Completeness.NO` (see :func:`is_complete`).
     """
     if not is_complete(result, context):
         return Completeness.NO
+    if _new_recipient(result):  # not closed: "saying ..." may follow
+        return Completeness.COMPLETE
     if context.expect in _CLOSED or result.intent in _LOOKUPS:
         return Completeness.CLOSED
     if reads_held and result.intent is Intent.READ_MESSAGES:
@@ -90,8 +92,11 @@ def is_complete(result: ParseResult, context: ParseContext) -> bool:
     if context.expect in _DICTATION or result.confidence < MIN_CONFIDENCE:
         return False
     if context.expect is Expect.YES_NO:
-        # A correction ("no, to Li Na") parses as send_message: not complete.
-        return result.intent in _YES_NO and not _denial_with_content(result)
+        # A correction parses as send_message: whole only if it names the new
+        # recipient and nothing else ("no, to Li Na"); a new body is dictation.
+        # The early end is provisional: "no, to Li Na | saying ..." is joined.
+        yes_no = result.intent in _YES_NO and not _denial_with_content(result)
+        return yes_no or _new_recipient(result)
     if context.expect is Expect.CHOICE:
         return result.intent is Intent.CONFIRM and "choice" in result.slots
     if context.expect is Expect.CONTACT:
@@ -109,6 +114,11 @@ def _names_one_contact(result: ParseResult) -> bool:
         and isinstance(recipient, ContactResolution)
         and recipient.best is not None
     )
+
+
+def _new_recipient(result: ParseResult) -> bool:
+    """A read-back's correction that names one new recipient and no body."""
+    return bool(result.slots.get("correction")) and _names_one_contact(result)
 
 
 def _denial_with_content(result: ParseResult) -> bool:

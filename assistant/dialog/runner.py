@@ -184,17 +184,31 @@ class DialogRunner:
         window = self.window
         return window.context != ParseContext() or bool(window.vocabulary)
 
-    def complete_enough(self, heard: str) -> Completeness:
+    def complete_enough(self, heard: str, *, continues: bool = False) -> Completeness:
         """Whether ``heard`` (a partial transcript) already answers the open question.
 
         The listener's early-end predicate: true for a confident yes/no, a
         choice, a contact or a command without free text, never while a
         body, a title or a time is being dictated (see :mod:`.early_end`);
         a yes/no or a choice is :attr:`~Completeness.CLOSED` (shortest pause).
+        ``continues``: the utterance goes on from one that ended early, so
+        it is judged as :meth:`hear` will take it: joined to the last turn
+        in that turn's question ("no | to Li Na" as "no to Li Na" at the
+        read-back), absorbed by it (closed), or alone.
         """
         if not heard.strip():
             return Completeness.NO
-        return completeness(self.parse(heard), self.window.context, reads_held=self.hold_marks > 0)
+        last = self._answered if continues else None
+        if last is not None:
+            together, window = self._joined_parse(last, heard)
+            if self._joinable(last):
+                return self._completeness(together, window.context)
+            if adds_nothing(last.parse, together):
+                return Completeness.CLOSED  # absorbed: the answer stands as it was
+        return self._completeness(self.parse(heard), self.window.context)
+
+    def _completeness(self, result: ParseResult, context: ParseContext) -> Completeness:
+        return completeness(result, context, reads_held=self.hold_marks > 0)
 
     async def hear(self, heard: str | Sequence[Hypothesis], *, continues: bool = False) -> Turn:
         """One driver turn: typed text or an ASR n-best list, parsed, stepped, carried out.
@@ -227,7 +241,14 @@ class DialogRunner:
         await self.dispatch(Utterance(parse, self.new_id()), log=log)
         replies, actions = tuple(log.replies), tuple(log.actions)
         self._answered = Answered(
-            before, self.state, transcript, parse, replies, actions, marks_held=bool(self._held)
+            before,
+            self.state,
+            transcript,
+            parse,
+            replies,
+            actions,
+            marks_held=bool(self._held),
+            cut_off=log.interrupted,
         )
         return Turn(
             transcript=transcript,
@@ -238,36 +259,57 @@ class DialogRunner:
             interrupted=log.interrupted,
         )
 
-    async def _continue(self, last: Answered, heard: str | Sequence[Hypothesis]) -> Turn:
-        """``heard`` went on from ``last``: join the two, absorb it, or a turn of its own."""
-        state, window = last.before
+    def _joinable(self, last: Answered) -> bool:
+        """Whether ``last`` can be taken back and heard again with what followed it."""
+        return last.revocable and self.state is last.after
+
+    def _joined_parse(
+        self, last: Answered, heard: str | Sequence[Hypothesis]
+    ) -> tuple[ParseResult, AnswerWindow]:
+        """``heard`` after ``last``'s words, parsed in the question ``last`` answered."""
+        _state, window = last.before
         assert isinstance(window, AnswerWindow)
         both = joined(last.transcript, heard)
-        if last.revocable and self.state is last.after:
+        return self.parser.parse(both, now=self.clock(), context=window.context), window
+
+    async def _continue(self, last: Answered, heard: str | Sequence[Hypothesis]) -> Turn:
+        """``heard`` went on from ``last``: join the two, absorb it, or a turn of its own."""
+        both = joined(last.transcript, heard)
+        if self._joinable(last):
             # Nothing was done but talk: back to before the answer, both parts as one
             # (what it would have marked read was not heard as asked: forgotten).
+            state, window = last.before
+            assert isinstance(window, AnswerWindow)
             self._held.clear()
             self.state, self.window = state, window
             return await self._turn(both)
         await self.settle()
-        together = self.parser.parse(both, now=self.clock(), context=window.context)
+        together, _window = self._joined_parse(last, heard)
         if not adds_nothing(last.parse, together):
             return await self._turn(heard)
-        # "yes | please": the answer stands; say again what the continuation cut off.
-        for reply in last.replies:
+        # "yes | please": the answer stands. Its reply is said again only if the
+        # continuation cut it off (a barge-in); one that was heard to the end is not.
+        replies = last.replies if last.cut_off else ()
+        for reply in replies:
             await self.speech.say(reply, reply=True)
         self._answered = replace(last, marks_held=False)
         return Turn(
             transcript=_text_of(both),
             parse=together,
-            replies=last.replies,
+            replies=replies,
             awaiting_answer=self.awaiting_answer,
             absorbed=True,
         )
 
     def barge_in(self) -> None:
-        """The driver started talking: stop speech now (the batch is dropped)."""
+        """The driver started talking: stop speech now (the batch is dropped).
+
+        The last turn's reply counts as cut off: a continuation it absorbs
+        says it again.
+        """
         self.speech.stop()
+        if self._answered is not None:
+            self._answered = replace(self._answered, cut_off=True)
 
     def use_locale(self, locale: Locale, parser: ParserLike, contacts: Iterable[Contact]) -> None:
         """Parse with ``parser`` and speak ``locale`` from the next turn on.

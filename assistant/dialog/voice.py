@@ -93,6 +93,7 @@ async def utterance_for(
         grammar=runner.vocabulary or None,
         is_speaking=speaking,
         complete=runner.complete_enough,
+        complete_continued=lambda partial: runner.complete_enough(partial, continues=True),
         leading_silence_ms=leading_silence_ms,
     ):
         if isinstance(event, AsrBargeIn):

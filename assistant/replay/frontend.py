@@ -49,7 +49,9 @@ async def hear_file(
 
     ``complete`` is the conversation's early-end predicate, as in a live stream.
     An utterance that ended early may go on in the same recording ("no |
-    to Li Na"): the next utterance, if it continues it, is heard too.
+    to Li Na"): the next utterance, if it continues it, is heard too, its
+    partials judged after the first's words ("no to Li Na"), as the dialog
+    (which hears both only after the recording) will join them.
     """
     with open_audio(path) as source:
         reader = ChunkReader(source, listener.transcriber.sample_rate, chunk_ms=chunk_ms)
@@ -59,7 +61,10 @@ async def hear_file(
         async with aclosing(_threaded(iter(reader))) as chunks:
             while not finals or (len(finals) == 1 and listener.ended_early):
                 async for event in listener.listen(
-                    chunks, grammar=grammar or None, complete=complete
+                    chunks,
+                    grammar=grammar or None,
+                    complete=complete,
+                    complete_continued=_after(finals, complete),
                 ):
                     if isinstance(event, SpeechEnded) and (
                         not finals or event.reason != "no_speech"
@@ -71,6 +76,16 @@ async def hear_file(
         final_at = time.perf_counter()
     later = finals[1] if len(finals) > 1 and finals[1].continues else None
     return Heard(finals[0], ended or final_at, final_at, reason, reader.seconds, later)
+
+
+def _after(
+    finals: list[Final], complete: Callable[[str], bool | Completeness] | None
+) -> Callable[[str], bool | Completeness] | None:
+    """``complete`` asked about a continuation's partial after the first final's words."""
+    if complete is None or not finals:
+        return None
+    first = finals[0].text
+    return lambda partial: complete(f"{first} {partial}".strip())
 
 
 async def _threaded(chunks: Iterator[bytes]) -> AsyncGenerator[bytes, None]:

@@ -151,9 +151,13 @@ class DialogConversation:
         """Whether the open question waits for an answer (no wake phrase needed for it)."""
         return self.runner.awaiting_answer
 
-    def complete_enough(self, partial: str) -> Completeness:
+    def complete_enough(self, partial: str, *, continues: bool = False) -> Completeness:
         """Whether ``partial`` already answers the open question (the listener's early end)."""
-        return self.runner.complete_enough(partial)
+        return self.runner.complete_enough(partial, continues=continues)
+
+    def barge_in(self) -> None:
+        """The driver talked over the reply (the client stops playing it)."""
+        self.runner.barge_in()
 
     def snapshot(self) -> str:
         """The dialog state and open answer window, as JSON."""

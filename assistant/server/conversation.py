@@ -34,9 +34,13 @@ class Conversation(Protocol):
     def awaiting_answer(self) -> bool:
         """Whether the assistant asked a question and waits for its answer."""
 
-    def complete_enough(self, partial: str) -> bool | Completeness:
+    def complete_enough(self, partial: str, *, continues: bool = False) -> bool | Completeness:
         """Whether ``partial`` already answers the open question (ends the utterance early;
-        a closed answer, a yes/no or a choice, after the shortest pause)."""
+        a closed answer, a yes/no or a choice, after the shortest pause). ``continues``:
+        the utterance goes on from one that ended early (judged as it will be heard)."""
+
+    def barge_in(self) -> None:
+        """The driver talked over the reply being played: the client stops it."""
 
     async def hear(self, final: Final) -> Turn:
         """Handle a recognized utterance (n-best) and return the assistant's replies."""

@@ -38,7 +38,14 @@ def _announcements(tx: Transaction) -> None:
     )
 
 
-MIGRATIONS = (Migration(1, _create), Migration(2, _announcements))
+def _streams(tx: Transaction) -> None:
+    real = "DOUBLE PRECISION" if tx.dialect == "postgres" else "REAL"
+    # Which stream is open on the session (any replica) and when it was last seen alive.
+    tx.execute("ALTER TABLE sessions ADD COLUMN stream_token TEXT")
+    tx.execute(f"ALTER TABLE sessions ADD COLUMN streamed_at {real}")
+
+
+MIGRATIONS = (Migration(1, _create), Migration(2, _announcements), Migration(3, _streams))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,27 +110,54 @@ class SessionStore:
         self._db.execute("DELETE FROM session_announcements WHERE session_id = ?", (session_id,))
 
     def claim_announcement(
-        self, session_id: str, message_id: str, now: float, version: int | None
+        self,
+        session_id: str,
+        message_id: str,
+        now: float,
+        version: int | None,
+        *,
+        streams_after: float | None = None,
     ) -> bool:
         """Whether this copy of the session announces ``message_id`` (once per session).
 
         Every replica holding a copy of the session hears an incoming message;
         the first copy that may claims it, the others stay silent. A copy with
-        an open stream (``version`` None) may always; another only while it
-        served the session's latest turn (its ``version`` is the stored one),
-        as the car talks to it.
+        an open stream (``version`` None) may always: the car listens there.
+        Another only while it served the session's latest turn (its
+        ``version`` is the stored one) and no stream is open on any replica
+        (:meth:`open_stream`; one last seen alive before ``streams_after``,
+        its replica gone, no longer counts).
         """
         insert = "INSERT INTO session_announcements (session_id, message_id, claimed_at)"
         if version is None:
             sql = f"{insert} VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
             params: tuple[object, ...] = (session_id, message_id, now)
         else:
+            quiet = "stream_token IS NULL"
+            if streams_after is not None:
+                quiet = f"({quiet} OR streamed_at < ?)"
             sql = (
-                f"{insert} SELECT ?, ?, ? WHERE EXISTS"
-                " (SELECT 1 FROM sessions WHERE id = ? AND version = ?) ON CONFLICT DO NOTHING"
+                f"{insert} SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions"
+                f" WHERE id = ? AND version = ? AND {quiet}) ON CONFLICT DO NOTHING"
             )
             params = (session_id, message_id, now, session_id, version)
+            params += (streams_after,) if streams_after is not None else ()
         return self._db.execute(sql, params) == 1
+
+    def open_stream(self, session_id: str, token: str, now: float) -> None:
+        """Note that stream ``token`` is open on the session (on this replica)."""
+        self._db.execute(
+            "UPDATE sessions SET stream_token = ?, streamed_at = ? WHERE id = ?",
+            (token, now, session_id),
+        )
+
+    def close_stream(self, session_id: str, token: str) -> None:
+        """Stream ``token`` is over (a newer stream, elsewhere, keeps its mark)."""
+        self._db.execute(
+            "UPDATE sessions SET stream_token = NULL, streamed_at = NULL"
+            " WHERE id = ? AND stream_token = ?",
+            (session_id, token),
+        )
 
     def count_for_key(self, key_id: str) -> int:
         """Open sessions of a key, on every replica."""
@@ -131,11 +165,13 @@ class SessionStore:
         return int(str(rows[0][0]))
 
     def touch(self, session_ids: Sequence[str], now: float) -> None:
-        """Mark sessions as in use (an open stream with no turn yet keeps its row)."""
+        """Mark sessions with a stream open here as in use (an open stream with no
+        turn yet keeps its row) and their streams as alive."""
         for chunk in chunks(session_ids):
             marks = ",".join("?" * len(chunk))
             self._db.execute(
-                f"UPDATE sessions SET updated_at = ? WHERE id IN ({marks})", (now, *chunk)
+                f"UPDATE sessions SET updated_at = ?, streamed_at = ? WHERE id IN ({marks})",
+                (now, now, *chunk),
             )
 
     def expire(self, idle_before: float) -> int:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from assistant.errors import DriveTalkError, RequestRejectedError
 from assistant.models import Message
@@ -38,6 +39,8 @@ class Session:
     #: Serialises turns: one utterance at a time per session.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     streaming: bool = False
+    #: The stream open on this copy, as the fleet's store knows it (None: none).
+    stream_token: str | None = None
     #: Whether turn responses carry synthesised reply audio.
     reply_audio: bool = True
     #: The stored dialog version this replica's copy reflects (fleet mode).
@@ -160,11 +163,39 @@ class SessionRegistry:
 
         async def claim(message: Message) -> bool:
             version = None if session.streaming else session.version
+            now = time.time()
+            # A stream not seen alive for idle_seconds is gone with its replica.
             return await asyncio.to_thread(
-                store.claim_announcement, session.id, message.id, time.time(), version
-            )
+                partial(store.claim_announcement, streams_after=now - self.idle_seconds),
+                session.id, message.id, now, version,
+            )  # fmt: skip
 
         share(claim)
+
+    async def open_stream(self, session: Session, wait: float) -> None:
+        """Claim ``session`` for a stream here (see :meth:`Session.take_stream`); in
+        fleet mode the store notes it, so the car hears announcements on it."""
+        await session.take_stream(wait)
+        if self._store is None:
+            return
+        token = secrets.token_hex(8)
+        try:
+            await asyncio.to_thread(self._store.open_stream, session.id, token, time.time())
+        except BaseException:
+            session.end_stream()
+            raise
+        session.stream_token = token
+
+    async def close_stream(self, session: Session) -> None:
+        """The stream on ``session`` is over (every task of it finished)."""
+        token, session.stream_token = session.stream_token, None
+        session.end_stream()
+        session.touch()
+        if self._store is not None and token is not None:
+            try:
+                await asyncio.to_thread(self._store.close_stream, session.id, token)
+            except DriveTalkError as exc:  # its mark lapses after idle_seconds
+                log.warning("could not note the end of a stream: %s", exc)
 
     async def get(self, principal: Principal, session_id: str) -> Session:
         """The caller's session; 404 for unknown ids and for other owners alike.

@@ -120,13 +120,13 @@ class StreamHandler:
         start = parse_start(self._parse(text))
         who = await self._authenticate(start.key)
         session = await self.state.sessions.get(who, self.session_id)
-        await session.take_stream(HANDOVER_TIMEOUT)
+        await self.state.sessions.open_stream(session, HANDOVER_TIMEOUT)
         try:
             if start.locale is not None:
                 async with session.lock:  # never in the middle of a turn
                     await session.conversation.use_locale(start.locale)
         except BaseException:
-            session.end_stream()
+            await self.state.sessions.close_stream(session)
             raise
         self.session, self.who = session, who
         return start
@@ -185,8 +185,7 @@ class StreamHandler:
                     self.revoked = revoked
                     await self._run_tasks(start, transcriber)
         finally:
-            session.end_stream()
-            session.touch()
+            await self.state.sessions.close_stream(session)
 
     async def _run_tasks(self, start: Start, transcriber: Transcriber) -> None:
         assert self.session is not None
@@ -389,6 +388,9 @@ class StreamHandler:
                     grammar=vocabulary or None,
                     is_speaking=self._speaking,
                     complete=conversation.complete_enough,
+                    complete_continued=lambda partial: conversation.complete_enough(
+                        partial, continues=True
+                    ),
                     leading_silence_ms=self.wake.window_ms(),
                 ),
             )
@@ -413,6 +415,8 @@ class StreamHandler:
         elif isinstance(event, SpeechStarted | SpeechEnded | AsrBargeIn):
             if isinstance(event, AsrBargeIn):
                 self.speaking_until = 0.0
+                if self.session is not None:  # the reply being played was cut off
+                    self.session.conversation.barge_in()
             self.out.event(event.to_dict())
         else:
             data = event.to_dict()

@@ -5,9 +5,17 @@ cached engine, and espeak can be initialised only once per process. So all
 synthesis goes through one worker thread that owns the engine; every
 :class:`Synthesizer` (each with its own voice, rate and volume) submits jobs
 to it and waits on a future with a timeout, so a wedged engine is an error,
-never a hang. The worker stops when the last synthesizer is closed. The
-espeak driver's ``save_to_file`` renders to a WAV file that is read back as
-PCM; pyttsx3 itself never plays anything.
+never a hang. The worker stops when the last synthesizer is closed and its
+queued jobs are done. The espeak driver's ``save_to_file`` renders to a WAV
+file that is read back as PCM; pyttsx3 itself never plays anything.
+
+Two rules keep espeak from crashing the process (it is not thread-safe, and
+a pyttsx3 engine built anew swaps espeak's one C callback under any
+synthesis still running): there is never more than one worker thread (a
+synthesizer opened while the last one still drains its queue revives that
+worker instead of starting a second beside it), and the engine is opened
+once per process and kept (a restarted worker reuses it). At interpreter
+exit the worker is drained and stopped before Python tears its objects down.
 
 A synthesizer speaks for one conversation locale (:class:`LocaleVoice`): a
 reply is cut into runs of one script (:mod:`assistant.tts.reading`), the
@@ -18,6 +26,7 @@ runs by an English voice, and the runs' audio is joined.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import queue
 import tempfile
@@ -81,57 +90,120 @@ Job = Callable[[Any], Any]
 class _Worker:
     """The one thread that owns the pyttsx3 engine."""
 
-    def __init__(self) -> None:
-        self.jobs: queue.Queue[tuple[Job, Future[Any]] | None] = queue.Queue()
+    def __init__(self, pool: _Pool) -> None:
+        self.pool = pool
+        self.jobs: queue.Queue[tuple[Job, Future[Any]] | object] = queue.Queue()
         self.ready: Future[None] = Future()
         self.thread = threading.Thread(target=self._run, name="drivetalk-tts", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         try:
-            engine = _open_engine()
+            engine = _process_engine()
         except TTSError as exc:
             self.ready.set_exception(exc)
+            self.pool.exited(self)
             return
         self.ready.set_result(None)
-        while (item := self.jobs.get()) is not None:
-            job, future = item
-            if not future.set_running_or_notify_cancel():
+        while True:
+            item = self.jobs.get()
+            if item is _EXIT or item is _IDLE:
+                if self.pool.exited(self, when_unused=item is _IDLE):
+                    return
                 continue
-            try:
-                future.set_result(job(engine))
-            except TTSError as exc:
-                future.set_exception(exc)
-            except Exception as exc:  # any engine failure reaches the caller as TTSError
-                future.set_exception(TTSError(f"speech synthesis failed: {exc}"))
+            if isinstance(item, tuple):
+                self._do(engine, *item)
+
+    @staticmethod
+    def _do(engine: Any, job: Job, future: Future[Any]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(job(engine))
+        except TTSError as exc:
+            future.set_exception(exc)
+        except Exception as exc:  # any engine failure reaches the caller as TTSError
+            future.set_exception(TTSError(f"speech synthesis failed: {exc}"))
+
+
+#: Queued when the last synthesizer left: stop unless someone joined meanwhile.
+_IDLE = object()
+#: Queued at interpreter exit: stop after the jobs before it.
+_EXIT = object()
 
 
 class _Pool:
-    """The process-wide worker, started on first use, stopped by its last user."""
+    """The process-wide worker, started on first use, stopped once unused.
+
+    ``_worker`` is the worker whose thread runs (or is about to): it is
+    cleared only by that thread itself, under the lock, after its last job,
+    so a second worker can never start beside one still rendering.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._worker: _Worker | None = None
+        self._last: _Worker | None = None
         self._users = 0
 
     def acquire(self) -> _Worker:
+        """Join the running worker (even one told to stop: it goes on) or start one."""
         with self._lock:
             if self._worker is None:
-                self._worker = _Worker()
+                if self._last is not None:  # past its last job, only returning: let it end
+                    self._last.thread.join()
+                self._worker = self._last = _Worker(self)
             self._users += 1
+            self._changed.notify_all()
             return self._worker
 
     def release(self, worker: _Worker, timeout: float) -> None:
+        """Leave ``worker``; the last to leave stops it once its queued jobs are done.
+
+        Waits (at most ``timeout``) until the thread has ended, or until a
+        synthesizer opened meanwhile has taken the worker over.
+        """
         with self._lock:
             self._users -= 1
             if self._users > 0 or worker is not self._worker:
                 return
-            self._worker = None
-        worker.jobs.put(None)
+            worker.jobs.put(_IDLE)
+            self._changed.wait_for(lambda: self._worker is not worker or self._users > 0, timeout)
+            if self._worker is worker:
+                return  # taken over (or still busy after the timeout)
         worker.thread.join(timeout=timeout)
+
+    def exited(self, worker: _Worker, *, when_unused: bool = False) -> bool:
+        """Called by ``worker``'s own thread: whether it stops now (then it is forgotten)."""
+        with self._lock:
+            if when_unused and self._users > 0:
+                return False  # a synthesizer joined after the last one left
+            if self._worker is worker:
+                self._worker = None
+            self._changed.notify_all()
+            return True
+
+    def shutdown(self, timeout: float = 15.0) -> None:
+        """At interpreter exit: let the worker finish its queue and stop, before teardown.
+
+        Then the engine is let go while Python can still run its finaliser
+        (at teardown pyttsx3's own ``__del__`` fails noisily).
+        """
+        with self._lock:
+            worker = self._worker
+        if worker is not None:
+            worker.jobs.put(_EXIT)
+            worker.thread.join(timeout=timeout)
+            if worker.thread.is_alive():
+                return  # still inside espeak: the engine stays theirs
+        with _ENGINE_LOCK:
+            _ENGINE.clear()
 
 
 _POOL = _Pool()
+# A daemon thread still inside espeak while Python finalises crashes the process.
+atexit.register(_POOL.shutdown)
 
 
 class Synthesizer:
@@ -149,13 +221,25 @@ class Synthesizer:
         self.timeout = timeout
         self._worker: _Worker | None = None
         self._warm = False
+        self._closed = False
+        self._lock = threading.Lock()  # start and close may come from any thread
 
     def start(self) -> None:
-        """Join (or start) the worker and check the voice settings (idempotent)."""
-        if self._worker is None:
-            self._worker = _POOL.acquire()
+        """Join (or start) the worker and check the voice settings (idempotent; reopens)."""
+        self._start(reopen=True)
+
+    def _start(self, *, reopen: bool) -> None:
+        with self._lock:
+            if self._closed and not reopen:
+                # e.g. the next sentence of a reply still on its way when the
+                # speaker closed: it must not bring the worker back for good.
+                raise TTSError("speech synthesis stopped: the synthesizer was closed")
+            self._closed = False
+            if self._worker is None:
+                self._worker = _POOL.acquire()
+            worker = self._worker
         try:
-            self._worker.ready.result(timeout=self.timeout)
+            worker.ready.result(timeout=self.timeout)
         except FutureTimeout as exc:
             raise TTSUnavailableError("the speech engine did not start in time") from exc
         # An English conversation meets the Mandarin voice only for a Chinese
@@ -178,7 +262,7 @@ class Synthesizer:
         text = " ".join(text.split())
         if not text:
             return Audio(b"", SAMPLE_RATE)
-        self.start()
+        self._start(reopen=False)
         if self.locale_voice.locale == "en" and not has_han(text):
             return self._call(lambda engine: _render(engine, self.voice, text))
         runs = self.plan(text)
@@ -198,23 +282,43 @@ class Synthesizer:
 
     def voices(self) -> list[str]:
         """Ids of the installed espeak voices."""
-        self.start()
+        self._start(reopen=False)
         return self._call(lambda engine: [v.id for v in engine.getProperty("voices")])
 
     def close(self) -> None:
-        """Leave the worker; the last one to leave stops its thread."""
-        worker, self._worker = self._worker, None
+        """Leave the worker (the last one to leave stops its thread); work after this is refused.
+
+        :meth:`start` opens it again.
+        """
+        with self._lock:
+            self._closed = True
+            worker, self._worker = self._worker, None
         if worker is not None:
             _POOL.release(worker, self.timeout)
 
     def _call(self, job: Job) -> Any:
-        assert self._worker is not None
+        worker = self._worker
+        if worker is None:  # closed by another thread while this one was synthesising
+            raise TTSError("speech synthesis stopped: the synthesizer was closed")
         future: Future[Any] = Future()
-        self._worker.jobs.put((job, future))
+        worker.jobs.put((job, future))
         try:
             return future.result(timeout=self.timeout)
         except FutureTimeout as exc:
             raise TTSError(f"speech synthesis took longer than {self.timeout:g} s") from exc
+
+
+_ENGINE_LOCK = threading.Lock()
+#: The process's one pyttsx3 engine, opened by the first worker and kept for good.
+_ENGINE: list[Any] = []
+
+
+def _process_engine() -> Any:
+    """The process's pyttsx3 engine (opened on first use, never built twice)."""
+    with _ENGINE_LOCK:
+        if not _ENGINE:
+            _ENGINE.append(_open_engine())
+        return _ENGINE[0]
 
 
 def _open_engine() -> Any:

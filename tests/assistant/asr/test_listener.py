@@ -247,6 +247,42 @@ async def test_a_partial_the_caller_calls_complete_ends_the_utterance_early(
     assert second[-1].continues
 
 
+async def test_a_continuation_is_judged_by_the_continued_predicate_not_alone(
+    ko: VoskTranscriber, no_then_hello: Path
+) -> None:
+    listener = Listener(ko, EndpointConfig())
+    chunks = _stream(no_then_hello)
+    async for _event in listener.listen(
+        chunks, grammar=GRAMMAR, complete=lambda text: text == "아니요"
+    ):
+        pass
+    alone: list[str] = []
+    going_on: list[str] = []
+
+    def complete(text: str) -> bool:
+        alone.append(text)
+        return False  # alone, the rest answers nothing: it would wait the long pause
+
+    def continued(text: str) -> bool:
+        going_on.append(text)  # the dialog judges it after the first part's words
+        return text == "안녕하세요"
+
+    second = [
+        e
+        async for e in listener.listen(
+            chunks, grammar=GRAMMAR, complete=complete, complete_continued=continued
+        )
+    ]
+    final = second[-1]
+    assert isinstance(final, Final)
+    assert final.continues
+    assert final.text == "안녕하세요"
+    assert "안녕하세요" in going_on
+    assert not alone
+    assert listener.ended_early  # the continued predicate held: the short pause ended it
+    await listener.drain()
+
+
 @pytest.mark.parametrize(
     ("config", "early"),
     [

@@ -27,6 +27,11 @@ def test_the_corpus_says_the_directory_names_in_commands() -> None:
     assert "yes" in corpus
 
 
+def test_a_hyphenated_name_is_said_as_its_words() -> None:
+    # "hill-king" has no pronunciation: the person would be missing from the model.
+    assert corpus_source("en", ["Robert Hill-King"]).names == ("robert hill king",)
+
+
 def test_a_locale_without_sentences_is_refused() -> None:
     with pytest.raises(ConfigError, match="locale 'xx'"):
         corpus_source("xx", NAMES)

@@ -8,8 +8,9 @@ began within ``[asr] rejoin_ms`` of an early end, is tested in
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,13 @@ import pytest
 import yaml
 
 from assistant.asr.events import Final
+from assistant.audio.endpoint import Completeness
 from assistant.compose import Session, open_conversation
 from assistant.config import Settings
 from assistant.dialog.actions import SendMessage
 from assistant.dialog.continuation import adds_nothing, joined
 from assistant.dialog.events import Timeout
+from assistant.dialog.runner import DialogRunner
 from assistant.dialog.sink import ShownAndSpoken
 from assistant.dialog.turn import Turn
 from assistant.models import Hypothesis, Intent
@@ -34,19 +37,56 @@ ROWS: list[dict[str, Any]] = yaml.safe_load(
 )
 
 
-async def _session(tmp_path: Path, locale: str, said: list[str]) -> Session:
-    settings = Settings(data_dir=tmp_path, locale=locale, connectors={"local": {"seed_demo": True}})
-    return await open_conversation(
-        settings, zone=ZONE, clock=lambda: NOW, speech=ShownAndSpoken(said.append)
-    )
+@dataclass
+class Chat:
+    """A conversation on the demo organisation: what it said, and a clock the test moves."""
+
+    session: Session
+    said: list[str]
+    now: list[datetime] = field(default_factory=lambda: [NOW])
+
+    @property
+    def runner(self) -> DialogRunner:
+        return self.session.runner
+
+
+Opener = Callable[[str], Awaitable[Chat]]
 
 
 @pytest.fixture
-async def english(tmp_path: Path) -> AsyncIterator[tuple[Session, list[str]]]:
-    said: list[str] = []
-    session = await _session(tmp_path, "en", said)
-    yield session, said
-    await session.aclose()
+async def chat_in(tmp_path: Path) -> AsyncIterator[Opener]:
+    """Opens a conversation in a locale; closed after the test."""
+    opened: list[Chat] = []
+
+    async def open_in(locale: str) -> Chat:
+        settings = Settings(
+            data_dir=tmp_path, locale=locale, connectors={"local": {"seed_demo": True}}
+        )
+        said: list[str] = []
+        now = [NOW]
+        session = await open_conversation(
+            settings, zone=ZONE, clock=lambda: now[0], speech=ShownAndSpoken(said.append)
+        )
+        opened.append(Chat(session, said, now))
+        return opened[-1]
+
+    yield open_in
+    for chat in opened:
+        await chat.session.aclose()
+
+
+@pytest.fixture
+async def english(chat_in: Opener) -> Chat:
+    return await chat_in("en")
+
+
+@pytest.fixture
+async def answered_no(english: Chat) -> DialogRunner:
+    """A draft to Li Wen, and "no" at its read-back (ended early: it may be joined)."""
+    runner = english.runner
+    await runner.hear("send a message to Li Wen saying see you at noon")
+    await runner.hear([Hypothesis("no")])
+    return runner
 
 
 def _sent_to(turns: list[Turn]) -> list[str]:
@@ -55,68 +95,77 @@ def _sent_to(turns: list[Turn]) -> list[str]:
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])
 async def test_what_follows_an_early_end_is_joined_absorbed_or_its_own_turn(
-    tmp_path: Path, row: dict[str, Any]
+    chat_in: Opener, row: dict[str, Any]
 ) -> None:
-    said: list[str] = []
-    session = await _session(tmp_path, row["locale"], said)
-    try:
-        runner = session.runner
-        turns = [await runner.hear(text) for text in row["before"]]
-        answer = await runner.hear([Hypothesis(row["answer"])])
-        turns.append(answer)
-        spoken = len(said)
-        went_on = await runner.hear([Hypothesis(row["goes_on"])], continues=True)
-        turns.append(went_on)
-        assert went_on.transcript == row["transcript"]
-        assert went_on.absorbed is (row["outcome"] == "absorbed")
-        if row["outcome"] == "absorbed":
-            # No stray turn: the answer's reply again (the continuation cut it off).
-            assert went_on.replies == answer.replies
-            assert said[spoken:] == list(answer.replies)
-            assert not went_on.actions
-        if "then" in row:
-            turns.append(await runner.hear([Hypothesis(row["then"])]))
-        assert _sent_to(turns) == row["sent_to"]
-    finally:
-        await session.aclose()
+    chat = await chat_in(row["locale"])
+    runner = chat.runner
+    turns = [await runner.hear(text) for text in row["before"]]
+    answer = await runner.hear([Hypothesis(row["answer"])])
+    turns.append(answer)
+    ends = {
+        "alone": runner.complete_enough(row["goes_on"]),
+        "continued": runner.complete_enough(row["goes_on"], continues=True),
+    }
+    assert {k: v.name.lower() for k, v in ends.items()} == row["ends"]
+    runner.barge_in()  # the driver went on while the answer's reply was playing
+    spoken = len(chat.said)
+    went_on = await runner.hear([Hypothesis(row["goes_on"])], continues=True)
+    turns.append(went_on)
+    assert went_on.transcript == row["transcript"]
+    assert went_on.absorbed is (row["outcome"] == "absorbed")
+    if row["outcome"] == "absorbed":
+        # No stray turn: the answer's reply again (the continuation cut it off).
+        assert went_on.replies == answer.replies
+        assert chat.said[spoken:] == list(answer.replies)
+        assert not went_on.actions
+    if "then" in row:
+        turns.append(await runner.hear([Hypothesis(row["then"])]))
+    assert _sent_to(turns) == row["sent_to"]
 
 
 async def test_a_continuation_after_other_dialog_events_is_a_turn_of_its_own(
-    english: tuple[Session, list[str]],
+    answered_no: DialogRunner,
 ) -> None:
-    session, _said = english
-    runner = session.runner
-    await runner.hear("send a message to Li Wen saying see you at noon")
-    await runner.hear([Hypothesis("no")])
-    await runner.dispatch(Timeout(runner.window.turn))  # the dialog moved on meanwhile
-    turn = await runner.hear([Hypothesis("to Li Na")], continues=True)
+    await answered_no.dispatch(Timeout(answered_no.window.turn))  # the dialog moved on meanwhile
+    turn = await answered_no.hear([Hypothesis("to Li Na")], continues=True)
     assert turn.transcript == "to Li Na"
 
 
 async def test_without_an_early_end_before_it_an_utterance_is_never_joined(
-    english: tuple[Session, list[str]],
+    answered_no: DialogRunner,
 ) -> None:
-    session, _said = english
-    runner = session.runner
-    await runner.hear("send a message to Li Wen saying see you at noon")
-    await runner.hear([Hypothesis("no")])
-    turn = await runner.hear([Hypothesis("to Li Na")])  # not marked: the long pause passed
+    turn = await answered_no.hear([Hypothesis("to Li Na")])  # not marked: the long pause passed
     assert turn.transcript == "to Li Na"
     assert turn.parse is not None
     assert turn.parse.slots.get("body") == "to Li Na"  # the new body, as asked
 
 
 async def test_the_server_conversation_passes_the_finals_mark_to_the_runner(
-    english: tuple[Session, list[str]],
+    english: Chat,
 ) -> None:
-    session, _said = english
-    conversation = DialogConversation(session.runner)
+    conversation = DialogConversation(english.runner)
     await conversation.hear_text("send a message to Li Wen saying see you at noon")
     await conversation.hear(Final("no", (Hypothesis("no"),)))
     turn = await conversation.hear(Final("to Li Na", (Hypothesis("to Li Na"),), continues=True))
     assert turn.transcript == "no to Li Na"
     assert turn.parse is not None
     assert turn.parse.intent is Intent.SEND_MESSAGE
+
+
+async def test_the_server_conversation_judges_a_continuation_joined_and_passes_barge_ins_on(
+    english: Chat,
+) -> None:
+    conversation = DialogConversation(english.runner)
+    await conversation.hear_text("send a message to Li Wen saying see you at noon")
+    await conversation.hear(Final("no", (Hypothesis("no"),)))
+    assert conversation.complete_enough("to Li Na") is Completeness.NO  # a new body, alone
+    assert conversation.complete_enough("to Li Na", continues=True) is Completeness.COMPLETE
+    await conversation.hear(Final("to Li Na", (Hypothesis("to Li Na"),), continues=True))
+    answer = await conversation.hear(Final("yes", (Hypothesis("yes"),)))
+    conversation.barge_in()  # the stream heard the driver start over the reply's audio
+    went_on = await conversation.hear(Final("please", (Hypothesis("please"),), continues=True))
+    assert went_on.absorbed
+    assert went_on.replies == answer.replies
 
 
 @pytest.mark.parametrize(
@@ -145,84 +194,107 @@ def test_a_continuation_adds_nothing_only_if_the_joined_words_mean_the_same() ->
     assert not adds_nothing(yes, ParseResult("yes thanks", Intent.CONFIRM, 0.9, {"urgent": True}))
 
 
-async def _unread(session: Session) -> list[str]:
-    return sorted(m.sender_name for m in await session.connector.unread_messages())
+async def _unread(chat: Chat) -> list[str]:
+    return sorted(m.sender_name for m in await chat.session.connector.unread_messages())
 
 
 #: Demo inbox: Zhang San's urgent message is read first, whoever was asked for.
 _INBOX = ["David Zhang", "Huang Min", "Li Wei", "Song Yu", "Zhang San"]
+#: The inbox once the reading's first message (Zhang San's, urgent) is marked read.
+_FIRST_READ = [n for n in _INBOX if n != "Zhang San"]
+
+
+@pytest.fixture
+async def reading(english: Chat) -> Turn:
+    """A stream's runner ([asr] rejoin_ms holds the marks) that began reading messages."""
+    english.runner.hold_marks = 0.8
+    return await english.runner.hear([Hypothesis("read messages")])
 
 
 @pytest.mark.parametrize("sender", ["Zhang San", "Song Yu"])
 async def test_a_joined_reading_marks_read_only_the_messages_it_was_asked_for(
-    english: tuple[Session, list[str]], sender: str
+    english: Chat, reading: Turn, sender: str
 ) -> None:
-    session, _said = english
-    runner = session.runner
-    runner.hold_marks = 0.8  # as a stream's runner: [asr] rejoin_ms
-    first = await runner.hear([Hypothesis("read messages")])
-    assert "Zhang San says" in first.replies[0]  # the urgent one, marked read only later
-    assert await _unread(session) == _INBOX
-    turn = await runner.hear([Hypothesis(f"from {sender}")], continues=True)
+    assert "Zhang San says" in reading.replies[0]  # the urgent one, marked read only later
+    assert await _unread(english) == _INBOX
+    turn = await english.runner.hear([Hypothesis(f"from {sender}")], continues=True)
     assert turn.transcript == f"read messages from {sender}"
     assert f"{sender} " in turn.replies[0]
     assert "Zhang San" not in turn.replies[0] or sender == "Zhang San"
-    await runner.settle()
-    assert await _unread(session) == [n for n in _INBOX if n != sender]
+    await english.runner.settle()
+    assert await _unread(english) == [n for n in _INBOX if n != sender]
 
 
 async def test_held_marks_are_carried_out_by_the_next_turn_of_its_own(
-    english: tuple[Session, list[str]],
+    english: Chat, reading: Turn
 ) -> None:
-    session, _said = english
-    runner = session.runner
-    runner.hold_marks = 0.8
-    await runner.hear([Hypothesis("read messages")])
-    await runner.hear([Hypothesis("stop")])
-    assert await _unread(session) == [n for n in _INBOX if n != "Zhang San"]
+    await english.runner.hear([Hypothesis("stop")])
+    assert await _unread(english) == _FIRST_READ
 
 
 async def test_held_marks_are_carried_out_once_the_rejoin_window_has_passed(
-    tmp_path: Path,
+    english: Chat, reading: Turn
 ) -> None:
-    now = [NOW]
-    settings = Settings(data_dir=tmp_path, locale="en", connectors={"local": {"seed_demo": True}})
-    session = await open_conversation(
-        settings, zone=ZONE, clock=lambda: now[0], speech=ShownAndSpoken(lambda _: None)
-    )
-    try:
-        runner = session.runner
-        runner.hold_marks = 0.8
-        await runner.hear([Hypothesis("read messages")])
-        await runner.tick()
-        assert await _unread(session) == _INBOX  # still joinable
-        now[0] += timedelta(seconds=0.8)
-        await runner.tick()
-        assert await _unread(session) == [n for n in _INBOX if n != "Zhang San"]
-        # Carried out: a late continuation can no longer take the reading back.
-        turn = await runner.hear([Hypothesis("from Song Yu")], continues=True)
-        assert turn.transcript == "from Song Yu"
-    finally:
-        await session.aclose()
-
-
-async def test_without_held_marks_a_reading_is_not_taken_back(
-    english: tuple[Session, list[str]],
-) -> None:
-    session, _said = english
-    runner = session.runner
-    await runner.hear([Hypothesis("read messages")])  # marked read at once (text chat)
-    assert await _unread(session) == [n for n in _INBOX if n != "Zhang San"]
+    runner = english.runner
+    await runner.tick()
+    assert await _unread(english) == _INBOX  # still joinable
+    english.now[0] += timedelta(seconds=0.8)
+    await runner.tick()
+    assert await _unread(english) == _FIRST_READ
+    # Carried out: a late continuation can no longer take the reading back.
     turn = await runner.hear([Hypothesis("from Song Yu")], continues=True)
     assert turn.transcript == "from Song Yu"
 
 
-async def test_closing_a_server_conversation_carries_out_held_marks(
-    english: tuple[Session, list[str]],
-) -> None:
-    session, _said = english
-    session.runner.hold_marks = 0.8
-    conversation = DialogConversation(session.runner)
+async def test_without_held_marks_a_reading_is_not_taken_back(english: Chat) -> None:
+    await english.runner.hear([Hypothesis("read messages")])  # marked read at once (text chat)
+    assert await _unread(english) == _FIRST_READ
+    turn = await english.runner.hear([Hypothesis("from Song Yu")], continues=True)
+    assert turn.transcript == "from Song Yu"
+
+
+async def test_closing_a_server_conversation_carries_out_held_marks(english: Chat) -> None:
+    english.runner.hold_marks = 0.8
+    conversation = DialogConversation(english.runner)
     await conversation.hear(Final("read messages", (Hypothesis("read messages"),)))
     await conversation.aclose()
-    assert await _unread(session) == [n for n in _INBOX if n != "Zhang San"]
+    assert await _unread(english) == _FIRST_READ
+
+
+@pytest.mark.parametrize("cut_off", [True, False], ids=["reply-cut-off", "reply-heard-whole"])
+async def test_an_absorbed_continuation_says_the_reply_again_only_if_it_cut_it_off(
+    english: Chat, cut_off: bool
+) -> None:
+    runner = english.runner
+    await runner.hear("send a message to Li Na saying see you at noon")
+    answer = await runner.hear([Hypothesis("yes")])
+    if cut_off:
+        runner.barge_in()  # "please" began while "Sent to Li Na." was playing
+    spoken = len(english.said)
+    went_on = await runner.hear([Hypothesis("please")], continues=True)
+    assert went_on.absorbed
+    again = answer.replies if cut_off else ()
+    assert went_on.replies == again
+    assert english.said[spoken:] == list(again)
+    assert not went_on.actions
+
+
+class StoppedSpeech(ShownAndSpoken):
+    """A voice the driver talks over: every reply is stopped before its end."""
+
+    async def say(self, text: str, *, reply: bool) -> bool:
+        await super().say(text, reply=reply)
+        return False
+
+
+async def test_a_reply_stopped_while_it_played_is_said_again_after_an_absorbed_continuation(
+    english: Chat,
+) -> None:
+    runner = english.runner
+    await runner.hear("send a message to Li Na saying see you at noon")
+    runner.speech = StoppedSpeech(english.said.append)  # the driver talks over the reply
+    answer = await runner.hear([Hypothesis("yes")])
+    assert answer.interrupted
+    went_on = await runner.hear([Hypothesis("please")], continues=True)
+    assert went_on.absorbed
+    assert went_on.replies == answer.replies

@@ -68,7 +68,7 @@ def test_a_yes_no_a_choice_or_a_lookup_is_closed_others_take_the_early_pause(
     level = completeness(parser.parse(row["text"], now=NOW, context=context), context)
     if not row["complete"]:
         assert level is Completeness.NO
-    elif row["expect"] in ("yes_no", "choice") or row.get("lookup"):
+    elif row.get("closed", row["expect"] in ("yes_no", "choice") or row.get("lookup")):
         assert level is Completeness.CLOSED
     else:
         assert level is Completeness.COMPLETE

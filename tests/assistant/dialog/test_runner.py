@@ -128,12 +128,24 @@ async def test_final_delivery_failures_are_told_once(tmp_path: Path) -> None:
         assert said == expected
 
 
-async def test_pushed_messages_are_announced(opened: tuple[Session, list[str]]) -> None:
+async def test_pushed_messages_are_announced(
+    opened: tuple[Session, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     session, said = opened
+    local = store(session)
+    watching = asyncio.Event()
+    high_water_mark = local.last_rowid
+
+    def taken() -> int:
+        watching.set()
+        return high_water_mark()
+
+    # A message stored before incoming() took its high-water mark is old news
+    # (never announced): wait for that moment, never a guessed while.
+    monkeypatch.setattr(local, "last_rowid", taken)
     watcher = asyncio.create_task(session.runner.watch_incoming())
     try:
-        await asyncio.sleep(0.2)  # let incoming() take its high-water mark
-        local = store(session)
+        await asyncio.wait_for(watching.wait(), 30)
         local.add_message(local.direct_conversation_id("u-li-na"), "u-li-na", "Lunch?", NOW)
         for _ in range(200):
             if said:

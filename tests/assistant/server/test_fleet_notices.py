@@ -40,6 +40,13 @@ FORMAT_16K = {"rate": 16000, "channels": 1, "sample": "s16le"}
 
 @pytest.fixture
 def fleet(postgres: PostgresServer, tmp_path: Path) -> Iterator[tuple[Live, Live, Settings]]:
+    with replicas(postgres, tmp_path) as running:
+        yield running
+
+
+@contextmanager
+def replicas(postgres: PostgresServer, tmp_path: Path) -> Iterator[tuple[Live, Live, Settings]]:
+    """Two servers on one new PostgreSQL database, data under ``tmp_path``; their settings."""
     settings = server_settings(
         tmp_path,
         tts=TTSSettings(enabled=False),
@@ -99,22 +106,34 @@ def next_event(ws: ClientConnection, timeout: float = 60) -> dict[str, Any]:
             return event
 
 
+def car_session(live: Live, settings: Settings) -> tuple[str, dict[str, str], str]:
+    """Car-1 of tenant acme: its key, request headers, and a session opened on ``live``."""
+    key = make_key(settings, "acme", "car-1")
+    headers = {"Authorization": f"Bearer {key}"}
+    session = httpx.post(f"{live.url}/v1/sessions", headers=headers, timeout=60).json()["id"]
+    return key, headers, str(session)
+
+
+def announcement(ws: ClientConnection, within: float = 60) -> dict[str, Any]:
+    """The next ``announcement`` event, within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while (event := next_event(ws, max(1.0, deadline - time.monotonic())))["type"] != (
+        "announcement"
+    ):
+        pass
+    return event
+
+
 def test_a_late_delivery_on_another_replica_is_announced_on_the_cars_stream(
     fleet: tuple[Live, Live, Settings],
 ) -> None:
     one, two, settings = fleet
-    key = make_key(settings, "acme", "car-1")
-    headers = {"Authorization": f"Bearer {key}"}
-    session = httpx.post(f"{one.url}/v1/sessions", headers=headers, timeout=60).json()["id"]
+    key, headers, session = car_session(one, settings)
     turn = f"/v1/sessions/{session}/turns/text"
     assert httpx.post(f"{one.url}{turn}", json={"text": "help"}, headers=headers, timeout=60)
     with stream(two, session, key) as ws:
         recipient = late_delivery_elsewhere(settings, "car-1")
-        deadline = time.monotonic() + 60
-        while (event := next_event(ws, max(1.0, deadline - time.monotonic())))["type"] != (
-            "announcement"
-        ):
-            pass
+        event = announcement(ws)
         assert recipient.split()[0] in event["text"], event
     # The copy on "one" heard the bell too, but the notice was the stream's to tell.
     left = httpx.get(f"{one.url}/v1/sessions/{session}/notices", headers=headers, timeout=60)

@@ -2,10 +2,10 @@
 
 Specification: in fleet mode every replica that holds a copy of a REST
 session (it created it, or took a turn of it) hears a pushed message. Only
-one copy announces it: the one that served the session's latest turn (the
-car talks to it), or a copy with an open stream (whichever of those two
-hears it first); the others stay silent. On SQLite and PostgreSQL alike (the
-``database`` fixture).
+one copy announces it: a copy with an open stream (the car listens there),
+or, while no stream is open on any replica, the one that served the
+session's latest turn (the car talks to it); the others stay silent. On
+SQLite and PostgreSQL alike (the ``database`` fixture).
 """
 
 from __future__ import annotations
@@ -82,11 +82,13 @@ async def test_a_message_is_announced_by_the_copy_the_car_talks_to(database: Dat
         pass
     assert await announcers(copies, "m2") == ["two"]
     assert await announcers(copies, "m2") == []  # once, whoever asks again
-    # Replica one is behind: without a stream it stays silent, with one it may
-    # announce too (the car listens there); still once per message.
+    # Replica one is behind: without a stream it stays silent. With one, it
+    # announces (the car listens there), and two, whose copy served the latest
+    # turn, stays silent even when it hears the message first; still once.
     assert await announcers({"one": copies["one"]}, "m3") == []
-    await created.take_stream(wait=0)
+    await one.open_stream(created, wait=0)
+    assert await announcers({"two": copies["two"]}, "m4") == []
     assert await announcers({"one": copies["one"]}, "m4") == ["one"]
     assert await announcers(copies, "m4") == []
-    created.end_stream()
+    await one.close_stream(created)
     assert await announcers(copies, "m5") == ["two"]

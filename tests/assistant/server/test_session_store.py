@@ -74,6 +74,26 @@ def test_an_incoming_message_is_announced_by_one_copy_of_a_session(database: Dat
     assert store.claim_announcement("s1", "m1", 2001.0, version=0)
 
 
+def test_while_a_stream_is_open_only_the_stream_announces(database: Database) -> None:
+    store = SessionStore(database)
+    store.insert(record("s1"), now=1000.0)
+    assert store.save("s1", "{}", True, now=1001.0) == 1
+    store.open_stream("s1", "stream-a", now=1002.0)
+    # The copy that served the latest turn stays silent: the car listens to the stream.
+    assert not store.claim_announcement("s1", "m1", 1003.0, version=1)
+    assert store.claim_announcement("s1", "m1", 1003.0, version=None)
+    # A stream not seen alive since before ``streams_after`` (its replica died) lapses.
+    assert not store.claim_announcement("s1", "m2", 1010.0, version=1, streams_after=1001.0)
+    assert store.claim_announcement("s1", "m2", 1010.0, version=1, streams_after=1005.0)
+    store.touch(["s1"], now=1020.0)  # the sweep sees it alive
+    assert not store.claim_announcement("s1", "m3", 1021.0, version=1, streams_after=1005.0)
+    # Only the stream that opened it clears the mark (a newer one elsewhere keeps it).
+    store.close_stream("s1", "stream-old")
+    assert not store.claim_announcement("s1", "m4", 1022.0, version=1)
+    store.close_stream("s1", "stream-a")
+    assert store.claim_announcement("s1", "m4", 1022.0, version=1)
+
+
 def test_announcement_claims_expire_with_idle_sessions(database: Database) -> None:
     store = SessionStore(database)
     store.insert(record("s1"), now=1000.0)

@@ -16,6 +16,7 @@ loaded once per process, on first use.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import zlib
@@ -33,6 +34,8 @@ from intents.text import fold, tokenize, unsegmented
 
 #: Hashed feature space: 2**18 buckets (the zero rows of unused buckets compress away).
 BUCKETS = 1 << 18
+#: A threshold no probability reaches.
+NEVER = 1.01
 #: The label of everything the assistant does not do.
 OUT_OF_DOMAIN = "ood"
 MODEL_ROOT = resources.files("intents") / "models"
@@ -41,26 +44,58 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[a-z]+|\d+")
 
 
-def feature_names(text: str, characters: bool) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Which feature families beside the base ones a model reads (recorded with it)."""
+
+    skip_grams: bool = False  # English: word pairs one word apart ("send * li")
+    words: bool = False  # Chinese: jieba words (and word pairs) beside the characters
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Features:
+        """The families named in a model's record (absent: the base features only)."""
+        chosen = record.get("features") or {}
+        return cls(**{f.name: bool(chosen.get(f.name, False)) for f in fields(cls)})
+
+
+BASE = Features()
+
+
+def feature_names(text: str, characters: bool, features: Features = BASE) -> list[str]:
     """The (unhashed) features of one utterance.
 
     English: words, word pairs (with sentence edges), the first two words,
     and the character 3-5-grams inside each word (so "txt", "texting" and a
-    misspelt name share features). Chinese: character 1-3-grams over the
-    text without a recogniser's spaces (Latin words count as one unit).
+    misspelt name share features); with ``skip_grams`` also word pairs one
+    word apart. Chinese: character 1-3-grams over the text without a
+    recogniser's spaces (Latin words count as one unit); with ``words`` also
+    jieba's words and word pairs.
     """
     if characters:
-        units = _UNIT.findall(unsegmented(fold(text)).replace(" ", ""))
-        return _ngrams(units, 3, "c")
+        joined = unsegmented(fold(text)).replace(" ", "")
+        names = _ngrams(_UNIT.findall(joined), 3, "c")
+        if features.words:
+            names += _ngrams(_segmented(joined), 2, "j")
+        return names
     words = list(tokenize(text).words)
     names = [f"w:{w}" for w in words]
     edged = ["<s>", *words, "</s>"]
     names += [f"b:{a} {b}" for a, b in pairwise(edged)]
+    if features.skip_grams:
+        names += [f"s:{a} {b}" for a, b in zip(edged, edged[2:], strict=False)]
     names += [f"f:{w}" for w in words[:2]]
     for word in words:
         padded = f" {word} "
         names += [f"g:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
     return names
+
+
+def _segmented(text: str) -> list[str]:
+    """jieba's words of a Chinese text (imported on first use: only Chinese models with words)."""
+    import jieba
+
+    jieba.setLogLevel(60)  # its dictionary-loading chatter is no log of ours
+    return [w for w in jieba.lcut(text) if w.strip()]
 
 
 def _ngrams(units: list[str], longest: int, tag: str) -> list[str]:
@@ -72,10 +107,11 @@ def _ngrams(units: list[str], longest: int, tag: str) -> list[str]:
     ]
 
 
-def feature_indices(text: str, characters: bool) -> np.ndarray:
+def feature_indices(text: str, characters: bool, features: Features = BASE) -> np.ndarray:
     """Distinct hashed bucket indices of the utterance's features (sorted)."""
     found = {
-        zlib.crc32(name.encode("utf-8")) & (BUCKETS - 1) for name in feature_names(text, characters)
+        zlib.crc32(name.encode("utf-8")) & (BUCKETS - 1)
+        for name in feature_names(text, characters, features)
     }
     return np.fromiter(sorted(found), dtype=np.int64, count=len(found))
 
@@ -98,6 +134,13 @@ class Thresholds:
     reject: float  # decline a grammar action when out of domain is this likely
     override: float  # take another question than the grammar's at this probability
     promote: float  # take an action where the grammar heard a question
+    #: Where the grammar would act: answer the question the model is this sure of
+    #: instead (a question never acts), or take the other action it is this sure of
+    #: (read back before anything is done). 1.01: never (models trained before them).
+    correct: float = NEVER
+    switch: float = NEVER
+    #: Take an in-domain intent where the grammar matched an out-of-domain template.
+    overrule: float = NEVER
 
 
 class ArbiterModel:
@@ -110,6 +153,8 @@ class ArbiterModel:
         labels: tuple[str, ...],
         characters: bool,
         thresholds: Thresholds,
+        *,
+        features: Features = BASE,
     ) -> None:
         if weights.shape != (BUCKETS, len(labels)) or bias.shape != (len(labels),):
             raise ConfigError("arbiter model: weights do not match its labels")
@@ -118,11 +163,12 @@ class ArbiterModel:
         self.labels = labels
         self.characters = characters
         self.thresholds = thresholds
+        self.features = features
         self._ood = labels.index(OUT_OF_DOMAIN)
 
     def probabilities(self, text: str) -> np.ndarray:
         """Probability of each label (in :attr:`labels` order)."""
-        indices = feature_indices(text, self.characters)
+        indices = feature_indices(text, self.characters, self.features)
         scale = 1.0 / np.sqrt(len(indices)) if len(indices) else 0.0
         scores = self.weights[indices].sum(axis=0) * scale + self.bias
         scores = np.exp(scores - scores.max())
@@ -154,18 +200,28 @@ def read_model(weights_path: Path | Any, record_path: Path | Any) -> ArbiterMode
         raise ConfigError(
             f"arbiter model {weights_path} does not match its record (sha256 {digest[:12]}…)"
         )
-    import io
-
-    with np.load(io.BytesIO(raw)) as data:
-        weights, bias = data["weights"], data["bias"]
-    chosen = record["thresholds"]
-    return ArbiterModel(
-        weights,
-        bias,
-        tuple(record["labels"]),
-        bool(record["characters"]),
-        Thresholds(**{f.name: float(chosen[f.name]) for f in fields(Thresholds)}),
-    )
+    try:
+        with np.load(io.BytesIO(raw)) as data:
+            weights, bias = data["weights"], data["bias"]
+        chosen = record["thresholds"]
+        features = Features.from_record(record)
+        if features.words:
+            import jieba  # noqa: F401  (checked here, not at the first parse)
+        return ArbiterModel(
+            weights,
+            bias,
+            tuple(record["labels"]),
+            bool(record["characters"]),
+            Thresholds(
+                **{f.name: float(chosen.get(f.name, f.default)) for f in fields(Thresholds)}
+            ),
+            features=features,
+        )
+    except ModuleNotFoundError as exc:  # a model with jieba words where jieba is not installed
+        raise ConfigError(f"arbiter model {weights_path} needs {exc.name}: {exc}") from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A record or archive without what a model needs (a threshold, the labels, the weights).
+        raise ConfigError(f"arbiter model {weights_path} is incomplete: {exc!r}") from exc
 
 
 @cache

@@ -21,7 +21,7 @@ from pathlib import Path
 from assistant.models import ACTION_INTENTS, Contact, Hypothesis, Intent
 from intents.alike import SoundAlikes
 from intents.arbiter import load_arbiter
-from intents.arbitration import arbitrated_intent
+from intents.arbitration import arbitrated_intent, held
 from intents.asides import Asides
 from intents.contacts import ContactIndex
 from intents.context import pick_choice
@@ -166,7 +166,13 @@ class Parser:
         if model is None:
             return result
         verdict = model.verdict(text)
-        intent = arbitrated_intent(result.intent, result.confidence, verdict, model.thresholds)
+        intent = arbitrated_intent(
+            result.intent,
+            result.confidence,
+            verdict,
+            model.thresholds,
+            held=held(result),
+        )
         if intent is result.intent:
             return result
         if intent is Intent.NONE:  # the grammar would act on words that are out of domain

@@ -5,12 +5,14 @@
     .venv/bin/python scripts/train_arbiter.py --locale zh
 
 Data: every spent phrasing set of the locale in ``benchmarks/data/`` and the
-training sets written blind for it (``train4_<locale>.jsonl``; one
-cross-validation fold each), SLURP devel's *even* half (English; read from
+training sets written blind for it (``train4_<locale>.jsonl``,
+``train5_<locale>_{a,b}.jsonl``; one cross-validation fold each), SLURP
+devel's *even* half (English; read from
 ``../shared/data/slurp/devel.jsonl`` at training time, never copied into the
 repository: its odd half stays the held-out check), sentences sampled from the
 locale's own grammar, and the phrasings written for the arbiter in
-``scripts/arbiter_data/<locale>_*.jsonl``. Labels: SLURP intents mapped as in
+``scripts/arbiter_data/<locale>_*.jsonl``, and the grammar's own test tables
+(``--no-train-spec``: not trained on). Labels: SLURP intents mapped as in
 ``intents/grammar/slurp_map.yaml`` (anything unmapped is out of domain).
 
 Thresholds: every set is left out once, a model trained on the rest scores
@@ -18,10 +20,13 @@ it, and the parser's decision with that model is computed beside the
 grammar's; the thresholds with the best mean in-domain accuracy minus twice
 the mean out-of-domain false-action rate (and half the rate of out-of-domain
 requests answered as a question) are kept, among those whose mean
-false-action rate is no higher than the grammar's alone.
+false-action rate is no higher than the grammar's alone. The rule's parts
+(``GROUPS``) read disjoint lines, so each part's thresholds are searched on
+their own and the parts' best trade-offs combined.
 The grammar's own test tables (``tests/intents/data``: what the grammar is
-specified to do) are a hard constraint, scored by the final model and never
-trained on: no line the grammar reads as specified may change.
+specified to do) are a hard constraint, scored by the final model (which is
+trained on them too, so it knows the specified phrasings): no line the
+grammar reads as specified may change.
 The figures of that cross-validation, the data files and their SHA-256 and
 the model's own hash go to ``intents/models/arbiter_<locale>.json``.
 """
@@ -35,8 +40,9 @@ import json
 import sys
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from itertools import product
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -50,14 +56,17 @@ from arbiter_samples import LABELS, grammar_samples  # noqa: E402
 
 from assistant.models import ACTION_INTENTS, Contact, Intent  # noqa: E402
 from intents.arbiter import (  # noqa: E402
+    BASE,
     BUCKETS,
+    NEVER,
     OUT_OF_DOMAIN,
     ArbiterModel,
+    Features,
     Thresholds,
     feature_indices,
     model_paths,
 )
-from intents.arbitration import QUESTIONS, arbitrated_intent  # noqa: E402
+from intents.arbitration import QUESTIONS, arbitrated_intent, held  # noqa: E402
 from intents.evaluation import is_even, load_mapping, read_examples  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -71,7 +80,10 @@ SETS = {
         "fresh_en_tune",
         "fresh_en_final",
         "blind4_en_tune",
+        "blind4_en_final",
         "train4_en",
+        "train5_en_a",
+        "train5_en_b",
     ],
     "zh": [
         "zh_dev",
@@ -79,7 +91,10 @@ SETS = {
         "fresh_zh_tune",
         "fresh_zh_final",
         "blind4_zh_tune",
+        "blind4_zh_final",
         "train4_zh",
+        "train5_zh_a",
+        "train5_zh_b",
     ],
 }
 #: SLURP devel next to the clone (``../shared``), or next to a worktree's parent.
@@ -93,15 +108,21 @@ SLURP = next(
 )
 #: Regularisation strength (inverse) of the logistic regression.
 C = 20.0
-ACCEPT_GRID = (*(round(0.30 + 0.05 * i, 2) for i in range(14)), 1.01)
-#: Declining what the grammar matched needs the model near certain: the grammar's
-#: keyword-corrected readings ("set a remainder to call li na", tests/intents/test_grammar.py)
-#: are specified too, and the model finds that one out of domain at 0.92.
-REJECT_GRID = (0.95, 0.97, 0.99, 1.01)
-OVERRIDE_GRID = (0.8, 0.9, 0.95, 1.01)
+ACCEPT_GRID = (*(round(0.20 + 0.05 * i, 2) for i in range(16)), NEVER)
+#: Declining or changing what the grammar matched: no line of its test tables may change
+#: (the hard constraint), which is what keeps these from going too low.
+REJECT_GRID = (*(round(0.30 + 0.05 * i, 2) for i in range(14)), 0.97, 0.99, NEVER)
+OVERRIDE_GRID = (*(round(0.60 + 0.05 * i, 2) for i in range(8)), 0.97, 0.99, NEVER)
 FALSE_COST = 2.0
 QUESTION_COST = 0.5
-THRESHOLD_NAMES = ("accept_action", "accept_question", "reject", "override", "promote")
+THRESHOLD_NAMES = tuple(f.name for f in fields(Thresholds))
+#: The thresholds each part of the rule uses (the parts read disjoint lines).
+GROUPS = {
+    "missed": (("accept_action", ACCEPT_GRID), ("accept_question", ACCEPT_GRID)),
+    "acting": (("reject", REJECT_GRID), ("correct", OVERRIDE_GRID), ("switch", OVERRIDE_GRID)),
+    "asking": (("override", OVERRIDE_GRID), ("promote", OVERRIDE_GRID)),
+    "declined": (("overrule", OVERRIDE_GRID),),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +189,19 @@ def folds_for(options: argparse.Namespace) -> list[Fold]:
                 hashlib.sha256("\n".join(f"{t}\t{g}" for t, g in texts).encode()).hexdigest(),
             )
         )
+    if getattr(options, "train_spec", False):
+        lines = spec_lines(options.locale)
+        folds.append(
+            Fold(
+                "spec",
+                lines,
+                False,
+                "tests/intents/data (the grammar's test tables, as labelled lines)",
+                hashlib.sha256(
+                    "\n".join(f"{x.text}\t{x.label}" for x in lines).encode()
+                ).hexdigest(),
+            )
+        )
     return folds
 
 
@@ -180,7 +214,15 @@ def _shown(path: Path) -> str:
 
 SPEC_ROOT = ROOT / "tests" / "intents" / "data"
 SPEC_FILES = {
-    "en": ("intents", "driver_speech", "ood", "phrasings", "reschedule", "ways"),
+    "en": (
+        "intents",
+        "driver_speech",
+        "ood",
+        "phrasings",
+        "reschedule",
+        "ways",
+        "misheard_keywords",
+    ),
     "zh": ("zh/intents", "zh/ood", "ways"),
 }
 SPEC_LABELS = {i.value: LABELS[i] for i in LABELS}
@@ -229,13 +271,23 @@ def spec_directory(locale: str, root: Path = SPEC_ROOT) -> list[Contact]:
     return [Contact(**{**row, "aliases": tuple(row.get("aliases", ()))}) for row in rows]
 
 
-def matrix(texts: Sequence[str], characters: bool):  # type: ignore[no-untyped-def]
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """How a model is made: feature families, regularisation, class weights."""
+
+    characters: bool
+    features: Features = BASE
+    c: float = C
+    balanced: bool = True
+
+
+def matrix(texts: Sequence[str], recipe: Recipe):  # type: ignore[no-untyped-def]
     """The training matrix: each row the utterance's buckets, scaled to unit length."""
     from scipy.sparse import csr_matrix
 
     rows, cols, values = [], [], []
     for row, text in enumerate(texts):
-        indices = feature_indices(text, characters)
+        indices = feature_indices(text, recipe.characters, recipe.features)
         if len(indices):
             rows.extend([row] * len(indices))
             cols.extend(indices.tolist())
@@ -244,13 +296,15 @@ def matrix(texts: Sequence[str], characters: bool):  # type: ignore[no-untyped-d
 
 
 def fit(
-    lines: Sequence[Line], labels: tuple[str, ...], characters: bool
+    lines: Sequence[Line], labels: tuple[str, ...], recipe: Recipe
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights (buckets x labels) and biases of a multinomial logistic regression."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
-    full = matrix([line.text for line in lines], characters)
+    model = LogisticRegression(
+        C=recipe.c, max_iter=2000, class_weight="balanced" if recipe.balanced else None
+    )
+    full = matrix([line.text for line in lines], recipe)
     used = np.unique(full.indices)  # only the buckets some line has (3x faster, same optimum)
     model.fit(full[:, used], [line.label for line in lines])
     order = [list(model.classes_).index(label) for label in labels]
@@ -271,26 +325,42 @@ def fit(
     return weights.astype(np.float16), bias.astype(np.float16)
 
 
+#: The grammar's intent, its confidence, and whether the arbiter may not change it.
+Reading = tuple[Intent, float, bool]
+#: The grammar's readings with the demo directory, per (locale, text): they do not
+#: depend on the model, and every fold's lines are read once per run.
+_READ: dict[tuple[str, str], Reading] = {}
+
+
 def grammar_readings(
     locale: str, texts: Iterable[str], people: list[Contact] | None = None
-) -> list[tuple[Intent, float]]:
+) -> list[Reading]:
     """What the parser alone (arbiter off) makes of each text, demo directory loaded."""
     from driver_eval import demo_directory
 
     from intents.parser import Parser
 
+    texts = list(texts)
+    remembered = people is None
+    if remembered and all((locale, t) in _READ for t in texts):
+        return [_READ[locale, t] for t in texts]
     people = demo_directory() if people is None else people
     parser = Parser.from_contacts(people, locale=locale, arbiter=False)
     readings = []
     for text in texts:
+        if remembered and (locale, text) in _READ:
+            readings.append(_READ[locale, text])
+            continue
         result = parser.parse(text, now=NOW)
-        readings.append((result.intent, result.confidence))
+        readings.append((result.intent, result.confidence, held(result)))
+        if remembered:
+            _READ[locale, text] = readings[-1]
     return readings
 
 
 def scores(
     golds: Sequence[str],
-    readings: Sequence[tuple[Intent, float]],
+    readings: Sequence[Reading],
     verdicts: Sequence[tuple[str, float, float]],
     thresholds: Thresholds | None,
 ) -> tuple[float, float]:
@@ -298,10 +368,12 @@ def scores(
     from intents.arbiter import Verdict
 
     right = total = false = ood = 0
-    for gold, (grammar, confidence), verdict in zip(golds, readings, verdicts, strict=True):
+    for gold, (grammar, confidence, kept), verdict in zip(golds, readings, verdicts, strict=True):
         intent = grammar
         if thresholds is not None:
-            intent = arbitrated_intent(grammar, confidence, Verdict(*verdict), thresholds)
+            intent = arbitrated_intent(
+                grammar, confidence, Verdict(*verdict), thresholds, held=kept
+            )
         if gold == OUT_OF_DOMAIN:
             ood += 1
             false += intent in ACTION_INTENTS
@@ -321,13 +393,12 @@ def verdicts_of(
     weights: np.ndarray,
     bias: np.ndarray,
     labels: tuple[str, ...],
-    characters: bool,
+    recipe: Recipe,
     texts: Sequence[str],
 ) -> list[tuple[str, float, float]]:
     """The model's (label, probability, out-of-domain probability) for each text."""
-    model = ArbiterModel(
-        weights, bias, labels, characters, Thresholds(1.01, 1.01, 1.01, 1.01, 1.01)
-    )
+    never = Thresholds(*(NEVER,) * len(THRESHOLD_NAMES))
+    model = ArbiterModel(weights, bias, labels, recipe.characters, never, features=recipe.features)
     found = []
     for text in texts:
         verdict = model.verdict(text)
@@ -335,41 +406,70 @@ def verdicts_of(
     return found
 
 
-def cross_validate(
+Readings = tuple[list[str], list[Reading], list[tuple[str, float, float]]]
+#: A set's readings and its texts.
+Verdicts = tuple[list[str], list[Reading], list[tuple[str, float, float]], list[str]]
+
+
+def out_of_fold(
     folds: list[Fold],
     labels: tuple[str, ...],
-    options: argparse.Namespace,
-    spec: _Arrays | None = None,
-) -> dict:
-    """Leave-one-set-out: thresholds chosen, and each set's figures with and without."""
-    characters = options.locale == "zh"
+    locale: str,
+    recipe: Recipe,
+    reused: dict[str, list[tuple[str, float, float]]] | None = None,
+) -> dict[str, Verdicts]:
+    """Each scored set read by a model trained on every other source, and by the grammar.
+
+    ``reused``: a set's out-of-fold verdicts from an earlier run (``--reuse``); the
+    grammar's readings are always taken afresh.
+    """
     per_set = {}
     for fold in (f for f in folds if f.scored):
-        rest = [line for other in folds if other is not fold for line in other.lines]
-        weights, bias = fit(rest, labels, characters)
         texts = [line.text for line in fold.lines]
+        verdicts = (reused or {}).get(fold.name)
+        if verdicts is None:
+            rest = [line for other in folds if other is not fold for line in other.lines]
+            weights, bias = fit(rest, labels, recipe)
+            verdicts = verdicts_of(weights, bias, labels, recipe, texts)
         per_set[fold.name] = (
             [line.label for line in fold.lines],
-            grammar_readings(options.locale, texts),
-            verdicts_of(weights, bias, labels, characters, texts),
+            grammar_readings(locale, texts),
+            verdicts,
+            texts,
         )
         print(f"  fold {fold.name}: {len(texts)} lines", file=sys.stderr)
-    if options.dump is not None:  # for looking at the out-of-fold readings afterwards
-        options.dump.write_text(
-            json.dumps(
-                {k: [v[0], [(i.value, c) for i, c in v[1]], v[2]] for k, v in per_set.items()}
-            )
-        )
-    baseline = float(np.mean([scores(*data, None)[1] for data in per_set.values()]))
+    return per_set
+
+
+def _reusable(
+    path: Path, folds: list[Fold], labels: tuple[str, ...], recipe: Recipe
+) -> dict[str, list[tuple[str, float, float]]]:
+    """The out-of-fold verdicts of a ``--dump`` whose recipe, labels and set texts match."""
+    dumped = json.loads(path.read_text(encoding="utf-8"))
+    if dumped.get("recipe") != asdict(recipe) or dumped.get("labels") != list(labels):
+        sys.exit(f"train_arbiter: {path} was made with another recipe or labels")
+    kept = {}
+    for fold in (f for f in folds if f.scored):
+        entry = dumped["sets"].get(fold.name)
+        if entry is not None and entry[3] == [line.text for line in fold.lines]:
+            kept[fold.name] = [(str(a), float(b), float(c)) for a, b, c in entry[2]]
+    print(f"  reused out-of-fold verdicts of {len(kept)} sets from {path}", file=sys.stderr)
+    return kept
+
+
+def cross_validate(per_set: dict[str, Verdicts], spec: _Lines | None = None) -> dict:
+    """Leave-one-set-out: thresholds chosen, and each set's figures with and without."""
+    sets: dict[str, Readings] = {name: data[:3] for name, data in per_set.items()}
+    baseline = float(np.mean([scores(*data, None)[1] for data in sets.values()]))
     allowed = baseline  # false actions must go down, never up
-    thresholds = search(list(per_set.values()), allowed, spec)
+    thresholds = search(list(sets.values()), allowed, spec)
     table = {
         name: {
             "grammar": _pair(scores(*data, None)),
             "arbiter": _pair(scores(*data, thresholds)),
             "lines": len(data[0]),
         }
-        for name, data in per_set.items()
+        for name, data in sets.items()
     }
     return {
         "thresholds": {name: getattr(thresholds, name) for name in THRESHOLD_NAMES},
@@ -378,112 +478,134 @@ def cross_validate(
     }
 
 
-Readings = tuple[list[str], list[tuple[Intent, float]], list[tuple[str, float, float]]]
+class _Lines:
+    """Sets' readings as arrays, each line weighted by its share of the mean figures.
 
+    The mean over sets of in-domain accuracy, false-action rate and rate of
+    out-of-domain lines answered as a question is a weighted sum over lines, and
+    each part of the rule (``GROUPS``) reads lines no other part reads: so every
+    part's thresholds can be searched on their own and the parts combined.
+    """
 
-class _Arrays:
-    """One set's readings as arrays, so thousands of threshold sets score fast."""
-
-    def __init__(
-        self,
-        golds: list[str],
-        readings: list[tuple[Intent, float]],
-        verdicts: list[tuple[str, float, float]],
-    ) -> None:
+    def __init__(self, per_set: list[Readings]) -> None:
         questions = {i.value for i in QUESTIONS}
         actions = {i.value for i in ACTION_INTENTS}
-        grammar = [intent.value for intent, _ in readings]
-        labels = [label for label, _, _ in verdicts]
-        self.ood = np.array([g == OUT_OF_DOMAIN for g in golds])
-        self.grammar_ok = np.array(
-            [_correct(g, Intent(i)) for g, i in zip(golds, grammar, strict=True)]
-        )
-        self.label_ok = np.array(
-            [
-                lab != OUT_OF_DOMAIN and _correct(g, Intent(lab))
-                for g, lab in zip(golds, labels, strict=True)
-            ]
-        )
-        self.grammar_action = np.array([i in actions for i in grammar])
-        self.label_action = np.array([lab in actions for lab in labels])
-        self.none = np.array([i == Intent.NONE and c == 0.0 for i, c in readings]) & np.array(
-            [lab != OUT_OF_DOMAIN for lab in labels]
-        )
-        self.swap = np.array(
-            [
-                i in questions and lab in questions and i != lab
-                for i, lab in zip(grammar, labels, strict=True)
-            ]
-        )
-        self.promoted = np.array(
-            [i in questions and lab in actions for i, lab in zip(grammar, labels, strict=True)]
-        )
-        self.p = np.array([p for _, p, _ in verdicts])
-        self.p_ood = np.array([q for _, _, q in verdicts])
+        columns: dict[str, list] = {}
+        for golds, readings, verdicts in per_set:
+            ood = [g == OUT_OF_DOMAIN for g in golds]
+            n_ood, n_in = sum(ood), len(ood) - sum(ood)
+            for gold, (intent, confidence, kept), (label, p, p_ood), out in zip(
+                golds, readings, verdicts, ood, strict=True
+            ):
+                grammar = intent.value
+                known = label != OUT_OF_DOMAIN
+                row = {
+                    "ood": out,
+                    "weight": 1.0 / (len(per_set) * (n_ood if out else n_in)),
+                    "grammar_ok": _correct(gold, intent),
+                    "grammar_action": grammar in actions,
+                    "label_ok": known and _correct(gold, Intent(label)),
+                    "label_action": label in actions,
+                    "label_question": label in questions,
+                    "same": label == grammar
+                    or (intent is Intent.REPLY_MESSAGE and label == Intent.SEND_MESSAGE.value),
+                    "missed": intent is Intent.NONE and confidence == 0.0 and known,
+                    "declined": intent is Intent.NONE and confidence > 0.0 and known and not kept,
+                    "acting": grammar in actions and not kept,
+                    "asking": grammar in questions and not kept,
+                    "p": p,
+                    "p_ood": p_ood,
+                }
+                for key, value in row.items():
+                    columns.setdefault(key, []).append(value)
+        for key, values in columns.items():
+            setattr(self, key, np.array(values))
 
-    def figures(self, t: Thresholds) -> tuple[float, float]:
-        rejected = self.grammar_action & (self.p_ood >= t.reject)
+    def outcome(self, t: Thresholds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per line: right, acting, and answered as a question by the arbiter's change."""
         needed = np.where(self.label_action, t.accept_action, t.accept_question)
-        taken = (
-            (self.none & (self.p >= needed))
-            | (self.swap & (self.p >= t.override))
-            | (self.promoted & (self.p >= t.promote))
+        rejected = self.acting & (self.p_ood >= t.reject)
+        changed = ~self.same & (
+            (self.label_question & (self.p >= t.correct))
+            | (self.label_action & (self.p >= t.switch))
         )
-        correct = np.where(rejected, False, np.where(taken, self.label_ok, self.grammar_ok))
-        acting = np.where(rejected, False, np.where(taken, self.label_action, self.grammar_action))
-        self._correct, self._acting = correct, acting
-        # Out-of-domain words the arbiter answers as a question ("what's up" -> contact details).
-        asked = taken & ~self.label_action
-        self.answered = float(asked[self.ood].mean()) if self.ood.any() else 0.0
-        inside = ~self.ood
-        accuracy = float(correct[inside].mean()) if inside.any() else 1.0
-        false = float(acting[self.ood].mean()) if self.ood.any() else 0.0
-        return accuracy, false
+        taken = (
+            (self.missed & (self.p >= needed))
+            | (self.acting & ~rejected & changed)
+            | (self.asking & ~self.same & self.label_question & (self.p >= t.override))
+            | (self.asking & self.label_action & (self.p >= t.promote))
+            | (self.declined & (self.p >= t.overrule))
+        )
+        right = np.where(rejected, False, np.where(taken, self.label_ok, self.grammar_ok))
+        acts = np.where(rejected, False, np.where(taken, self.label_action, self.grammar_action))
+        return right, acts, taken & self.label_question
+
+    def part(self, group: str, t: Thresholds) -> tuple[float, float, int]:
+        """One part's merit and false-action share, and the lines it breaks (spec)."""
+        right, acts, asked = self.outcome(t)
+        lines = getattr(self, group)
+        inside, out = lines & ~self.ood, lines & self.ood
+        false = float((self.weight * acts)[out].sum())
+        merit = float((self.weight * right)[inside].sum()) - FALSE_COST * false
+        merit -= QUESTION_COST * float((self.weight * asked)[out].sum())
+        broken = (inside & self.grammar_ok & ~right) | (out & ~self.grammar_action & acts)
+        return merit, false, int(broken.sum())
 
 
-def _broken(self: _Arrays, t: Thresholds) -> int:
-    """Lines the grammar reads as specified that the arbiter would change."""
-    self.figures(t)
-    regressed = ~self.ood & self.grammar_ok & ~self._correct
-    acting = self.ood & ~self.grammar_action & self._acting
-    return int(regressed.sum() + acting.sum())
+Choice = tuple[float, float, dict[str, float]]
 
 
-_Arrays.broken = _broken  # type: ignore[attr-defined]
+def _frontier(choices: list[Choice]) -> list[Choice]:
+    """The choices no other beats on both merit and false actions (ties: the cautious one)."""
+    ordered = sorted(choices, key=lambda c: (c[1], -c[0], -sum(c[2].values())))
+    kept: list[Choice] = []
+    for choice in ordered:
+        if not kept or choice[0] > kept[-1][0] + 1e-12:
+            kept.append(choice)
+    return kept
 
 
-def search(per_set: list[Readings], allowed: float, spec: _Arrays | None = None) -> Thresholds:
-    """The thresholds with the best mean in-domain accuracy whose mean false-action rate is allowed.
+def search(per_set: list[Readings], allowed: float, spec: _Lines | None = None) -> Thresholds:
+    """The thresholds with the best mean merit whose mean false-action rate is allowed.
 
     ``spec``: the grammar's own test tables; no line the grammar gets right there may change.
     """
-    arrays = [_Arrays(*data) for data in per_set]
-    best: tuple[float, Thresholds] | None = None
-    for accept_action in ACCEPT_GRID:
-        for accept_question in ACCEPT_GRID:
-            for reject in REJECT_GRID:
-                for override in OVERRIDE_GRID:
-                    for promote in OVERRIDE_GRID:
-                        chosen = Thresholds(
-                            accept_action, accept_question, reject, override, promote
-                        )
-                        if spec is not None and spec.broken(chosen):
-                            continue
-                        figures = [a.figures(chosen) for a in arrays]
-                        false = float(np.mean([f for _, f in figures]))
-                        if false > allowed + 1e-12:
-                            continue
-                        answered = float(np.mean([a.answered for a in arrays]))
-                        # A false action costs as much as FALSE_COST missed commands, an
-                        # out-of-domain request answered with a question QUESTION_COST.
-                        accuracy = float(np.mean([a for a, _ in figures]))
-                        merit = accuracy - FALSE_COST * false - QUESTION_COST * answered
-                        if best is None or merit > best[0] + 1e-9:
-                            best = (merit, chosen)
-    chosen = best[1] if best else Thresholds(1.01, 1.01, 1.01, 1.01, 1.01)
-    for data, fast in zip(per_set, arrays, strict=True):  # the fast path is the parser's rule
-        assert np.allclose(scores(*data, chosen), fast.figures(chosen)), "threshold search drifted"
-    return chosen
+    lines = _Lines(per_set)
+    never = dict.fromkeys(THRESHOLD_NAMES, NEVER)
+    fixed = lines.outcome(Thresholds(**never))[1]
+    false_before = float((lines.weight * fixed)[lines.ood].sum())
+    frontiers = []
+    for group, grids in GROUPS.items():
+        names = [name for name, _ in grids]
+        choices: list[Choice] = []
+        for values in product(*(grid for _, grid in grids)):
+            chosen = dict(zip(names, values, strict=True))
+            t = Thresholds(**{**never, **chosen})
+            if spec is not None and spec.part(group, t)[2]:
+                continue
+            merit, false, _ = lines.part(group, t)
+            choices.append((merit, false, chosen))
+        frontiers.append(_frontier(choices))
+    base = [lines.part(group, Thresholds(**never))[1] for group in GROUPS]
+    best: tuple[float, float, dict[str, float]] | None = None
+    for combination in product(*frontiers):
+        false = false_before + sum(c[1] for c in combination) - sum(base)
+        if false > allowed + 1e-12:
+            continue
+        merit = sum(c[0] for c in combination)
+        chosen = {k: v for c in combination for k, v in c[2].items()}
+        if best is None or merit > best[0] + 1e-12:
+            best = (merit, false, chosen)
+    chosen_thresholds = Thresholds(**{**never, **(best[2] if best else {})})
+    for data in per_set:  # the fast path is the parser's rule
+        alone = _Lines([data])
+        right, acts, _ = alone.outcome(chosen_thresholds)
+        fast = (
+            float(right[~alone.ood].mean()) if (~alone.ood).any() else 1.0,
+            float(acts[alone.ood].mean()) if alone.ood.any() else 0.0,
+        )
+        assert np.allclose(scores(*data, chosen_thresholds), fast), "threshold search drifted"
+    return chosen_thresholds
 
 
 def _pair(figures: tuple[float, float]) -> dict[str, float]:
@@ -527,6 +649,16 @@ def save(
     )
 
 
+def recipe_of(options: argparse.Namespace) -> Recipe:
+    """The model recipe the options ask for."""
+    return Recipe(
+        characters=options.locale == "zh",
+        features=Features(skip_grams=options.skip_grams, words=options.words),
+        c=options.c,
+        balanced=options.balanced,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Cross-validate, train on everything, write the model and its record."""
     args = argparse.ArgumentParser(
@@ -557,10 +689,105 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--no-spec", dest="spec", action="store_false", help="ignore the grammar's test tables"
     )
     args.add_argument(
+        "--no-train-spec",
+        dest="train_spec",
+        action="store_false",
+        help="do not train on the grammar's test tables (they stay the hard constraint)",
+    )
+    args.add_argument("--c", type=float, default=C, help=f"inverse regularisation (default {C})")
+    args.add_argument(
+        "--no-balanced", dest="balanced", action="store_false", help="no class weights"
+    )
+    args.add_argument(
+        "--skip-grams",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="English word pairs one word apart (default: off; tried, not better in CV)",
+    )
+    args.add_argument(
+        "--words",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Chinese jieba words beside the characters (default: off; tried, not better in CV)",
+    )
+    args.add_argument(
         "--dump", type=Path, default=None, help="write the out-of-fold readings here (JSON)"
+    )
+    args.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        help="take the out-of-fold verdicts of the sets a --dump of the same recipe holds"
+        " (the grammar's readings, the final model and the thresholds are made afresh)",
     )
     args.add_argument("--out", type=Path, default=ROOT / "intents" / "models")
     options = args.parse_args(argv)
+    _defaults(options)
+    folds = folds_for(options)
+    labels = (
+        *sorted({line.label for f in folds for line in f.lines} - {OUT_OF_DOMAIN}),
+        OUT_OF_DOMAIN,
+    )
+    recipe = recipe_of(options)
+    everything = [line for fold in folds for line in fold.lines]
+    weights, bias = fit(everything, labels, recipe)
+    spec = None
+    if options.spec:
+        lines = spec_lines(options.locale)
+        texts = [line.text for line in lines]
+        spec = _Lines(
+            [
+                (
+                    [line.label for line in lines],
+                    grammar_readings(options.locale, texts, spec_directory(options.locale)),
+                    verdicts_of(weights, bias, labels, recipe, texts),
+                )
+            ]
+        )
+        print(f"  spec: {len(lines)} lines of tests/intents/data", file=sys.stderr)
+    reused = _reusable(options.reuse, folds, labels, recipe) if options.reuse else {}
+    per_set = out_of_fold(folds, labels, options.locale, recipe, reused)
+    if options.dump is not None:  # for looking at the out-of-fold readings afterwards
+        options.dump.write_text(
+            json.dumps(
+                {
+                    "recipe": asdict(recipe),
+                    "labels": list(labels),
+                    "sets": {
+                        k: [v[0], [(i.value, c, kept) for i, c, kept in v[1]], v[2], v[3]]
+                        for k, v in per_set.items()
+                    },
+                },
+                ensure_ascii=False,
+            )
+        )
+    validation = cross_validate(per_set, spec)
+    record = {
+        "trained_by": "scripts/train_arbiter.py",
+        "regularisation_C": recipe.c,
+        "class_weight": "balanced" if recipe.balanced else None,
+        "features": asdict(recipe.features),
+        "sources": [
+            {
+                "name": f.name,
+                "source": f.source,
+                "lines": len(f.lines),
+                "sha256": f.sha256,
+                "cross_validated": f.scored,
+            }
+            for f in folds
+        ],
+        "spec_lines": 0 if spec is None else len(spec.ood),
+        "out_of_fold_reused": sorted(reused),
+        "cross_validation": validation,
+        "thresholds": validation["thresholds"],
+    }
+    save(options.out, options.locale, weights=weights, bias=bias, labels=labels, record=record)
+    print(json.dumps(validation, indent=2))
+
+
+def _defaults(options: argparse.Namespace) -> None:
+    """Fill the options whose defaults depend on the locale."""
     if options.sets is None:
         options.sets = [
             ROOT / "benchmarks" / "data" / f"{name}.jsonl" for name in SETS[options.locale]
@@ -573,43 +800,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         options.slurp = SLURP
     if options.no_slurp:
         options.slurp = None
-    folds = folds_for(options)
-    labels = (
-        *sorted({line.label for f in folds for line in f.lines} - {OUT_OF_DOMAIN}),
-        OUT_OF_DOMAIN,
-    )
-    everything = [line for fold in folds for line in fold.lines]
-    weights, bias = fit(everything, labels, options.locale == "zh")
-    spec = None
-    if options.spec:
-        lines = spec_lines(options.locale)
-        texts = [line.text for line in lines]
-        spec = _Arrays(
-            [line.label for line in lines],
-            grammar_readings(options.locale, texts, spec_directory(options.locale)),
-            verdicts_of(weights, bias, labels, options.locale == "zh", texts),
-        )
-        print(f"  spec: {len(lines)} lines of tests/intents/data", file=sys.stderr)
-    validation = cross_validate(folds, labels, options, spec)
-    record = {
-        "trained_by": "scripts/train_arbiter.py",
-        "regularisation_C": C,
-        "sources": [
-            {
-                "name": f.name,
-                "source": f.source,
-                "lines": len(f.lines),
-                "sha256": f.sha256,
-                "cross_validated": f.scored,
-            }
-            for f in folds
-        ],
-        "spec_lines": 0 if spec is None else len(spec.ood),
-        "cross_validation": validation,
-        "thresholds": validation["thresholds"],
-    }
-    save(options.out, options.locale, weights=weights, bias=bias, labels=labels, record=record)
-    print(json.dumps(validation, indent=2))
+    options.skip_grams = bool(options.skip_grams) and options.locale == "en"
+    options.words = bool(options.words) and options.locale == "zh"
 
 
 if __name__ == "__main__":

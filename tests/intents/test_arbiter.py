@@ -5,7 +5,9 @@ recorded beside it; where the grammar finds nothing, the arbiter takes a
 command said in a way the grammar lacks (with the name and body the words
 plainly give); near-miss out-of-domain requests (calls, navigation, music,
 "cancel the navigation", "send my location") are never turned into actions;
-answers to the dialog's questions are left alone; and with the arbiter off
+where the grammar would act on what the model is sure is a question (or
+another action), the model's reading stands; answers to the dialog's
+questions are left alone; and with the arbiter off
 the parser is the grammar alone and never loads a model. Cases are data:
 ``data/arbiter.yaml`` (phrasings written for these tests, in no training file).
 """
@@ -31,7 +33,7 @@ from intents.arbiter import (
     model_paths,
     read_model,
 )
-from intents.arbitration import arbitrated_intent
+from intents.arbitration import arbitrated_intent, held
 from intents.parser import Parser
 from intents.result import Expect, ParseContext
 from tests.intents.conftest import check_resolution, directory, load, now_of
@@ -103,7 +105,9 @@ def test_the_decision_rule(case: dict[str, Any]) -> None:
     thresholds = Thresholds(**CASES["rule_thresholds"])
     verdict = Verdict(case["arbiter"], case["probability"], case.get("ood", 0.0))
     grammar = Intent(case["grammar"])
-    decided = arbitrated_intent(grammar, case.get("confidence", 0.9), verdict, thresholds)
+    decided = arbitrated_intent(
+        grammar, case.get("confidence", 0.9), verdict, thresholds, held=case.get("held", False)
+    )
     assert decided is Intent(case["decided"])
 
 
@@ -120,6 +124,23 @@ def test_a_command_the_grammar_misses_is_taken(
             check_resolution(result.slots.get(slot), expected)
         else:
             assert result.slots.get(slot) == expected
+
+
+@pytest.mark.parametrize(("locale", "case"), _table("corrected"), ids=_ids(_table("corrected")))
+def test_a_reading_the_model_is_sure_of_replaces_the_grammars(
+    parsers: dict[tuple[str, bool], Parser], locale: str, case: dict[str, Any]
+) -> None:
+    result = parsers[locale, True].parse(case["text"], now=NOW)
+    assert result.intent is Intent(case["intent"])
+
+
+@pytest.mark.parametrize("text", CASES["en"]["held"])
+def test_a_call_or_a_move_is_held_and_stays_the_grammars(
+    parsers: dict[tuple[str, bool], Parser], text: str
+) -> None:
+    alone = parsers["en", False].parse(text, now=NOW)
+    assert held(alone)
+    assert parsers["en", True].parse(text, now=NOW).intent is alone.intent
 
 
 @pytest.mark.parametrize(("locale", "text"), _table("declined"), ids=_ids(_table("declined")))
@@ -154,3 +175,68 @@ def test_with_the_arbiter_off_the_parser_is_the_grammar_alone(
         assert off.parse(case["text"], now=NOW).intent is Intent.NONE
     for text in CASES[locale]["declined"]:
         off.parse(text, now=NOW)
+
+
+def _broken_copy(tmp_path: Path, change: str) -> tuple[Path, Path]:
+    """A copy of the shipped English model with one thing wrong in it."""
+    weights, record = model_paths("en")
+    raw = weights.read_bytes()
+    recorded = json.loads(record.read_text(encoding="utf-8"))
+    if change == "a threshold missing":
+        del recorded["thresholds"]["reject"]
+    elif change == "no out-of-domain label":
+        recorded["labels"] = [
+            "unknown" if label == OUT_OF_DOMAIN else label for label in recorded["labels"]
+        ]
+    elif change == "one label too few":
+        recorded["labels"] = recorded["labels"][:-1]
+    elif change == "a threshold that is no number":
+        recorded["thresholds"]["accept_action"] = "high"
+    elif change == "no biases in the archive":
+        import io
+
+        import numpy as np
+
+        with np.load(io.BytesIO(raw)) as data:
+            buffer = io.BytesIO()
+            np.savez(buffer, weights=data["weights"])
+        raw = buffer.getvalue()
+        recorded["weights_sha256"] = hashlib.sha256(raw).hexdigest()
+    copy, copied_record = tmp_path / "arbiter_en.npz", tmp_path / "arbiter_en.json"
+    copy.write_bytes(raw)
+    text = json.dumps(recorded)
+    copied_record.write_text("{not json" if change == "a record that is no JSON" else text)
+    return copy, copied_record
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("a threshold missing", "is incomplete"),
+        ("no out-of-domain label", "is incomplete"),
+        ("one label too few", "weights do not match its labels"),
+        ("a threshold that is no number", "is incomplete"),
+        ("no biases in the archive", "is incomplete"),
+        ("a record that is no JSON", "cannot read the arbiter model"),
+    ],
+)
+def test_a_broken_model_file_is_one_clear_config_error(
+    tmp_path: Path, change: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        read_model(*_broken_copy(tmp_path, change))
+
+
+def test_a_model_recorded_before_the_correcting_thresholds_never_corrects(tmp_path: Path) -> None:
+    weights, record = model_paths("en")
+    recorded = json.loads(record.read_text(encoding="utf-8"))
+    for name in ("correct", "switch", "overrule"):
+        recorded["thresholds"].pop(name, None)
+    recorded.pop("features", None)
+    copied_record = tmp_path / "arbiter_en.json"
+    copied_record.write_text(json.dumps(recorded))
+    model = read_model(weights, copied_record)
+    assert model.thresholds.correct > 1.0
+    assert model.thresholds.switch > 1.0
+    assert model.thresholds.overrule > 1.0
+    assert not model.features.skip_grams

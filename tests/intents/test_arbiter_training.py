@@ -34,10 +34,10 @@ def _write_sets(folder: Path) -> list[Path]:
     return paths
 
 
-def _train(sets: list[Path], out: Path) -> subprocess.CompletedProcess[str]:
+def _train(sets: list[Path], out: Path, *more: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, str(ROOT / "scripts" / "train_arbiter.py"), "--locale", "en"]
-    command += ["--sets", *map(str, sets), "--extra", "--no-slurp", "--no-spec"]
-    command += ["--grammar-samples", "0", "--out", str(out)]
+    command += ["--sets", *map(str, sets), "--extra", "--no-slurp", "--no-spec", "--no-train-spec"]
+    command += ["--grammar-samples", "0", "--out", str(out), *more]
     return subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
 
 
@@ -60,7 +60,38 @@ def test_the_training_script_writes_a_model_the_parser_loads(tmp_path: Path) -> 
         "reject",
         "override",
         "promote",
+        "correct",
+        "switch",
+        "overrule",
     }
+    assert recorded["features"] == {"skip_grams": False, "words": False}
+    assert not model.features.skip_grams
     again = _train(sets, tmp_path / "again")
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "again" / "arbiter_en.npz").read_bytes() == weights.read_bytes()
+
+
+def test_reused_out_of_fold_verdicts_give_the_same_model_and_thresholds(tmp_path: Path) -> None:
+    sets = _write_sets(tmp_path)
+    dump = tmp_path / "dump.json"
+    first = _train(sets, tmp_path / "first", "--dump", str(dump))
+    assert first.returncode == 0, first.stderr
+    again = _train(sets, tmp_path / "again", "--reuse", str(dump))
+    assert again.returncode == 0, again.stderr
+    assert "reused out-of-fold verdicts of 2 sets" in again.stderr
+    before = json.loads((tmp_path / "first" / "arbiter_en.json").read_text(encoding="utf-8"))
+    after = json.loads((tmp_path / "again" / "arbiter_en.json").read_text(encoding="utf-8"))
+    assert after["thresholds"] == before["thresholds"]
+    assert after["out_of_fold_reused"] == ["first", "second"]
+    assert (tmp_path / "again" / "arbiter_en.npz").read_bytes() == (
+        tmp_path / "first" / "arbiter_en.npz"
+    ).read_bytes()
+
+
+def test_a_dump_of_another_recipe_is_refused(tmp_path: Path) -> None:
+    sets = _write_sets(tmp_path)
+    dump = tmp_path / "dump.json"
+    assert _train(sets, tmp_path / "first", "--dump", str(dump)).returncode == 0
+    other = _train(sets, tmp_path / "other", "--reuse", str(dump), "--c", "3")
+    assert other.returncode != 0
+    assert "another recipe" in other.stderr

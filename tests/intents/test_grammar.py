@@ -13,6 +13,7 @@ from intents.grammar import compile_grammar, load_grammar
 from intents.matcher import Matcher
 from intents.template import Alt, RuleRef, SlotRef, Word, parse_template
 from intents.text import tokenize
+from tests.intents.conftest import load
 
 SIDE: dict[str, Any] = {"speech": {}}
 
@@ -106,12 +107,7 @@ def test_unknown_locale_is_a_config_error() -> None:
 
 @pytest.mark.parametrize(
     ("heard", "intent"),
-    [
-        ("whats on my calender tomorrow", Intent.QUERY_CALENDAR),
-        ("set a remainder to call li na", Intent.CREATE_EVENT),
-        ("send a mesage to li na saying hi", Intent.SEND_MESSAGE),
-        ("cancle my meeting on friday", Intent.CANCEL_EVENT),
-    ],
+    [(case["text"], Intent(case["intent"])) for case in load("misheard_keywords.yaml")["cases"]],
 )
 def test_misheard_keywords_are_corrected(
     parser: Any, heard: str, intent: Intent, now: datetime

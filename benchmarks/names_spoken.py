@@ -63,6 +63,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from names_misheard import directory, is_chinese
+from names_misheard import outcome as slot_outcome
 from parser_bench import GIVEN, SURNAMES, ZH_GIVEN, ZH_SURNAMES, percentile
 
 from assistant.models import Contact, Hypothesis
@@ -246,12 +247,7 @@ def outcome(value: object, target: Contact) -> str:
     if isinstance(value, tuple):  # several names heard: the one meant, if any
         found = [v for v in value if isinstance(v, ContactResolution) and v.candidates]
         value = found[0] if found else None
-    if not isinstance(value, ContactResolution) or not value.candidates:
-        return "missed"
-    ids = [c.contact.id for c in value.candidates]
-    if not value.ambiguous:
-        return "right" if ids[0] == target.id else "wrong"
-    return "asked" if target.id in ids else "missed"
+    return slot_outcome(value, target)
 
 
 def name_slot(slots: dict[str, Any], slot: str) -> object:

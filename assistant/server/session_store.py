@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.storage.database import Database, Transaction, chunks
+from assistant.storage.database import Database, Transaction, chunks, float_column
 from assistant.storage.migrations import Migration, migrate
 
 
 def _create(tx: Transaction) -> None:
-    real = "DOUBLE PRECISION" if tx.dialect == "postgres" else "REAL"
+    real = float_column(tx)
     tx.execute(
         "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, tenant TEXT NOT NULL,"
         " vehicle TEXT NOT NULL, key_id TEXT NOT NULL, created_at TEXT NOT NULL,"
@@ -30,7 +30,7 @@ def _create(tx: Transaction) -> None:
 
 
 def _announcements(tx: Transaction) -> None:
-    real = "DOUBLE PRECISION" if tx.dialect == "postgres" else "REAL"
+    real = float_column(tx)
     tx.execute(
         "CREATE TABLE IF NOT EXISTS session_announcements (session_id TEXT NOT NULL,"
         f" message_id TEXT NOT NULL, claimed_at {real} NOT NULL,"
@@ -39,7 +39,7 @@ def _announcements(tx: Transaction) -> None:
 
 
 def _streams(tx: Transaction) -> None:
-    real = "DOUBLE PRECISION" if tx.dialect == "postgres" else "REAL"
+    real = float_column(tx)
     # Which stream is open on the session (any replica) and when it was last seen alive.
     tx.execute("ALTER TABLE sessions ADD COLUMN stream_token TEXT")
     tx.execute(f"ALTER TABLE sessions ADD COLUMN streamed_at {real}")

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable
 
 from assistant.errors import RequestRejectedError
-from assistant.storage.database import Database, Transaction
+from assistant.storage.database import Database, Transaction, float_column
 from assistant.storage.migrations import Migration, migrate
 
 
 def _create(tx: Transaction) -> None:
-    real = "DOUBLE PRECISION" if tx.dialect == "postgres" else "REAL"
+    real = float_column(tx)
     tx.execute(
         f"CREATE TABLE IF NOT EXISTS rate_buckets (key_id TEXT PRIMARY KEY, tokens {real} NOT NULL,"
         f" updated {real} NOT NULL, granted INTEGER NOT NULL)"

@@ -62,6 +62,11 @@ class Database(Protocol):
         ...
 
 
+def float_column(tx: Transaction) -> str:
+    """The column type of a double-precision number in this transaction's dialect."""
+    return "DOUBLE PRECISION" if tx.dialect == "postgres" else "REAL"
+
+
 def chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
     """``items`` in slices of at most ``size`` (bounded ``IN (...)`` lists)."""
     for start in range(0, len(items), size):

@@ -63,7 +63,20 @@ def test_the_training_script_writes_a_model_the_parser_loads(tmp_path: Path) -> 
         "correct",
         "switch",
         "overrule",
+        "reject_reply",
+        "reject_create",
+        "accept_create",
     }
+    # English thresholds are per intent by default, with a false action costing 4.
+    assert recorded["cross_validation"]["objective"] == {
+        "false_cost": 4.0,
+        "ceiling": None,
+        "per_intent": True,
+    }
+    assert all(recorded["thresholds"][name] is not None for name in recorded["thresholds"])
+    for figures in recorded["cross_validation"]["sets"].values():
+        # Each set also scored with thresholds chosen without it.
+        assert set(figures["held_out"]) == {"in_domain", "ood_false_actions"}
     assert recorded["features"] == {"skip_grams": False, "words": False}
     assert not model.features.skip_grams
     again = _train(sets, tmp_path / "again")
@@ -95,3 +108,27 @@ def test_a_dump_of_another_recipe_is_refused(tmp_path: Path) -> None:
     other = _train(sets, tmp_path / "other", "--reuse", str(dump), "--c", "3")
     assert other.returncode != 0
     assert "another recipe" in other.stderr
+
+
+def test_the_objective_is_chosen_on_the_command_line(tmp_path: Path) -> None:
+    sets = _write_sets(tmp_path)
+    done = _train(
+        sets,
+        tmp_path / "model",
+        "--no-per-intent",
+        "--false-cost",
+        "2",
+        "--max-false-actions",
+        "0.01",
+    )
+    assert done.returncode == 0, done.stderr
+    recorded = json.loads((tmp_path / "model" / "arbiter_en.json").read_text(encoding="utf-8"))
+    assert recorded["cross_validation"]["objective"] == {
+        "false_cost": 2.0,
+        "ceiling": 0.01,
+        "per_intent": False,
+    }
+    assert recorded["cross_validation"]["max_mean_false_actions"] <= 0.01
+    # Shared thresholds only: the per-intent ones are recorded as "the shared one".
+    assert {recorded["thresholds"][name] for name in ("reject_reply", "reject_create")} == {None}
+    assert recorded["thresholds"]["accept_create"] is None

@@ -114,10 +114,13 @@ def answer(state: DialogState, reading: Reading, event: Utterance) -> Outcome:
         return _answer_rest(state, reading, intent)
     if intent is Intent.READ_MESSAGES and first_resolution(event.result.slots) is not None:
         return start_read(state, event.result)  # "read messages from Zhang San": a new filter
+    step = event.result.slots.get("step") if intent is Intent.READ_MESSAGES else None
+    if intent is Intent.REPEAT or step == "again":  # "read that again"
+        return read_current(state, reading)
+    if step == "back":  # "go back one": the message before, heard again
+        return read_current(state, replace(reading, index=max(0, reading.index - 1), rest=""))
     if intent in _NEXT:
         return _next(state, reading)
-    if intent is Intent.REPEAT:
-        return read_current(state, reading)
     # "reply" is taken by the engine before this (a reply flow, then this reading resumed).
     if intent in _STOP:
         return stop(state, reading, reading.index + 1)

@@ -165,7 +165,11 @@ class SlotFiller:
     def _recipient_reference(self, query: str) -> bool:
         """ "the landlord": someone a message can be for, though no attendee."""
         words = query.split()
-        return len(words) == 2 and words[0] in self._recipient_owners and words[1] in self.person_nouns
+        return (
+            2 <= len(words) <= 3
+            and words[0] in self._recipient_owners
+            and words[-1] in self.person_nouns
+        )
 
     def _person_reference(self, query: str) -> bool:
         """ "my wife", "our team": someone to message even if the directory lacks them."""

@@ -26,7 +26,13 @@ _STOP = (Intent.DENY, Intent.CANCEL)
 
 
 def start_read(state: DialogState, result: ParseResult) -> Outcome:
-    """read_messages: fetch unread messages, optionally of one sender or chat."""
+    """read_messages: fetch unread messages, optionally of one sender or chat.
+
+    "read that again" or "go back one" once the reading is over reads the
+    message heard last once more (no summary after it).
+    """
+    if result.slots.get("step") in ("again", "back") and state.last_heard is not None:
+        return read_current(state, Reading((state.last_heard,), announced=True))
     reading = Reading(urgent_only=result.slots.get("urgent_only") is True)
     for name in ("sender", "conversation"):
         resolution = result.slots.get(name)

@@ -335,8 +335,11 @@ def _collect(node: object, lines: list[Line]) -> None:
             if label is not None:
                 lines.append(Line(str(node["text"]), label))
             return
-        for value in node.values():
-            _collect(value, lines)
+        # A way of speaking's near misses (ways.yaml): sentences that must not act.
+        lines += [Line(str(t), OUT_OF_DOMAIN) for t in node.get("out_of_domain") or ()]
+        for key, value in node.items():
+            if key != "out_of_domain":
+                _collect(value, lines)
     elif isinstance(node, list):
         for value in node:
             _collect(value, lines)

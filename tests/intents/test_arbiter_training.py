@@ -8,10 +8,14 @@ its hash and the thresholds it chose; the same data gives the same bytes.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from intents.arbiter import OUT_OF_DOMAIN, read_model
 from tests.intents.conftest import load
@@ -132,3 +136,39 @@ def test_the_objective_is_chosen_on_the_command_line(tmp_path: Path) -> None:
     # Shared thresholds only: the per-intent ones are recorded as "the shared one".
     assert {recorded["thresholds"][name] for name in ("reject_reply", "reject_create")} == {None}
     assert recorded["thresholds"]["accept_create"] is None
+
+
+def _trainer(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The training script as a module (it is a script, not a package module)."""
+    spec = importlib.util.spec_from_file_location(
+        "train_arbiter", ROOT / "scripts" / "train_arbiter.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "train_arbiter", module)  # its dataclasses look it up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_ways_near_misses_are_spec_lines_out_of_domain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ways.yaml").write_text(
+        "ways:\n"
+        "  en:\n"
+        "    - way: a setting that mentions a meeting\n"
+        "      cases:\n"
+        "        - {text: 'text li na i am late', intent: send_message}\n"
+        "      out_of_domain:\n"
+        "        - 'change the reminder sound for my meetings'\n"
+        "      near_misses:\n"
+        "        - {text: 'put the budget meeting on for three', intent: create_event}\n",
+        encoding="utf-8",
+    )
+    lines = {(line.text, line.label) for line in _trainer(monkeypatch).spec_lines("en", tmp_path)}
+    assert lines == {
+        ("text li na i am late", "send_message"),
+        ("change the reminder sound for my meetings", OUT_OF_DOMAIN),
+        ("put the budget meeting on for three", "create_event"),
+    }

@@ -29,6 +29,11 @@ best trade-offs combined; with ``--per-intent`` (English's default) declining
 a reply, declining a new event and taking a missed new event get thresholds
 of their own. Each set is also scored with thresholds searched without it
 (``held_out`` in the record): what the choice is worth on a set it never saw.
+English thresholds are chosen on an earlier grammar's readings of the sets
+(``--readings``, default ``scripts/arbiter_readings/en_dbea47d.json.gz``): the
+grammar has since learnt from these sets' misses, and a rule chosen on its
+in-sample readings would trust it more than a new set does; both readings'
+figures are recorded.
 The grammar's own test tables (``tests/intents/data``: what the grammar is
 specified to do) are a hard constraint, scored by the final model (which is
 trained on them too, so it knows the specified phrasings): no line the
@@ -40,6 +45,7 @@ the model's own hash go to ``intents/models/arbiter_<locale>.json``.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import io
 import json
@@ -129,6 +135,11 @@ OVERRIDE_GRID = (*(round(0.60 + 0.05 * i, 2) for i in range(8)), 0.97, 0.99, NEV
 #: What a false action costs in the merit (in-domain accuracy), by default: 4, not 2,
 #: as the fourth pass's cross-validation chose (BENCHMARKS.md, "The arbiter, fourth pass").
 FALSE_COST = 4.0
+#: The readings the thresholds are chosen on by default: the English grammar's before
+#: it learnt from the train6 and spent blind sets (main at dbea47d), so the rule is
+#: chosen on how a grammar reads text it has not learnt from (BENCHMARKS.md, "The
+#: arbiter, fourth pass"). Mandarin: its own grammar's (none saved).
+EARLIER_READINGS = {"en": ROOT / "scripts" / "arbiter_readings" / "en_dbea47d.json.gz"}
 #: Locales whose thresholds are per intent by default (Mandarin: no gain in CV).
 PER_INTENT_LOCALES = frozenset({"en"})
 QUESTION_COST = 0.5
@@ -541,17 +552,26 @@ def _reusable(
 
 
 def cross_validate(
-    per_set: dict[str, Verdicts], spec: _Lines | None = None, objective: Objective = Objective()
+    per_set: dict[str, Verdicts],
+    spec: _Lines | None = None,
+    objective: Objective = Objective(),
+    earlier: dict[str, list[Reading]] | None = None,
 ) -> dict:
     """Leave-one-set-out: thresholds chosen, and each set's figures with and without.
 
     ``held_out``: each set scored with thresholds chosen without it (the search is
     fitted too: these figures are what the chosen thresholds are worth on a new set).
+    ``earlier``: the readings of an earlier grammar that had not learnt from the
+    sets (``--readings``); the thresholds are chosen on them, and each set is
+    scored on both (``earlier_grammar``, ``earlier_arbiter``).
     """
     sets: dict[str, Readings] = {name: data[:3] for name, data in per_set.items()}
-    allowed = _allowed(list(sets.values()), objective)
-    thresholds = search(list(sets.values()), allowed, spec, objective)
-    table = {
+    choosing = sets
+    if earlier is not None:
+        choosing = {name: (data[0], earlier[name], data[2]) for name, data in sets.items()}
+    allowed = _allowed(list(choosing.values()), objective)
+    thresholds = search(list(choosing.values()), allowed, spec, objective)
+    table: dict[str, dict] = {
         name: {
             "grammar": _pair(scores(*data, None)),
             "arbiter": _pair(scores(*data, thresholds)),
@@ -559,16 +579,54 @@ def cross_validate(
         }
         for name, data in sets.items()
     }
-    for name, data in sets.items():
-        others = [other for key, other in sets.items() if key != name]
+    for name, data in choosing.items():
+        others = [other for key, other in choosing.items() if key != name]
         chosen = search(others, _allowed(others, objective), spec, objective)
         table[name]["held_out"] = _pair(scores(*data, chosen))
+        if earlier is not None:
+            table[name]["earlier_grammar"] = _pair(scores(*data, None))
+            table[name]["earlier_arbiter"] = _pair(scores(*data, thresholds))
     return {
         "thresholds": {name: getattr(thresholds, name) for name in THRESHOLD_NAMES},
         "max_mean_false_actions": round(allowed, 5),
         "objective": asdict(objective),
         "sets": table,
     }
+
+
+def _texts_digest(texts: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+
+
+def save_readings(path: Path, per_set: dict[str, Verdicts], grammar: str) -> None:
+    """The grammar's readings of every set (gzipped JSON), for a later ``--readings``."""
+    record = {
+        "grammar": grammar,
+        "sets": {
+            name: {
+                "texts_sha256": _texts_digest(data[3]),
+                "readings": [[i.value, round(c, 6), kept] for i, c, kept in data[1]],
+            }
+            for name, data in per_set.items()
+        },
+    }
+    raw = json.dumps(record, separators=(",", ":")).encode("utf-8")
+    path.write_bytes(gzip.compress(raw, mtime=0))
+
+
+def load_readings(path: Path, per_set: dict[str, Verdicts]) -> tuple[str, dict[str, list[Reading]]]:
+    """An earlier grammar's readings of the sets (``--save-readings``); every set must match."""
+    try:
+        record = json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError) as exc:
+        sys.exit(f"train_arbiter: cannot read the readings {path}: {exc}")
+    found = {}
+    for name, data in per_set.items():
+        entry = record["sets"].get(name)
+        if entry is None or entry["texts_sha256"] != _texts_digest(data[3]):
+            sys.exit(f"train_arbiter: {path} has no readings of set {name} as it is now")
+        found[name] = [(Intent(i), float(c), bool(kept)) for i, c, kept in entry["readings"]]
+    return str(record.get("grammar", "")), found
 
 
 def _allowed(sets: list[Readings], objective: Objective) -> float:
@@ -824,6 +882,12 @@ def recipe_of(options: argparse.Namespace) -> Recipe:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Cross-validate, train on everything, write the model and its record."""
+    options = _options(argv)
+    _train(options)
+
+
+def _options(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line, with the locale's defaults filled in."""
     args = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -902,9 +966,33 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="own thresholds for declining a reply or a new event and for taking a new event"
         " (default: on for English, off for Mandarin)",
     )
+    args.add_argument(
+        "--readings",
+        type=Path,
+        default=None,
+        help="choose the thresholds on the readings of an earlier grammar that had not learnt"
+        " from the sets (a --save-readings file; default for English:"
+        f" {_shown(EARLIER_READINGS['en'])}; 'none': this grammar's)",
+    )
+    args.add_argument(
+        "--save-readings",
+        type=Path,
+        default=None,
+        help="write this grammar's readings of the sets here (gzipped JSON)",
+    )
+    args.add_argument(
+        "--grammar-name",
+        default="",
+        help="what --save-readings records as the grammar (a commit)",
+    )
     args.add_argument("--out", type=Path, default=ROOT / "intents" / "models")
     options = args.parse_args(argv)
     _defaults(options)
+    return options
+
+
+def _train(options: argparse.Namespace) -> None:
+    """One run: cross-validation, the final model, its record."""
     folds = folds_for(options)
     labels = (
         *sorted({line.label for f in folds for line in f.lines} - {OUT_OF_DOMAIN}),
@@ -943,8 +1031,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ensure_ascii=False,
             )
         )
+    if options.save_readings is not None:
+        save_readings(options.save_readings, per_set, options.grammar_name)
+    earlier = None
+    if options.readings is not None:
+        earlier_grammar, earlier = load_readings(options.readings, per_set)
     objective = Objective(options.false_cost, options.max_false_actions, options.per_intent)
-    validation = cross_validate(per_set, spec, objective)
+    validation = cross_validate(per_set, spec, objective, earlier)
     record = {
         "trained_by": "scripts/train_arbiter.py",
         "regularisation_C": recipe.c,
@@ -962,6 +1055,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         ],
         "spec_lines": 0 if spec is None else len(spec.ood),
         "out_of_fold_reused": sorted(reused),
+        "thresholds_chosen_on": (
+            "this grammar's readings"
+            if earlier is None
+            else {
+                "readings": _shown(options.readings),
+                "sha256": digest(options.readings),
+                "grammar": earlier_grammar,
+            }
+        ),
         "cross_validation": validation,
         "thresholds": validation["thresholds"],
     }
@@ -971,6 +1073,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _defaults(options: argparse.Namespace) -> None:
     """Fill the options whose defaults depend on the locale."""
+    default_sets = options.sets is None
     if options.sets is None:
         options.sets = [
             ROOT / "benchmarks" / "data" / f"{name}.jsonl" for name in SETS[options.locale]
@@ -985,6 +1088,10 @@ def _defaults(options: argparse.Namespace) -> None:
         options.slurp = None
     options.skip_grams = bool(options.skip_grams) and options.locale == "en"
     options.words = bool(options.words) and options.locale == "zh"
+    if options.readings is None and default_sets:  # saved for the default sets only
+        options.readings = EARLIER_READINGS.get(options.locale)
+    elif str(options.readings) == "none":
+        options.readings = None
     if options.per_intent is None:
         options.per_intent = options.locale in PER_INTENT_LOCALES
 

@@ -172,3 +172,37 @@ def test_the_ways_near_misses_are_spec_lines_out_of_domain(
         ("change the reminder sound for my meetings", OUT_OF_DOMAIN),
         ("put the budget meeting on for three", "create_event"),
     }
+
+
+def test_thresholds_can_be_chosen_on_an_earlier_grammars_readings(tmp_path: Path) -> None:
+    sets = _write_sets(tmp_path)
+    saved = tmp_path / "readings.json.gz"
+    first = _train(sets, tmp_path / "first", "--save-readings", str(saved), "--grammar-name", "abc")
+    assert first.returncode == 0, first.stderr
+    again = _train(sets, tmp_path / "again", "--readings", str(saved))
+    assert again.returncode == 0, again.stderr
+    recorded = json.loads((tmp_path / "again" / "arbiter_en.json").read_text(encoding="utf-8"))
+    chosen_on = recorded["thresholds_chosen_on"]
+    assert chosen_on["grammar"] == "abc"
+    assert chosen_on["sha256"] == hashlib.sha256(saved.read_bytes()).hexdigest()
+    for figures in recorded["cross_validation"]["sets"].values():
+        assert set(figures) >= {"grammar", "arbiter", "earlier_grammar", "earlier_arbiter"}
+    # The same readings: the same thresholds as choosing on this grammar's.
+    before = json.loads((tmp_path / "first" / "arbiter_en.json").read_text(encoding="utf-8"))
+    assert recorded["thresholds"] == before["thresholds"]
+    assert before["thresholds_chosen_on"] == "this grammar's readings"
+
+
+def test_readings_of_other_texts_are_refused(tmp_path: Path) -> None:
+    sets = _write_sets(tmp_path)
+    saved = tmp_path / "readings.json.gz"
+    assert _train(sets, tmp_path / "one", "--save-readings", str(saved)).returncode == 0
+    changed = sets[1].read_text(encoding="utf-8")
+    changed += json.dumps({"slurp_id": 999, "sentence": "play some jazz", "intent": "play_music"})
+    sets[1].write_text(changed + "\n", encoding="utf-8")
+    other = _train(sets, tmp_path / "other", "--readings", str(saved))
+    assert other.returncode != 0
+    assert "has no readings of set second" in other.stderr
+    missing = _train(sets, tmp_path / "missing", "--readings", str(tmp_path / "none.gz"))
+    assert missing.returncode != 0
+    assert "cannot read the readings" in missing.stderr

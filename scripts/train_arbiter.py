@@ -36,8 +36,9 @@ in-sample readings would trust it more than a new set does; both readings'
 figures are recorded.
 The grammar's own test tables (``tests/intents/data``: what the grammar is
 specified to do) are a hard constraint, scored by the final model (which is
-trained on them too, so it knows the specified phrasings): no line the
-grammar reads as specified may change.
+trained on them too, so it knows the specified phrasings): every line must
+end as specified, unless no thresholds of its part of the rule make it (a
+line the grammar misreads and the model cannot put right is the grammar's).
 The figures of that cross-validation, the data files and their SHA-256 and
 the model's own hash go to ``intents/models/arbiter_<locale>.json``.
 """
@@ -729,7 +730,8 @@ class _Lines:
         false = float((self.weight * acts)[out].sum())
         merit = float((self.weight * right)[inside].sum()) - false_cost * false
         merit -= QUESTION_COST * float((self.weight * asked)[out].sum())
-        broken = (inside & self.grammar_ok & ~right) | (out & ~self.grammar_action & acts)
+        # The test tables as a constraint: a line that ends other than specified.
+        broken = (inside & ~right) | (out & acts)
         return merit, false, int(broken.sum())
 
 
@@ -762,26 +764,27 @@ def _part_choices(
     """A part's frontier: every shared setting, each with its split shares' best trade-offs."""
     names = [name for name, _ in part.shared]
     reading = getattr(lines, part.lines)
-    choices: list[Choice] = []
+    settings: list[tuple[int, list[Choice]]] = []
     for values in product(*(grid for _, grid in part.shared)):
         shared = dict(zip(names, values, strict=True))
-        fronts = []
+        fronts, failing = [], 0
         for name, grid, share in part.split or ((None, (None,), "everything"),):
             mine = reading & getattr(lines, share)
-            front: list[Choice] = []
+            front: list[tuple[int, Choice]] = []
             for value in grid:
                 chosen = {**shared, **({name: value} if name else {})}
                 t = Thresholds(**{**never, **chosen})  # type: ignore[arg-type]
-                if (
-                    spec is not None
-                    and spec.part(getattr(spec, part.lines) & getattr(spec, share), t)[2]
-                ):
-                    continue
+                wrong = 0
+                if spec is not None:
+                    wrong = spec.part(getattr(spec, part.lines) & getattr(spec, share), t)[2]
                 merit, false, _ = lines.part(mine, t, cost)
-                front.append((merit, false, {name: value} if name else {}))
-            fronts.append(_frontier(front))
-        choices += [(m, f, {**shared, **c}) for m, f, c in _summed(fronts)]
-    return _frontier(choices)
+                front.append((wrong, (merit, false, {name: value} if name else {})))
+            fewest = min(wrong for wrong, _ in front)  # a line no value puts right: the grammar's
+            failing += fewest
+            fronts.append(_frontier([c for wrong, c in front if wrong == fewest]))
+        settings.append((failing, [(m, f, {**shared, **c}) for m, f, c in _summed(fronts)]))
+    fewest = min(failing for failing, _ in settings)
+    return _frontier([c for failing, found in settings if failing == fewest for c in found])
 
 
 def search(

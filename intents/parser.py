@@ -207,8 +207,9 @@ class Parser:
             if best is None or joint > best[0]:
                 best = (joint, result)
         assert best is not None
-        # A name the recogniser's rivals heard as someone else is asked about.
-        return disputed(best[1], readings)
+        # A name the recogniser's rivals heard as someone else, or that its
+        # best path was unsure of (or does not hold), is asked about.
+        return disputed(best[1], readings, hypotheses[0].words)
 
     # -- one text ----------------------------------------------------------
 

@@ -55,16 +55,18 @@ def disputed(
 
 
 def name_confidence(query: str, words: Sequence[Word]) -> float | None:
-    """The lowest confidence among the recogniser's words that spell ``query``
-    (the first place they occur in a row), or None when they are not there."""
-    wanted = [_bare(w) for w in query.split()]
+    """The lowest confidence among the recogniser's words that spell ``query``,
+    found in order ("what's" or a body word may be spelt otherwise in the
+    query: those are passed over), or None when none of them is there."""
     heard = [_bare(w.word) for w in words]
-    if not wanted:
-        return None
-    for start in range(len(heard) - len(wanted) + 1):
-        if heard[start : start + len(wanted)] == wanted:
-            return min(w.confidence for w in words[start : start + len(wanted)])
-    return None
+    found: list[float] = []
+    at = 0
+    for wanted in (_bare(w) for w in query.split()):
+        if wanted in heard[at:]:
+            at = heard.index(wanted, at)
+            found.append(words[at].confidence)
+            at += 1
+    return min(found) if found else None
 
 
 def _doubtful(query: str, words: Sequence[Word]) -> bool:

@@ -43,13 +43,19 @@ def _words(*said: tuple[str, float]) -> tuple[Word, ...]:
     return tuple(Word(word=w, start=0.0, end=0.0, confidence=c) for w, c in said)
 
 
-HEARD = _words(("send", 0.9), ("a", 0.8), ("message", 0.9), ("to", 0.7), ("su", 0.95))
+HEARD = _words(("whats", 0.2), ("a", 0.8), ("message", 0.9), ("to", 0.7), ("su", 0.95))
 
 
 CONFIDENCES: list[tuple[str, str, tuple[Word, ...], float | None]] = [
     ("the lowest of the name's words", "su yunping", (*HEARD, *_words(("yunping", 0.3))), 0.3),
     ("a possessive is the name's word", "su yunping", _words(("su", 0.9), ("yunping's", 0.6)), 0.6),
-    ("the name is not among the words", "su yunping", HEARD, None),
+    (
+        "words spelt otherwise are passed over",
+        "what's su yunping's",
+        (*HEARD, *_words(("yunping", 0.7))),
+        0.7,
+    ),
+    ("the name is not among the words", "su yunping", _words(("send", 0.9), ("lu", 0.8)), None),
     ("no words given", "su yunping", (), None),
 ]
 

@@ -44,6 +44,11 @@ class Preparer:
         self._respell_phrases = _phrase_pairs(speech.get("respell_phrases") or {})
         #: Stutters dropped: a stretch of up to this many tokens said again after a pause.
         self._stutter = int(speech.get("stutter_tokens", 0))
+        #: A hesitation and then a word said in the few words before it: the
+        #: driver took that stretch again ("tell peter uh peter zhou ...").
+        self._retake = int(speech.get("retake_after_hesitation", 0))
+        #: Words too common to mark a retake ("the number for uh the logistics guy").
+        self._retake_never = frozenset(speech.get("retake_never", ()))
         self._vocabulary = vocabulary
         self._by_initial: dict[str, list[str]] = {}
         for word in sorted(vocabulary):
@@ -54,6 +59,8 @@ class Preparer:
     def clean(self, tokens: Tokens) -> Tokens:
         """Drop hesitations, respell slips, strip frames at both ends."""
         keep = {i for i, w in enumerate(tokens.words) if w in self._drop}
+        if self._retake:
+            keep |= self._retaken(tokens.words, keep)
         if self._pause_fillers:
             keep |= self._fillers(tokens)
         if self._stutter:
@@ -70,6 +77,24 @@ class Preparer:
             if restarted is not tokens:
                 tokens = self._strip(restarted)
         return tokens
+
+    def _retaken(self, words: tuple[str, ...], hesitations: set[int]) -> set[int]:
+        """The first try of a stretch said again after a hesitation.
+
+        "text li na uh li na from marketing that ...": the word after "uh" was
+        said at most ``retake_after_hesitation`` words before it, so everything
+        from that earlier word up to the hesitation goes.
+        """
+        found: set[int] = set()
+        for i in sorted(hesitations):
+            after = next((k for k in range(i + 1, len(words)) if k not in hesitations), None)
+            if after is None or words[after] in self._retake_never:
+                continue
+            before = [k for k in range(i - 1, -1, -1) if k not in hesitations][: self._retake]
+            again = next((k for k in before if words[k] == words[after]), None)
+            if again is not None:
+                found.update(range(again, i))
+        return found
 
     def _undoubled(self, tokens: Tokens) -> Tokens:
         """ "cancel the uh the one with lee way": a stuttered word once (hesitations gone)."""

@@ -71,6 +71,7 @@ class SlotFiller:
         )
         self._pronouns = frozenset(speech.get("pronouns", _PRONOUNS))
         self._owners = tuple(speech.get("person_owners", ("my", "our")))
+        self._recipient_owners = tuple(speech.get("recipient_owners", ()))
         self._body_leads = tuple(
             sorted(
                 (phrase_tokens(str(p)) for p in speech.get("body_leads", ())), key=len, reverse=True
@@ -140,7 +141,7 @@ class SlotFiller:
         unresolved = sum(
             1
             for s in match.template.requires
-            if s not in _TIME_SLOTS and s != "shift" and not self._known(slots.get(s))
+            if s not in _TIME_SLOTS and s != "shift" and not self._known(slots.get(s), s)
         )
         unresolved += sum(1 for v in slots.values() if self._implausible(v))
         unresolved += sum(1 for s in match.template.sure if not _clearly_known(slots.get(s)))
@@ -149,13 +150,26 @@ class SlotFiller:
         )
         return Filled(slots, unresolved == 0, missing)
 
-    def _known(self, value: Any) -> bool:
+    def _known(self, value: Any, slot: str = "") -> bool:
         """A required name the directory knows, or a person named by who they are."""
         if isinstance(value, ContactResolution):
-            return bool(value.candidates) or self._person_reference(value.query)
+            return (
+                bool(value.candidates)
+                or self._person_reference(value.query)
+                or (slot == "recipient" and self._recipient_reference(value.query))
+            )
         if isinstance(value, tuple):
-            return bool(value) and all(self._known(v) for v in value)
+            return bool(value) and all(self._known(v, slot) for v in value)
         return value is not None
+
+    def _recipient_reference(self, query: str) -> bool:
+        """ "the landlord": someone a message can be for, though no attendee."""
+        words = query.split()
+        return (
+            2 <= len(words) <= 3
+            and words[0] in self._recipient_owners
+            and words[-1] in self.person_nouns
+        )
 
     def _person_reference(self, query: str) -> bool:
         """ "my wife", "our team": someone to message even if the directory lacks them."""

@@ -26,7 +26,13 @@ _STOP = (Intent.DENY, Intent.CANCEL)
 
 
 def start_read(state: DialogState, result: ParseResult) -> Outcome:
-    """read_messages: fetch unread messages, optionally of one sender or chat."""
+    """read_messages: fetch unread messages, optionally of one sender or chat.
+
+    "read that again" or "go back one" once the reading is over reads the
+    message heard last once more (no summary after it).
+    """
+    if result.slots.get("step") in ("again", "back") and state.last_heard is not None:
+        return read_current(state, Reading((state.last_heard,), announced=True))
     reading = Reading(urgent_only=result.slots.get("urgent_only") is True)
     for name in ("sender", "conversation"):
         resolution = result.slots.get(name)
@@ -114,10 +120,13 @@ def answer(state: DialogState, reading: Reading, event: Utterance) -> Outcome:
         return _answer_rest(state, reading, intent)
     if intent is Intent.READ_MESSAGES and first_resolution(event.result.slots) is not None:
         return start_read(state, event.result)  # "read messages from Zhang San": a new filter
+    step = event.result.slots.get("step") if intent is Intent.READ_MESSAGES else None
+    if intent is Intent.REPEAT or step == "again":  # "read that again"
+        return read_current(state, reading)
+    if step == "back":  # "go back one": the message before, heard again
+        return read_current(state, replace(reading, index=max(0, reading.index - 1), rest=""))
     if intent in _NEXT:
         return _next(state, reading)
-    if intent is Intent.REPEAT:
-        return read_current(state, reading)
     # "reply" is taken by the engine before this (a reply flow, then this reading resumed).
     if intent in _STOP:
         return stop(state, reading, reading.index + 1)

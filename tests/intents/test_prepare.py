@@ -6,7 +6,7 @@ import pytest
 
 from assistant.errors import ConfigError
 from intents.prepare import Preparer
-from intents.text import tokenize_cjk
+from intents.text import tokenize, tokenize_cjk
 
 
 def test_a_slip_is_respelled_in_place_and_keeps_what_was_said() -> None:
@@ -43,3 +43,22 @@ def test_a_stutter_across_a_pause_is_dropped_but_a_doubled_word_is_not() -> None
     assert "".join(preparer.clean(tokenize_cjk("谢谢你")).words) == "谢谢你"  # no pause: a word
     # Only a whole stretch said again: 下 after the pause starts 下周一.
     assert "".join(preparer.clean(tokenize_cjk("记一下 下周一")).words) == "记一下下周一"
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        ("tell peter uh peter zhou that it's fine", "tell peter zhou that it's fine"),
+        ("text li na um li na from marketing hi", "text li na from marketing hi"),
+        ("email zhang uh zhang san", "email zhang san"),
+        # Too far back, or a word said everywhere: nothing is taken again.
+        ("tell peter the report is late uh peter says", "tell peter the report is late peter says"),
+        ("the number for uh the logistics guy", "the number for the logistics guy"),
+    ],
+)
+def test_a_stretch_said_again_after_a_hesitation_replaces_the_first_try(
+    heard: str, meant: str
+) -> None:
+    speech = {"drop_anywhere": ["uh", "um"], "retake_after_hesitation": 3, "retake_never": ["the"]}
+    preparer = Preparer(speech, frozenset())
+    assert " ".join(preparer.clean(tokenize(heard)).words) == meant

@@ -207,8 +207,9 @@ class Parser:
             if best is None or joint > best[0]:
                 best = (joint, result)
         assert best is not None
-        # A name the recogniser's rivals heard as someone else is asked about.
-        return disputed(best[1], readings)
+        # A name the recogniser's rivals heard as someone else, or that its
+        # best path was unsure of (or does not hold), is asked about.
+        return disputed(best[1], readings, hypotheses[0].words)
 
     # -- one text ----------------------------------------------------------
 
@@ -463,6 +464,9 @@ class Parser:
             )
             if choice is not None:
                 return ParseResult(text, Intent.CONFIRM, 0.9, {"choice": choice})
+            if _yes_to_one(control, context):
+                # "Hu Danwen in Marketing?" "yes": the one person offered.
+                return ParseResult(text, Intent.CONFIRM, 0.9, {"choice": 0})
             return control
         if expect is Expect.YES_NO:
             # "also say thanks" at a read-back: a sentence added to the draft.
@@ -633,6 +637,13 @@ def _slot_quality(result: ParseResult) -> float:
                     top = resolution.candidates[0].score
                     quality += top if resolution.best else 0.7 * top
     return quality
+
+
+def _yes_to_one(control: ParseResult | None, context: ParseContext) -> bool:
+    """Whether a plain "yes" answers a choice of one ("Did you mean ...?")."""
+    if control is None or len(context.choices) != 1:
+        return False
+    return control.intent is Intent.CONFIRM and not control.slots
 
 
 def _confidence(match: Match, unresolved: int) -> float:

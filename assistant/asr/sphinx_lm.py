@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import Any
 from assistant.asr.arpa import BOS, EOS, GAP, estimate, mix, write_arpa
 from assistant.asr.g2p import RULES_ID, guess_phones
 from assistant.asr.lm_corpus import corpus_source, sentences
+from assistant.asr.pinyin_phones import TABLES_ID, pinyin_pronunciations
 from assistant.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ DOMAIN_WEIGHT = 0.9
 STOCK_WORDS = 10000
 #: Word pairs of the stock model listed as bigrams: among its most likely words.
 STOCK_PAIR_WORDS = 250
+#: Pronunciations a word keeps at most (CMUdict's, then pinyin names' readings).
+MAX_PRONUNCIATIONS = 4
 #: pocketsphinx's log base (logmath default).
 _LOG_BASE = math.log(1.0001)
 #: pocketsphinx's score for a word it does not know.
@@ -88,11 +91,20 @@ class Pronunciations:
         """The word's pronunciations (none if unknown)."""
         return self.entries.get(word, [])
 
-    def lines(self, words: Iterable[str], guessed: dict[str, str]) -> list[str]:
-        """Dictionary lines for ``words`` (alternates numbered), guesses included."""
+    def lines(
+        self,
+        words: Iterable[str],
+        guessed: dict[str, str],
+        extra: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[str]:
+        """Dictionary lines for ``words`` (alternates numbered), guesses included,
+        and ``extra`` pronunciations after a word's own (pinyin names' readings)."""
         out: list[str] = []
+        more = extra or {}
         for word in sorted(words):
-            prons = self.phones(word) or [guessed[word]]
+            prons = list(self.phones(word) or [guessed[word]])
+            prons += [p for p in more.get(word, ()) if p not in prons]
+            prons = prons[:MAX_PRONUNCIATIONS]
             out += [w + f" {p}" for w, p in zip(_variants(word, len(prons)), prons, strict=True)]
         return out
 
@@ -151,6 +163,7 @@ def cache_key(material: str, stock: Path, dictionary: Path, weight: float) -> st
         _file_id(dictionary),
         repr((weight, STOCK_WORDS, STOCK_PAIR_WORDS)),
         RULES_ID,
+        TABLES_ID,
     ):
         digest.update(part.encode())
         digest.update(b"\0")
@@ -195,7 +208,8 @@ def domain_model(
     mixed = mix(estimate(corpus), stock_model, weight, words=common, pairs=pairs)
     vocabulary = [w for w in mixed.unigrams if w not in (BOS, EOS)]
     counts = {"words": len(vocabulary), "guessed": len(guessed), "dropped": dropped}
-    _write(target, mixed, pron.lines(vocabulary, guessed), counts)
+    said = name_readings(source.names, set(common))
+    _write(target, mixed, pron.lines(vocabulary, guessed, said), counts)
     seconds = time.perf_counter() - started
     log.info(
         "built the %s speech language model in %.1f s: %d words (%d pronunciations guessed, "
@@ -207,6 +221,17 @@ def domain_model(
         dropped,
     )
     return DomainModel(target / "lm.arpa", target / "words.dict", key, seconds, False, **counts)
+
+
+def name_readings(names: Iterable[str], common: set[str]) -> dict[str, list[str]]:
+    """Pinyin name words' readings, English and Mandarin-like, as extra
+    pronunciations; not for everyday words ("he", "long"), which keep theirs."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        for word in name.split():
+            if word not in found and word not in common:
+                found[word] = pinyin_pronunciations(word)
+    return {w: p for w, p in found.items() if p}
 
 
 def _pronounceable(

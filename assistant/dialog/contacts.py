@@ -72,7 +72,10 @@ def spoken_choice(contact: Contact) -> str:
 def choice_question(candidates: Iterable[Contact]) -> tuple[str, ParseContext]:
     """ "Li Wei in Sales or Li Wei in Finance?" and the matching parse context."""
     items = list(candidates)
-    text = alternatives([spoken_choice(c) for c in items]) + phrase("question_mark")
+    if len(items) == 1:  # a name the recogniser doubted: "Did you mean Li Wei in Sales?"
+        text = phrase("one_choice", choice=spoken_choice(items[0]))
+    else:
+        text = alternatives([spoken_choice(c) for c in items]) + phrase("question_mark")
     return text, ParseContext(Expect.CHOICE, tuple(choice_label(c) for c in items))
 
 

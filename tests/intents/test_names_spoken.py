@@ -53,6 +53,20 @@ def test_chinese_names_are_said_in_a_mandarin_voice_inside_an_english_carrier(
     assert voices == {spoken.CHARACTERS, spoken.PINYIN}
 
 
+def test_read_as_written_a_chinese_name_is_said_by_the_english_voice_in_the_same_carrier(
+    spoken: ModuleType,
+) -> None:
+    person = _person("p1", "Zhang Weiming")
+    for seed in range(10):
+        harsh = spoken.spoken(person, random.Random(seed), spoken.MANDARIN)
+        realistic = spoken.spoken(person, random.Random(seed), spoken.ENGLISH_READING)
+        assert realistic.voice == spoken.ENGLISH
+        assert len(realistic.parts) == 1  # one breath, as an English name
+        assert "Zhang Weiming" in realistic.parts[0][1]  # the spelling, no respelling
+        assert realistic.slot == harsh.slot  # the same carrier in both modes
+        assert realistic.parts[0][1].startswith(harsh.parts[0][1])
+
+
 def test_english_names_are_said_with_their_carrier_in_one_english_breath(
     spoken: ModuleType,
 ) -> None:

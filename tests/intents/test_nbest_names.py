@@ -1,9 +1,12 @@
-"""A name the recogniser's rival hypotheses heard as someone else is asked about."""
+"""A name the recogniser's rival hypotheses heard as someone else, or whose
+words it gave a low confidence, is asked about."""
 
 from __future__ import annotations
 
-from assistant.models import Contact
-from intents.nbest_names import disputed
+import pytest
+
+from assistant.models import Contact, Word
+from intents.nbest_names import NAME_SURE, disputed, name_confidence
 from intents.result import ContactCandidate, ContactResolution, Intent, ParseResult
 
 XU = Contact(id="xu", name="Xu Yingping")
@@ -34,3 +37,57 @@ def test_rivals_that_agree_or_name_nobody_leave_the_name_sure() -> None:
 def test_a_rival_of_another_intent_does_not_dispute_the_name() -> None:
     best = _send(SU)
     assert disputed(best, [best, _send(XU, intent=Intent.READ_MESSAGES)]) is best
+
+
+def _words(*said: tuple[str, float]) -> tuple[Word, ...]:
+    return tuple(Word(word=w, start=0.0, end=0.0, confidence=c) for w, c in said)
+
+
+HEARD = _words(("whats", 0.2), ("a", 0.8), ("message", 0.9), ("to", 0.7), ("su", 0.95))
+
+
+CONFIDENCES: list[tuple[str, str, tuple[Word, ...], float | None]] = [
+    ("the lowest of the name's words", "su yunping", (*HEARD, *_words(("yunping", 0.3))), 0.3),
+    ("a possessive is the name's word", "su yunping", _words(("su", 0.9), ("yunping's", 0.6)), 0.6),
+    (
+        "words spelt otherwise are passed over",
+        "what's su yunping's",
+        (*HEARD, *_words(("yunping", 0.7))),
+        0.7,
+    ),
+    ("the name is not among the words", "su yunping", _words(("send", 0.9), ("lu", 0.8)), None),
+    ("no words given", "su yunping", (), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "query", "words", "confidence"), CONFIDENCES, ids=[c[0] for c in CONFIDENCES]
+)
+def test_the_confidence_of_a_name_is_its_least_sure_word(
+    case: str, query: str, words: tuple[Word, ...], confidence: float | None
+) -> None:
+    assert name_confidence(query, words) == confidence, case
+
+
+def test_a_sure_name_whose_words_the_recogniser_doubted_is_asked_about() -> None:
+    best = _send(SU)
+    doubted = _words(("send", 0.9), ("su", 0.9), ("yunping", NAME_SURE - 0.01))
+    asked = disputed(best, [best], doubted).slots["recipient"]
+    assert isinstance(asked, ContactResolution)
+    assert asked.ambiguous
+    assert [c.contact.id for c in asked.candidates] == ["su"]
+    trusted = _words(("su", 0.9), ("yunping", NAME_SURE))
+    assert disputed(best, [best], trusted) is best
+
+
+def test_a_name_the_recognisers_best_path_does_not_hold_is_asked_about() -> None:
+    best = _send(SU)  # taken from a rival reading: the best path heard other words
+    asked = disputed(best, [best], _words(("send", 0.9), ("lu", 0.9), ("bin", 0.9)))
+    recipient = asked.slots["recipient"]
+    assert isinstance(recipient, ContactResolution)
+    assert recipient.ambiguous
+
+
+def test_without_word_confidences_the_name_stays_sure() -> None:
+    best = _send(SU)
+    assert disputed(best, [best], ()) is best

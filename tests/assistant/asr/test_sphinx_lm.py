@@ -92,3 +92,14 @@ def test_every_word_of_the_model_has_a_pronunciation(sphinx_root: Path, tmp_path
     assert lm_words - {"<s>", "</s>"} <= said
     assert {"zhang", "qwzx", "message"} <= said
     assert "r2d2" not in lm_words
+
+
+def test_a_pinyin_name_word_gets_both_readings_after_its_dictionary_entry() -> None:
+    from assistant.asr.sphinx_lm import Pronunciations, name_readings
+
+    readings = name_readings(["xu weiming", "he long"], common={"he", "long"})
+    assert readings == {"xu": ["SH UW", "Z UW"], "weiming": ["W EY M IH NG"]}
+    dictionary = Pronunciations({"xu": ["Z UW"], "he": ["HH IY"]})
+    lines = dictionary.lines(["xu", "weiming", "he"], {"weiming": "W EY M IH NG"}, readings)
+    # CMUdict's reading first, the Mandarin-like one added; everyday words keep theirs.
+    assert lines == ["he HH IY", "weiming W EY M IH NG", "xu Z UW", "xu(2) SH UW"]

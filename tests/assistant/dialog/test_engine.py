@@ -90,6 +90,17 @@ def test_ambiguous_name_is_asked_and_answered_by_choice() -> None:
     assert sends(d)[0].message.recipient_id == LI_WEI_FINANCE.id
 
 
+def test_a_doubted_name_with_one_candidate_is_asked_and_yes_takes_it() -> None:
+    d = Driver()
+    out = d.say(said(Intent.SEND_MESSAGE, recipient=ambiguous(LI_NA)))
+    assert d.spoken(out) == "Did you mean Li Na in Marketing?"
+    assert d.listen(out).context.choices == ("Li Na, Marketing",)
+    d.say(said(Intent.CONFIRM, choice=0))  # "yes" at one choice (intents/parser.py)
+    d.say(said(Intent.SEND_MESSAGE, body=BODY))
+    d.say(said(Intent.CONFIRM))
+    assert sends(d)[0].message.recipient_id == LI_NA.id
+
+
 def test_out_of_range_choice_asks_again() -> None:
     d = Driver()
     d.say(said(Intent.SEND_MESSAGE, recipient=ambiguous(LI_WEI_SALES, LI_WEI_FINANCE)))

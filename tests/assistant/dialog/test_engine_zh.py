@@ -125,6 +125,14 @@ def test_namesakes_are_offered_by_department_in_chinese() -> None:
     assert d.spoken(out) == "要给财务部的李薇发什么？"  # chosen between namesakes: said so
 
 
+def test_a_doubted_name_with_one_candidate_is_asked_in_chinese() -> None:
+    d = chinese()
+    out = d.say(said(Intent.SEND_MESSAGE, recipient=ambiguous(LI_WEI_FINANCE)))
+    assert d.spoken(out) == "您是说财务部的李薇吗？"
+    out = d.say(said(Intent.CONFIRM, "对", choice=0))
+    assert d.spoken(out) == "要给财务部的李薇发什么？"
+
+
 def test_a_group_is_named_in_chinese_where_known() -> None:
     d = chinese()
     out = d.say(said(Intent.SEND_MESSAGE, recipient=ambiguous(APOLLO, ZHANG_SAN)))

@@ -141,6 +141,13 @@ class Thresholds:
     switch: float = NEVER
     #: Take an in-domain intent where the grammar matched an out-of-domain template.
     overrule: float = NEVER
+    #: Per-intent thresholds where one kind of reading earns its own (None: the shared
+    #: one above). A reply or a new event the grammar would make is declined at
+    #: ``reject_reply`` / ``reject_create``; a new event the grammar missed is taken
+    #: at ``accept_create``: the two actions nearly every false action is.
+    reject_reply: float | None = None
+    reject_create: float | None = None
+    accept_create: float | None = None
 
 
 class ArbiterModel:
@@ -212,9 +219,7 @@ def read_model(weights_path: Path | Any, record_path: Path | Any) -> ArbiterMode
             bias,
             tuple(record["labels"]),
             bool(record["characters"]),
-            Thresholds(
-                **{f.name: float(chosen.get(f.name, f.default)) for f in fields(Thresholds)}
-            ),
+            _thresholds(chosen),
             features=features,
         )
     except ModuleNotFoundError as exc:  # a model with jieba words where jieba is not installed
@@ -222,6 +227,15 @@ def read_model(weights_path: Path | Any, record_path: Path | Any) -> ArbiterMode
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # A record or archive without what a model needs (a threshold, the labels, the weights).
         raise ConfigError(f"arbiter model {weights_path} is incomplete: {exc!r}") from exc
+
+
+def _thresholds(chosen: dict[str, Any]) -> Thresholds:
+    """The recorded thresholds; a per-intent one may be absent or null ("the shared one")."""
+    values: dict[str, Any] = {}
+    for f in fields(Thresholds):
+        value = chosen.get(f.name, f.default)
+        values[f.name] = None if value is None and f.default is None else float(value)
+    return Thresholds(**values)
 
 
 @cache

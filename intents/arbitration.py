@@ -7,11 +7,13 @@ rule, with thresholds chosen by leave-one-set-out cross-validation
 
 * the grammar found nothing at all and the arbiter is sure of an in-domain
   intent: that intent, with the slots that can be filled (:mod:`intents.rescue`);
-  an action (send, create, cancel) needs ``accept_action``, a question (read,
-  calendar, contact: nothing leaves the car) only ``accept_question``. The dialog
+  an action (send, create, cancel) needs ``accept_action`` (a new event
+  ``accept_create`` where the record sets it), a question (read, calendar,
+  contact: nothing leaves the car) only ``accept_question``. The dialog
   asks for what is missing and reads back before anything is done;
-* the grammar would act and the arbiter is sure (``reject``) the words are out
-  of domain: nothing is done; sure (``correct``) it was a question ("is my
+* the grammar would act and the arbiter is sure (``reject``; for a reply or a
+  new event ``reject_reply`` / ``reject_create`` where the record sets them)
+  the words are out of domain: nothing is done; sure (``correct``) it was a question ("is my
   dentist still on for friday" read as a new event): the question, which
   never acts; sure (``switch``) it is another action (a cancel the grammar
   read as a creation): that action, which the dialog reads back before
@@ -60,8 +62,7 @@ def arbitrated_intent(
         return intent
     said = Intent(verdict.label)
     if intent is Intent.NONE and confidence == 0.0:
-        needed = thresholds.accept_question if said in QUESTIONS else thresholds.accept_action
-        return said if verdict.probability >= needed else intent
+        return said if verdict.probability >= accepting(said, thresholds) else intent
     if intent is Intent.NONE:
         return said if verdict.probability >= thresholds.overrule else intent
     if intent in QUESTIONS and said is not intent:
@@ -72,7 +73,7 @@ def arbitrated_intent(
 
 def _acting(intent: Intent, verdict: Verdict, thresholds: Thresholds) -> Intent:
     """The decision where the grammar would send, create or cancel."""
-    if verdict.out_of_domain >= thresholds.reject:
+    if verdict.out_of_domain >= declining(intent, thresholds):
         return Intent.NONE
     if verdict.label == OUT_OF_DOMAIN:
         return intent
@@ -81,6 +82,24 @@ def _acting(intent: Intent, verdict: Verdict, thresholds: Thresholds) -> Intent:
         return intent  # a reply is a message the model does not tell apart
     needed = thresholds.correct if said in QUESTIONS else thresholds.switch
     return said if verdict.probability >= needed else intent
+
+
+def accepting(said: Intent, thresholds: Thresholds) -> float:
+    """How sure the model must be of ``said`` to take it where the grammar found nothing."""
+    if said in QUESTIONS:
+        return thresholds.accept_question
+    if said is Intent.CREATE_EVENT and thresholds.accept_create is not None:
+        return thresholds.accept_create
+    return thresholds.accept_action
+
+
+def declining(intent: Intent, thresholds: Thresholds) -> float:
+    """How likely out of domain must be to decline the grammar's action ``intent``."""
+    own = {
+        Intent.REPLY_MESSAGE: thresholds.reject_reply,
+        Intent.CREATE_EVENT: thresholds.reject_create,
+    }.get(intent)
+    return thresholds.reject if own is None else own
 
 
 def held(result: ParseResult) -> bool:

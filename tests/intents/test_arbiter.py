@@ -102,7 +102,7 @@ def test_a_missing_model_file_is_a_config_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", CASES["rule"], ids=[c["why"] for c in CASES["rule"]])
 def test_the_decision_rule(case: dict[str, Any]) -> None:
-    thresholds = Thresholds(**CASES["rule_thresholds"])
+    thresholds = Thresholds(**{**CASES["rule_thresholds"], **case.get("thresholds", {})})
     verdict = Verdict(case["arbiter"], case["probability"], case.get("ood", 0.0))
     grammar = Intent(case["grammar"])
     decided = arbitrated_intent(
@@ -230,7 +230,7 @@ def test_a_broken_model_file_is_one_clear_config_error(
 def test_a_model_recorded_before_the_correcting_thresholds_never_corrects(tmp_path: Path) -> None:
     weights, record = model_paths("en")
     recorded = json.loads(record.read_text(encoding="utf-8"))
-    for name in ("correct", "switch", "overrule"):
+    for name in ("correct", "switch", "overrule", "reject_reply", "reject_create", "accept_create"):
         recorded["thresholds"].pop(name, None)
     recorded.pop("features", None)
     copied_record = tmp_path / "arbiter_en.json"
@@ -239,4 +239,8 @@ def test_a_model_recorded_before_the_correcting_thresholds_never_corrects(tmp_pa
     assert model.thresholds.correct > 1.0
     assert model.thresholds.switch > 1.0
     assert model.thresholds.overrule > 1.0
+    # No per-intent thresholds: replies, new events and their acceptance use the shared ones.
+    assert model.thresholds.reject_reply is None
+    assert model.thresholds.reject_create is None
+    assert model.thresholds.accept_create is None
     assert not model.features.skip_grams

@@ -55,10 +55,15 @@ def disputed(
 
 
 def name_confidence(query: str, words: Sequence[Word]) -> float | None:
-    """The lowest confidence among the recogniser's words that spell ``query``,
-    found in order ("what's" or a body word may be spelt otherwise in the
-    query: those are passed over), or None when none of them is there."""
+    """The lowest confidence among the recogniser's words that spell ``query``:
+    a run of words spelling it exactly (however the recogniser split it:
+    "李 娜" or "su yunping" glued), else its words found in order ("what's" or
+    a body word may be spelt otherwise in the query: those are passed over),
+    or None when none of them is there."""
     heard = [_bare(w.word) for w in words]
+    run = _run_spelling(query, heard)
+    if run is not None:
+        return min(words[k].confidence for k in run)
     found: list[float] = []
     at = 0
     for wanted in (_bare(w) for w in query.split()):
@@ -67,6 +72,22 @@ def name_confidence(query: str, words: Sequence[Word]) -> float | None:
             found.append(words[at].confidence)
             at += 1
     return min(found) if found else None
+
+
+def _run_spelling(query: str, heard: Sequence[str]) -> range | None:
+    """The indices of the first run of ``heard`` words that spell ``query``,
+    spaces aside (Chinese is written without them; a vosk model may split a
+    name into characters or keep it whole)."""
+    wanted = "".join(_bare(w) for w in query.split())
+    for start in range(len(heard)):
+        spelt = ""
+        for end in range(start, len(heard)):
+            spelt += heard[end]
+            if spelt == wanted:
+                return range(start, end + 1)
+            if not wanted.startswith(spelt):
+                break
+    return None
 
 
 def _doubtful(query: str, words: Sequence[Word]) -> bool:

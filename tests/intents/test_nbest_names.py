@@ -55,6 +55,14 @@ CONFIDENCES: list[tuple[str, str, tuple[Word, ...], float | None]] = [
         (*HEARD, *_words(("yunping", 0.7))),
         0.7,
     ),
+    (
+        "a name the recogniser split into characters",
+        "李娜",
+        _words(("给", 0.9), ("李", 0.8), ("娜", 0.5), ("发", 0.9)),
+        0.5,
+    ),
+    ("a Chinese name heard as one word", "李娜", _words(("给", 0.3), ("李娜", 0.9)), 0.9),
+    ("a name glued into one word", "su yunping", _words(("to", 0.2), ("suyunping", 0.7)), 0.7),
     ("the name is not among the words", "su yunping", _words(("send", 0.9), ("lu", 0.8)), None),
     ("no words given", "su yunping", (), None),
 ]

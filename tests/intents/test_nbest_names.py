@@ -8,6 +8,7 @@ import pytest
 from assistant.models import Contact, Word
 from intents.nbest_names import (
     CHINESE_NAME_SURE,
+    HAN_NAME_SURE,
     NAME_SURE,
     disputed,
     is_chinese_name,
@@ -86,12 +87,12 @@ def test_the_confidence_of_a_name_is_its_least_sure_word(
 
 def test_a_sure_name_whose_words_the_recogniser_doubted_is_asked_about() -> None:
     best = _send(SU)
-    doubted = _words(("send", 0.9), ("su", 0.9), ("yunping", sure_bar(SU) - 0.01))
+    doubted = _words(("send", 0.9), ("su", 0.9), ("yunping", sure_bar("su yunping", SU) - 0.01))
     asked = disputed(best, [best], doubted).slots["recipient"]
     assert isinstance(asked, ContactResolution)
     assert asked.ambiguous
     assert [c.contact.id for c in asked.candidates] == ["su"]
-    trusted = _words(("su", 1.0), ("yunping", sure_bar(SU)))
+    trusted = _words(("su", 1.0), ("yunping", sure_bar("su yunping", SU)))
     assert disputed(best, [best], trusted) is best
 
 
@@ -130,6 +131,25 @@ def test_a_name_is_chinese_when_written_in_characters_or_wholly_in_pinyin(
 
 LIN = Contact(id="lin", name="Lin Lingli")
 GEORGE = Contact(id="george", name="George Wilson-Brown")
+LI_NA = Contact(id="li-na", name="李娜")
+
+SURE_BARS: list[tuple[str, str, Contact, float]] = [
+    ("pinyin heard for a Chinese name", "lin lingli", LIN, CHINESE_NAME_SURE),
+    ("an English name", "george wilson-brown", GEORGE, NAME_SURE),
+    ("characters heard (a Chinese recogniser)", "李娜", LI_NA, HAN_NAME_SURE),
+    ("pinyin heard for a name in characters", "li na", LI_NA, CHINESE_NAME_SURE),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "query", "person", "bar"), SURE_BARS, ids=[b[0] for b in SURE_BARS]
+)
+def test_the_bar_a_name_is_doubted_under_follows_its_kind(
+    case: str, query: str, person: Contact, bar: float
+) -> None:
+    assert sure_bar(query, person) == bar, case
+
+
 #: (case, person, the confidence of the name's least sure word, asked?)
 BARS: list[tuple[str, Contact, float, bool]] = [
     ("a Chinese name under its bar", LIN, CHINESE_NAME_SURE - 0.01, True),
@@ -158,7 +178,6 @@ def test_a_name_is_doubted_under_the_bar_of_its_kind(
     best = _send(person)
     first, second = person.name.lower().split()
     words = _words(("send", 0.9), (first, 1.0), (second, confidence))
-    assert sure_bar(person) == (CHINESE_NAME_SURE if person is LIN else NAME_SURE)
     result = disputed(best, [best], words).slots["recipient"]
     assert isinstance(result, ContactResolution)
     assert result.ambiguous is asked, case

@@ -148,6 +148,17 @@ def sphinx_pool(model: SphinxModel, decoders: int | None = None) -> RecognizerPo
     return pool
 
 
+def forget_pools() -> None:
+    """Drop every pooled decoder: the next session opens a fresh one.
+
+    A pooled decoder keeps what earlier audio taught its live cepstral mean,
+    so what it hears depends on who used it before; a test that specifies
+    one recognition starts from fresh decoders to be independent of order.
+    """
+    with _LOCK:
+        _POOLS.clear()
+
+
 class SphinxTranscriber:
     """:class:`~assistant.asr.base.Transcriber` over pocketsphinx's English model."""
 

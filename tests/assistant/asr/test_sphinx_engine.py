@@ -20,8 +20,10 @@ pocketsphinx = pytest.importorskip("pocketsphinx")
 
 from assistant.asr.sphinx_engine import (  # noqa: E402
     SphinxTranscriber,
+    forget_pools,
     jsgf,
     load_sphinx_model,
+    sphinx_pool,
 )
 
 SAMPLES = Path(__file__).resolve().parents[3] / "audio_samples" / "wav"
@@ -162,3 +164,11 @@ def test_a_one_word_phrase_never_goes_on_with_free_text(sphinx: SphinxTranscribe
     session = sphinx.open_session(["hey drive talk", "to", "that", "the"])
     assert session.constrained
     session.close()
+
+
+def test_forgotten_pools_give_the_next_session_a_fresh_decoder(tmp_path: Path) -> None:
+    model = load_sphinx_model(NAMES, tmp_path)
+    warm = sphinx_pool(model, decoders=1)
+    assert sphinx_pool(model, decoders=1) is warm
+    forget_pools()
+    assert sphinx_pool(model, decoders=1) is not warm
